@@ -1,0 +1,368 @@
+"""The ``shopfloor`` command: the TUI, the server, the demo shop and administration.
+
+Every failure a user can cause ends with one line on stderr and a non-zero exit,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from .bootstrap import open_shop
+from .config import Settings, load_settings
+from .domain import (
+    DomainError,
+    Shop,
+    archive_bike,
+    create_bike,
+    create_user,
+    find_user,
+    get_bike_by_code,
+    list_bikes,
+    list_users,
+    restore_bike,
+    set_active,
+    set_roles,
+)
+from .domain.database import create_db_engine, current_revision, head_revision, upgrade
+from .domain.users import change_password
+from .domain.values import Role
+
+EXIT_ERROR = 1
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr."""
+
+
+def _say(text: str = "") -> None:
+    print(text)
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+def cmd_tui(settings: Settings, _args: argparse.Namespace) -> int:
+    from .app import run_tui
+
+    shop = open_shop(settings.database_url)
+    try:
+        run_tui(shop, settings)
+    finally:
+        shop.dispose()
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from .demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+
+    url = settings.demo_database_url
+    shop = open_shop(url, auto_upgrade=True)
+    try:
+        summary = build_demo(shop, datetime.now(UTC))
+        state = "created" if summary.created else "already there"
+        _say(f"Demo shop {state}: {summary.tickets} tickets in {make_url(url).database}")
+        _say(
+            f"Log in as any of: {', '.join(u for u, *_ in DEMO_USERS)} (password: {DEMO_PASSWORD})"
+        )
+        for username, roles, first, last in DEMO_USERS:
+            _say(f"  {username:<8} {first} {last}, {', '.join(roles)}")
+        if args.no_tui:
+            return 0
+        from .app import run_tui
+
+        run_tui(shop, settings)
+    finally:
+        shop.dispose()
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from .api.server import serve
+
+    serve(settings, host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    engine = create_db_engine(settings.database_url)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
+    finally:
+        engine.dispose()
+    where = _safe_url(settings.database_url)
+    if before == after:
+        _say(f"Database {where} is up to date (revision {after}).")
+    else:
+        _say(f"Database {where} upgraded from {before or 'empty'} to {after}.")
+    return 0
+
+
+def cmd_db_current(settings: Settings, _args: argparse.Namespace) -> int:
+    engine = create_db_engine(settings.database_url)
+    try:
+        current = current_revision(engine)
+    finally:
+        engine.dispose()
+    head = head_revision()
+    state = (
+        "up to date" if current == head else f"behind (head is {head}); run `shopfloor db upgrade`"
+    )
+    _say(f"{_safe_url(settings.database_url)}: revision {current or 'none'}, {state}")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        if not sys.stdin.isatty():
+            raise CliError("No terminal to ask for the password; pipe it in with --password-stdin.")
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != password:
+            raise CliError("The passwords do not match; nothing was changed.")
+    if not password:
+        raise CliError("The password is empty; nothing was changed.")
+    return password
+
+
+def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
+    shop = open_shop(settings.database_url)
+    try:
+        return action(shop)
+    finally:
+        shop.dispose()
+
+
+def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
+    password = _read_password(args.password_stdin)
+
+    def run(shop: Shop) -> int:
+        user = create_user(
+            shop,
+            None,
+            args.username,
+            password,
+            roles=args.role or (),
+            first_name=args.first_name,
+            last_name=args.last_name,
+        )
+        roles = ", ".join(user.role_slugs) or "no role (may log in and read, not act)"
+        _say(f"Created user {user.username} (id {user.id}): {roles}")
+        return 0
+
+    return _with_shop(settings, run)
+
+
+def cmd_user_list(settings: Settings, _args: argparse.Namespace) -> int:
+    def run(shop: Shop) -> int:
+        users = list_users(shop)
+        if not users:
+            _say("No users yet; add one with `shopfloor user add NAME --role ROLE`.")
+        for u in users:
+            state = "" if u.is_active else "  [deactivated]"
+            roles = ", ".join(u.role_slugs) or "-"
+            _say(f"{u.id:>4}  {u.username:<16} {u.display_name:<24} {roles}{state}")
+        return 0
+
+    return _with_shop(settings, run)
+
+
+def cmd_user_roles(settings: Settings, args: argparse.Namespace) -> int:
+    def run(shop: Shop) -> int:
+        user = set_roles(shop, None, find_user(shop, args.username).id, args.role or ())
+        _say(f"{user.username} now holds: {', '.join(user.role_slugs) or 'no role'}")
+        return 0
+
+    return _with_shop(settings, run)
+
+
+def cmd_user_active(active: bool) -> Callable[[Settings, argparse.Namespace], int]:
+    def command(settings: Settings, args: argparse.Namespace) -> int:
+        def run(shop: Shop) -> int:
+            user = set_active(shop, None, find_user(shop, args.username).id, active)
+            _say(f"{user.username} is {'active' if active else 'deactivated'}.")
+            return 0
+
+        return _with_shop(settings, run)
+
+    return command
+
+
+def cmd_user_passwd(settings: Settings, args: argparse.Namespace) -> int:
+    password = _read_password(args.password_stdin)
+
+    def run(shop: Shop) -> int:
+        user = change_password(shop, None, find_user(shop, args.username).id, password)
+        _say(f"Password changed for {user.username}.")
+        return 0
+
+    return _with_shop(settings, run)
+
+
+def cmd_bike_add(settings: Settings, args: argparse.Namespace) -> int:
+    def run(shop: Shop) -> int:
+        for code in args.codes:
+            bike = create_bike(shop, None, code)
+            _say(f"Added bike {bike.bike_code} (id {bike.id}), {bike.status}.")
+        return 0
+
+    return _with_shop(settings, run)
+
+
+def cmd_bike_list(settings: Settings, args: argparse.Namespace) -> int:
+    def run(shop: Shop) -> int:
+        page = 1
+        archived = True if args.archived else None
+        while True:
+            result = list_bikes(
+                shop, page=page, per_page=100, status=args.status, archived=archived
+            )
+            for b in result.items:
+                state = "archived" if not b.is_active else b.status
+                _say(f"{b.id:>5}  {b.bike_code:<20} {state}")
+            if page >= result.page_count:
+                break
+            page += 1
+        if result.total_count == 0:
+            _say("No bikes match.")
+        return 0
+
+    return _with_shop(settings, run)
+
+
+def cmd_bike_archive(restore: bool) -> Callable[[Settings, argparse.Namespace], int]:
+    def command(settings: Settings, args: argparse.Namespace) -> int:
+        def run(shop: Shop) -> int:
+            bike = get_bike_by_code(shop, args.code)
+            action = restore_bike if restore else archive_bike
+            bike = action(shop, None, bike.id)
+            _say(f"Bike {bike.bike_code} {'restored' if restore else 'archived'}.")
+            return 0
+
+        return _with_shop(settings, run)
+
+    return command
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    roles = ", ".join(r.value for r in Role)
+    parser = argparse.ArgumentParser(
+        prog="shopfloor",
+        description="Shop-floor system for an e-bike repair workshop. "
+        "With no command, opens the terminal UI.",
+    )
+    parser.set_defaults(func=cmd_tui)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    sub.add_parser("tui", help="open the terminal UI (the default)").set_defaults(func=cmd_tui)
+
+    demo = sub.add_parser("demo", help="create the demo shop (in its own file) and open the TUI")
+    demo.add_argument("--no-tui", action="store_true", help="only create the demo shop")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="run the v1 HTTP API server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        metavar="ACTION", required=True
+    )
+    db.add_parser("upgrade", help="migrate the database to the latest schema").set_defaults(
+        func=cmd_db_upgrade
+    )
+    db.add_parser("current", help="show the schema revision").set_defaults(func=cmd_db_current)
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(
+        metavar="ACTION", required=True
+    )
+    add = user.add_parser("add", help="add a user")
+    add.add_argument("username")
+    add.add_argument("--role", action="append", help=f"repeatable; one of: {roles}")
+    add.add_argument("--first-name", default="")
+    add.add_argument("--last-name", default="")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(func=cmd_user_add)
+    user.add_parser("list", help="list users").set_defaults(func=cmd_user_list)
+    user_roles = user.add_parser("roles", help="replace a user's roles")
+    user_roles.add_argument("username")
+    user_roles.add_argument("--role", action="append", help=f"repeatable; one of: {roles}")
+    user_roles.set_defaults(func=cmd_user_roles)
+    for name, active in (("deactivate", False), ("activate", True)):
+        p = user.add_parser(name, help=f"{name} a user")
+        p.add_argument("username")
+        p.set_defaults(func=cmd_user_active(active))
+    passwd = user.add_parser("passwd", help="set a user's password")
+    passwd.add_argument("username")
+    passwd.add_argument("--password-stdin", action="store_true")
+    passwd.set_defaults(func=cmd_user_passwd)
+
+    bike = sub.add_parser("bike", help="manage the fleet").add_subparsers(
+        metavar="ACTION", required=True
+    )
+    bike_add = bike.add_parser("add", help="add bikes")
+    bike_add.add_argument("codes", nargs="+", metavar="CODE")
+    bike_add.set_defaults(func=cmd_bike_add)
+    bike_list = bike.add_parser("list", help="list bikes")
+    bike_list.add_argument("--status")
+    bike_list.add_argument("--archived", action="store_true", help="only archived bikes")
+    bike_list.set_defaults(func=cmd_bike_list)
+    for name, restore in (("archive", False), ("restore", True)):
+        p = bike.add_parser(name, help=f"{name} a bike")
+        p.add_argument("code")
+        p.set_defaults(func=cmd_bike_archive(restore))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``shopfloor`` console script."""
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    try:
+        return int(args.func(settings, args))
+    except (DomainError, CliError) as exc:
+        print(f"shopfloor: {exc}", file=sys.stderr)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        print(
+            f"shopfloor: cannot use the database {_safe_url(settings.database_url)}: {reason}",
+            file=sys.stderr,
+        )
+    except ArgumentError:
+        print(
+            f"shopfloor: SHOPFLOOR_DATABASE_URL is not a database URL: {settings.database_url!r}",
+            file=sys.stderr,
+        )
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("shopfloor."):
+            print(f"shopfloor: this build has no {exc.name} yet.", file=sys.stderr)
+        else:
+            raise
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

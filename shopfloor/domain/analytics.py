@@ -1,0 +1,194 @@
+"""Read-only analytics for managers, computed by SQL aggregation.
+
+Every figure comes from a grouped query; Python only merges the few grouped
+rows (one per status, day or technician), never whole tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import aliased
+
+from .errors import ValidationFailed
+from .models import Bike, Ticket, TicketTransition, User, UserRole, WorkSession, XpEntry
+from .rules import Permission, require
+from .shop import Tx, reads
+from .values import ACTIVE_TICKET_STATUSES, BikeStatus, Role, TicketAction, TicketStatus
+from .views import FleetAnalytics, QcDay, TeamAnalytics, TechnicianStats
+from .worktime import clipped_seconds, running_segments
+
+MAX_DAYS = 90
+
+
+def _check_days(days: int) -> None:
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+        raise ValidationFailed(f"days must be a whole number from 1 to {MAX_DAYS}.", field="days")
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _start_of_window(now: datetime, days: int) -> datetime:
+    """Midnight UTC, ``days - 1`` days ago: the window includes all of today."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight - timedelta(days=days - 1)
+
+
+def _one_if(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def _passes() -> tuple[Any, Any]:
+    """qc_pass transitions, and whether each one was a first pass (no earlier QC fail)."""
+    fail = aliased(TicketTransition)
+    first_pass = ~exists().where(
+        and_(fail.ticket_id == TicketTransition.ticket_id, fail.action == TicketAction.QC_FAIL)
+    )
+    return TicketTransition.action == TicketAction.QC_PASS, first_pass
+
+
+@reads
+def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
+    """Bikes by status, availability, tickets by status, backlog and the QC first-pass trend."""
+    require(tx.actor(actor_id).role_slugs, Permission.VIEW_ANALYTICS)
+    _check_days(days)
+    bikes = dict(
+        tx.session.execute(
+            select(Bike.status, func.count()).where(Bike.is_active.is_(True)).group_by(Bike.status)
+        ).all()
+    )
+    bikes_by_status = {s.value: int(bikes.get(s.value, 0)) for s in BikeStatus}
+    bikes_total = sum(bikes_by_status.values())
+    tickets = dict(
+        tx.session.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
+    )
+    tickets_by_status = {s.value: int(tickets.get(s.value, 0)) for s in TicketStatus}
+
+    is_pass, first_pass = _passes()
+    totals = tx.session.execute(
+        select(func.count(), func.coalesce(func.sum(_one_if(first_pass)), 0)).where(is_pass)
+    ).one()
+    since = _start_of_window(tx.now, days)
+    day = func.date(TicketTransition.created_at)
+    trend_rows = tx.session.execute(
+        select(day, func.count(), func.sum(_one_if(first_pass)))
+        .where(is_pass, TicketTransition.created_at >= since)
+        .group_by(day)
+    ).all()
+    by_day = {_as_date(d): (int(n), int(fp or 0)) for d, n, fp in trend_rows}
+    trend = tuple(
+        QcDay(d, *by_day.get(d, (0, 0)))
+        for d in (since.date() + timedelta(days=i) for i in range(days))
+    )
+    passed, first = int(totals[0]), int(totals[1])
+    return FleetAnalytics(
+        bikes_total=bikes_total,
+        bikes_by_status=bikes_by_status,
+        availability_percent=round(100.0 * bikes_by_status["ready"] / bikes_total, 1)
+        if bikes_total
+        else 0.0,
+        tickets_by_status=tickets_by_status,
+        backlog=sum(tickets_by_status[s.value] for s in ACTIVE_TICKET_STATUSES),
+        waiting_for_technician=tickets_by_status["new"],
+        qc_passed_total=passed,
+        qc_first_pass_total=first,
+        qc_first_pass_percent=round(100.0 * first / passed, 1) if passed else None,
+        qc_trend=trend,
+    )
+
+
+@reads
+def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
+    """Per technician over the last ``days`` days: done, first-pass %, XP, load and time."""
+    require(tx.actor(actor_id).role_slugs, Permission.VIEW_ANALYTICS)
+    _check_days(days)
+    since = _start_of_window(tx.now, days)
+    techs = tx.session.execute(
+        select(User.id, User.username, User.first_name, User.last_name)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role_slug == Role.TECHNICIAN, User.is_active.is_(True))
+        .order_by(func.lower(User.username))
+    ).all()
+
+    is_pass, first_pass = _passes()
+    done_rows = tx.session.execute(
+        select(
+            Ticket.technician_id,
+            func.count(),
+            func.sum(_one_if(first_pass)),
+            func.sum(Ticket.srt_total_minutes),
+        )
+        .select_from(TicketTransition)
+        .join(Ticket, Ticket.id == TicketTransition.ticket_id)
+        .where(is_pass, TicketTransition.created_at >= since)
+        .group_by(Ticket.technician_id)
+    ).all()
+    done = {tid: (int(n), int(fp or 0), int(srt or 0)) for tid, n, fp, srt in done_rows}
+
+    passed_in_window = select(TicketTransition.ticket_id).where(
+        is_pass, TicketTransition.created_at >= since
+    )
+    worked_done = dict(
+        tx.session.execute(
+            select(Ticket.technician_id, func.sum(WorkSession.active_seconds))
+            .join(WorkSession, WorkSession.ticket_id == Ticket.id)
+            .where(Ticket.id.in_(passed_in_window))
+            .group_by(Ticket.technician_id)
+        ).all()
+    )
+    xp = dict(
+        tx.session.execute(
+            select(XpEntry.user_id, func.sum(XpEntry.amount))
+            .where(XpEntry.created_at >= since)
+            .group_by(XpEntry.user_id)
+        ).all()
+    )
+    load_rows = tx.session.execute(
+        select(Ticket.technician_id, Ticket.status, func.count())
+        .where(
+            Ticket.status.in_(
+                [TicketStatus.IN_PROGRESS, TicketStatus.ASSIGNED, TicketStatus.REWORK]
+            )
+        )
+        .group_by(Ticket.technician_id, Ticket.status)
+    ).all()
+    in_progress: dict[int, int] = {}
+    assigned: dict[int, int] = {}
+    for tid, status, n in load_rows:
+        bucket = in_progress if status == TicketStatus.IN_PROGRESS else assigned
+        bucket[tid] = bucket.get(tid, 0) + int(n)
+
+    seg = running_segments(tx.now).subquery("segments")
+    worked = dict(
+        tx.session.execute(
+            select(
+                seg.c.technician_id,
+                func.sum(clipped_seconds(seg.c.seg_start, seg.c.seg_end, since)),
+            ).group_by(seg.c.technician_id)
+        ).all()
+    )
+
+    stats = []
+    for tid, username, first, last in techs:
+        n_done, n_first, srt = done.get(tid, (0, 0, 0))
+        stats.append(
+            TechnicianStats(
+                user_id=tid,
+                username=username,
+                display_name=" ".join(p for p in (first, last) if p) or username,
+                done=n_done,
+                first_pass=n_first,
+                first_pass_percent=round(100.0 * n_first / n_done, 1) if n_done else None,
+                xp=int(xp.get(tid) or 0),
+                in_progress=in_progress.get(tid, 0),
+                assigned=assigned.get(tid, 0),
+                worked_seconds=int(worked.get(tid) or 0),
+                srt_minutes_done=srt,
+                worked_seconds_done=int(worked_done.get(tid) or 0),
+            )
+        )
+    return TeamAnalytics(days=days, since=since, technicians=tuple(stats))

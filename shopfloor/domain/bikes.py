@@ -1,0 +1,259 @@
+"""Bikes: codes, the fleet list, suggestions for a mistyped code, archive and restore."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from sqlalchemy import func, select
+
+from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
+from .models import Bike, Ticket
+from .paging import fetch_page
+from .rules import Permission
+from .shop import Tx, reads, writes
+from .values import BikeStatus, TicketStatus
+from .views import BikeState, BikeView, Page
+
+BIKE_CODE_RE = re.compile(r"^RM-[A-Z0-9-]{4,29}$")
+_WHITESPACE = re.compile(r"\s+")
+SUGGESTION_LIMIT = 5
+MIN_QUERY_LENGTH = 2
+
+
+def normalise_bike_code(raw: str) -> str:
+    """Spaces removed and upper-cased, as every bike code is stored."""
+    return _WHITESPACE.sub("", raw or "").upper()
+
+
+def validate_bike_code(raw: str, field: str = "bike_code") -> str:
+    """The normalised code, or a ValidationFailed that shows the expected form."""
+    code = normalise_bike_code(raw)
+    if not code:
+        raise ValidationFailed("Enter a bike code, for example RM-0001.", field=field)
+    if not BIKE_CODE_RE.match(code):
+        raise ValidationFailed(
+            f"Bike code {code!r} is not valid: it must be RM- followed by 4 to 29 letters, "
+            "digits or dashes, for example RM-0001.",
+            field=field,
+        )
+    return code
+
+
+def bike_view(bike: Bike) -> BikeView:
+    return BikeView(
+        id=bike.id,
+        bike_code=bike.bike_code,
+        status=bike.status,
+        is_active=bike.is_active,
+        archived_at=bike.archived_at,
+        created_at=bike.created_at,
+        updated_at=bike.updated_at,
+    )
+
+
+def find_bike(tx: Tx, code: str) -> Bike | None:
+    return tx.session.scalar(select(Bike).where(Bike.bike_code == code))
+
+
+def get_bike_row(tx: Tx, bike_id: int) -> Bike:
+    bike = tx.session.get(Bike, bike_id)
+    if bike is None:
+        raise NotFound(f"No bike with id {bike_id}.", field="bike_id")
+    return bike
+
+
+def active_ticket_id(tx: Tx, bike_id: int) -> int | None:
+    return tx.session.scalar(
+        select(Ticket.id).where(Ticket.bike_id == bike_id, Ticket.status != TicketStatus.DONE)
+    )
+
+
+def closest_codes(tx: Tx, query: str, limit: int = SUGGESTION_LIMIT) -> list[str]:
+    """Active bike codes closest to ``query``: prefix matches, then substring, then fuzzy."""
+    active = Bike.is_active.is_(True)
+    found: list[str] = list(
+        tx.session.scalars(
+            select(Bike.bike_code)
+            .where(active, Bike.bike_code.startswith(query, autoescape=True))
+            .order_by(Bike.bike_code)
+            .limit(limit)
+        )
+    )
+    if len(found) < limit:
+        found += tx.session.scalars(
+            select(Bike.bike_code)
+            .where(
+                active,
+                Bike.bike_code.contains(query, autoescape=True),
+                Bike.bike_code.not_in(found),
+            )
+            .order_by(Bike.bike_code)
+            .limit(limit - len(found))
+        )
+    if len(found) < limit:
+        # Fuzzy matching needs candidates; codes of a similar length are enough.
+        candidates = list(
+            tx.session.scalars(
+                select(Bike.bike_code).where(
+                    active,
+                    func.length(Bike.bike_code).between(len(query) - 3, len(query) + 3),
+                )
+            )
+        )
+        for code in difflib.get_close_matches(query, candidates, n=limit, cutoff=0.6):
+            if code not in found and len(found) < limit:
+                found.append(code)
+    return found
+
+
+@reads
+def suggest_bike_codes(tx: Tx, query: str, limit: int = SUGGESTION_LIMIT) -> list[str]:
+    """Up to ``limit`` closest codes for a query of at least two characters."""
+    q = normalise_bike_code(query)
+    if len(q) < MIN_QUERY_LENGTH:
+        raise ValidationFailed(
+            f"Type at least {MIN_QUERY_LENGTH} characters of the bike code to get suggestions.",
+            field="q",
+        )
+    return closest_codes(tx, q, limit)
+
+
+@reads
+def bike_state(tx: Tx, raw_code: str) -> BikeState:
+    """What intake would meet for this code: invalid, unknown, archived, busy or a status."""
+    code = normalise_bike_code(raw_code)
+    try:
+        validate_bike_code(code)
+    except ValidationFailed as exc:
+        suggestions = closest_codes(tx, code) if len(code) >= MIN_QUERY_LENGTH else []
+        return BikeState(code, False, exc.message, suggestions=tuple(suggestions))
+    bike = find_bike(tx, code)
+    if bike is None:
+        suggestions = closest_codes(tx, code)
+        hint = f" Closest: {', '.join(suggestions)}." if suggestions else ""
+        return BikeState(
+            code,
+            True,
+            f"No bike {code} in the fleet; it can be created with a reason.{hint}",
+            suggestions=tuple(suggestions),
+        )
+    if not bike.is_active:
+        return BikeState(code, True, f"Bike {code} is archived; restore it first.", bike_view(bike))
+    ticket_id = active_ticket_id(tx, bike.id)
+    if ticket_id is not None:
+        return BikeState(
+            code,
+            True,
+            f"Bike {code} already has active ticket #{ticket_id}.",
+            bike_view(bike),
+            ticket_id,
+        )
+    return BikeState(code, True, f"Bike {code} is {bike.status}.", bike_view(bike))
+
+
+def new_bike(tx: Tx, code: str) -> Bike:
+    bike = Bike(
+        bike_code=code,
+        status=BikeStatus.READY.value,
+        is_active=True,
+        created_at=tx.now,
+        updated_at=tx.now,
+    )
+    tx.session.add(bike)
+    tx.session.flush()
+    return bike
+
+
+@writes
+def create_bike(tx: Tx, actor_id: int | None, bike_code: str) -> BikeView:
+    """Add a bike to the fleet, status ready."""
+    tx.authorise(actor_id, Permission.MANAGE_BIKES)
+    code = validate_bike_code(bike_code)
+    existing = find_bike(tx, code)
+    if existing is not None:
+        if not existing.is_active:
+            raise ValidationFailed(
+                f"Bike {code} exists but is archived; restore it instead of adding it again.",
+                field="bike_code",
+                code="archived",
+            )
+        raise ValidationFailed(f"Bike {code} already exists.", field="bike_code", code="duplicate")
+    return bike_view(new_bike(tx, code))
+
+
+@writes
+def archive_bike(tx: Tx, actor_id: int | None, bike_id: int) -> BikeView:
+    """Take a bike out of the fleet; its code stays reserved until it is restored."""
+    tx.authorise(actor_id, Permission.MANAGE_BIKES)
+    bike = get_bike_row(tx, bike_id)
+    if not bike.is_active:
+        raise TransitionNotAllowed(f"Bike {bike.bike_code} is already archived.", field="bike")
+    ticket_id = active_ticket_id(tx, bike.id)
+    if ticket_id is not None:
+        raise RuleViolation(
+            f"Bike {bike.bike_code} has active ticket #{ticket_id}; finish it before archiving.",
+            field="bike",
+            code="active_ticket_exists",
+        )
+    bike.is_active = False
+    bike.archived_at = tx.now
+    bike.updated_at = tx.now
+    return bike_view(bike)
+
+
+@writes
+def restore_bike(tx: Tx, actor_id: int | None, bike_id: int) -> BikeView:
+    """Bring an archived bike back into the fleet."""
+    tx.authorise(actor_id, Permission.MANAGE_BIKES)
+    bike = get_bike_row(tx, bike_id)
+    if bike.is_active:
+        raise TransitionNotAllowed(f"Bike {bike.bike_code} is not archived.", field="bike")
+    bike.is_active = True
+    bike.archived_at = None
+    bike.updated_at = tx.now
+    return bike_view(bike)
+
+
+@reads
+def get_bike(tx: Tx, bike_id: int) -> BikeView:
+    return bike_view(get_bike_row(tx, bike_id))
+
+
+@reads
+def get_bike_by_code(tx: Tx, bike_code: str) -> BikeView:
+    code = normalise_bike_code(bike_code)
+    bike = find_bike(tx, code)
+    if bike is None:
+        suggestions = closest_codes(tx, code) if len(code) >= MIN_QUERY_LENGTH else []
+        hint = f" Closest: {', '.join(suggestions)}." if suggestions else ""
+        raise NotFound(f"No bike {code}.{hint}", field="bike_code")
+    return bike_view(bike)
+
+
+@reads
+def list_bikes(
+    tx: Tx,
+    *,
+    page: int = 1,
+    per_page: int = 10,
+    status: str | None = None,
+    query: str | None = None,
+    archived: bool | None = None,
+) -> Page[BikeView]:
+    """Bikes by code; filter by status, a code fragment, or archived or not."""
+    stmt = select(Bike).order_by(Bike.bike_code)
+    if status is not None:
+        try:
+            stmt = stmt.where(Bike.status == BikeStatus(status).value)
+        except ValueError:
+            valid = ", ".join(s.value for s in BikeStatus)
+            raise ValidationFailed(
+                f"Unknown bike status; use one of: {valid}.", field="status"
+            ) from None
+    if query:
+        stmt = stmt.where(Bike.bike_code.contains(normalise_bike_code(query), autoescape=True))
+    if archived is not None:
+        stmt = stmt.where(Bike.is_active.is_(not archived))
+    rows, total = fetch_page(tx, stmt, page, per_page)
+    return Page(tuple(bike_view(b) for b in rows), total, page, per_page)

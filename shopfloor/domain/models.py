@@ -1,0 +1,268 @@
+"""SQLAlchemy 2 models: the shared database's tables.
+
+The invariants the workshop relies on are also guarded here, in the database
+itself: partial unique indexes (one active ticket per bike, one ``in_progress``
+ticket per technician, one open work session per ticket and per technician)
+and, in the migration, triggers that make the audit tables append-only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always read back timezone-aware.
+
+    SQLite has no timezone type, so values are stored naive-in-UTC there.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class RoleRow(Base):
+    __tablename__ = "roles"
+
+    slug: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (Index("uq_users_username_ci", func.lower(text("username")), unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(150))
+    first_name: Mapped[str] = mapped_column(String(150), default="")
+    last_name: Mapped[str] = mapped_column(String(150), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    role_links: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def role_slugs(self) -> list[str]:
+        return sorted(link.role_slug for link in self.role_links)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.username
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role_slug: Mapped[str] = mapped_column(ForeignKey("roles.slug"), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_links")
+
+
+class Bike(Base):
+    __tablename__ = "bikes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bike_code: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index(
+            "uq_tickets_active_bike",
+            "bike_id",
+            unique=True,
+            sqlite_where=text("status != 'done'"),
+            postgresql_where=text("status != 'done'"),
+        ),
+        Index(
+            "uq_tickets_in_progress_technician",
+            "technician_id",
+            unique=True,
+            sqlite_where=text("status = 'in_progress'"),
+            postgresql_where=text("status = 'in_progress'"),
+        ),
+        Index("ix_tickets_status_created", "status", "created_at"),
+        CheckConstraint("srt_total_minutes > 0", name="srt_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bike_id: Mapped[int] = mapped_column(ForeignKey("bikes.id"), index=True)
+    master_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    title: Mapped[str] = mapped_column(String(200))
+    checklist_snapshot: Mapped[list[Any]] = mapped_column(JSONType)
+    srt_total_minutes: Mapped[int] = mapped_column(Integer)
+    srt_approved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    srt_approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    flag_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    bike: Mapped[Bike] = relationship(lazy="raise")
+    master: Mapped[User] = relationship(foreign_keys=[master_id], lazy="raise")
+    technician: Mapped[User | None] = relationship(foreign_keys=[technician_id], lazy="raise")
+
+
+class TicketTransition(Base):
+    """Append-only: the database refuses UPDATE and DELETE."""
+
+    __tablename__ = "ticket_transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class WorkSession(Base):
+    __tablename__ = "work_sessions"
+    __table_args__ = (
+        Index(
+            "uq_work_sessions_open_ticket",
+            "ticket_id",
+            unique=True,
+            sqlite_where=text("status IN ('running', 'paused')"),
+            postgresql_where=text("status IN ('running', 'paused')"),
+        ),
+        Index(
+            "uq_work_sessions_open_technician",
+            "technician_id",
+            unique=True,
+            sqlite_where=text("status IN ('running', 'paused')"),
+            postgresql_where=text("status IN ('running', 'paused')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    technician_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A cache of the closed running intervals; the event history is the truth.
+    active_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WorkSessionEvent(Base):
+    """Append-only: the database refuses UPDATE and DELETE."""
+
+    __tablename__ = "work_session_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_session_id: Mapped[int] = mapped_column(ForeignKey("work_sessions.id"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    event_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Free-form details; a pause may carry a reason here.
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class XpEntry(Base):
+    """Append-only XP ledger; ``reference`` is unique so nothing pays twice."""
+
+    __tablename__ = "xp_ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    entry_type: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class WorkshopRules(Base):
+    """One row of tunable rules (id = 1)."""
+
+    __tablename__ = "workshop_rules"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("checklist_min_items >= 1", name="checklist_min_positive"),
+        CheckConstraint("xp_srt_divisor >= 1", name="xp_divisor_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checklist_min_items: Mapped[int] = mapped_column(Integer, default=10)
+    xp_srt_divisor: Mapped[int] = mapped_column(Integer, default=20)
+    xp_first_pass_bonus: Mapped[int] = mapped_column(Integer, default=1)
+
+
+AUDIT_TABLES: tuple[str, ...] = ("ticket_transitions", "work_session_events", "xp_ledger")

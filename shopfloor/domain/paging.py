@@ -1,0 +1,32 @@
+"""Pagination in SQL: a count and one page, never the whole table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from .errors import NotFound, ValidationFailed
+from .shop import Tx
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 10
+
+
+def check_page(page: int, per_page: int) -> None:
+    if page < 1:
+        raise ValidationFailed("page must be 1 or more.", field="page")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValidationFailed(f"per_page must be between 1 and {MAX_PER_PAGE}.", field="per_page")
+
+
+def fetch_page(tx: Tx, query: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
+    """The rows of ``page`` and the total count; a page past the last one is NotFound."""
+    check_page(page, per_page)
+    total = tx.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = int(total or 0)
+    last = max(1, -(-total // per_page))
+    if page > last:
+        raise NotFound(f"Page {page} does not exist; there are {last} page(s).", field="page")
+    rows = list(tx.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
+    return rows, total

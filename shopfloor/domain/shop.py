@@ -1,0 +1,204 @@
+"""The shop: the database, the clock and the password hasher, and the unit of work.
+
+Every use case runs in exactly one transaction opened here. A write that loses
+a race at a unique index is run once more, so the loser meets the same clear
+pre-check error as if it had come second; should that fail too, the index's
+own message is raised. Screens and routes never open a transaction themselves.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Concatenate, ParamSpec, TypeVar
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from .clock import Clock, SystemClock
+from .database import WRITE_OPTION
+from .errors import AuthenticationFailed, DomainError, RuleViolation, ValidationFailed
+from .models import User, WorkshopRules
+from .rules import Permission, require
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Index or constraint name -> the error a lost race becomes when no pre-check caught it.
+CONSTRAINT_ERRORS: dict[str, Callable[[], DomainError]] = {
+    "uq_tickets_active_bike": lambda: RuleViolation(
+        "This bike already has an active ticket; finish or pass QC on it first.",
+        field="bike_code",
+        code="active_ticket_exists",
+    ),
+    "uq_tickets_in_progress_technician": lambda: RuleViolation(
+        "The technician already has a ticket in progress; send it to QC first.",
+        field="technician",
+        code="technician_busy",
+    ),
+    "uq_work_sessions_open_ticket": lambda: RuleViolation(
+        "This ticket already has an open work session; pause, resume or stop it.",
+        field="work_session",
+        code="open_session_exists",
+    ),
+    "uq_work_sessions_open_technician": lambda: RuleViolation(
+        "The technician already has an open work session on another ticket; stop it first.",
+        field="work_session",
+        code="open_session_exists",
+    ),
+    "uq_bikes_bike_code": lambda: ValidationFailed(
+        "A bike with this code already exists.", field="bike_code", code="duplicate"
+    ),
+    "uq_users_username_ci": lambda: ValidationFailed(
+        "That username is taken (usernames ignore case).", field="username", code="duplicate"
+    ),
+    "uq_xp_ledger_reference": lambda: RuleViolation(
+        "This XP has already been paid.", field="reference", code="duplicate"
+    ),
+}
+
+# SQLite names the columns of a violated unique index, not the index.
+_SQLITE_COLUMNS: dict[str, str] = {
+    "tickets.bike_id": "uq_tickets_active_bike",
+    "tickets.technician_id": "uq_tickets_in_progress_technician",
+    "work_sessions.ticket_id": "uq_work_sessions_open_ticket",
+    "work_sessions.technician_id": "uq_work_sessions_open_technician",
+    "bikes.bike_code": "uq_bikes_bike_code",
+    "xp_ledger.reference": "uq_xp_ledger_reference",
+}
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '([^']+)'|([\w.]+))")
+
+
+def violated_constraint(exc: IntegrityError) -> str | None:
+    """The name of the index or constraint behind ``exc``, when it can be told."""
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return str(name)
+    match = _SQLITE_UNIQUE.search(str(exc.orig))
+    if match is None:
+        return None
+    return match.group(1) or _SQLITE_COLUMNS.get(match.group(2))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The workshop's tunable rules, as read at the start of a transaction."""
+
+    checklist_min_items: int = 10
+    xp_srt_divisor: int = 20
+    xp_first_pass_bonus: int = 1
+
+
+class Shop:
+    """Everything a use case needs: the database, the clock and the hasher."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock | None = None,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        self.engine = engine
+        self.clock: Clock = clock or SystemClock()
+        self.hasher = hasher or PasswordHasher()
+        self._write_bind = engine.execution_options(**{WRITE_OPTION: True})
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Tx]:
+        """One transaction: committed when the block ends cleanly, rolled back otherwise."""
+        session = Session(bind=self._write_bind if write else self.engine, expire_on_commit=False)
+        try:
+            with session.begin():
+                yield Tx(session=session, now=self.clock.now(), shop=self)
+        except OperationalError as exc:
+            if "database is locked" in str(exc.orig):
+                raise RuleViolation(
+                    "The shop database is busy; try again in a moment.",
+                    field="database",
+                    code="busy",
+                ) from exc
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@dataclass
+class Tx:
+    """A running transaction: its session, the one ``now`` it stamps, and its shop."""
+
+    session: Session
+    now: datetime
+    shop: Shop
+
+    def actor(self, actor_id: int) -> User:
+        """The acting user; a missing or deactivated one is not allowed to act at all."""
+        user = self.session.get(User, actor_id)
+        if user is None or not user.is_active:
+            raise AuthenticationFailed(
+                "Your account no longer exists or has been deactivated; log in again.",
+                field="actor",
+            )
+        return user
+
+    def authorise(self, actor_id: int | None, permission: Permission) -> User | None:
+        """The actor, checked for ``permission``; ``None`` is the local operator at the CLI,
+        who owns the database file anyway and so may do anything."""
+        if actor_id is None:
+            return None
+        actor = self.actor(actor_id)
+        require(actor.role_slugs, permission)
+        return actor
+
+    def rules(self) -> Rules:
+        row = self.session.scalar(select(WorkshopRules).where(WorkshopRules.id == 1))
+        if row is None:
+            return Rules()
+        return Rules(row.checklist_min_items, row.xp_srt_divisor, row.xp_first_pass_bonus)
+
+
+def writes(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
+    """Run a use case in one write transaction; a lost race is retried once, then named."""
+
+    @functools.wraps(fn)
+    def run(shop: Shop, *args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in (1, 2):
+            try:
+                with shop.transaction(write=True) as tx:
+                    result = fn(tx, *args, **kwargs)
+                    tx.session.flush()
+                return result
+            except IntegrityError as exc:
+                name = violated_constraint(exc)
+                if name not in CONSTRAINT_ERRORS:
+                    raise
+                if attempt == 2:
+                    raise CONSTRAINT_ERRORS[name]() from exc
+        raise AssertionError("unreachable")
+
+    return run
+
+
+def reads(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
+    """Run a read-only use case in one transaction."""
+
+    @functools.wraps(fn)
+    def run(shop: Shop, *args: P.args, **kwargs: P.kwargs) -> R:
+        with shop.transaction(write=False) as tx:
+            return fn(tx, *args, **kwargs)
+
+    return run

@@ -1,0 +1,635 @@
+"""Tickets: intake, assignment, start, QC, and how they are read back.
+
+Each public function is one use case in one transaction; a state change, its
+transition row and its side effects (bike status, XP, a stopped timer) commit
+together or not at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlalchemy.orm import joinedload
+
+from .bikes import (
+    MIN_QUERY_LENGTH,
+    active_ticket_id,
+    closest_codes,
+    find_bike,
+    new_bike,
+    normalise_bike_code,
+    validate_bike_code,
+)
+from .errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
+from .models import Bike, Ticket, TicketTransition, User, WorkSession, XpEntry
+from .paging import fetch_page
+from .rules import Permission, next_ticket_status, require
+from .shop import Tx, reads, writes
+from .values import BikeStatus, Role, TicketAction, TicketStatus, WorkSessionStatus, XpEntryType
+from .views import Page, TicketView, TransitionView
+from .worktime import epoch_seconds
+
+MAX_TITLE = 200
+MAX_CHECKLIST_ITEMS = 200
+MAX_TASK_LENGTH = 500
+MAX_SRT_MINUTES = 100_000
+MAX_NOTE = 2000
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def validate_checklist(raw: Any, minimum: int) -> list[Any]:
+    """The checklist with each task trimmed, or the first thing wrong with it."""
+    field = "checklist_snapshot"
+    if not isinstance(raw, list | tuple):
+        raise ValidationFailed(
+            "checklist_snapshot must be a list of tasks (strings or objects with a task).",
+            field=field,
+        )
+    items: list[Any] = []
+    for number, item in enumerate(raw, start=1):
+        if isinstance(item, dict):
+            task = item.get("task")
+            if not isinstance(task, str) or not task.strip():
+                raise ValidationFailed(
+                    f"Checklist item {number} has no task; give it a non-empty task.", field=field
+                )
+            items.append({**item, "task": _task(task, number)})
+        elif isinstance(item, str):
+            if not item.strip():
+                raise ValidationFailed(
+                    f"Checklist item {number} is blank; fill it in or remove it.", field=field
+                )
+            items.append(_task(item, number))
+        else:
+            raise ValidationFailed(
+                f"Checklist item {number} must be text or an object with a task.", field=field
+            )
+    if len(items) < minimum:
+        raise ValidationFailed(
+            f"The checklist has {len(items)} item(s); at least {minimum} are required. "
+            f"Add {minimum - len(items)} more.",
+            field=field,
+        )
+    if len(items) > MAX_CHECKLIST_ITEMS:
+        raise ValidationFailed(
+            f"The checklist has {len(items)} items; at most {MAX_CHECKLIST_ITEMS} are allowed.",
+            field=field,
+        )
+    return items
+
+
+def _task(text: str, number: int) -> str:
+    text = text.strip()
+    if len(text) > MAX_TASK_LENGTH:
+        raise ValidationFailed(
+            f"Checklist item {number} is longer than {MAX_TASK_LENGTH} characters; shorten it.",
+            field="checklist_snapshot",
+        )
+    return text
+
+
+def checklist_task(item: Any) -> str:
+    """The task text of a checklist item, whichever form it was given in."""
+    return str(item["task"]) if isinstance(item, dict) else str(item)
+
+
+def validate_srt(minutes: Any) -> int:
+    field = "srt_total_minutes"
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise ValidationFailed("srt_total_minutes must be a whole number of minutes.", field=field)
+    if minutes <= 0:
+        raise ValidationFailed("srt_total_minutes must be more than 0 minutes.", field=field)
+    if minutes > MAX_SRT_MINUTES:
+        raise ValidationFailed(
+            f"srt_total_minutes must be at most {MAX_SRT_MINUTES} minutes.", field=field
+        )
+    return minutes
+
+
+def _validate_title(title: Any) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise ValidationFailed(
+            "Give the ticket a title, for example 'Brake service'.", field="title"
+        )
+    title = " ".join(title.split())
+    if len(title) > MAX_TITLE:
+        raise ValidationFailed(f"The title is longer than {MAX_TITLE} characters.", field="title")
+    return title
+
+
+def _validate_note(note: Any) -> str:
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        raise ValidationFailed("note must be text.", field="note")
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise ValidationFailed(f"The note is longer than {MAX_NOTE} characters.", field="note")
+    return note
+
+
+# --- shared steps -----------------------------------------------------------------------------
+
+
+def lock_ticket(tx: Tx, ticket_id: int) -> Ticket:
+    """The ticket, locked for the rest of the transaction (PostgreSQL; SQLite locks it all)."""
+    ticket = tx.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    if ticket is None:
+        raise NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
+    return ticket
+
+
+def require_worker(actor: User, ticket: Ticket) -> None:
+    """Work on a ticket is for its assigned technician (a super admin may act for them)."""
+    require(actor.role_slugs, Permission.WORK)
+    if ticket.technician_id == actor.id or Role.SUPER_ADMIN in actor.role_slugs:
+        return
+    if ticket.technician_id is None:
+        raise PermissionDenied(
+            f"Ticket {ticket.id} has no technician yet; a manager must assign it first."
+        )
+    raise PermissionDenied(
+        f"Ticket {ticket.id} is assigned to another technician; only they can work on it."
+    )
+
+
+def record_transition(
+    tx: Tx,
+    ticket: Ticket,
+    action: TicketAction,
+    to_status: TicketStatus,
+    actor: User,
+    *,
+    note: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> TicketTransition:
+    """Move ``ticket`` to ``to_status`` and append the audit row for it."""
+    row = TicketTransition(
+        ticket_id=ticket.id,
+        from_status=None if action is TicketAction.CREATED else ticket.status,
+        to_status=to_status.value,
+        action=action.value,
+        actor_id=actor.id,
+        note=note,
+        meta=metadata or {},
+        created_at=tx.now,
+    )
+    ticket.status = to_status.value
+    ticket.updated_at = tx.now
+    tx.session.add(row)
+    return row
+
+
+def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket) -> None:
+    """assigned/rework -> in_progress; the bike goes into service."""
+    to_status = next_ticket_status(TicketAction.STARTED, TicketStatus(ticket.status), ticket.id)
+    require_worker(actor, ticket)
+    busy = tx.session.scalar(
+        select(Ticket.id).where(
+            Ticket.technician_id == ticket.technician_id,
+            Ticket.status == TicketStatus.IN_PROGRESS,
+            Ticket.id != ticket.id,
+        )
+    )
+    if busy is not None:
+        raise RuleViolation(
+            f"The technician already has ticket #{busy} in progress; "
+            "send it to QC before starting another.",
+            field="technician",
+            code="technician_busy",
+        )
+    was = ticket.status
+    record_transition(tx, ticket, TicketAction.STARTED, to_status, actor, metadata={"was": was})
+    ticket.started_at = ticket.started_at or tx.now
+    bike = tx.session.get_one(Bike, ticket.bike_id)
+    bike.status = BikeStatus.IN_SERVICE.value
+    bike.updated_at = tx.now
+
+
+def _intake_code(tx: Tx, raw: str) -> str:
+    """The valid bike code, or an error that also offers the closest known codes."""
+    try:
+        return validate_bike_code(raw)
+    except ValidationFailed as exc:
+        partial = normalise_bike_code(raw)
+        suggestions = closest_codes(tx, partial) if len(partial) >= MIN_QUERY_LENGTH else []
+        if not suggestions:
+            raise
+        raise ValidationFailed(
+            f"{exc.message} Closest codes: {', '.join(suggestions)}.", field="bike_code"
+        ) from None
+
+
+# --- use cases --------------------------------------------------------------------------------
+
+
+@writes
+def create_ticket(
+    tx: Tx,
+    actor_id: int,
+    *,
+    bike_code: str,
+    title: str,
+    checklist: Sequence[Any],
+    srt_total_minutes: int,
+    approve_srt: bool,
+    confirm_create_bike: bool = False,
+    bike_creation_reason: str | None = None,
+) -> TicketView:
+    """Take a bike in: a new ticket with an approved SRT and its ``created`` transition."""
+    actor = tx.actor(actor_id)
+    require(actor.role_slugs, Permission.CREATE_TICKET)
+    rules = tx.rules()
+    code = _intake_code(tx, bike_code)
+    title = _validate_title(title)
+    items = validate_checklist(checklist, rules.checklist_min_items)
+    srt = validate_srt(srt_total_minutes)
+    if approve_srt is not True:
+        raise ValidationFailed(
+            "The SRT must be approved: confirm the standard repair time (approve_srt = true).",
+            field="approve_srt",
+        )
+    reason = (bike_creation_reason or "").strip()
+    bike = find_bike(tx, code)
+    created_bike = False
+    if bike is None:
+        if not confirm_create_bike:
+            suggestions = closest_codes(tx, code)
+            hint = (
+                f" Closest codes: {', '.join(suggestions)}." if suggestions else " No close codes."
+            )
+            raise ValidationFailed(
+                f"Bike {code} is not in the fleet.{hint} Check the code, or confirm creating "
+                "the bike (confirm_create_bike) and give a bike_creation_reason.",
+                field="bike_code",
+                code="unknown_bike",
+            )
+        if not reason:
+            raise ValidationFailed(
+                f"Say why bike {code} is being added to the fleet (bike_creation_reason).",
+                field="bike_creation_reason",
+            )
+        bike = new_bike(tx, code)
+        created_bike = True
+    elif not bike.is_active:
+        raise ValidationFailed(
+            f"Bike {code} is archived; restore it first, then take it in (it is never re-created).",
+            field="bike_code",
+            code="bike_archived",
+        )
+    else:
+        existing = active_ticket_id(tx, bike.id)
+        if existing is not None:
+            raise RuleViolation(
+                f"Bike {code} already has active ticket #{existing}; "
+                "finish it before opening another.",
+                field="bike_code",
+                code="active_ticket_exists",
+            )
+    ticket = Ticket(
+        bike_id=bike.id,
+        master_id=actor.id,
+        technician_id=None,
+        title=title,
+        checklist_snapshot=items,
+        srt_total_minutes=srt,
+        srt_approved_by_id=actor.id,
+        srt_approved_at=tx.now,
+        flag_minutes=0,
+        status=TicketStatus.NEW.value,
+        created_at=tx.now,
+        updated_at=tx.now,
+    )
+    tx.session.add(ticket)
+    tx.session.flush()
+    record_transition(
+        tx,
+        ticket,
+        TicketAction.CREATED,
+        TicketStatus.NEW,
+        actor,
+        metadata={
+            "bike_code": code,
+            "bike_created_during_intake": created_bike,
+            "bike_creation_reason": reason if created_bike else None,
+            "checklist_items_count": len(items),
+            "srt_total_minutes": srt,
+            "srt_approved": True,
+        },
+    )
+    return ticket_view_in_tx(tx, ticket)
+
+
+@writes
+def assign_ticket(tx: Tx, actor_id: int, ticket_id: int, technician_id: int) -> TicketView:
+    """Give the ticket to a technician (new, assigned or rework)."""
+    actor = tx.actor(actor_id)
+    require(actor.role_slugs, Permission.ASSIGN)
+    ticket = lock_ticket(tx, ticket_id)
+    to_status = next_ticket_status(TicketAction.ASSIGNED, TicketStatus(ticket.status), ticket.id)
+    if isinstance(technician_id, bool) or not isinstance(technician_id, int):
+        raise ValidationFailed("technician_id must be a user id.", field="technician_id")
+    technician = tx.session.get(User, technician_id)
+    if technician is None:
+        raise ValidationFailed(f"No user with id {technician_id}.", field="technician_id")
+    if not technician.is_active:
+        raise ValidationFailed(
+            f"{technician.username} is deactivated; choose an active technician.",
+            field="technician_id",
+        )
+    if Role.TECHNICIAN not in technician.role_slugs:
+        raise ValidationFailed(
+            f"{technician.username} is not a technician; choose a user with the technician role.",
+            field="technician_id",
+        )
+    previous = ticket.technician_id
+    record_transition(
+        tx,
+        ticket,
+        TicketAction.ASSIGNED,
+        to_status,
+        actor,
+        metadata={"technician_id": technician.id, "previous_technician_id": previous},
+    )
+    ticket.technician_id = technician.id
+    ticket.assigned_at = tx.now
+    return ticket_view_in_tx(tx, ticket)
+
+
+@writes
+def start_ticket(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
+    """assigned/rework -> in_progress, by the assigned technician."""
+    actor = tx.actor(actor_id)
+    require(actor.role_slugs, Permission.WORK)
+    ticket = lock_ticket(tx, ticket_id)
+    start_ticket_in_tx(tx, actor, ticket)
+    return ticket_view_in_tx(tx, ticket)
+
+
+@writes
+def send_to_qc(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
+    """in_progress -> waiting_qc; an open timer is stopped in the same transaction."""
+    from .work_sessions import close_open_session
+
+    actor = tx.actor(actor_id)
+    require(actor.role_slugs, Permission.WORK)
+    ticket = lock_ticket(tx, ticket_id)
+    to_status = next_ticket_status(
+        TicketAction.TO_WAITING_QC, TicketStatus(ticket.status), ticket.id
+    )
+    require_worker(actor, ticket)
+    stopped = close_open_session(tx, actor, ticket, reason="sent_to_qc")
+    record_transition(
+        tx,
+        ticket,
+        TicketAction.TO_WAITING_QC,
+        to_status,
+        actor,
+        metadata={"stopped_work_session_id": stopped.id if stopped else None},
+    )
+    return ticket_view_in_tx(tx, ticket)
+
+
+@writes
+def qc_pass(tx: Tx, actor_id: int, ticket_id: int, note: str | None = None) -> TicketView:
+    """waiting_qc -> done: the bike is ready and the technician earns XP."""
+    actor = tx.actor(actor_id)
+    require(actor.role_slugs, Permission.QC)
+    ticket = lock_ticket(tx, ticket_id)
+    to_status = next_ticket_status(TicketAction.QC_PASS, TicketStatus(ticket.status), ticket.id)
+    text = _validate_note(note)
+    rules = tx.rules()
+    failures = qc_fail_counts(tx, [ticket.id]).get(ticket.id, 0)
+    first_pass = failures == 0
+    base = math.ceil(ticket.srt_total_minutes / rules.xp_srt_divisor)
+    bonus = rules.xp_first_pass_bonus if first_pass else 0
+    assert ticket.technician_id is not None  # waiting_qc is only reached by an assigned ticket
+    paid = _pay_xp(tx, ticket, XpEntryType.TICKET_BASE_XP, base, "Base XP for ticket")
+    if bonus:
+        paid += _pay_xp(
+            tx, ticket, XpEntryType.TICKET_QC_FIRST_PASS_BONUS, bonus, "First-pass QC bonus for"
+        )
+    record_transition(
+        tx,
+        ticket,
+        TicketAction.QC_PASS,
+        to_status,
+        actor,
+        note=text,
+        metadata={"first_pass": first_pass, "xp_base": base, "xp_bonus": bonus, "xp_paid": paid},
+    )
+    ticket.done_at = tx.now
+    ticket.flag_minutes = ticket.srt_total_minutes
+    bike = tx.session.get_one(Bike, ticket.bike_id)
+    bike.status = BikeStatus.READY.value
+    bike.updated_at = tx.now
+    return ticket_view_in_tx(tx, ticket)
+
+
+def _pay_xp(tx: Tx, ticket: Ticket, kind: XpEntryType, amount: int, what: str) -> int:
+    """Append an XP entry unless its reference was paid already; the amount paid."""
+    reference = f"{kind.value}:{ticket.id}"
+    if tx.session.scalar(select(XpEntry.id).where(XpEntry.reference == reference)) is not None:
+        return 0
+    assert ticket.technician_id is not None
+    tx.session.add(
+        XpEntry(
+            user_id=ticket.technician_id,
+            amount=amount,
+            entry_type=kind.value,
+            reference=reference,
+            description=f"{what} #{ticket.id}: {ticket.title}",
+            payload={"ticket_id": ticket.id, "srt_total_minutes": ticket.srt_total_minutes},
+            created_at=tx.now,
+        )
+    )
+    return amount
+
+
+@writes
+def qc_fail(tx: Tx, actor_id: int, ticket_id: int, note: str | None = None) -> TicketView:
+    """waiting_qc -> rework, with an optional note for the technician."""
+    actor = tx.actor(actor_id)
+    require(actor.role_slugs, Permission.QC)
+    ticket = lock_ticket(tx, ticket_id)
+    to_status = next_ticket_status(TicketAction.QC_FAIL, TicketStatus(ticket.status), ticket.id)
+    record_transition(tx, ticket, TicketAction.QC_FAIL, to_status, actor, note=_validate_note(note))
+    return ticket_view_in_tx(tx, ticket)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def worked_seconds_by_ticket(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, int]:
+    """Worked seconds per ticket: closed intervals plus the running one, in one query."""
+    ids = list(ticket_ids)
+    if not ids:
+        return {}
+    now_epoch = literal(int(tx.now.timestamp()))
+    running = case(
+        (
+            WorkSession.status == WorkSessionStatus.RUNNING,
+            cast(now_epoch - epoch_seconds(WorkSession.last_started_at), Integer),
+        ),
+        else_=0,
+    )
+    rows = tx.session.execute(
+        select(WorkSession.ticket_id, func.sum(WorkSession.active_seconds + running))
+        .where(WorkSession.ticket_id.in_(ids))
+        .group_by(WorkSession.ticket_id)
+    )
+    return {ticket_id: int(total or 0) for ticket_id, total in rows}
+
+
+def qc_fail_counts(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(ticket_ids)
+    if not ids:
+        return {}
+    rows = tx.session.execute(
+        select(TicketTransition.ticket_id, func.count())
+        .where(
+            TicketTransition.ticket_id.in_(ids),
+            TicketTransition.action == TicketAction.QC_FAIL,
+        )
+        .group_by(TicketTransition.ticket_id)
+    )
+    return {ticket_id: int(n) for ticket_id, n in rows}
+
+
+def _views(tx: Tx, tickets: Sequence[Ticket]) -> list[TicketView]:
+    """Views for tickets whose bike, master and technician are loaded (two more queries)."""
+    ids = [t.id for t in tickets]
+    worked = worked_seconds_by_ticket(tx, ids)
+    fails = qc_fail_counts(tx, ids)
+    return [
+        TicketView(
+            id=t.id,
+            bike=t.bike_id,
+            bike_code=t.bike.bike_code,
+            master=t.master_id,
+            master_name=t.master.full_name,
+            technician=t.technician_id,
+            technician_name=t.technician.full_name if t.technician else None,
+            title=t.title,
+            checklist_snapshot=tuple(t.checklist_snapshot),
+            srt_total_minutes=t.srt_total_minutes,
+            srt_approved_by=t.srt_approved_by_id,
+            srt_approved_at=t.srt_approved_at,
+            flag_minutes=t.flag_minutes,
+            status=t.status,
+            assigned_at=t.assigned_at,
+            started_at=t.started_at,
+            done_at=t.done_at,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+            worked_seconds=worked.get(t.id, 0),
+            qc_fail_count=fails.get(t.id, 0),
+        )
+        for t in tickets
+    ]
+
+
+_RELATED = (joinedload(Ticket.bike), joinedload(Ticket.master), joinedload(Ticket.technician))
+
+
+def ticket_view_in_tx(tx: Tx, ticket: Ticket) -> TicketView:
+    tx.session.flush()
+    loaded = tx.session.scalars(
+        select(Ticket).where(Ticket.id == ticket.id).options(*_RELATED)
+    ).one()
+    return _views(tx, [loaded])[0]
+
+
+@reads
+def get_ticket(tx: Tx, ticket_id: int) -> TicketView:
+    ticket = tx.session.scalars(
+        select(Ticket).where(Ticket.id == ticket_id).options(*_RELATED)
+    ).one_or_none()
+    if ticket is None:
+        raise NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
+    return _views(tx, [ticket])[0]
+
+
+def parse_statuses(statuses: str | Iterable[str] | None) -> list[TicketStatus]:
+    if statuses is None:
+        return []
+    raw = statuses.split(",") if isinstance(statuses, str) else list(statuses)
+    parsed: list[TicketStatus] = []
+    for item in raw:
+        item = item.strip().lower()
+        if not item:
+            continue
+        try:
+            parsed.append(TicketStatus(item))
+        except ValueError:
+            valid = ", ".join(s.value for s in TicketStatus)
+            raise ValidationFailed(
+                f"Unknown ticket status {item!r}; use one of: {valid}.", field="status"
+            ) from None
+    return parsed
+
+
+@reads
+def list_tickets(
+    tx: Tx,
+    *,
+    page: int = 1,
+    per_page: int = 10,
+    status: str | Iterable[str] | None = None,
+    technician_id: int | None = None,
+    bike_code: str | None = None,
+    oldest_first: bool = False,
+) -> Page[TicketView]:
+    """Tickets, newest first (or oldest first, for queues), filtered in SQL."""
+    order = (
+        (Ticket.created_at, Ticket.id)
+        if oldest_first
+        else (
+            Ticket.created_at.desc(),
+            Ticket.id.desc(),
+        )
+    )
+    stmt = select(Ticket).options(*_RELATED).order_by(*order)
+    statuses = parse_statuses(status)
+    if statuses:
+        stmt = stmt.where(Ticket.status.in_([s.value for s in statuses]))
+    if technician_id is not None:
+        stmt = stmt.where(Ticket.technician_id == technician_id)
+    if bike_code:
+        code = validate_bike_code(bike_code)
+        stmt = stmt.join(Bike, Bike.id == Ticket.bike_id).where(Bike.bike_code == code)
+    rows, total = fetch_page(tx, stmt, page, per_page)
+    return Page(tuple(_views(tx, rows)), total, page, per_page)
+
+
+@reads
+def ticket_transitions(tx: Tx, ticket_id: int) -> list[TransitionView]:
+    """The ticket's audit trail, newest first."""
+    if tx.session.get(Ticket, ticket_id) is None:
+        raise NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
+    rows = tx.session.execute(
+        select(TicketTransition, User.username, User.first_name, User.last_name)
+        .join(User, User.id == TicketTransition.actor_id)
+        .where(TicketTransition.ticket_id == ticket_id)
+        .order_by(TicketTransition.created_at.desc(), TicketTransition.id.desc())
+    )
+    return [
+        TransitionView(
+            id=t.id,
+            ticket=t.ticket_id,
+            from_status=t.from_status,
+            to_status=t.to_status,
+            action=t.action,
+            actor=t.actor_id,
+            actor_name=" ".join(p for p in (first, last) if p) or username,
+            note=t.note,
+            metadata=dict(t.meta),
+            created_at=t.created_at,
+        )
+        for t, username, first, last in rows
+    ]

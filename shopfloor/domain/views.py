@@ -1,0 +1,219 @@
+"""Read models: plain, frozen values that cross from the domain to the TUI and the API.
+
+Nothing here holds a database session, so entrypoints can keep them as long as
+they like.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RoleView:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    username: str
+    first_name: str
+    last_name: str
+    is_active: bool
+    roles: tuple[RoleView, ...]
+    created_at: datetime
+
+    @property
+    def role_slugs(self) -> tuple[str, ...]:
+        return tuple(r.slug for r in self.roles)
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.username
+
+
+@dataclass(frozen=True)
+class BikeView:
+    id: int
+    bike_code: str
+    status: str
+    is_active: bool
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    bike: int
+    bike_code: str
+    master: int
+    master_name: str
+    technician: int | None
+    technician_name: str | None
+    title: str
+    checklist_snapshot: tuple[Any, ...]
+    srt_total_minutes: int
+    srt_approved_by: int
+    srt_approved_at: datetime
+    flag_minutes: int
+    status: str
+    assigned_at: datetime | None
+    started_at: datetime | None
+    done_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    worked_seconds: int
+    qc_fail_count: int = 0
+
+
+@dataclass(frozen=True)
+class TransitionView:
+    id: int
+    ticket: int
+    from_status: str | None
+    to_status: str
+    action: str
+    actor: int
+    actor_name: str
+    note: str
+    metadata: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class WorkSessionView:
+    id: int
+    ticket: int
+    technician: int
+    status: str
+    started_at: datetime
+    last_started_at: datetime | None
+    ended_at: datetime | None
+    active_seconds: int
+    created_at: datetime
+    updated_at: datetime
+    # Worked seconds including the running interval, as of the read.
+    worked_seconds: int
+
+
+@dataclass(frozen=True)
+class WorkSessionEventView:
+    id: int
+    work_session: int
+    ticket: int
+    from_status: str | None
+    to_status: str
+    action: str
+    actor: int
+    actor_name: str
+    event_at: datetime
+    metadata: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class XpEntryView:
+    id: int
+    user: int
+    amount: int
+    entry_type: str
+    reference: str
+    description: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, counted in SQL."""
+
+    items: tuple[T, ...]
+    total_count: int
+    page: int
+    per_page: int
+
+    @property
+    def page_count(self) -> int:
+        return max(1, math.ceil(self.total_count / self.per_page))
+
+
+@dataclass(frozen=True)
+class BikeState:
+    """What intake knows about a typed bike code before submitting."""
+
+    code: str
+    valid: bool
+    message: str
+    bike: BikeView | None = None
+    active_ticket_id: int | None = None
+    suggestions: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """One word for the state: unknown, archived, has_active_ticket or the bike status."""
+        if not self.valid:
+            return "invalid"
+        if self.bike is None:
+            return "unknown"
+        if not self.bike.is_active:
+            return "archived"
+        if self.active_ticket_id is not None:
+            return "has_active_ticket"
+        return self.bike.status
+
+
+@dataclass(frozen=True)
+class QcDay:
+    day: date
+    passed: int
+    first_pass: int
+
+    @property
+    def first_pass_rate(self) -> float | None:
+        return round(100.0 * self.first_pass / self.passed, 1) if self.passed else None
+
+
+@dataclass(frozen=True)
+class FleetAnalytics:
+    bikes_total: int
+    bikes_by_status: dict[str, int]
+    availability_percent: float
+    tickets_by_status: dict[str, int]
+    backlog: int
+    waiting_for_technician: int
+    qc_passed_total: int
+    qc_first_pass_total: int
+    qc_first_pass_percent: float | None
+    qc_trend: tuple[QcDay, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class TechnicianStats:
+    user_id: int
+    username: str
+    display_name: str
+    done: int
+    first_pass: int
+    first_pass_percent: float | None
+    xp: int
+    in_progress: int
+    assigned: int
+    worked_seconds: int
+    srt_minutes_done: int
+    worked_seconds_done: int
+
+
+@dataclass(frozen=True)
+class TeamAnalytics:
+    days: int
+    since: datetime
+    technicians: tuple[TechnicianStats, ...]

@@ -1,0 +1,102 @@
+"""Worked time, derived from the work-session event history.
+
+A session runs from each ``started``/``resumed`` event to the next event (or to
+now, while it still runs). Timestamps are whole seconds (see ``Shop``), so
+every sum here is exact and the cached ``active_seconds`` must equal it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Integer, Select, case, cast, func, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from .models import WorkSession, WorkSessionEvent
+from .values import WorkSessionStatus
+
+
+class _Event(Protocol):
+    @property
+    def to_status(self) -> str: ...
+    @property
+    def event_at(self) -> datetime: ...
+
+
+def derive_worked_seconds(events: Iterable[_Event], now: datetime) -> int:
+    """Seconds spent running, from events in time order; an open interval runs to ``now``."""
+    total = 0
+    running_since: datetime | None = None
+    for event in events:
+        if running_since is not None:
+            total += int((event.event_at - running_since).total_seconds())
+            running_since = None
+        if event.to_status == WorkSessionStatus.RUNNING:
+            running_since = event.event_at
+    if running_since is not None:
+        total += max(0, int((now - running_since).total_seconds()))
+    return total
+
+
+class epoch_seconds(FunctionElement[int]):  # noqa: N801 - reads as a SQL function
+    """Whole seconds since 1970 of a UTC timestamp column, on SQLite and PostgreSQL."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_postgresql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+def running_segments(now: datetime) -> Select[Any]:
+    """One row per running interval: session, ticket, technician, start and end epochs."""
+    next_event_at = (
+        func.lead(WorkSessionEvent.event_at)
+        .over(
+            partition_by=WorkSessionEvent.work_session_id,
+            order_by=(WorkSessionEvent.event_at, WorkSessionEvent.id),
+        )
+        .label("next_event_at")
+    )
+    ordered = (
+        select(
+            WorkSessionEvent.work_session_id,
+            WorkSessionEvent.ticket_id,
+            WorkSessionEvent.to_status,
+            WorkSessionEvent.event_at,
+            next_event_at,
+        )
+    ).subquery("ordered_events")
+    seg_end = func.coalesce(epoch_seconds(ordered.c.next_event_at), literal(_epoch(now)))
+    return (
+        select(
+            ordered.c.work_session_id,
+            ordered.c.ticket_id,
+            WorkSession.technician_id,
+            epoch_seconds(ordered.c.event_at).label("seg_start"),
+            seg_end.label("seg_end"),
+        )
+        .join(WorkSession, WorkSession.id == ordered.c.work_session_id)
+        .where(ordered.c.to_status == WorkSessionStatus.RUNNING.value)
+    )
+
+
+def clipped_seconds(seg_start: Any, seg_end: Any, since: datetime) -> ColumnElement[int]:
+    """Seconds of a segment that fall after ``since`` (0 when it ended before)."""
+    since_epoch = literal(_epoch(since))
+    start = case((seg_start < since_epoch, since_epoch), else_=seg_start)
+    return case((seg_end > start, cast(seg_end - start, Integer)), else_=literal(0))
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())

@@ -1,0 +1,1 @@
+"""Role screens of the terminal UI."""
