@@ -66,7 +66,11 @@ class PostgresTemplate:
         engine.dispose()
 
     def url_for(self, name: str) -> str:
-        return make_url(self.admin).set(database=name).render_as_string(hide_password=False)
+        return self.url_for_admin(self.admin, name)
+
+    @staticmethod
+    def url_for_admin(admin: str, name: str) -> str:
+        return make_url(admin).set(database=name).render_as_string(hide_password=False)
 
     def _execute(self, sql: str) -> None:
         with psycopg.connect(self.admin, autocommit=True) as conn:

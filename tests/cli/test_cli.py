@@ -1,0 +1,128 @@
+"""The ``shopfloor`` command as a user runs it: real processes, a real database file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..databases import PostgresTemplate, _libpq, postgres_admin_url, skip_or_fail_without_postgres
+
+
+def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shopfloor.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SHOPFLOOR_")}
+    return {**clean, "SHOPFLOOR_DATA_DIR": str(tmp_path / "data")}
+
+
+def test_user_and_bike_administration(env: dict[str, str], tmp_path: Path) -> None:
+    added = run(
+        ["user", "add", "Maria", "--role", "master", "--first-name", "Maria", "--password-stdin"],
+        env,
+        "pw-12345\n",
+    )
+    assert added.returncode == 0, added.stderr
+    assert "Created user Maria" in added.stdout
+    assert (tmp_path / "data" / "shopfloor.sqlite3").exists()  # the embedded default
+
+    listed = run(["user", "list"], env)
+    assert "Maria" in listed.stdout
+    assert "master" in listed.stdout
+
+    assert run(["bike", "add", "rm-0001", "RM-0002"], env).returncode == 0
+    assert run(["bike", "archive", "RM-0002"], env).returncode == 0
+    bikes = run(["bike", "list"], env).stdout
+    assert "RM-0001" in bikes
+    assert "archived" in bikes
+    assert run(["bike", "restore", "rm-0002"], env).returncode == 0
+    assert "archived" not in run(["bike", "list"], env).stdout
+
+    assert run(["user", "deactivate", "maria"], env).returncode == 0
+    assert "[deactivated]" in run(["user", "list"], env).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (
+            ["user", "add", "sam", "--role", "boss", "--password-stdin"],
+            "pw-12345\n",
+            "Unknown role 'boss'",
+        ),
+        (["user", "add", "sam", "--password-stdin"], "\n", "password is empty"),
+        (["user", "add", "sam"], "", "--password-stdin"),
+        (["bike", "add", "XX-1"], "", "is not valid"),
+        (["bike", "archive", "RM-4040"], "", "No bike RM-4040"),
+        (["user", "deactivate", "ghost"], "", "No user named 'ghost'"),
+    ],
+)
+def test_errors_are_one_clear_line_and_a_non_zero_exit(
+    env: dict[str, str], args: list[str], stdin: str, message: str
+) -> None:
+    result = run(args, env, stdin)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unreachable_database_is_reported_plainly(env: dict[str, str]) -> None:
+    env["SHOPFLOOR_DATABASE_URL"] = "postgresql://postgres@127.0.0.1:1/nowhere"
+    result = run(["user", "list"], env)
+    assert result.returncode != 0
+    assert "cannot use the database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_shared_postgres_must_be_upgraded_on_purpose(env: dict[str, str]) -> None:
+    skip_or_fail_without_postgres()
+    import psycopg
+
+    admin = _libpq(postgres_admin_url())
+    name = f"shopfloor_cli_{os.getpid()}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    try:
+        env["SHOPFLOOR_DATABASE_URL"] = PostgresTemplate.url_for_admin(admin, name)
+        refused = run(["user", "list"], env)
+        assert refused.returncode != 0
+        assert "run `shopfloor db upgrade` first" in refused.stderr
+
+        upgraded = run(["db", "upgrade"], env)
+        assert upgraded.returncode == 0, upgraded.stderr
+        assert "upgraded from empty to 0001" in upgraded.stdout
+        assert "up to date" in run(["db", "upgrade"], env).stdout
+        assert run(["bike", "add", "RM-0001"], env).returncode == 0
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+def test_demo_shop_lives_in_its_own_file_and_is_made_once(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    first = run(["demo", "--no-tui"], env)
+    assert first.returncode == 0, first.stderr
+    assert "Demo shop created" in first.stdout
+    assert str(tmp_path / "data" / "demo.sqlite3") in first.stdout
+    assert "tech1" in first.stdout
+    assert "password: demo" in first.stdout
+    assert not (tmp_path / "data" / "shopfloor.sqlite3").exists()  # the real shop is untouched
+    again = run(["demo", "--no-tui"], env)
+    assert "already there" in again.stdout

@@ -1,0 +1,117 @@
+"""The database guards the invariants itself, whatever code talks to it."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from shopfloor.domain import (
+    RuleViolation,
+    Shop,
+    assign_ticket,
+    get_ticket,
+    qc_pass,
+    send_to_qc,
+    start_work_session,
+)
+from shopfloor.domain import bikes as bikes_module
+from shopfloor.domain import tickets as tickets_module
+
+from ..conftest import People
+from ..factories import intake
+
+
+def _execute(shop: Shop, sql: str, **params: object) -> None:
+    with shop.engine.begin() as conn:
+        conn.execute(sa.text(sql), params)
+
+
+def test_second_active_ticket_for_a_bike_is_refused_by_the_database(
+    shop: Shop, people: People
+) -> None:
+    ticket = intake(shop, people.master)
+    with pytest.raises(IntegrityError):
+        _execute(
+            shop,
+            "INSERT INTO tickets (bike_id, master_id, title, checklist_snapshot, "
+            "srt_total_minutes, srt_approved_by_id, srt_approved_at, flag_minutes, status, "
+            "created_at, updated_at) SELECT bike_id, master_id, title, checklist_snapshot, "
+            "srt_total_minutes, srt_approved_by_id, srt_approved_at, 0, 'assigned', "
+            "created_at, updated_at FROM tickets WHERE id = :id",
+            id=ticket.id,
+        )
+
+
+def test_second_in_progress_ticket_for_a_technician_is_refused_by_the_database(
+    shop: Shop, people: People
+) -> None:
+    first = intake(shop, people.master, "RM-0001")
+    second = intake(shop, people.master, "RM-0002")
+    for t in (first, second):
+        assign_ticket(shop, people.manager, t.id, people.tech1)
+    start_work_session(shop, people.tech1, first.id)
+    with pytest.raises(IntegrityError):
+        _execute(shop, "UPDATE tickets SET status = 'in_progress' WHERE id = :id", id=second.id)
+
+
+def test_second_open_session_is_refused_by_the_database(shop: Shop, people: People) -> None:
+    ticket = intake(shop, people.master)
+    assign_ticket(shop, people.manager, ticket.id, people.tech1)
+    session = start_work_session(shop, people.tech1, ticket.id)
+    copy = (
+        "INSERT INTO work_sessions (ticket_id, technician_id, status, started_at, "
+        "last_started_at, active_seconds, created_at, updated_at) SELECT ticket_id, "
+        "technician_id, 'paused', started_at, last_started_at, 0, created_at, updated_at "
+        "FROM work_sessions WHERE id = :id"
+    )
+    with pytest.raises(IntegrityError):
+        _execute(shop, copy, id=session.id)
+
+
+def test_done_tickets_do_not_block_a_new_one(shop: Shop, people: People) -> None:
+    ticket = intake(shop, people.master)
+    assign_ticket(shop, people.manager, ticket.id, people.tech1)
+    start_work_session(shop, people.tech1, ticket.id)
+    send_to_qc(shop, people.tech1, ticket.id)
+    qc_pass(shop, people.qc, ticket.id)
+    again = intake(shop, people.master, create_bike_first=False)
+    assert get_ticket(shop, again.id).status == "new"
+
+
+@pytest.mark.parametrize("table", ["ticket_transitions", "work_session_events", "xp_ledger"])
+def test_audit_tables_refuse_update_and_delete(shop: Shop, people: People, table: str) -> None:
+    ticket = intake(shop, people.master)
+    assign_ticket(shop, people.manager, ticket.id, people.tech1)
+    start_work_session(shop, people.tech1, ticket.id)
+    send_to_qc(shop, people.tech1, ticket.id)
+    qc_pass(shop, people.qc, ticket.id)
+    column = {"ticket_transitions": "note", "work_session_events": "action"}.get(
+        table, "description"
+    )
+    with pytest.raises(DBAPIError, match="append-only"):
+        _execute(shop, f"UPDATE {table} SET {column} = 'forged'")
+    with pytest.raises(DBAPIError, match="append-only"):
+        _execute(shop, f"DELETE FROM {table}")
+    with shop.engine.connect() as conn:
+        count = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+        forged = conn.execute(
+            sa.text(f"SELECT count(*) FROM {table} WHERE {column} = 'forged'")
+        ).scalar_one()
+    assert count > 0
+    assert forged == 0
+
+
+def test_a_race_that_slips_past_the_pre_check_is_still_a_clear_domain_error(
+    shop: Shop, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the pre-check ever misses a concurrent writer, the index answers in domain words."""
+    intake(shop, people.master)
+    monkeypatch.setattr(tickets_module, "active_ticket_id", lambda *_: None)
+    monkeypatch.setattr(bikes_module, "active_ticket_id", lambda *_: None)
+    with pytest.raises(RuleViolation, match="already has an active ticket") as err:
+        intake(shop, people.master, create_bike_first=False)
+    assert err.value.code == "active_ticket_exists"
+    with shop.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM tickets")).scalar_one() == 1
+        assert conn.execute(sa.text("SELECT count(*) FROM ticket_transitions")).scalar_one() == 1

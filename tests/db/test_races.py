@@ -1,0 +1,148 @@
+"""Concurrent writers: exactly one wins, the rest get the domain error, nothing half-written.
+
+Each contender runs in its own thread with its own connection, released together
+by a barrier, against a real SQLite file and a real PostgreSQL server.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import sqlalchemy as sa
+
+from shopfloor.domain import (
+    DomainError,
+    RuleViolation,
+    Shop,
+    assign_ticket,
+    create_bike,
+    create_ticket,
+    create_user,
+    list_tickets,
+    start_ticket,
+    start_work_session,
+)
+from shopfloor.domain.database import create_db_engine
+
+from ..conftest import People, fast_hasher
+from ..factories import CHECKLIST, intake
+
+CONTENDERS = 6
+
+
+def race(shop: Shop, calls: list[Callable[[Shop], Any]]) -> tuple[list[Any], list[Exception]]:
+    """Run every call at once, each on its own engine; return the results and the errors."""
+    barrier = threading.Barrier(len(calls))
+    engines = [
+        create_db_engine(shop.engine.url.render_as_string(hide_password=False)) for _ in calls
+    ]
+
+    def run(index: int) -> Any:
+        own = Shop(engines[index], clock=shop.clock, hasher=fast_hasher())
+        barrier.wait()
+        return calls[index](own)
+
+    wins: list[Any] = []
+    losses: list[Exception] = []
+    try:
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            for future in [pool.submit(run, i) for i in range(len(calls))]:
+                try:
+                    wins.append(future.result())
+                except Exception as exc:
+                    losses.append(exc)
+    finally:
+        for engine in engines:
+            engine.dispose()
+    return wins, losses
+
+
+def _count(shop: Shop, table: str) -> int:
+    with shop.engine.connect() as conn:
+        return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_intake_race_on_one_bike(shop: Shop, people: People) -> None:
+    create_bike(shop, people.master, "RM-0001")
+
+    def take_in(own: Shop) -> Any:
+        return create_ticket(
+            own,
+            people.master,
+            bike_code="RM-0001",
+            title="Race",
+            checklist=CHECKLIST,
+            srt_total_minutes=30,
+            approve_srt=True,
+        )
+
+    wins, losses = race(shop, [take_in] * CONTENDERS)
+    assert len(wins) == 1
+    assert len(losses) == CONTENDERS - 1
+    assert all(isinstance(e, RuleViolation) for e in losses), losses
+    assert all("already has active ticket #" in e.message for e in losses)  # type: ignore[attr-defined]
+    assert _count(shop, "tickets") == 1
+    assert _count(shop, "ticket_transitions") == 1
+
+
+def test_intake_race_creating_the_same_unknown_bike(shop: Shop, people: People) -> None:
+    def take_in(own: Shop) -> Any:
+        return create_ticket(
+            own,
+            people.master,
+            bike_code="RM-NEW-1",
+            title="Race",
+            checklist=CHECKLIST,
+            srt_total_minutes=30,
+            approve_srt=True,
+            confirm_create_bike=True,
+            bike_creation_reason="delivery",
+        )
+
+    wins, losses = race(shop, [take_in] * CONTENDERS)
+    assert len(wins) == 1
+    assert all(isinstance(e, DomainError) for e in losses), losses
+    assert _count(shop, "bikes") == 1
+    assert _count(shop, "tickets") == 1
+
+
+def test_start_race_for_one_technician(shop: Shop, people: People) -> None:
+    tickets = [intake(shop, people.master, f"RM-{2000 + i}") for i in range(CONTENDERS)]
+    for t in tickets:
+        assign_ticket(shop, people.manager, t.id, people.tech1)
+
+    calls = [lambda own, tid=t.id: start_ticket(own, people.tech1, tid) for t in tickets]
+    wins, losses = race(shop, calls)
+    assert len(wins) == 1
+    assert all(isinstance(e, RuleViolation) for e in losses), losses
+    assert list_tickets(shop, status="in_progress").total_count == 1
+    assert list_tickets(shop, status="assigned").total_count == CONTENDERS - 1
+    assert _count(shop, "ticket_transitions") == 2 * CONTENDERS + 1  # created+assigned, 1 start
+
+
+def test_timer_start_race_for_one_technician(shop: Shop, people: People) -> None:
+    tickets = [intake(shop, people.master, f"RM-{3000 + i}") for i in range(CONTENDERS)]
+    for t in tickets:
+        assign_ticket(shop, people.manager, t.id, people.tech1)
+
+    calls = [lambda own, tid=t.id: start_work_session(own, people.tech1, tid) for t in tickets]
+    wins, losses = race(shop, calls)
+    assert len(wins) == 1
+    assert all(isinstance(e, RuleViolation) for e in losses), losses
+    assert _count(shop, "work_sessions") == 1
+    assert _count(shop, "work_session_events") == 1
+    assert list_tickets(shop, status="in_progress").total_count == 1
+
+
+def test_race_to_register_one_username(shop: Shop) -> None:
+    calls = [
+        lambda own, i=i: create_user(own, None, "Sam" if i % 2 else "sam", "pw-1234")
+        for i in range(CONTENDERS)
+    ]
+    wins, losses = race(shop, calls)
+    assert len(wins) == 1
+    assert all(isinstance(e, DomainError) for e in losses), losses
+    assert all("taken" in e.message for e in losses)  # type: ignore[attr-defined]
