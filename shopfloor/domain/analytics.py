@@ -159,11 +159,13 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
     in_progress: dict[int, int] = {}
     assigned: dict[int, int] = {}
     for tid, status, n in load_rows:
+        if tid is None:
+            continue
         bucket = in_progress if status == TicketStatus.IN_PROGRESS else assigned
         bucket[tid] = bucket.get(tid, 0) + int(n)
 
     seg = running_segments(tx.now).subquery("segments")
-    worked = dict(
+    worked: dict[int, int] = dict(
         tx.session.execute(
             select(
                 seg.c.technician_id,

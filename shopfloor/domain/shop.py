@@ -8,7 +8,6 @@ own message is raised. Screens and routes never open a transaction themselves.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -174,8 +173,7 @@ class Tx:
 def writes(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
     """Run a use case in one write transaction; a lost race is retried once, then named."""
 
-    @functools.wraps(fn)
-    def run(shop: Shop, *args: P.args, **kwargs: P.kwargs) -> R:
+    def run(shop: Shop, /, *args: P.args, **kwargs: P.kwargs) -> R:
         for attempt in (1, 2):
             try:
                 with shop.transaction(write=True) as tx:
@@ -190,15 +188,23 @@ def writes(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P]
                     raise CONSTRAINT_ERRORS[name]() from exc
         raise AssertionError("unreachable")
 
-    return run
+    return _named_like(run, fn)
 
 
 def reads(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
     """Run a read-only use case in one transaction."""
 
-    @functools.wraps(fn)
-    def run(shop: Shop, *args: P.args, **kwargs: P.kwargs) -> R:
+    def run(shop: Shop, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with shop.transaction(write=False) as tx:
             return fn(tx, *args, **kwargs)
 
-    return run
+    return _named_like(run, fn)
+
+
+def _named_like(
+    wrapper: Callable[Concatenate[Shop, P], R], fn: Callable[..., object]
+) -> Callable[Concatenate[Shop, P], R]:
+    """Give the wrapper the use case's name and docstring (for tracebacks and help())."""
+    for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(wrapper, attribute, getattr(fn, attribute))
+    return wrapper

@@ -111,23 +111,23 @@ def validate_srt(minutes: Any) -> int:
     return minutes
 
 
-def _validate_title(title: Any) -> str:
-    if not isinstance(title, str) or not title.strip():
+def _validate_title(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip():
         raise ValidationFailed(
             "Give the ticket a title, for example 'Brake service'.", field="title"
         )
-    title = " ".join(title.split())
+    title = " ".join(raw.split())
     if len(title) > MAX_TITLE:
         raise ValidationFailed(f"The title is longer than {MAX_TITLE} characters.", field="title")
     return title
 
 
-def _validate_note(note: Any) -> str:
-    if note is None:
+def _validate_note(raw: Any) -> str:
+    if raw is None:
         return ""
-    if not isinstance(note, str):
+    if not isinstance(raw, str):
         raise ValidationFailed("note must be text.", field="note")
-    note = note.strip()
+    note = raw.strip()
     if len(note) > MAX_NOTE:
         raise ValidationFailed(f"The note is longer than {MAX_NOTE} characters.", field="note")
     return note
