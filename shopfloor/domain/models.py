@@ -27,7 +27,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -89,8 +89,10 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    # Loaded on purpose (``WITH_ROLES``) where a use case needs roles, so lists of
+    # tickets that join their people never pay for them.
     role_links: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     @property
@@ -103,6 +105,8 @@ class User(Base):
 
 
 class UserRole(Base):
+    """One role held by one user."""
+
     __tablename__ = "user_roles"
 
     user_id: Mapped[int] = mapped_column(
@@ -264,5 +268,7 @@ class WorkshopRules(Base):
     xp_srt_divisor: Mapped[int] = mapped_column(Integer, default=20)
     xp_first_pass_bonus: Mapped[int] = mapped_column(Integer, default=1)
 
+
+WITH_ROLES = selectinload(User.role_links)
 
 AUDIT_TABLES: tuple[str, ...] = ("ticket_transitions", "work_session_events", "xp_ledger")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from .clock import Clock, SystemClock
 from .database import WRITE_OPTION
 from .errors import AuthenticationFailed, DomainError, RuleViolation, ValidationFailed
-from .models import User, WorkshopRules
+from .models import WITH_ROLES, User, WorkshopRules
 from .rules import Permission, require
 
 P = ParamSpec("P")
@@ -146,7 +146,7 @@ class Tx:
 
     def actor(self, actor_id: int) -> User:
         """The acting user; a missing or deactivated one is not allowed to act at all."""
-        user = self.session.get(User, actor_id)
+        user = self.session.get(User, actor_id, options=[WITH_ROLES])
         if user is None or not user.is_active:
             raise AuthenticationFailed(
                 "Your account no longer exists or has been deactivated; log in again.",

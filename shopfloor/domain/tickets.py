@@ -24,7 +24,7 @@ from .bikes import (
     validate_bike_code,
 )
 from .errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
-from .models import Bike, Ticket, TicketTransition, User, WorkSession, XpEntry
+from .models import WITH_ROLES, Bike, Ticket, TicketTransition, User, WorkSession, XpEntry
 from .paging import fetch_page
 from .rules import Permission, next_ticket_status, require
 from .shop import Tx, reads, writes
@@ -334,7 +334,7 @@ def assign_ticket(tx: Tx, actor_id: int, ticket_id: int, technician_id: int) -> 
     to_status = next_ticket_status(TicketAction.ASSIGNED, TicketStatus(ticket.status), ticket.id)
     if isinstance(technician_id, bool) or not isinstance(technician_id, int):
         raise ValidationFailed("technician_id must be a user id.", field="technician_id")
-    technician = tx.session.get(User, technician_id)
+    technician = tx.session.get(User, technician_id, options=[WITH_ROLES])
     if technician is None:
         raise ValidationFailed(f"No user with id {technician_id}.", field="technician_id")
     if not technician.is_active:

@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 
 from .errors import AuthenticationFailed, NotFound, ValidationFailed
-from .models import RoleRow, User, UserRole
+from .models import WITH_ROLES, RoleRow, User, UserRole
 from .rules import Permission
 from .shop import Shop, Tx, reads, writes
 from .values import ROLE_NAMES, Role
@@ -57,12 +57,14 @@ def _authorise_admin(tx: Tx, actor_id: int | None) -> None:
 
 def _find(tx: Tx, username: str) -> User | None:
     return tx.session.scalar(
-        select(User).where(func.lower(User.username) == username.strip().lower())
+        select(User)
+        .where(func.lower(User.username) == username.strip().lower())
+        .options(WITH_ROLES)
     )
 
 
 def _get(tx: Tx, user_id: int) -> User:
-    user = tx.session.get(User, user_id)
+    user = tx.session.get(User, user_id, options=[WITH_ROLES])
     if user is None:
         raise NotFound(f"No user with id {user_id}.", field="user_id")
     return user
@@ -184,7 +186,7 @@ def find_user(tx: Tx, username: str) -> UserView:
 @reads
 def list_users(tx: Tx, *, role: str | None = None, active_only: bool = False) -> list[UserView]:
     """Users by username, optionally only those holding ``role``."""
-    query = select(User).order_by(func.lower(User.username))
+    query = select(User).options(WITH_ROLES).order_by(func.lower(User.username))
     if role is not None:
         parse_roles([role])
         query = query.where(User.role_links.any(UserRole.role_slug == role))

@@ -1,0 +1,135 @@
+"""How the read use cases scale with the size of the shop.
+
+Builds two shops through the domain services (a small baseline and a large
+one), then times each read use case on both and prints the large/small ratio
+and the number of SQL statements each call issues. A ratio near 1 means the
+call does not grow with the tables; statements must not grow at all.
+
+    .venv/bin/python bench/domain_scale.py --tickets 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy import event
+
+from shopfloor.domain import (
+    ManualClock,
+    Shop,
+    assign_ticket,
+    create_bike,
+    create_ticket,
+    create_user,
+    fleet_analytics,
+    get_ticket,
+    list_tickets,
+    qc_pass,
+    send_to_qc,
+    start_work_session,
+    team_analytics,
+    ticket_transitions,
+    work_session_history,
+)
+from shopfloor.domain.database import create_db_engine, upgrade
+
+CHECKLIST = [f"Task {i}" for i in range(10)]
+
+
+def build(url: str, tickets: int) -> tuple[Shop, dict[str, int]]:
+    engine = create_db_engine(url)
+    upgrade(engine)
+    clock = ManualClock(datetime.now(UTC) - timedelta(days=30))
+    shop = Shop(engine, clock=clock, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    ids = {
+        name: create_user(shop, None, name, "bench-pw", roles=[role]).id
+        for name, role in [("master", "master"), ("qc", "qc_inspector"), ("manager", "ops_manager")]
+    }
+    techs = [create_user(shop, None, f"tech{i}", "bench-pw", roles=["technician"]).id for i in range(8)]
+    step = timedelta(days=29) / max(tickets, 1)
+    for i in range(tickets):
+        code = f"RM-{i:06d}"
+        create_bike(shop, ids["master"], code)
+        ticket = create_ticket(
+            shop, ids["master"], bike_code=code, title="Service", checklist=CHECKLIST,
+            srt_total_minutes=30, approve_srt=True,
+        )
+        # Most tickets are finished work with a full history; the newest stay open.
+        if i < tickets - 50:
+            tech = techs[i % len(techs)]
+            assign_ticket(shop, ids["manager"], ticket.id, tech)
+            start_work_session(shop, tech, ticket.id)
+            clock.advance(minutes=20)
+            send_to_qc(shop, tech, ticket.id)
+            qc_pass(shop, ids["qc"], ticket.id)
+        clock.set(clock.now() + step)
+    shop.clock = ManualClock(clock.now())
+    ids["ticket"] = ticket.id
+    return shop, ids
+
+
+def measure(shop: Shop, call: Callable[[], Any], repeat: int) -> tuple[float, int]:
+    statements = 0
+
+    def count(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    call()  # warm caches
+    event.listen(shop.engine, "before_cursor_execute", count)
+    call()
+    per_call = statements
+    event.remove(shop.engine, "before_cursor_execute", count)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), per_call
+
+
+def calls(shop: Shop, ids: dict[str, int]) -> dict[str, Callable[[], Any]]:
+    m, t = ids["manager"], ids["ticket"]
+    return {
+        "list_tickets page 1 (10)": lambda: list_tickets(shop, per_page=10),
+        "list_tickets page 1 (100)": lambda: list_tickets(shop, per_page=100),
+        "list_tickets waiting_qc oldest": lambda: list_tickets(shop, status="new", oldest_first=True),
+        "get_ticket": lambda: get_ticket(shop, t),
+        "ticket_transitions": lambda: ticket_transitions(shop, t),
+        "work_session_history": lambda: work_session_history(shop, t),
+        "fleet_analytics (14 d)": lambda: fleet_analytics(shop, m),
+        "team_analytics (7 d)": lambda: team_analytics(shop, m),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tickets", type=int, default=10_000)
+    parser.add_argument("--baseline", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        small, small_ids = build(f"sqlite:///{Path(tmp) / 'small.sqlite3'}", args.baseline)
+        large, large_ids = build(f"sqlite:///{Path(tmp) / 'large.sqlite3'}", args.tickets)
+        print(f"built {args.baseline} and {args.tickets} tickets in {time.perf_counter() - started:.0f} s")
+        print(f"{'use case':<34}{'baseline ms':>12}{'large ms':>10}{'ratio':>8}{'SQL':>6}{'SQL large':>10}")
+        small_calls, large_calls = calls(small, small_ids), calls(large, large_ids)
+        for name, call in small_calls.items():
+            base, base_sql = measure(small, call, args.repeat)
+            big, big_sql = measure(large, large_calls[name], args.repeat)
+            print(f"{name:<34}{base * 1000:>12.2f}{big * 1000:>10.2f}{big / base:>8.2f}{base_sql:>6}{big_sql:>10}")
+        small.dispose()
+        large.dispose()
+
+
+if __name__ == "__main__":
+    main()
