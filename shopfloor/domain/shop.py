@@ -120,7 +120,10 @@ class Shop:
         session = Session(bind=self._write_bind if write else self.engine, expire_on_commit=False)
         try:
             with session.begin():
-                yield Tx(session=session, now=self.clock.now(), shop=self)
+                # Whole seconds: every interval is then exact, so the cached, the
+                # Python-derived and the SQL-derived worked time always agree.
+                now = self.clock.now().replace(microsecond=0)
+                yield Tx(session=session, now=now, shop=self)
         except OperationalError as exc:
             if "database is locked" in str(exc.orig):
                 raise RuleViolation(

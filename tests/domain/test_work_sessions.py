@@ -205,3 +205,22 @@ def test_worked_seconds_since_clips_to_the_window(
     assert worked_seconds_since(shop, people.tech1, midnight) == 20 * 60
     assert worked_seconds_since(shop, people.tech1, T0) == 30 * 60
     assert worked_seconds_since(shop, people.tech2, T0) == 0
+
+
+def test_fractional_clock_readings_never_make_the_three_derivations_disagree(
+    shop: Shop, people: People, clock: ManualClock
+) -> None:
+    """Cache, event history and the SQL aggregation agree to the second."""
+    ticket = assigned(shop, people)
+    clock.set(T0 + timedelta(seconds=0.9))
+    session = start_work_session(shop, people.tech1, ticket.id)
+    for step in (1.2, 0.7, 2.6, 0.5):
+        clock.advance(step)
+        pause_work_session(shop, people.tech1, ticket.id)
+        clock.advance(0.45)
+        resume_work_session(shop, people.tech1, ticket.id)
+    clock.advance(3.3)
+    stopped = stop_work_session(shop, people.tech1, ticket.id)
+    derived = derived_worked_seconds(shop, session.id)
+    in_sql = worked_seconds_since(shop, people.tech1, T0)
+    assert stopped.active_seconds == derived == in_sql == get_ticket(shop, ticket.id).worked_seconds
