@@ -164,7 +164,7 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
         bucket = in_progress if status == TicketStatus.IN_PROGRESS else assigned
         bucket[tid] = bucket.get(tid, 0) + int(n)
 
-    seg = running_segments(tx.now).subquery("segments")
+    seg = running_segments(tx.now, since).subquery("segments")
     worked: dict[int, int] = dict(
         tx.session.execute(
             select(

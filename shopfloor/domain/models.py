@@ -147,6 +147,7 @@ class Ticket(Base):
             postgresql_where=text("status = 'in_progress'"),
         ),
         Index("ix_tickets_status_created", "status", "created_at"),
+        Index("ix_tickets_created_id", "created_at", "id"),
         CheckConstraint("srt_total_minutes > 0", name="srt_positive"),
     )
 
@@ -176,6 +177,8 @@ class TicketTransition(Base):
     """Append-only: the database refuses UPDATE and DELETE."""
 
     __tablename__ = "ticket_transitions"
+    # QC analytics look transitions up by action, and "did this ticket ever fail QC".
+    __table_args__ = (Index("ix_ticket_transitions_action_ticket", "action", "ticket_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -213,7 +216,7 @@ class WorkSession(Base):
     status: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     # A cache of the closed running intervals; the event history is the truth.
     active_seconds: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func
 
 from .errors import NotFound, ValidationFailed
 from .shop import Tx
@@ -23,8 +23,10 @@ def check_page(page: int, per_page: int) -> None:
 def fetch_page(tx: Tx, query: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
     """The rows of ``page`` and the total count; a page past the last one is NotFound."""
     check_page(page, per_page)
-    total = tx.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    total = int(total or 0)
+    # Count over the same FROM and WHERE only: wrapping the entity select would make
+    # the database read every row's columns just to count them.
+    counter = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    total = int(tx.session.scalar(counter) or 0)
     last = max(1, -(-total // per_page))
     if page > last:
         raise NotFound(f"Page {page} does not exist; there are {last} page(s).", field="page")

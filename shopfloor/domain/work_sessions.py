@@ -259,7 +259,7 @@ def derived_worked_seconds(tx: Tx, work_session_id: int) -> int:
 @reads
 def worked_seconds_since(tx: Tx, technician_id: int, since: datetime) -> int:
     """Seconds the technician's timers ran between ``since`` and now, from the events."""
-    seg = running_segments(tx.now).subquery("segments")
+    seg = running_segments(tx.now, since).subquery("segments")
     total = tx.session.scalar(
         select(
             func.coalesce(func.sum(clipped_seconds(seg.c.seg_start, seg.c.seg_end, since)), 0)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Integer, Select, case, cast, func, literal, select
+from sqlalchemy import Integer, Select, case, cast, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -58,8 +58,12 @@ def _epoch_postgresql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
     return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
 
 
-def running_segments(now: datetime) -> Select[Any]:
-    """One row per running interval: session, ticket, technician, start and end epochs."""
+def running_segments(now: datetime, since: datetime | None = None) -> Select[Any]:
+    """One row per running interval: session, ticket, technician, start and end epochs.
+
+    With ``since``, only sessions still open or ended after it are read, so a
+    window of days costs what is in the window, not the whole history.
+    """
     next_event_at = (
         func.lead(WorkSessionEvent.event_at)
         .over(
@@ -68,15 +72,19 @@ def running_segments(now: datetime) -> Select[Any]:
         )
         .label("next_event_at")
     )
-    ordered = (
-        select(
-            WorkSessionEvent.work_session_id,
-            WorkSessionEvent.ticket_id,
-            WorkSessionEvent.to_status,
-            WorkSessionEvent.event_at,
-            next_event_at,
+    events = select(
+        WorkSessionEvent.work_session_id,
+        WorkSessionEvent.ticket_id,
+        WorkSessionEvent.to_status,
+        WorkSessionEvent.event_at,
+        next_event_at,
+    )
+    if since is not None:
+        overlapping = select(WorkSession.id).where(
+            or_(WorkSession.ended_at.is_(None), WorkSession.ended_at >= since)
         )
-    ).subquery("ordered_events")
+        events = events.where(WorkSessionEvent.work_session_id.in_(overlapping))
+    ordered = events.subquery("ordered_events")
     seg_end = func.coalesce(epoch_seconds(ordered.c.next_event_at), literal(_epoch(now)))
     return (
         select(
