@@ -1,0 +1,116 @@
+"""Every key binding of the terminal UI, in one place.
+
+Screens take their ``BINDINGS`` from here so that a later keymap file can
+override them by action name without touching the screens. Keys that must
+work while a text field has focus use ctrl or function keys; plain letters
+are for screens whose focus is a table or list.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+# Everywhere, once logged in. Function keys never collide with typing in a field.
+GLOBAL: list[BindingType] = [
+    Binding("f2", "go('intake')", "Intake", priority=True),
+    Binding("f3", "go('assign')", "Assign", priority=True),
+    Binding("f4", "go('my_work')", "My work", priority=True),
+    Binding("f5", "go('qc')", "QC", priority=True),
+    Binding("f6", "go('tickets')", "Tickets", priority=True),
+    Binding("f7", "go('dashboard')", "Dashboard", priority=True),
+    Binding("f8", "switch_role", "Role", priority=True),
+    Binding("ctrl+o", "logout", "Log out", priority=True),
+    Binding("f9", "toggle_theme", "Light/dark", show=False, priority=True),
+    Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+]
+
+LOGIN: list[BindingType] = [
+    Binding("ctrl+q", "quit", "Quit", priority=True),
+    Binding("f9", "app.toggle_theme", "Light/dark"),
+]
+
+LOCK: list[BindingType] = [
+    Binding("ctrl+o", "switch_user", "Switch user", priority=True),
+]
+
+# Lists of tickets (all tickets, my work, QC queue, assign board).
+PAGING: list[BindingType] = [
+    Binding("pagedown,right_square_bracket", "page(1)", "Next page", show=False),
+    Binding("pageup,left_square_bracket", "page(-1)", "Prev page", show=False),
+]
+
+TICKET_LIST: list[BindingType] = [
+    Binding("enter", "open_ticket", "Open"),
+    Binding("s", "cycle_status", "Status filter"),
+    Binding("right_square_bracket", "page(1)", "Page →"),
+    Binding("left_square_bracket", "page(-1)", "Page ←"),
+    Binding("pagedown", "page(1)", "Next page", show=False),
+    Binding("pageup", "page(-1)", "Prev page", show=False),
+]
+
+TICKET_DETAIL: list[BindingType] = [
+    Binding("escape", "close", "Back"),
+]
+
+INTAKE: list[BindingType] = [
+    Binding("ctrl+s", "submit", "Create ticket", priority=True),
+    Binding("ctrl+r", "restore_bike", "Restore bike", priority=True),
+    Binding("ctrl+t", "reset_checklist", "Default list", priority=True),
+    Binding("ctrl+n", "clear_form", "Clear", priority=True),
+]
+
+SUGGESTIONS: list[BindingType] = [
+    Binding("down", "focus_suggestions", "Suggestions", show=False),
+]
+
+CHECKLIST_EDITOR: list[BindingType] = [
+    Binding("a", "add_item", "Add"),
+    Binding("e,enter", "edit_item", "Edit"),
+    Binding("d,delete", "remove_item", "Remove"),
+    Binding("shift+up,K", "move_item(-1)", "Move up"),
+    Binding("shift+down,J", "move_item(1)", "Move down"),
+    Binding("home", "jump(0)", "First", show=False),
+    Binding("end", "jump(-1)", "Last", show=False),
+]
+
+ASSIGN: list[BindingType] = [
+    Binding("a", "assign_highlighted", "Assign to →"),
+    Binding("1", "assign_number(1)", "Assign to N", key_display="1-9"),
+    *(Binding(str(n), f"assign_number({n})", f"Assign to {n}", show=False) for n in range(2, 10)),
+    Binding("tab", "switch_side", "Switch list", show=False),
+    Binding("v", "toggle_reassign", "Show assigned"),
+    Binding("enter", "open_ticket", "Open", show=False),
+    Binding("right_square_bracket", "page(1)", "Page →", show=False),
+    Binding("left_square_bracket", "page(-1)", "Page ←", show=False),
+]
+
+TECHNICIAN: list[BindingType] = [
+    Binding("s", "start", "Start"),
+    Binding("p", "pause_resume", "Pause/Resume"),
+    Binding("x", "stop", "Stop"),
+    Binding("q", "send_to_qc", "To QC"),
+    Binding("enter", "open_ticket", "Open"),
+    Binding("right_square_bracket", "page(1)", "Page →", show=False),
+    Binding("left_square_bracket", "page(-1)", "Page ←", show=False),
+]
+
+QC: list[BindingType] = [
+    Binding("p", "pass_ticket", "Pass"),
+    Binding("f", "fail_ticket", "Fail"),
+    Binding("enter", "open_ticket", "Open"),
+    Binding("right_square_bracket", "page(1)", "Page →", show=False),
+    Binding("left_square_bracket", "page(-1)", "Page ←", show=False),
+]
+
+DASHBOARD: list[BindingType] = [
+    Binding("d", "cycle_days", "Days"),
+]
+
+DIALOG: list[BindingType] = [
+    Binding("escape", "cancel", "Cancel"),
+]
+
+CONFIRM: list[BindingType] = [
+    Binding("y", "confirm", "Yes"),
+    Binding("n,escape", "cancel", "No"),
+]

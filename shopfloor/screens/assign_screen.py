@@ -1,0 +1,166 @@
+"""Assign board (ops_manager, master, super_admin): waiting tickets beside the technicians
+and their load; a digit assigns the highlighted ticket to that technician."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Static
+
+from .. import keys
+from ..domain import Page, TicketView, assign_ticket, list_tickets
+from ..domain.boards import TechnicianLoad, technician_load
+from ..widgets.formatting import hm, status_label
+from ..widgets.ticket_pager import Column, TicketPager
+from .base import ShopScreen
+from .ticket_detail_screen import TicketDetailScreen
+
+PER_PAGE = 50
+WAITING = ("new", "rework")
+REASSIGNABLE = ("new", "rework", "assigned")
+
+
+class AssignScreen(ShopScreen):
+    """Hand out work in a few keystrokes."""
+
+    TITLE = "Assign"
+    BINDINGS = keys.ASSIGN
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.include_assigned = False
+        self.technicians: tuple[TechnicianLoad, ...] = ()
+
+    def compose_body(self) -> Iterable[Any]:
+        with Horizontal(id="assign-main"):
+            with Vertical(id="assign-tickets"):
+                yield Static(
+                    "Waiting for a technician", id="assign-tickets-title", classes="section-title"
+                )
+                yield TicketPager(
+                    [
+                        Column("#", lambda t: str(t.id), 3),
+                        Column("Bike", lambda t: t.bike_code, 7),
+                        Column("Title", lambda t: t.title, 10),
+                        Column("Status", lambda t: status_label(t.status), 8),
+                        Column("Tech", lambda t: t.technician_name or "-", 6),
+                    ],
+                    self._load,
+                    empty="No ticket is waiting for a technician.",
+                    id="waiting",
+                )
+            with Vertical(id="assign-techs"):
+                yield Static("Technicians (digit assigns)", classes="section-title")
+                yield DataTable(id="tech-table", cursor_type="row", zebra_stripes=True)
+
+    def _load(self, page: int) -> Page[TicketView]:
+        statuses = REASSIGNABLE if self.include_assigned else WAITING
+        return list_tickets(
+            self.shop, page=page, per_page=PER_PAGE, status=statuses, oldest_first=True
+        )
+
+    @property
+    def pager(self) -> TicketPager:
+        return self.query_one(TicketPager)
+
+    @property
+    def tech_table(self) -> DataTable[str | Text]:
+        return self.query_one("#tech-table", DataTable)
+
+    def on_mount(self) -> None:
+        table = self.tech_table
+        table.add_column("N", width=1)
+        table.add_column("Technician", width=10)
+        table.add_column("T", width=1)  # the timer: ▶ running, ‖ paused
+        table.add_column("InP", width=3)
+        table.add_column("Asg", width=3)
+        table.add_column("Today", width=6)
+        super().on_mount()
+        self.pager.focus_table()
+
+    def refresh_data(self) -> None:
+        self.pager.reload()
+        since = self.shop_app.local_midnight_utc()
+        self.call(
+            technician_load,
+            self.me,
+            since=since,
+            done=self._show_techs,
+            group="techs",
+            exclusive=True,
+        )
+
+    def _show_techs(self, techs: tuple[TechnicianLoad, ...]) -> None:
+        self.technicians = techs
+        table = self.tech_table
+        row = table.cursor_row
+        table.clear()
+        for n, tech in enumerate(techs, start=1):
+            timer = {"running": "▶", "paused": "‖"}.get(tech.timer or "", "")
+            table.add_row(
+                str(n) if n <= 9 else " ",
+                Text(tech.display_name),
+                timer,
+                str(tech.in_progress),
+                str(tech.assigned),
+                hm(tech.worked_seconds),
+                key=str(tech.user_id),
+            )
+        if techs:
+            table.move_cursor(row=min(row, len(techs) - 1), animate=False)
+
+    # --- assigning --------------------------------------------------------------------------
+
+    def _assign(self, tech: TechnicianLoad) -> None:
+        ticket = self.pager.highlighted
+        if ticket is None:
+            self.set_status("No ticket highlighted.", error=True)
+            return
+
+        def done(t: TicketView) -> None:
+            self.set_status(f"#{t.id} {t.bike_code} assigned to {tech.display_name}.")
+            self.refresh_data()
+
+        self.call(assign_ticket, self.me, ticket.id, tech.user_id, done=done)
+
+    def action_assign_number(self, number: int) -> None:
+        if number <= len(self.technicians):
+            self._assign(self.technicians[number - 1])
+        else:
+            self.set_status(f"There is no technician {number}.", error=True)
+
+    def action_assign_highlighted(self) -> None:
+        table = self.tech_table
+        if not self.technicians or table.row_count == 0:
+            self.set_status("There are no active technicians.", error=True)
+            return
+        self._assign(self.technicians[table.cursor_row])
+
+    def action_switch_side(self) -> None:
+        if self.tech_table.has_focus:
+            self.pager.focus_table()
+        else:
+            self.tech_table.focus()
+
+    def action_toggle_reassign(self) -> None:
+        self.include_assigned = not self.include_assigned
+        title = (
+            "Waiting + assigned (reassign)" if self.include_assigned else "Waiting for a technician"
+        )
+        self.query_one("#assign-tickets-title", Static).update(title)
+        self.pager.page_number = 1
+        self.pager.reload()
+
+    def action_page(self, delta: int) -> None:
+        self.pager.turn(delta)
+
+    def action_open_ticket(self) -> None:
+        ticket = self.pager.highlighted
+        if ticket is not None:
+            self.app.push_screen(TicketDetailScreen(ticket.id))
+
+    def on_ticket_pager_selected(self, event: TicketPager.Selected) -> None:
+        self.app.push_screen(TicketDetailScreen(event.ticket.id))

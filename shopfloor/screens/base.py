@@ -1,0 +1,148 @@
+"""The frame every logged-in screen shares: header, status line, footer, workers, live refresh.
+
+Screens gather input and call a domain use case through :meth:`ShopScreen.call`,
+which runs it in a thread worker so the event loop never waits on the database,
+then hands the result (or the :class:`DomainError`) back on the event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from ..domain import AuthenticationFailed, DomainError, Shop
+from ..widgets.header import SessionHeader
+from .session import Session
+
+if TYPE_CHECKING:
+    from ..app import ShopfloorApp
+
+R = TypeVar("R")
+log = logging.getLogger(__name__)
+
+
+class ServiceCalls:
+    """Mixin: run domain calls in thread workers and show their errors."""
+
+    def call(
+        self,
+        fn: Callable[..., R],
+        *args: Any,
+        done: Callable[[R], None],
+        failed: Callable[[DomainError], None] | None = None,
+        group: str = "shop",
+        exclusive: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """Run ``fn(shop, *args, **kwargs)`` in a thread; then ``done(result)`` on the loop."""
+        node = cast(Screen[Any], self)
+        app = cast("ShopfloorApp", node.app)
+        on_error = failed or self.show_error
+
+        def run() -> None:
+            worker = get_current_worker()
+            try:
+                result = fn(app.shop, *args, **kwargs)
+            except DomainError as exc:
+                outcome: Callable[[], None] = partial(self._failed, exc, on_error)
+            except Exception as exc:  # a dead database must not kill a shop-floor terminal
+                log.exception("service call %s failed", getattr(fn, "__name__", fn))
+                error = DomainError(f"Something went wrong: {exc}", field="database")
+                outcome = partial(self._failed, error, on_error)
+            else:
+                outcome = partial(done, result)
+            if worker.is_cancelled:
+                return
+            with contextlib.suppress(RuntimeError):  # the app closed while the query ran
+                app.call_from_thread(outcome)
+
+        node.run_worker(run, thread=True, group=group, exclusive=exclusive)
+
+    def _failed(self, exc: DomainError, on_error: Callable[[DomainError], None]) -> None:
+        if isinstance(exc, AuthenticationFailed) and exc.field == "actor":
+            app = cast("ShopfloorApp", cast(Screen[Any], self).app)
+            app.notify(exc.message, severity="error")
+            app.action_logout()
+            return
+        on_error(exc)
+
+    def show_error(self, exc: DomainError) -> None:
+        cast(Screen[Any], self).notify(exc.message, severity="error", timeout=8)
+
+
+class ShopScreen(ServiceCalls, Screen[None]):
+    """A logged-in screen: the session header on top, a status line and the footer below."""
+
+    TITLE = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stale = False
+
+    @property
+    def shop_app(self) -> ShopfloorApp:
+        return cast("ShopfloorApp", self.app)
+
+    @property
+    def shop(self) -> Shop:
+        return self.shop_app.shop
+
+    @property
+    def session(self) -> Session:
+        session = self.shop_app.session
+        assert session is not None, "a ShopScreen is only shown to a logged-in user"
+        return session
+
+    @property
+    def me(self) -> int:
+        return self.session.user.id
+
+    def now(self) -> datetime:
+        """The shop's clock (tests freeze it), as aware UTC."""
+        return self.shop.clock.now().astimezone(UTC)
+
+    def compose(self) -> ComposeResult:
+        yield SessionHeader(self.TITLE)
+        yield from self.compose_body()
+        yield Static("", id="status-line", markup=False)
+        yield Footer()
+
+    def compose_body(self) -> Iterable[Any]:
+        return ()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Re-read what the screen shows (called on open, on live changes and on resume)."""
+
+    def shop_changed(self) -> None:
+        """Someone changed the shop: refresh now if visible, else when next shown."""
+        if self.is_current:
+            self.refresh_data()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.refresh_data()
+
+    def set_status(self, text: str, *, error: bool = False) -> None:
+        """A one-line message where the user is looking, above the footer."""
+        line = self.query_one("#status-line", Static)
+        line.update(text)
+        line.set_class(error, "-error")
+        line.set_class(not error and bool(text), "-ok")
+
+    def show_error(self, exc: DomainError) -> None:
+        self.set_status(exc.message, error=True)

@@ -1,0 +1,94 @@
+"""Small modal dialogs: pick one of a few, confirm, or type a note or reason."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from .. import keys
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """Pick one option with the arrows and enter; escape cancels."""
+
+    BINDINGS = keys.DIALOG
+
+    def __init__(self, question: str, options: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.question = question
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title", markup=False)
+            yield OptionList(*(Option(label, id=value) for label, value in self.options))
+        yield Footer()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question: y confirms, n or escape declines."""
+
+    BINDINGS = keys.CONFIRM
+
+    def __init__(self, question: str, detail: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title", markup=False)
+            if self.detail:
+                yield Static(self.detail, classes="dialog-detail", markup=False)
+            yield Static("y = yes   n = no", classes="dialog-hint")
+        yield Footer()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class TextDialog(ModalScreen[str | None]):
+    """Ask for a line of text; enter confirms, escape cancels. ``required`` refuses blank."""
+
+    BINDINGS = keys.DIALOG
+
+    def __init__(
+        self, question: str, *, detail: str = "", placeholder: str = "", required: bool = False
+    ) -> None:
+        super().__init__()
+        self.question = question
+        self.detail = detail
+        self.placeholder = placeholder
+        self.required = required
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title", markup=False)
+            if self.detail:
+                yield Static(self.detail, classes="dialog-detail", markup=False)
+            yield Input(placeholder=self.placeholder, id="dialog-input")
+            yield Static("enter = confirm   escape = cancel", classes="dialog-hint")
+        yield Footer()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if self.required and not text:
+            hint = self.query_one(".dialog-hint", Static)
+            hint.update("This cannot be blank; type it or escape.")
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

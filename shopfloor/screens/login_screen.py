@@ -1,0 +1,57 @@
+"""Log in: username and password, then the home screen of the user's role."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from .. import keys
+from ..domain import DomainError, UserView, authenticate
+from .base import ServiceCalls
+
+if TYPE_CHECKING:
+    from ..app import ShopfloorApp
+
+
+class LoginScreen(ServiceCalls, Screen[None]):
+    """The shared terminal's front door."""
+
+    BINDINGS = keys.LOGIN
+
+    def compose(self) -> ComposeResult:
+        with Center(), Vertical(id="login-box", classes="dialog"):
+            yield Label("shopfloor", classes="dialog-title")
+            yield Static("E-bike workshop · log in to start", classes="dialog-detail")
+            yield Input(placeholder="username", id="username")
+            yield Input(placeholder="password", password=True, id="password")
+            yield Static("", id="login-error", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#username", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "username":
+            self.query_one("#password", Input).focus()
+            return
+        username = self.query_one("#username", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        if not username:
+            self.show_error(DomainError("Type your username first.", field="username"))
+            self.query_one("#username", Input).focus()
+            return
+        self.query_one("#login-error", Static).update("Checking…")
+        self.call(authenticate, username, password, done=self._signed_in)
+
+    def _signed_in(self, user: UserView) -> None:
+        cast("ShopfloorApp", self.app).sign_in(user)
+
+    def show_error(self, exc: DomainError) -> None:
+        self.query_one("#login-error", Static).update(exc.message)
+        password = self.query_one("#password", Input)
+        password.value = ""
+        password.focus()

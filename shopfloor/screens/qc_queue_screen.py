@@ -1,0 +1,156 @@
+"""QC queue (qc_inspector): waiting tickets oldest first; pass, or fail with a note."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from .. import keys
+from ..domain import (
+    Page,
+    Shop,
+    TicketAction,
+    TicketStatus,
+    TicketView,
+    TransitionView,
+    list_tickets,
+    qc_fail,
+    qc_pass,
+    ticket_actions_for,
+    ticket_transitions,
+)
+from ..widgets.checklist import ChecklistView
+from ..widgets.formatting import srt_vs_worked
+from ..widgets.ticket_pager import Column, TicketPager
+from .base import ShopScreen
+from .dialogs import TextDialog
+from .ticket_detail_screen import TicketDetailScreen
+
+PER_PAGE = 50
+
+
+def pass_and_read(shop: Shop, actor_id: int, ticket_id: int) -> TransitionView:
+    """Pass QC, then read back the transition with the XP it awarded (runs in a worker)."""
+    qc_pass(shop, actor_id, ticket_id)
+    return ticket_transitions(shop, ticket_id)[0]
+
+
+class QcQueueScreen(ShopScreen):
+    """The inspector's queue."""
+
+    TITLE = "QC queue"
+    BINDINGS = keys.QC
+
+    def compose_body(self) -> Iterable[Any]:
+        with Horizontal(id="qc-main"):
+            yield TicketPager(
+                [
+                    Column("#", lambda t: str(t.id), 3),
+                    Column("Bike", lambda t: t.bike_code, 7),
+                    Column("Title", lambda t: t.title, 8),
+                    Column("Tech", lambda t: t.technician_name or "-", 8),
+                    Column("Worked/SRT", srt_vs_worked, 10),
+                    Column("Pass", lambda t: "rework" if t.qc_fail_count else "first", 6),
+                ],
+                self._load,
+                empty="Nothing is waiting for QC.",
+                id="qc-tickets",
+            )
+            with VerticalScroll(id="qc-checklist"):
+                yield Static("Checklist", classes="section-title")
+                yield ChecklistView("", id="checklist")
+
+    def _load(self, page: int) -> Page[TicketView]:
+        return list_tickets(
+            self.shop, page=page, per_page=PER_PAGE, status="waiting_qc", oldest_first=True
+        )
+
+    @property
+    def pager(self) -> TicketPager:
+        return self.query_one(TicketPager)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.pager.focus_table()
+
+    def refresh_data(self) -> None:
+        self.pager.reload()
+
+    def on_ticket_pager_highlighted(self, event: TicketPager.Highlighted) -> None:
+        ticket = event.ticket
+        items = ticket.checklist_snapshot if ticket else ()
+        self.query_one("#checklist", ChecklistView).show(items)
+        self.refresh_bindings()
+
+    def on_ticket_pager_selected(self, event: TicketPager.Selected) -> None:
+        self.app.push_screen(TicketDetailScreen(event.ticket.id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("pass_ticket", "fail_ticket"):
+            ticket = self.pager.highlighted if self.is_mounted else None
+            if ticket is None:
+                return None
+            wanted = TicketAction.QC_PASS if action == "pass_ticket" else TicketAction.QC_FAIL
+            offered = ticket_actions_for(
+                self.session.acting_roles(),
+                TicketStatus(ticket.status),
+                is_assigned_technician=False,
+            )
+            return True if wanted in offered else None
+        return True
+
+    def action_pass_ticket(self) -> None:
+        ticket = self.pager.highlighted
+        if ticket is None:
+            return
+
+        def passed(t: TransitionView) -> None:
+            meta = t.metadata
+            base, bonus = int(meta.get("xp_base", 0)), int(meta.get("xp_bonus", 0))
+            kind = "first pass" if meta.get("first_pass") else "passed after rework"
+            detail = f"base {base} + bonus {bonus}" if bonus else f"base {base}"
+            self.set_status(
+                f"#{ticket.id} {ticket.bike_code} passed QC — {kind}: "
+                f"+{base + bonus} XP ({detail}) to {ticket.technician_name}."
+            )
+            self.pager.reload()
+
+        self.call(pass_and_read, self.me, ticket.id, done=passed)
+
+    def action_fail_ticket(self) -> None:
+        ticket = self.pager.highlighted
+        if ticket is None:
+            return
+
+        def noted(note: str | None) -> None:
+            if note is None:
+                return
+
+            def failed(_: TicketView) -> None:
+                self.set_status(
+                    f"#{ticket.id} {ticket.bike_code} failed QC; back to "
+                    f"{ticket.technician_name} as rework."
+                )
+                self.pager.reload()
+
+            self.call(qc_fail, self.me, ticket.id, note, done=failed)
+
+        self.app.push_screen(
+            TextDialog(
+                f"Fail QC on #{ticket.id} {ticket.bike_code}?",
+                detail="What must the technician fix? (enter to fail it, escape to cancel)",
+                placeholder="e.g. Rear brake still rubs; adjust the caliper.",
+            ),
+            noted,
+        )
+
+    def action_open_ticket(self) -> None:
+        ticket = self.pager.highlighted
+        if ticket is not None:
+            self.app.push_screen(TicketDetailScreen(ticket.id))
+
+    def action_page(self, delta: int) -> None:
+        self.pager.turn(delta)

@@ -1,0 +1,39 @@
+"""How times and durations read on screen: one format everywhere."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from ..domain import TicketView
+
+
+def hms(seconds: int) -> str:
+    """Seconds as H:MM:SS (hours grow past 99 rather than wrap)."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def hm(seconds: int) -> str:
+    """Seconds as a short duration: 1h 05m, 12m."""
+    minutes = max(0, int(seconds)) // 60
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+
+
+def local_time(moment: datetime | None, tz: tzinfo | None, fmt: str = "%d %b %H:%M") -> str:
+    """A UTC timestamp in the terminal's time zone (``-`` when missing)."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(tz).strftime(fmt)
+
+
+def status_label(status: str) -> str:
+    """A ticket or timer status as people say it: ``waiting_qc`` -> ``waiting QC``."""
+    return status.replace("_qc", " QC").replace("_", " ")
+
+
+def srt_vs_worked(ticket: TicketView) -> str:
+    """Worked time against the standard repair time: ``35m/45m``."""
+    return f"{hm(ticket.worked_seconds)}/{ticket.srt_total_minutes}m"

@@ -1,0 +1,87 @@
+"""TUI fixtures: a SQLite shop with a frozen clock, the app, and helpers to drive it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from shopfloor.app import ShopfloorApp
+from shopfloor.config import Settings
+from shopfloor.domain import ManualClock, Shop, find_user
+from shopfloor.domain.database import create_db_engine
+
+from ..conftest import People, fast_hasher
+from .workshop import Workshop, build_workshop
+
+
+class FakeIdle:
+    """A monotonic clock for the idle lock that only moves when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def shop(sqlite_url: str, clock: ManualClock) -> Iterator[Shop]:
+    """The TUI tests run on SQLite: one file that two app instances can share."""
+    engine = create_db_engine(sqlite_url)
+    shop = Shop(engine, clock=clock, hasher=fast_hasher())
+    yield shop
+    shop.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sqlite_url: str) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=sqlite_url, idle_lock_seconds=300)
+
+
+@pytest.fixture
+def idle() -> FakeIdle:
+    return FakeIdle()
+
+
+@pytest.fixture
+def app(shop: Shop, settings: Settings, idle: FakeIdle) -> ShopfloorApp:
+    return ShopfloorApp(shop, settings, tz=UTC, idle_clock=idle)
+
+
+@pytest.fixture
+def workshop(shop: Shop, clock: ManualClock, people: People) -> Workshop:
+    return build_workshop(shop, clock, people)
+
+
+async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
+    """Let every worker finish and its result reach the screen (results may start more)."""
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def log_in(pilot: Pilot[None], username: str, password: str = "secret-pw") -> None:
+    """Type the credentials into the login screen, as a person would."""
+    await pilot.press(*username, "enter", *password, "enter")
+    await settle(pilot)
+
+
+async def sign_in(pilot: Pilot[None], username: str) -> None:
+    """Skip the login form (snapshots of other screens): start the session directly."""
+    app = pilot.app
+    assert isinstance(app, ShopfloorApp)
+    await settle(pilot)
+    app.sign_in(find_user(app.shop, username))
+    await settle(pilot)
+
+
+def steady_cursor(pilot: Pilot[None]) -> None:
+    """Stop text cursors blinking so a snapshot never catches one half-way."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False

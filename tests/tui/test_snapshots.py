@@ -1,0 +1,155 @@
+"""Every screen, at 80x24 and at 120x36, from data built through the services.
+
+The shop's clock is frozen (ManualClock) and the app shows UTC, so the SVG
+baselines in ``__snapshots__`` are the same on every run. Update them with
+``pytest tests/tui --snapshot-update`` after a deliberate change, and look at them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from shopfloor.app import ShopfloorApp
+from shopfloor.widgets.ticket_pager import TicketPager
+
+from ..conftest import People
+from .conftest import FakeIdle, settle, sign_in, steady_cursor
+from .workshop import Workshop
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 36), id="120x36")]
+Compare = Callable[..., bool]
+
+
+def script(
+    username: str | None,
+    keys: Sequence[str] = (),
+    *,
+    then: Callable[[Pilot[Any]], Any] | None = None,
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        if username is not None:
+            await sign_in(pilot, username)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        if then is not None:
+            result = then(pilot)
+            if result is not None:
+                await result
+            await settle(pilot)
+        await pilot.pause(0.3)  # debounced reads (the bike code) fire after typing stops
+        await settle(pilot)
+        steady_cursor(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_login_screen(snap_compare: Compare, app: ShopfloorApp, size: tuple[int, int]) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=script(None, ["t", "e", "c", "h"]))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_intake_screen(
+    snap_compare: Compare, app: ShopfloorApp, workshop: Workshop, size: tuple[int, int]
+) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=script("master", list("RM-101")))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_intake_unknown_bike_dialog(
+    snap_compare: Compare, app: ShopfloorApp, workshop: Workshop, size: tuple[int, int]
+) -> None:
+    keys = [*"RM-2001", "enter", *"Tyre", "enter", "2", "0", "enter", "space", "ctrl+s"]
+    assert snap_compare(app, terminal_size=size, run_before=script("master", keys))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_assign_screen(
+    snap_compare: Compare, app: ShopfloorApp, workshop: Workshop, size: tuple[int, int]
+) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=script("manager", ["f3"]))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_technician_screen(
+    snap_compare: Compare, app: ShopfloorApp, workshop: Workshop, size: tuple[int, int]
+) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=script("tech1"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_qc_queue_screen(
+    snap_compare: Compare, app: ShopfloorApp, workshop: Workshop, size: tuple[int, int]
+) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=script("qc"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_ticket_list_screen(
+    snap_compare: Compare, app: ShopfloorApp, workshop: Workshop, size: tuple[int, int]
+) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=script("nobody", ["s"]))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_ticket_detail_screen(
+    snap_compare: Compare, app: ShopfloorApp, workshop: Workshop, size: tuple[int, int]
+) -> None:
+    def open_reworked(pilot: Pilot[Any]) -> None:
+        table = pilot.app.screen.query_one(TicketPager).table
+        table.move_cursor(row=table.get_row_index(str(workshop.done_after_rework)))
+
+    keys = ["s"]  # show all tickets, then open the one that was reworked
+    run = script("nobody", keys, then=open_reworked)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await run(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        steady_cursor(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_dashboard_screen(
+    snap_compare: Compare, app: ShopfloorApp, workshop: Workshop, size: tuple[int, int]
+) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=script("manager"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_lock_screen(
+    snap_compare: Compare,
+    app: ShopfloorApp,
+    workshop: Workshop,
+    idle: FakeIdle,
+    size: tuple[int, int],
+) -> None:
+    async def lock(pilot: Pilot[Any]) -> None:
+        idle.now += 1000
+        await pilot.pause(1.2)
+
+    assert snap_compare(app, terminal_size=size, run_before=script("qc", then=lock))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_role_switch_dialog(
+    snap_compare: Compare, app: ShopfloorApp, people: People, size: tuple[int, int]
+) -> None:
+    from shopfloor.domain import set_roles
+
+    set_roles(app.shop, None, people.admin, ["super_admin", "master", "technician"])
+    assert snap_compare(app, terminal_size=size, run_before=script("admin", ["f8"]))
+
+
+def test_technician_screen_light_theme(
+    snap_compare: Compare, app: ShopfloorApp, workshop: Workshop
+) -> None:
+    """F9 switches to the light theme for terminals with a light background."""
+    assert snap_compare(app, terminal_size=(80, 24), run_before=script("tech1", ["f9"]))
