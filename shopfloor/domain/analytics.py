@@ -13,12 +13,12 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from .errors import ValidationFailed
-from .models import Bike, Ticket, TicketTransition, User, UserRole, WorkSession, XpEntry
+from .models import Bike, Ticket, TicketTransition, WorkSession, XpEntry
 from .rules import Permission, require
 from .shop import Tx, reads
-from .values import ACTIVE_TICKET_STATUSES, BikeStatus, Role, TicketAction, TicketStatus
+from .values import ACTIVE_TICKET_STATUSES, BikeStatus, TicketAction, TicketStatus
 from .views import FleetAnalytics, QcDay, TeamAnalytics, TechnicianStats
-from .worktime import clipped_seconds, running_segments
+from .workload import active_technicians, open_ticket_counts, worked_seconds_by_technician
 
 MAX_DAYS = 90
 
@@ -107,12 +107,7 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
     require(tx.actor(actor_id).role_slugs, Permission.VIEW_ANALYTICS)
     _check_days(days)
     since = _start_of_window(tx.now, days)
-    techs = tx.session.execute(
-        select(User.id, User.username, User.first_name, User.last_name)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role_slug == Role.TECHNICIAN, User.is_active.is_(True))
-        .order_by(func.lower(User.username))
-    ).all()
+    techs = active_technicians(tx)
 
     is_pass, first_pass = _passes()
     done_rows = tx.session.execute(
@@ -147,48 +142,24 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
             .group_by(XpEntry.user_id)
         ).all()
     )
-    load_rows = tx.session.execute(
-        select(Ticket.technician_id, Ticket.status, func.count())
-        .where(
-            Ticket.status.in_(
-                [TicketStatus.IN_PROGRESS, TicketStatus.ASSIGNED, TicketStatus.REWORK]
-            )
-        )
-        .group_by(Ticket.technician_id, Ticket.status)
-    ).all()
-    in_progress: dict[int, int] = {}
-    assigned: dict[int, int] = {}
-    for tid, status, n in load_rows:
-        if tid is None:
-            continue
-        bucket = in_progress if status == TicketStatus.IN_PROGRESS else assigned
-        bucket[tid] = bucket.get(tid, 0) + int(n)
-
-    seg = running_segments(tx.now, since).subquery("segments")
-    worked: dict[int, int] = dict(
-        tx.session.execute(
-            select(
-                seg.c.technician_id,
-                func.sum(clipped_seconds(seg.c.seg_start, seg.c.seg_end, since)),
-            ).group_by(seg.c.technician_id)
-        ).all()
-    )
+    in_progress, assigned = open_ticket_counts(tx)
+    worked = worked_seconds_by_technician(tx, since)
 
     stats = []
-    for tid, username, first, last in techs:
+    for tid, username, name in techs:
         n_done, n_first, srt = done.get(tid, (0, 0, 0))
         stats.append(
             TechnicianStats(
                 user_id=tid,
                 username=username,
-                display_name=" ".join(p for p in (first, last) if p) or username,
+                display_name=name,
                 done=n_done,
                 first_pass=n_first,
                 first_pass_percent=round(100.0 * n_first / n_done, 1) if n_done else None,
                 xp=int(xp.get(tid) or 0),
                 in_progress=in_progress.get(tid, 0),
                 assigned=assigned.get(tid, 0),
-                worked_seconds=int(worked.get(tid) or 0),
+                worked_seconds=worked.get(tid, 0),
                 srt_minutes_done=srt,
                 worked_seconds_done=int(worked_done.get(tid) or 0),
             )

@@ -124,3 +124,20 @@ def test_empty_shop_has_zero_figures(shop: Shop, people: People) -> None:
         None,
     )
     assert timedelta(0) <= timedelta(days=len(fleet.qc_trend)) <= timedelta(days=1)
+
+
+def test_assign_board_load_is_for_whoever_assigns(
+    busy_shop: Shop, people: People, clock: ManualClock
+) -> None:
+    from shopfloor.domain.boards import technician_load
+
+    midnight = clock.now().replace(hour=0, minute=0, second=0)
+    load = {t.username: t for t in technician_load(busy_shop, people.master, since=midnight)}
+    assert (load["tech2"].in_progress, load["tech2"].timer, load["tech2"].worked_seconds) == (
+        1,
+        "paused",
+        (20 + 15) * 60,
+    )
+    assert (load["tech1"].in_progress, load["tech1"].assigned, load["tech1"].timer) == (0, 0, None)
+    with pytest.raises(PermissionDenied, match="may not assign technicians"):
+        technician_load(busy_shop, people.tech1, since=midnight)
