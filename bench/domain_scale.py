@@ -48,19 +48,28 @@ def build(url: str, tickets: int) -> tuple[Shop, dict[str, int]]:
     engine = create_db_engine(url)
     upgrade(engine)
     clock = ManualClock(datetime.now(UTC) - timedelta(days=30))
-    shop = Shop(engine, clock=clock, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    shop = Shop(
+        engine, clock=clock, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
     ids = {
         name: create_user(shop, None, name, "bench-pw", roles=[role]).id
         for name, role in [("master", "master"), ("qc", "qc_inspector"), ("manager", "ops_manager")]
     }
-    techs = [create_user(shop, None, f"tech{i}", "bench-pw", roles=["technician"]).id for i in range(8)]
+    techs = [
+        create_user(shop, None, f"tech{i}", "bench-pw", roles=["technician"]).id for i in range(8)
+    ]
     step = timedelta(days=29) / max(tickets, 1)
     for i in range(tickets):
         code = f"RM-{i:06d}"
         create_bike(shop, ids["master"], code)
         ticket = create_ticket(
-            shop, ids["master"], bike_code=code, title="Service", checklist=CHECKLIST,
-            srt_total_minutes=30, approve_srt=True,
+            shop,
+            ids["master"],
+            bike_code=code,
+            title="Service",
+            checklist=CHECKLIST,
+            srt_total_minutes=30,
+            approve_srt=True,
         )
         # Most tickets are finished work with a full history; the newest stay open.
         if i < tickets - 50:
@@ -101,7 +110,9 @@ def calls(shop: Shop, ids: dict[str, int]) -> dict[str, Callable[[], Any]]:
     return {
         "list_tickets page 1 (10)": lambda: list_tickets(shop, per_page=10),
         "list_tickets page 1 (100)": lambda: list_tickets(shop, per_page=100),
-        "list_tickets waiting_qc oldest": lambda: list_tickets(shop, status="new", oldest_first=True),
+        "list_tickets waiting_qc oldest": lambda: list_tickets(
+            shop, status="new", oldest_first=True
+        ),
         "get_ticket": lambda: get_ticket(shop, t),
         "ticket_transitions": lambda: ticket_transitions(shop, t),
         "work_session_history": lambda: work_session_history(shop, t),
@@ -120,13 +131,16 @@ def main() -> None:
         started = time.perf_counter()
         small, small_ids = build(f"sqlite:///{Path(tmp) / 'small.sqlite3'}", args.baseline)
         large, large_ids = build(f"sqlite:///{Path(tmp) / 'large.sqlite3'}", args.tickets)
-        print(f"built {args.baseline} and {args.tickets} tickets in {time.perf_counter() - started:.0f} s")
-        print(f"{'use case':<34}{'baseline ms':>12}{'large ms':>10}{'ratio':>8}{'SQL':>6}{'SQL large':>10}")
+        took = time.perf_counter() - started
+        print(f"built {args.baseline} and {args.tickets} tickets in {took:.0f} s")
+        header = ("use case", "baseline ms", "large ms", "ratio", "SQL", "SQL large")
+        print("{:<34}{:>12}{:>10}{:>8}{:>6}{:>10}".format(*header))
         small_calls, large_calls = calls(small, small_ids), calls(large, large_ids)
         for name, call in small_calls.items():
             base, base_sql = measure(small, call, args.repeat)
             big, big_sql = measure(large, large_calls[name], args.repeat)
-            print(f"{name:<34}{base * 1000:>12.2f}{big * 1000:>10.2f}{big / base:>8.2f}{base_sql:>6}{big_sql:>10}")
+            row = (name, base * 1000, big * 1000, big / base, base_sql, big_sql)
+            print("{:<34}{:>12.2f}{:>10.2f}{:>8.2f}{:>6}{:>10}".format(*row))
         small.dispose()
         large.dispose()
 
