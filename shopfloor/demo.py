@@ -26,6 +26,7 @@ from .domain import (
     send_to_qc,
     start_work_session,
 )
+from .domain.checklists import DEFAULT_CHECKLIST
 from .domain.users import ensure_user
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo login
@@ -47,18 +48,6 @@ JOBS = (
     ("Motor noise", 90),
     ("Lights and wiring", 35),
     ("Post-rental safety check", 30),
-)
-DEFAULT_CHECKLIST = (
-    "Inspect frame and fork for cracks",
-    "Check brake pads and rotor wear",
-    "Test front and rear brakes",
-    "Check tyre pressure and tread",
-    "Inspect chain, cassette and derailleur",
-    "Check battery charge and contacts",
-    "Test motor assist levels",
-    "Check display and controls",
-    "Check lights and bell",
-    "Test ride 500 m",
 )
 
 

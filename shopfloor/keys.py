@@ -53,9 +53,10 @@ TICKET_DETAIL: list[BindingType] = [
 ]
 
 INTAKE: list[BindingType] = [
-    Binding("ctrl+s", "submit", "Create ticket", priority=True),
+    Binding("ctrl+s", "submit", "Create", priority=True),
     Binding("ctrl+r", "restore_bike", "Restore bike", priority=True),
-    Binding("ctrl+t", "reset_checklist", "Default list", priority=True),
+    Binding("ctrl+t", "reset_checklist", "Template", priority=True),
+    Binding("ctrl+g", "save_template", "Save template", priority=True),
     Binding("ctrl+n", "clear_form", "Clear", priority=True),
 ]
 

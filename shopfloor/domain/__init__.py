@@ -19,6 +19,13 @@ from .bikes import (
     validate_bike_code,
 )
 from .changes import ChangeMarker, change_marker
+from .checklists import (
+    DEFAULT_CHECKLIST,
+    checklist_task,
+    checklist_template,
+    set_checklist_template,
+    validate_checklist,
+)
 from .clock import Clock, ManualClock, SystemClock
 from .errors import (
     AuthenticationFailed,
@@ -34,7 +41,6 @@ from .rules import Permission, allows, ticket_actions_for
 from .shop import Rules, Shop
 from .tickets import (
     assign_ticket,
-    checklist_task,
     create_ticket,
     get_ticket,
     list_tickets,
@@ -97,6 +103,7 @@ from .xp import list_xp_entries, xp_total
 
 __all__ = [
     "ACTIVE_TICKET_STATUSES",
+    "DEFAULT_CHECKLIST",
     "AuthenticationFailed",
     "BikeState",
     "BikeStatus",
@@ -141,6 +148,7 @@ __all__ = [
     "change_marker",
     "change_password",
     "checklist_task",
+    "checklist_template",
     "create_bike",
     "create_ticket",
     "create_user",
@@ -167,6 +175,7 @@ __all__ = [
     "resume_work_session",
     "send_to_qc",
     "set_active",
+    "set_checklist_template",
     "set_roles",
     "start_ticket",
     "start_work_session",
@@ -176,6 +185,7 @@ __all__ = [
     "ticket_actions_for",
     "ticket_transitions",
     "validate_bike_code",
+    "validate_checklist",
     "work_session_history",
     "worked_seconds_since",
     "xp_total",

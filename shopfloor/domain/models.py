@@ -270,6 +270,8 @@ class WorkshopRules(Base):
     checklist_min_items: Mapped[int] = mapped_column(Integer, default=10)
     xp_srt_divisor: Mapped[int] = mapped_column(Integer, default=20)
     xp_first_pass_bonus: Mapped[int] = mapped_column(Integer, default=1)
+    # The shop's own intake template; NULL means the built-in default.
+    default_checklist: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 WITH_ROLES = selectinload(User.role_links)

@@ -24,6 +24,7 @@ class Permission(StrEnum):
     VIEW_ANALYTICS = "view_analytics"
     READ_ANY_XP = "read_any_xp"
     MANAGE_USERS = "manage_users"
+    EDIT_CHECKLIST_TEMPLATE = "edit_checklist_template"
 
 
 ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
@@ -35,6 +36,7 @@ ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_ANALYTICS: frozenset({Role.SUPER_ADMIN, Role.OPS_MANAGER}),
     Permission.READ_ANY_XP: frozenset({Role.SUPER_ADMIN, Role.OPS_MANAGER}),
     Permission.MANAGE_USERS: frozenset({Role.SUPER_ADMIN}),
+    Permission.EDIT_CHECKLIST_TEMPLATE: frozenset({Role.MASTER, Role.SUPER_ADMIN}),
 }
 
 PERMISSION_PHRASES: dict[Permission, str] = {
@@ -46,6 +48,7 @@ PERMISSION_PHRASES: dict[Permission, str] = {
     Permission.VIEW_ANALYTICS: "view analytics",
     Permission.READ_ANY_XP: "read other users' XP",
     Permission.MANAGE_USERS: "manage users",
+    Permission.EDIT_CHECKLIST_TEMPLATE: "change the default checklist",
 }
 
 # action -> {from status: to status}; a status missing from the inner dict is refused.

@@ -23,6 +23,7 @@ from .bikes import (
     normalise_bike_code,
     validate_bike_code,
 )
+from .checklists import validate_checklist
 from .errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from .models import WITH_ROLES, Bike, Ticket, TicketTransition, User, WorkSession, XpEntry
 from .paging import fetch_page
@@ -33,69 +34,11 @@ from .views import Page, TicketView, TransitionView
 from .worktime import epoch_seconds
 
 MAX_TITLE = 200
-MAX_CHECKLIST_ITEMS = 200
-MAX_TASK_LENGTH = 500
 MAX_SRT_MINUTES = 100_000
 MAX_NOTE = 2000
 
 
 # --- validation -------------------------------------------------------------------------------
-
-
-def validate_checklist(raw: Any, minimum: int) -> list[Any]:
-    """The checklist with each task trimmed, or the first thing wrong with it."""
-    field = "checklist_snapshot"
-    if not isinstance(raw, list | tuple):
-        raise ValidationFailed(
-            "checklist_snapshot must be a list of tasks (strings or objects with a task).",
-            field=field,
-        )
-    items: list[Any] = []
-    for number, item in enumerate(raw, start=1):
-        if isinstance(item, dict):
-            task = item.get("task")
-            if not isinstance(task, str) or not task.strip():
-                raise ValidationFailed(
-                    f"Checklist item {number} has no task; give it a non-empty task.", field=field
-                )
-            items.append({**item, "task": _task(task, number)})
-        elif isinstance(item, str):
-            if not item.strip():
-                raise ValidationFailed(
-                    f"Checklist item {number} is blank; fill it in or remove it.", field=field
-                )
-            items.append(_task(item, number))
-        else:
-            raise ValidationFailed(
-                f"Checklist item {number} must be text or an object with a task.", field=field
-            )
-    if len(items) < minimum:
-        raise ValidationFailed(
-            f"The checklist has {len(items)} item(s); at least {minimum} are required. "
-            f"Add {minimum - len(items)} more.",
-            field=field,
-        )
-    if len(items) > MAX_CHECKLIST_ITEMS:
-        raise ValidationFailed(
-            f"The checklist has {len(items)} items; at most {MAX_CHECKLIST_ITEMS} are allowed.",
-            field=field,
-        )
-    return items
-
-
-def _task(text: str, number: int) -> str:
-    text = text.strip()
-    if len(text) > MAX_TASK_LENGTH:
-        raise ValidationFailed(
-            f"Checklist item {number} is longer than {MAX_TASK_LENGTH} characters; shorten it.",
-            field="checklist_snapshot",
-        )
-    return text
-
-
-def checklist_task(item: Any) -> str:
-    """The task text of a checklist item, whichever form it was given in."""
-    return str(item["task"]) if isinstance(item, dict) else str(item)
 
 
 def validate_srt(minutes: Any) -> int:

@@ -114,7 +114,8 @@ class ShopScreen(ServiceCalls, Screen[None]):
         yield SessionHeader(self.TITLE)
         yield from self.compose_body()
         yield Static("", id="status-line", markup=False)
-        yield Footer()
+        # Compact: at 80 columns every key of the busiest screens still fits.
+        yield Footer(compact=True)
 
     def compose_body(self) -> Iterable[Any]:
         return ()

@@ -19,7 +19,6 @@ from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import keys
-from ..demo import DEFAULT_CHECKLIST
 from ..domain import (
     BikeState,
     DomainError,
@@ -28,9 +27,11 @@ from ..domain import (
     TicketView,
     allows,
     bike_state,
+    checklist_template,
     create_ticket,
     get_bike_by_code,
     restore_bike,
+    set_checklist_template,
 )
 from ..widgets.checklist import ChecklistEditor
 from .base import ShopScreen
@@ -85,7 +86,7 @@ class IntakeScreen(ShopScreen):
                 yield Static("", id="srt-error", classes="field-error")
             with Vertical(id="intake-checklist"):
                 yield Static("", id="checklist-title", classes="section-title")
-                yield ChecklistEditor(list(DEFAULT_CHECKLIST), id="checklist-editor")
+                yield ChecklistEditor([], id="checklist-editor")
                 yield Static("", id="checklist-error", classes="field-error")
 
     def on_mount(self) -> None:
@@ -95,6 +96,7 @@ class IntakeScreen(ShopScreen):
         code = self.query_one("#bike-code", Input)
         code.value = self.initial_code
         code.focus()
+        self.call(checklist_template, done=self._fill_checklist)
 
     # --- live bike state --------------------------------------------------------------------
 
@@ -180,9 +182,30 @@ class IntakeScreen(ShopScreen):
         count = len(self.query_one(ChecklistEditor).items)
         self.query_one("#checklist-title", Static).update(f"Checklist · {count} items")
 
-    async def action_reset_checklist(self) -> None:
-        await self.query_one(ChecklistEditor).set_items(list(DEFAULT_CHECKLIST))
-        self.set_status("Checklist reset to the default template.")
+    def _fill_checklist(self, template: tuple[Any, ...]) -> None:
+        self.run_worker(self.query_one(ChecklistEditor).set_items(list(template)))
+
+    def action_reset_checklist(self) -> None:
+        def reset(template: tuple[Any, ...]) -> None:
+            self._fill_checklist(template)
+            self.set_status("Checklist reset to the shop's default template.")
+
+        self.call(checklist_template, done=reset)
+
+    def action_save_template(self) -> None:
+        items = list(self.query_one(ChecklistEditor).items)
+
+        def saved(template: tuple[Any, ...]) -> None:
+            self.set_status(
+                f"Saved as the default checklist ({len(template)} items) for every intake."
+            )
+
+        def refused(exc: DomainError) -> None:
+            if exc.field == "checklist_snapshot":
+                self.query_one("#checklist-error", Static).update(exc.message)
+            self.set_status(f"Default checklist not saved: {exc.message}", error=True)
+
+        self.call(set_checklist_template, self.me, items, done=saved, failed=refused)
 
     # --- restoring an archived bike ----------------------------------------------------------
 

@@ -7,16 +7,19 @@ import re
 import pytest
 
 from shopfloor.domain import (
+    DEFAULT_CHECKLIST,
     PermissionDenied,
     RuleViolation,
     Shop,
     ValidationFailed,
     archive_bike,
+    checklist_template,
     create_bike,
     create_ticket,
     get_ticket,
     list_bikes,
     restore_bike,
+    set_checklist_template,
     ticket_transitions,
 )
 
@@ -188,3 +191,17 @@ def test_ticket_title_is_required(shop: Shop, people: People) -> None:
             approve_srt=True,
         )
     assert err.value.field == "title"
+
+
+def test_the_default_checklist_template_is_the_shops_own_once_saved(
+    shop: Shop, people: People
+) -> None:
+    assert checklist_template(shop) == DEFAULT_CHECKLIST
+    mine = [f"  Step {i} " for i in range(12)]
+    assert set_checklist_template(shop, people.master, mine)[0] == "Step 0"
+    assert checklist_template(shop) == tuple(f"Step {i}" for i in range(12))
+    with pytest.raises(ValidationFailed, match="at least 10 are required"):
+        set_checklist_template(shop, people.master, mine[:3])
+    with pytest.raises(PermissionDenied, match="may not change the default checklist"):
+        set_checklist_template(shop, people.manager, mine)
+    assert len(checklist_template(shop)) == 12

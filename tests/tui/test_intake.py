@@ -3,10 +3,19 @@ the checklist editor and the explicit SRT approval."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from textual.widgets import Checkbox, Input, OptionList, Static
 
 from shopfloor.app import ShopfloorApp
-from shopfloor.domain import Shop, get_bike_by_code, list_tickets, ticket_transitions
+from shopfloor.domain import (
+    DEFAULT_CHECKLIST,
+    Shop,
+    checklist_template,
+    get_bike_by_code,
+    list_tickets,
+    ticket_transitions,
+)
 from shopfloor.screens.dialogs import ConfirmDialog, TextDialog
 from shopfloor.screens.intake_screen import IntakeScreen
 from shopfloor.screens.ticket_detail_screen import TicketDetailScreen
@@ -178,3 +187,41 @@ async def test_too_short_checklist_is_refused_next_to_the_checklist(
         await settle(pilot)
         assert isinstance(app.screen, TicketDetailScreen)
     assert list_tickets(shop, bike_code="RM-1010").total_count == 1
+
+
+async def test_master_saves_the_default_checklist_for_every_later_intake(
+    app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop, settings: object
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "master")
+        editor = app.screen.query_one(ChecklistEditor)
+        editor.query_one("#checklist-items").focus()
+        await pilot.pause()
+        await pilot.press("e", "ctrl+u", *"Check frame number", "enter")
+        await pilot.press("a", *"Check torque arm", "enter")
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert "Saved as the default checklist (11 items)" in text_of(app, "#status-line")
+    assert checklist_template(shop)[0] == "Check frame number"
+
+    later = ShopfloorApp(shop, app.settings, tz=UTC)
+    async with later.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "master")
+        items = later.screen.query_one(ChecklistEditor).items
+        assert (items[0], items[-1], len(items)) == ("Check frame number", "Check torque arm", 11)
+
+
+async def test_a_too_short_default_checklist_is_refused(
+    app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "master")
+        app.screen.query_one("#checklist-items").focus()
+        await pilot.pause()
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert "at least 10 are required" in text_of(app, "#checklist-error")
+    assert checklist_template(shop) == DEFAULT_CHECKLIST
