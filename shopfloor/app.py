@@ -61,10 +61,12 @@ class ShopfloorApp(App[None]):
         tz: tzinfo | None = None,
         poll_seconds: float = POLL_SECONDS,
         idle_clock: Callable[[], float] = time.monotonic,
+        login_hint: str = "",
     ) -> None:
         super().__init__()
         self.shop = shop
         self.settings = settings
+        self.login_hint = login_hint
         self.tz = tz
         self.session: Session | None = None
         self._poll_seconds = poll_seconds
@@ -87,7 +89,7 @@ class ShopfloorApp(App[None]):
     # --- lifecycle --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.push_screen(LoginScreen())
+        self.push_screen(LoginScreen(self.login_hint))
         self.set_interval(self._poll_seconds, self._poll)
         self.set_interval(1.0, self._check_idle)
 
@@ -110,7 +112,7 @@ class ShopfloorApp(App[None]):
     def action_logout(self) -> None:
         """Hand the terminal to the next person."""
         self.session = None
-        self._show(LoginScreen())
+        self._show(LoginScreen(self.login_hint))
 
     def action_switch_role(self) -> None:
         session = self.session
@@ -210,6 +212,9 @@ class ShopfloorApp(App[None]):
                 screen.shop_changed()
 
 
-def run_tui(shop: Shop, settings: Settings) -> None:
-    """Open the terminal UI on ``shop`` until the user quits."""
-    ShopfloorApp(shop, settings).run()
+def run_tui(shop: Shop, settings: Settings, *, login_hint: str = "") -> None:
+    """Open the terminal UI on ``shop`` until the user quits.
+
+    ``login_hint`` is shown under the login form (the demo lists its logins there).
+    """
+    ShopfloorApp(shop, settings, login_hint=login_hint).run()

@@ -85,7 +85,8 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         from .app import run_tui
 
-        run_tui(shop, settings)
+        logins = ", ".join(u for u, *_ in DEMO_USERS)
+        run_tui(shop, settings, login_hint=f"Demo shop: {logins} (password {DEMO_PASSWORD})")
     finally:
         shop.dispose()
     return 0

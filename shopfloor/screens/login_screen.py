@@ -22,6 +22,10 @@ class LoginScreen(ServiceCalls, Screen[None]):
 
     BINDINGS = keys.LOGIN
 
+    def __init__(self, hint: str = "") -> None:
+        super().__init__()
+        self.hint = hint
+
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box", classes="dialog"):
             yield Label("shopfloor", classes="dialog-title")
@@ -29,6 +33,8 @@ class LoginScreen(ServiceCalls, Screen[None]):
             yield Input(placeholder="username", id="username")
             yield Input(placeholder="password", password=True, id="password")
             yield Static("", id="login-error", markup=False)
+            if self.hint:
+                yield Static(self.hint, id="login-hint", classes="dialog-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

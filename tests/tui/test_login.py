@@ -119,3 +119,28 @@ async def test_locked_terminal_can_be_handed_to_someone_else(
         assert isinstance(app.screen, LoginScreen)
         await log_in(pilot, "tech1")
         assert isinstance(app.screen, TechnicianScreen)
+
+
+async def test_the_demo_lists_its_logins_under_the_form_and_they_work(
+    shop: Shop, people: People, idle: FakeIdle, settings: object
+) -> None:
+    from datetime import UTC
+
+    from shopfloor.config import Settings
+
+    assert isinstance(settings, Settings)
+    app = ShopfloorApp(shop, settings, tz=UTC, idle_clock=idle, login_hint="Demo shop: tech1 …")
+    async with app.run_test(size=(80, 24)) as pilot:
+        hint = app.screen.query_one("#login-hint", Static)
+        assert "Demo shop: tech1" in str(hint.render())
+        await log_in(pilot, "tech1")
+        assert isinstance(app.screen, TechnicianScreen)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.screen.query("#login-hint")  # still there for the next person
+
+
+async def test_without_a_hint_the_login_form_shows_none(app: ShopfloorApp) -> None:
+    async with app.run_test(size=(80, 24)):
+        assert not app.screen.query("#login-hint")
