@@ -15,15 +15,14 @@ from ..domain import Page, TicketView, assign_ticket, list_tickets
 from ..domain.boards import TechnicianLoad, technician_load
 from ..widgets.formatting import hm, status_label
 from ..widgets.ticket_pager import Column, TicketPager
-from .base import ShopScreen
-from .ticket_detail_screen import TicketDetailScreen
+from .paged import PagedTicketsScreen
 
 PER_PAGE = 50
 WAITING = ("new", "rework")
 REASSIGNABLE = ("new", "rework", "assigned")
 
 
-class AssignScreen(ShopScreen):
+class AssignScreen(PagedTicketsScreen):
     """Hand out work in a few keystrokes."""
 
     TITLE = "Assign"
@@ -63,10 +62,6 @@ class AssignScreen(ShopScreen):
         )
 
     @property
-    def pager(self) -> TicketPager:
-        return self.query_one(TicketPager)
-
-    @property
     def tech_table(self) -> DataTable[str | Text]:
         return self.query_one("#tech-table", DataTable)
 
@@ -78,11 +73,9 @@ class AssignScreen(ShopScreen):
         table.add_column("InP", width=3)
         table.add_column("Asg", width=3)
         table.add_column("Today", width=6)
-        super().on_mount()
-        self.pager.focus_table()
 
     def refresh_data(self) -> None:
-        self.pager.reload()
+        super().refresh_data()
         since = self.shop_app.local_midnight_utc()
         self.call(
             technician_load,
@@ -153,14 +146,3 @@ class AssignScreen(ShopScreen):
         self.query_one("#assign-tickets-title", Static).update(title)
         self.pager.page_number = 1
         self.pager.reload()
-
-    def action_page(self, delta: int) -> None:
-        self.pager.turn(delta)
-
-    def action_open_ticket(self) -> None:
-        ticket = self.pager.highlighted
-        if ticket is not None:
-            self.app.push_screen(TicketDetailScreen(ticket.id))
-
-    def on_ticket_pager_selected(self, event: TicketPager.Selected) -> None:
-        self.app.push_screen(TicketDetailScreen(event.ticket.id))

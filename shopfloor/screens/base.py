@@ -121,6 +121,8 @@ class ShopScreen(ServiceCalls, Screen[None]):
         return ()
 
     def on_mount(self) -> None:
+        # Textual calls every class's on_mount along the MRO, subclasses first, so
+        # subclasses never call super().on_mount(): that would read everything twice.
         self.refresh_data()
 
     def refresh_data(self) -> None:

@@ -73,7 +73,6 @@ class DashboardScreen(ShopScreen):
             ("Worked", 8),
         ):
             table.add_column(label, width=width)
-        super().on_mount()
         table.focus()
 
     def refresh_data(self) -> None:

@@ -90,7 +90,6 @@ class IntakeScreen(ShopScreen):
                 yield Static("", id="checklist-error", classes="field-error")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#suggestions", OptionList).display = False
         self._checklist_title()
         code = self.query_one("#bike-code", Input)

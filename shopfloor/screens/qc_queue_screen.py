@@ -25,9 +25,8 @@ from ..domain import (
 from ..widgets.checklist import ChecklistView
 from ..widgets.formatting import srt_vs_worked
 from ..widgets.ticket_pager import Column, TicketPager
-from .base import ShopScreen
 from .dialogs import TextDialog
-from .ticket_detail_screen import TicketDetailScreen
+from .paged import PagedTicketsScreen
 
 PER_PAGE = 50
 
@@ -38,7 +37,7 @@ def pass_and_read(shop: Shop, actor_id: int, ticket_id: int) -> TransitionView:
     return ticket_transitions(shop, ticket_id)[0]
 
 
-class QcQueueScreen(ShopScreen):
+class QcQueueScreen(PagedTicketsScreen):
     """The inspector's queue."""
 
     TITLE = "QC queue"
@@ -68,25 +67,11 @@ class QcQueueScreen(ShopScreen):
             self.shop, page=page, per_page=PER_PAGE, status="waiting_qc", oldest_first=True
         )
 
-    @property
-    def pager(self) -> TicketPager:
-        return self.query_one(TicketPager)
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.pager.focus_table()
-
-    def refresh_data(self) -> None:
-        self.pager.reload()
-
     def on_ticket_pager_highlighted(self, event: TicketPager.Highlighted) -> None:
         ticket = event.ticket
         items = ticket.checklist_snapshot if ticket else ()
         self.query_one("#checklist", ChecklistView).show(items)
         self.refresh_bindings()
-
-    def on_ticket_pager_selected(self, event: TicketPager.Selected) -> None:
-        self.app.push_screen(TicketDetailScreen(event.ticket.id))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("pass_ticket", "fail_ticket"):
@@ -146,11 +131,3 @@ class QcQueueScreen(ShopScreen):
             ),
             noted,
         )
-
-    def action_open_ticket(self) -> None:
-        ticket = self.pager.highlighted
-        if ticket is not None:
-            self.app.push_screen(TicketDetailScreen(ticket.id))
-
-    def action_page(self, delta: int) -> None:
-        self.pager.turn(delta)

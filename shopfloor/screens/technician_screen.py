@@ -36,9 +36,8 @@ from ..widgets.checklist import ChecklistView
 from ..widgets.formatting import hms, srt_vs_worked, status_label
 from ..widgets.ticket_pager import Column, TicketPager
 from ..widgets.timer import WorkTimer
-from .base import ShopScreen
 from .dialogs import ConfirmDialog
-from .ticket_detail_screen import TicketDetailScreen
+from .paged import PagedTicketsScreen
 
 MY_STATUSES = ("in_progress", "rework", "assigned", "waiting_qc")
 PER_PAGE = 50
@@ -69,7 +68,7 @@ def read_my_day(shop: Shop, technician_id: int, since: datetime) -> MyDay:
     )
 
 
-class TechnicianScreen(ShopScreen):
+class TechnicianScreen(PagedTicketsScreen):
     """What a technician looks at all day."""
 
     TITLE = "My work"
@@ -112,17 +111,11 @@ class TechnicianScreen(ShopScreen):
             oldest_first=True,
         )
 
-    @property
-    def pager(self) -> TicketPager:
-        return self.query_one(TicketPager)
-
     def on_mount(self) -> None:
-        super().on_mount()
-        self.pager.focus_table()
         self.set_interval(1.0, self._tick_today)
 
     def refresh_data(self) -> None:
-        self.pager.reload()
+        super().refresh_data()
         since = self.shop_app.local_midnight_utc()
         self.call(read_my_day, self.me, since, done=self._show_day, group="day", exclusive=True)
 
@@ -159,9 +152,6 @@ class TechnicianScreen(ShopScreen):
         items = ticket.checklist_snapshot if ticket else ()
         self.query_one("#checklist", ChecklistView).show(items)
         self.refresh_bindings()
-
-    def on_ticket_pager_selected(self, event: TicketPager.Selected) -> None:
-        self.app.push_screen(TicketDetailScreen(event.ticket.id))
 
     # --- which keys apply -------------------------------------------------------------------
 
@@ -257,11 +247,3 @@ class TechnicianScreen(ShopScreen):
             ),
             confirmed,
         )
-
-    def action_page(self, delta: int) -> None:
-        self.pager.turn(delta)
-
-    def action_open_ticket(self) -> None:
-        ticket = self.pager.highlighted
-        if ticket is not None:
-            self.app.push_screen(TicketDetailScreen(ticket.id))

@@ -122,7 +122,6 @@ class TicketDetailScreen(ShopScreen):
                 yield Static("", id="detail-sessions", markup=False)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#detail-left").focus()
 
     def refresh_data(self) -> None:

@@ -9,8 +9,7 @@ from .. import keys
 from ..domain import Page, TicketStatus, TicketView, list_tickets
 from ..widgets.formatting import hm, local_time, status_label
 from ..widgets.ticket_pager import Column, TicketPager
-from .base import ShopScreen
-from .ticket_detail_screen import TicketDetailScreen
+from .paged import PagedTicketsScreen
 
 PER_PAGE = 50
 FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -20,7 +19,7 @@ FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-class TicketListScreen(ShopScreen):
+class TicketListScreen(PagedTicketsScreen):
     """Browse every ticket; enter opens one."""
 
     TITLE = "Tickets"
@@ -50,17 +49,8 @@ class TicketListScreen(ShopScreen):
         statuses = FILTERS[self.filter_index][1]
         return list_tickets(self.shop, page=page, per_page=PER_PAGE, status=statuses or None)
 
-    @property
-    def pager(self) -> TicketPager:
-        return self.query_one(TicketPager)
-
     def on_mount(self) -> None:
-        super().on_mount()
-        self.pager.focus_table()
         self._show_filter()
-
-    def refresh_data(self) -> None:
-        self.pager.reload()
 
     def _show_filter(self) -> None:
         self.set_status(f"Showing {FILTERS[self.filter_index][0]} tickets · s to change")
@@ -70,14 +60,3 @@ class TicketListScreen(ShopScreen):
         self.pager.page_number = 1
         self._show_filter()
         self.pager.reload()
-
-    def action_page(self, delta: int) -> None:
-        self.pager.turn(delta)
-
-    def action_open_ticket(self) -> None:
-        ticket = self.pager.highlighted
-        if ticket is not None:
-            self.app.push_screen(TicketDetailScreen(ticket.id))
-
-    def on_ticket_pager_selected(self, event: TicketPager.Selected) -> None:
-        self.app.push_screen(TicketDetailScreen(event.ticket.id))

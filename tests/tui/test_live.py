@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC
 
+import pytest
 from textual.widgets.data_table import RowDoesNotExist
 
 from shopfloor.app import ShopfloorApp
@@ -82,3 +83,23 @@ async def test_two_terminals_see_each_others_changes(
     finally:
         for s in shops:
             s.dispose()
+
+
+async def test_opening_a_screen_reads_the_shop_once(
+    app: ShopfloorApp, people: People, workshop: Workshop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual runs every class's on_mount; a screen must not load its list twice."""
+    reloads: list[int] = []
+    original = TicketPager.reload
+
+    def counting(self: TicketPager) -> None:
+        reloads.append(1)
+        original(self)
+
+    monkeypatch.setattr(TicketPager, "reload", counting)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "admin")
+        reloads.clear()
+        await pilot.press("f6")
+        await settle(pilot)
+        assert len(reloads) == 1
