@@ -1,0 +1,37 @@
+"""Path and query parameters shared by the routers.
+
+Bounds that are workshop rules (page from 1, days 1 to 90, ...) are enforced by the
+domain with its own messages; here they are only documented in the schema. Ids are
+bounded because anything past a SQL INTEGER can only name nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query
+
+from ..domain.paging import MAX_PER_PAGE
+from .schemas import MAX_ID
+
+# What a route returns: an envelope dict that FastAPI checks against its response_model.
+Reply = dict[str, object]
+
+TicketId = Annotated[int, Path(ge=1, le=MAX_ID, description="Ticket id.")]
+BikeId = Annotated[int, Path(ge=1, le=MAX_ID, description="Bike id.")]
+
+PageNumber = Annotated[
+    int, Query(description="Page number, from 1.", json_schema_extra={"minimum": 1})
+]
+PerPage = Annotated[
+    int,
+    Query(
+        description=f"Items per page; more than {MAX_PER_PAGE} is capped.",
+        json_schema_extra={"minimum": 1},
+    ),
+]
+
+
+def per_page_capped(per_page: int) -> int:
+    """Clients asking for more than the cap get the cap, as the contract says."""
+    return min(per_page, MAX_PER_PAGE)

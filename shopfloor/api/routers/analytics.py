@@ -1,0 +1,41 @@
+"""analytics/fleet/ and analytics/team/: figures for managers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ... import domain
+from ...domain.analytics import MAX_DAYS
+from ..deps import ShopDep, UserDep
+from ..params import Reply
+from ..responses import AUTHED
+from ..schemas import Envelope, FleetOut, TeamOut, ok
+
+# Documented here, enforced by the domain.
+DAYS: dict[str, object] = {"minimum": 1, "maximum": MAX_DAYS}
+
+router = APIRouter(prefix="/analytics", tags=["analytics"], responses=AUTHED)
+
+
+@router.get("/fleet/", response_model=Envelope[FleetOut])
+def fleet(
+    shop: ShopDep,
+    user: UserDep,
+    days: Annotated[
+        int, Query(description="Days of QC trend, 1 to 90.", json_schema_extra=DAYS)
+    ] = 14,
+) -> Reply:
+    """Bikes and tickets by status, availability, backlog and the QC first-pass trend."""
+    return ok(FleetOut.of(domain.fleet_analytics(shop, user.id, days=days)))
+
+
+@router.get("/team/", response_model=Envelope[TeamOut])
+def team(
+    shop: ShopDep,
+    user: UserDep,
+    days: Annotated[int, Query(description="1 to 90.", json_schema_extra=DAYS)] = 7,
+) -> Reply:
+    """Per technician: done, first-pass %, XP, load and worked time."""
+    return ok(TeamOut.of(domain.team_analytics(shop, user.id, days=days)))

@@ -1,0 +1,116 @@
+"""tickets/: intake, the list, one ticket, its workflow actions and its audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ... import domain
+from ...domain.paging import DEFAULT_PER_PAGE
+from ..deps import ShopDep, UserDep
+from ..params import PageNumber, PerPage, Reply, TicketId, per_page_capped
+from ..responses import AUTHED
+from ..schemas import (
+    AssignIn,
+    Envelope,
+    PageEnvelope,
+    QcNoteIn,
+    QueryId,
+    Text,
+    TicketCreateIn,
+    TicketOut,
+    TransitionOut,
+    ok,
+    paged,
+)
+
+router = APIRouter(prefix="/tickets", tags=["tickets"], responses=AUTHED)
+
+
+@router.get("/", response_model=PageEnvelope[TicketOut])
+def list_tickets(
+    shop: ShopDep,
+    _user: UserDep,
+    page: PageNumber = 1,
+    per_page: PerPage = DEFAULT_PER_PAGE,
+    status: Annotated[
+        Text | None, Query(description="One status or several, comma-separated.")
+    ] = None,
+    technician: Annotated[QueryId | None, Query(description="Technician user id.")] = None,
+    bike_code: Annotated[Text | None, Query(description="Exact bike code.")] = None,
+) -> Reply:
+    """Tickets, newest first."""
+    result = domain.list_tickets(
+        shop,
+        page=page,
+        per_page=per_page_capped(per_page),
+        status=status,
+        technician_id=technician,
+        bike_code=bike_code,
+    )
+    return paged(result, TicketOut)
+
+
+@router.post("/create/", status_code=201, response_model=Envelope[TicketOut])
+def create_ticket(body: TicketCreateIn, shop: ShopDep, user: UserDep) -> Reply:
+    """Take a bike in: a new ticket with the SRT approved by the caller."""
+    ticket = domain.create_ticket(
+        shop,
+        user.id,
+        bike_code=body.bike_code,
+        title=body.title,
+        checklist=body.checklist_snapshot,
+        srt_total_minutes=body.srt_total_minutes,
+        approve_srt=body.approve_srt,
+        confirm_create_bike=body.confirm_create_bike,
+        bike_creation_reason=body.bike_creation_reason,
+    )
+    return ok(TicketOut.of(ticket))
+
+
+@router.get("/{ticket_id:int}/", response_model=Envelope[TicketOut])
+def get_ticket(ticket_id: TicketId, shop: ShopDep, _user: UserDep) -> Reply:
+    return ok(TicketOut.of(domain.get_ticket(shop, ticket_id)))
+
+
+@router.post("/{ticket_id:int}/assign/", response_model=Envelope[TicketOut])
+def assign(ticket_id: TicketId, body: AssignIn, shop: ShopDep, user: UserDep) -> Reply:
+    """Give the ticket to an active technician."""
+    return ok(TicketOut.of(domain.assign_ticket(shop, user.id, ticket_id, body.technician_id)))
+
+
+@router.post("/{ticket_id:int}/start/", response_model=Envelope[TicketOut])
+def start(ticket_id: TicketId, shop: ShopDep, user: UserDep) -> Reply:
+    """assigned/rework -> in_progress, by the assigned technician."""
+    return ok(TicketOut.of(domain.start_ticket(shop, user.id, ticket_id)))
+
+
+@router.post("/{ticket_id:int}/to-waiting-qc/", response_model=Envelope[TicketOut])
+def to_waiting_qc(ticket_id: TicketId, shop: ShopDep, user: UserDep) -> Reply:
+    """in_progress -> waiting_qc; an open timer is stopped."""
+    return ok(TicketOut.of(domain.send_to_qc(shop, user.id, ticket_id)))
+
+
+@router.post("/{ticket_id:int}/qc-pass/", response_model=Envelope[TicketOut])
+def qc_pass(
+    ticket_id: TicketId, shop: ShopDep, user: UserDep, body: QcNoteIn | None = None
+) -> Reply:
+    """waiting_qc -> done: the bike is ready and XP is paid."""
+    ticket = domain.qc_pass(shop, user.id, ticket_id, note=body.note if body else None)
+    return ok(TicketOut.of(ticket))
+
+
+@router.post("/{ticket_id:int}/qc-fail/", response_model=Envelope[TicketOut])
+def qc_fail(
+    ticket_id: TicketId, shop: ShopDep, user: UserDep, body: QcNoteIn | None = None
+) -> Reply:
+    """waiting_qc -> rework, with an optional note for the technician."""
+    ticket = domain.qc_fail(shop, user.id, ticket_id, note=body.note if body else None)
+    return ok(TicketOut.of(ticket))
+
+
+@router.get("/{ticket_id:int}/transitions/", response_model=Envelope[list[TransitionOut]])
+def transitions(ticket_id: TicketId, shop: ShopDep, _user: UserDep) -> Reply:
+    """The ticket's workflow transitions, newest first."""
+    return ok(TransitionOut.many(domain.ticket_transitions(shop, ticket_id)))

@@ -1,0 +1,392 @@
+"""Wire models: the v1 envelopes, the objects inside them, and request bodies.
+
+Field names and types follow the v1 contract exactly; additions (names, codes,
+worked seconds) are only ever added, never renamed. Timestamps go out as ISO 8601
+with an explicit ``+00:00`` offset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+)
+
+from ..domain import (
+    BikeStatus,
+    Page,
+    Role,
+    TicketAction,
+    TicketStatus,
+    WorkSessionAction,
+    WorkSessionStatus,
+    XpEntryType,
+)
+
+T = TypeVar("T")
+
+# Ids are SQL INTEGER columns; anything outside this range can only be a miss.
+MAX_ID = 2_147_483_647
+
+
+def _iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_iso_utc, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+def _storable(text: str) -> str:
+    """Text a database can store: no NUL character and no lone UTF-16 surrogate."""
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it has a lone surrogate)") from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+
+
+def _storable_json(value: Any) -> Any:
+    """Free-form JSON whose every string (keys included) is storable text."""
+    if isinstance(value, str):
+        return _storable(value)
+    if isinstance(value, list):
+        return [_storable_json(v) for v in value]
+    if isinstance(value, dict):
+        return {_storable(str(k)): _storable_json(v) for k, v in value.items()}
+    return value
+
+
+# The checklist's shape is the domain's rule (with its own messages); the API only
+# makes sure the text in it can be stored.
+Checklist = Annotated[
+    list[Any],
+    AfterValidator(_storable_json),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "description": "Tasks: non-empty strings, or objects with a non-empty task.",
+            "items": {
+                "anyOf": [
+                    {"type": "string"},
+                    {
+                        "type": "object",
+                        "properties": {"task": {"type": "string"}},
+                        "required": ["task"],
+                    },
+                ]
+            },
+        }
+    ),
+]
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+M = TypeVar("M", bound="WireModel")
+
+
+class WireModel(BaseModel):
+    """A response object read from a domain view (attributes and properties alike)."""
+
+    # Fields with defaults are still always sent, so the schema lists them as required.
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_serialization_defaults_required=True
+    )
+
+    @classmethod
+    def of(cls: type[M], view: Any) -> M:
+        return cls.model_validate(view, from_attributes=True)
+
+    @classmethod
+    def many(cls: type[M], views: Iterable[Any]) -> list[M]:
+        return [cls.of(v) for v in views]
+
+
+# --- envelopes ----------------------------------------------------------------------------------
+
+
+class Envelope(WireModel, Generic[T]):
+    """Success with one object or a plain list."""
+
+    success: Literal[True] = True
+    message: str = "OK"
+    data: T
+
+
+class PageEnvelope(WireModel, Generic[T]):
+    """One page of a list, with the counts a client pages by."""
+
+    success: Literal[True] = True
+    message: str = "OK"
+    results: list[T]
+    total_count: int
+    page: int
+    page_count: int
+    per_page: int
+
+
+class ErrorEnvelope(BaseModel):
+    """Every failure: a sentence for people, a short code for programs."""
+
+    success: Literal[False]
+    message: str = Field(description="One human sentence naming the field and what to do.")
+    error: str = Field(description="A short machine-readable code.")
+    fields: dict[str, list[str]] | None = Field(
+        default=None, description="Messages per offending field, when one can be named."
+    )
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+def ok(data: Any) -> dict[str, Any]:
+    """The success envelope around ``data``."""
+    return {"success": True, "message": "OK", "data": data}
+
+
+def paged(page: Page[Any], model: type[WireModel]) -> dict[str, Any]:
+    """The paginated envelope for a domain :class:`Page`, items shaped by ``model``."""
+    return {
+        "success": True,
+        "message": "OK",
+        "results": model.many(page.items),
+        "total_count": page.total_count,
+        "page": page.page,
+        "page_count": page.page_count,
+        "per_page": page.per_page,
+    }
+
+
+# --- objects ------------------------------------------------------------------------------------
+
+
+class TokenPair(BaseModel):
+    access: str
+    refresh: str
+
+
+class AccessToken(BaseModel):
+    access: str
+    refresh: str | None = Field(default=None, description="A rotated refresh token.")
+
+
+class TokenValid(BaseModel):
+    detail: Literal["Token is valid"] = "Token is valid"
+
+
+class RoleOut(WireModel):
+    slug: Role
+    name: str
+
+
+class UserOut(WireModel):
+    id: int
+    username: str
+    first_name: str
+    last_name: str
+    roles: list[RoleOut]
+    is_active: bool
+    display_name: str
+    created_at: Timestamp
+
+
+class TicketOut(WireModel):
+    id: int
+    bike: int
+    master: int
+    technician: int | None
+    title: str
+    checklist_snapshot: list[Any]
+    srt_total_minutes: int
+    srt_approved_by: int
+    srt_approved_at: Timestamp
+    flag_minutes: int
+    status: TicketStatus
+    assigned_at: Timestamp | None
+    started_at: Timestamp | None
+    done_at: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    # Additions for clients that show a ticket without more requests.
+    bike_code: str
+    master_name: str
+    technician_name: str | None
+    worked_seconds: int
+    qc_fail_count: int
+
+
+class TransitionOut(WireModel):
+    id: int
+    ticket: int
+    from_status: TicketStatus | None
+    to_status: TicketStatus
+    action: TicketAction
+    actor: int
+    actor_name: str
+    note: str
+    metadata: dict[str, Any]
+    created_at: Timestamp
+
+
+class WorkSessionOut(WireModel):
+    id: int
+    ticket: int
+    technician: int
+    status: WorkSessionStatus
+    started_at: Timestamp
+    last_started_at: Timestamp | None
+    ended_at: Timestamp | None
+    active_seconds: int
+    created_at: Timestamp
+    updated_at: Timestamp
+    worked_seconds: int = Field(description="Worked seconds including the running interval.")
+
+
+class WorkSessionEventOut(WireModel):
+    id: int
+    work_session: int
+    ticket: int
+    from_status: WorkSessionStatus | None
+    to_status: WorkSessionStatus
+    action: WorkSessionAction
+    actor: int
+    actor_name: str
+    event_at: Timestamp
+    metadata: dict[str, Any]
+    created_at: Timestamp
+
+
+class BikeOut(WireModel):
+    id: int
+    bike_code: str
+    status: BikeStatus
+    is_active: bool
+    archived_at: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class BikeSuggestions(BaseModel):
+    query: str
+    suggestions: list[str]
+
+
+class XpEntryOut(WireModel):
+    id: int
+    user: int
+    amount: int
+    entry_type: XpEntryType
+    reference: str
+    description: str
+    payload: dict[str, Any]
+    created_at: Timestamp
+
+
+class QcDayOut(WireModel):
+    day: date
+    passed: int
+    first_pass: int
+    first_pass_rate: float | None
+
+
+class FleetOut(WireModel):
+    bikes_total: int
+    bikes_by_status: dict[str, int]
+    availability_percent: float
+    tickets_by_status: dict[str, int]
+    backlog: int
+    waiting_for_technician: int
+    qc_passed_total: int
+    qc_first_pass_total: int
+    qc_first_pass_percent: float | None
+    qc_trend: list[QcDayOut]
+
+
+class TechnicianStatsOut(WireModel):
+    user_id: int
+    username: str
+    display_name: str
+    done: int
+    first_pass: int
+    first_pass_percent: float | None
+    xp: int
+    in_progress: int
+    assigned: int
+    worked_seconds: int
+    srt_minutes_done: int
+    worked_seconds_done: int
+
+
+class TeamOut(WireModel):
+    days: int
+    since: Timestamp
+    technicians: list[TechnicianStatsOut]
+
+
+# --- request bodies -----------------------------------------------------------------------------
+
+
+class Body(BaseModel):
+    """Unknown keys are ignored, as the original API did."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class LoginIn(Body):
+    username: Text = Field(max_length=150)
+    # Long enough for any passphrase, short enough that hashing it is no attack.
+    password: Text = Field(max_length=1024)
+
+
+class RefreshIn(Body):
+    refresh: Text = Field(max_length=4096)
+
+
+class VerifyIn(Body):
+    token: Text = Field(max_length=4096)
+
+
+class TicketCreateIn(Body):
+    bike_code: Text
+    title: Text
+    checklist_snapshot: Checklist
+    srt_total_minutes: StrictInt
+    approve_srt: StrictBool = Field(
+        default=False, description="Must be true: the master approves the SRT."
+    )
+    confirm_create_bike: StrictBool = Field(
+        default=False, description="Add an unknown bike to the fleet during intake."
+    )
+    bike_creation_reason: Text | None = None
+
+
+class AssignIn(Body):
+    technician_id: Id
+
+
+class QcNoteIn(Body):
+    note: Text | None = None
+
+
+class BikeCreateIn(Body):
+    bike_code: Text

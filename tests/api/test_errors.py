@@ -1,0 +1,188 @@
+"""What a careless or hostile client can send: always an envelope, never a 500 or a trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import Api, Crew, intake_body, refused
+
+
+def raw(api: Api, crew: Crew, path: str, content: bytes, content_type: str = "application/json"):  # type: ignore[no-untyped-def]
+    return api.request(
+        "POST",
+        path,
+        crew.admin,
+        content=content,
+        headers={"Content-Type": content_type},
+    )
+
+
+def assert_clean(response: Any) -> None:
+    """No stack trace or framework internals leak into a body."""
+    text = response.text
+    for leak in ("Traceback", 'File "', "sqlalchemy", "pydantic", "psycopg", "sqlite3"):
+        assert leak not in text, text
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{bad", b"", b"[]", b'"text"', b"null", b"123", b'{"a":', b"\xff\xfe\x00", b"{}" * 3],
+)
+def test_malformed_bodies_are_400(api: Api, crew: Crew, content: bytes) -> None:
+    response = raw(api, crew, "tickets/create/", content)
+    body = refused(response, 400)
+    assert_clean(response)
+    assert "body" in body["message"] or "required" in body["message"]
+
+
+def test_form_encoded_body_is_400(api: Api, crew: Crew) -> None:
+    response = raw(
+        api, crew, "bikes/create/", b"bike_code=RM-0001", "application/x-www-form-urlencoded"
+    )
+    refused(response, 400)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"srt_total_minutes": "45"}, "srt_total_minutes"),
+        ({"srt_total_minutes": 45.5}, "srt_total_minutes"),
+        ({"srt_total_minutes": 10**40}, "srt_total_minutes"),
+        ({"srt_total_minutes": -(10**40)}, "srt_total_minutes"),
+        ({"srt_total_minutes": True}, "srt_total_minutes"),
+        ({"srt_total_minutes": None}, "srt_total_minutes"),
+        ({"approve_srt": "yes"}, "approve_srt"),
+        ({"approve_srt": 1}, "approve_srt"),
+        ({"title": 5}, "title"),
+        ({"title": "x" * 5000}, "title"),
+        ({"title": "bad\u0000nul"}, "title"),
+        ({"bike_code": ["RM-0001"]}, "bike_code"),
+        ({"checklist_snapshot": "ten things"}, "checklist_snapshot"),
+        ({"checklist_snapshot": [1, 2, 3]}, "checklist_snapshot"),
+        ({"checklist_snapshot": [{"no": "task"}] * 10}, "checklist_snapshot"),
+        ({"checklist_snapshot": [{"task": "a\u0000"}] * 10}, "checklist_snapshot"),
+        ({"checklist_snapshot": [{"\u0000": "a"}] * 10}, "checklist_snapshot"),
+        ({"bike_creation_reason": 7, "confirm_create_bike": True}, "bike_creation_reason"),
+    ],
+)
+def test_wrong_types_and_huge_numbers_are_400_naming_the_field(
+    api: Api, crew: Crew, overrides: dict[str, Any], field: str
+) -> None:
+    code = api.add_bike(crew.master)["bike_code"]
+    response = api.post("tickets/create/", crew.master, intake_body(code, **overrides))
+    body = refused(response, 400, field)
+    assert field.split("_")[0] in body["message"].lower()
+    assert_clean(response)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Тормоза 🚲 ブレーキ",
+        "\u202eevil rtl",
+        "e\u0301\u0301\u0301",
+        "\ufeffbom",
+        "tab\tand\nnewline",
+        "\U0010ffff",
+    ],
+)
+def test_odd_but_valid_unicode_round_trips(api: Api, crew: Crew, title: str) -> None:
+    ticket = api.intake(crew.master, title=title)
+    assert ticket["title"] == " ".join(title.split())
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"bike_code": "\\ud800"}',
+        b'{"bike_code": "RM-\\u0000AAAA"}',
+        b'{"bike_code": "RM-' + "\u00e9".encode() * 40 + b'"}',
+        b'{"bike_code": 1e999}',
+        b'{"bike_code": NaN}',
+        b'{"bike_code": "' + b"9" * 5000 + b'"}',
+        b'{"bike_code": ' + b"9" * 5000 + b"}",
+        b'{"bike_code": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    ],
+)
+def test_hostile_json_is_400(api: Api, crew: Crew, content: bytes) -> None:
+    response = raw(api, crew, "bikes/create/", content)
+    refused(response, 400)
+    assert_clean(response)
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("tickets/", {"technician": 10**30}),
+        ("tickets/", {"page": 10**30}),
+        ("tickets/", {"per_page": -(10**30)}),
+        ("tickets/", {"bike_code": "RM-\x00\x00\x00\x00"}),
+        ("tickets/", {"status": "new\x00"}),
+        ("bikes/", {"q": "\x00\x00"}),
+        ("bikes/suggest/", {"q": "RM\x00"}),
+        ("xp/ledger/", {"user_id": 10**30}),
+        ("xp/ledger/", {"limit": 10**30}),
+        ("xp/ledger/", {"ticket_id": -1}),
+        ("analytics/team/", {"days": 10**30}),
+    ],
+)
+def test_hostile_query_parameters_are_4xx(
+    api: Api, crew: Crew, path: str, params: dict[str, Any]
+) -> None:
+    response = api.get(path, crew.admin, **params)
+    assert response.status_code in (400, 404), response.text
+    assert response.json()["success"] is False
+    assert_clean(response)
+
+
+@pytest.mark.parametrize(
+    "path", ["tickets/0/", "tickets/-1/", "tickets/abc/", f"tickets/{10**30}/", "bikes/1.5/"]
+)
+def test_impossible_ids_in_the_path_are_404(api: Api, crew: Crew, path: str) -> None:
+    body = refused(api.get(path, crew.admin), 404)
+    assert body["error"] == "not_found"
+
+
+@pytest.mark.parametrize("path", ["nothing/", "tickets/1/fly/", "../", "api/v2/tickets/"])
+def test_unknown_route_is_404_in_the_envelope(api: Api, path: str) -> None:
+    body = refused(api.get(path), 404)
+    assert body["error"] == "not_found"
+
+
+def test_unknown_route_outside_the_api_is_404_in_the_envelope(api: Api) -> None:
+    response = api.http.get(f"{api.base_url}/favicon.ico")
+    assert response.status_code == 404
+    assert response.json()["success"] is False
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "tickets/"),
+        ("GET", "auth/refresh/"),
+        ("PUT", "auth/login/"),
+        ("POST", "misc/health/"),
+    ],
+)
+def test_wrong_method_is_405_in_the_envelope(api: Api, method: str, path: str) -> None:
+    response = api.request(method, path)
+    body = refused(response, 405)
+    assert body["error"] == "method_not_allowed"
+    assert "allow" in response.headers
+
+
+def test_oversized_body_is_refused_without_reading_it(api: Api, crew: Crew) -> None:
+    response = raw(
+        api, crew, "bikes/create/", b'{"bike_code": "' + b"A" * (2 * 1024 * 1024) + b'"}'
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "too_large"
+
+
+def test_errors_name_the_field_in_a_sentence(api: Api, crew: Crew) -> None:
+    response = api.post("tickets/create/", crew.master, {"title": "x"})
+    body = refused(response, 400)
+    assert body["message"] == "bike_code is required; add it to the request."
+    assert set(body["fields"]) == {"bike_code", "checklist_snapshot", "srt_total_minutes"}
