@@ -12,6 +12,7 @@ from .models import Bike, Ticket
 from .paging import fetch_page
 from .rules import Permission
 from .shop import Tx, reads, writes
+from .text import printable_only
 from .values import BikeStatus, TicketStatus
 from .views import BikeState, BikeView, Page
 
@@ -22,8 +23,8 @@ MIN_QUERY_LENGTH = 2
 
 
 def normalise_bike_code(raw: str) -> str:
-    """Spaces removed and upper-cased, as every bike code is stored."""
-    return _WHITESPACE.sub("", raw or "").upper()
+    """Spaces (and anything unprintable) removed and upper-cased, as every code is stored."""
+    return printable_only(_WHITESPACE.sub("", raw or "")).upper()
 
 
 def validate_bike_code(raw: str, field: str = "bike_code") -> str:

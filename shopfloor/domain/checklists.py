@@ -15,6 +15,7 @@ from .errors import ValidationFailed
 from .models import WorkshopRules
 from .rules import Permission
 from .shop import Tx, reads, writes
+from .text import check_json_text, clean_text
 
 MAX_CHECKLIST_ITEMS = 200
 MAX_TASK_LENGTH = 500
@@ -44,6 +45,7 @@ def validate_checklist(raw: Any, minimum: int) -> list[Any]:
     items: list[Any] = []
     for number, item in enumerate(raw, start=1):
         if isinstance(item, dict):
+            check_json_text(item, field)
             task = item.get("task")
             if not isinstance(task, str) or not task.strip():
                 raise ValidationFailed(
@@ -74,8 +76,8 @@ def validate_checklist(raw: Any, minimum: int) -> list[Any]:
     return items
 
 
-def _task(text: str, number: int) -> str:
-    text = text.strip()
+def _task(raw: str, number: int) -> str:
+    text = clean_text(raw, "checklist_snapshot").strip()
     if len(text) > MAX_TASK_LENGTH:
         raise ValidationFailed(
             f"Checklist item {number} is longer than {MAX_TASK_LENGTH} characters; shorten it.",

@@ -8,6 +8,7 @@ own message is raised. Screens and routes never open a transaction themselves.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .clock import Clock, SystemClock
@@ -74,6 +75,10 @@ _SQLITE_COLUMNS: dict[str, str] = {
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '([^']+)'|([\w.]+))")
 
 
+def _out_of_range(exc: DataError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "22003"  # numeric_value_out_of_range
+
+
 def violated_constraint(exc: IntegrityError) -> str | None:
     """The name of the index or constraint behind ``exc``, when it can be told."""
     diag = getattr(exc.orig, "diag", None)
@@ -124,6 +129,14 @@ class Shop:
                 # Python-derived and the SQL-derived worked time always agree.
                 now = self.clock.now().replace(microsecond=0)
                 yield Tx(session=session, now=now, shop=self)
+        except (OverflowError, DataError) as exc:
+            # An id or number beyond what the columns hold cannot name anything stored.
+            if isinstance(exc, OverflowError) or _out_of_range(exc):
+                raise ValidationFailed(
+                    "A number in the request is out of range (ids and amounts fit in 32 bits).",
+                    code="out_of_range",
+                ) from exc
+            raise
         except OperationalError as exc:
             if "database is locked" in str(exc.orig):
                 raise RuleViolation(
@@ -173,10 +186,37 @@ class Tx:
         return Rules(row.checklist_min_items, row.xp_srt_divisor, row.xp_first_pass_bonus)
 
 
+INT_COLUMN_RANGE = range(-(2**31), 2**31)
+
+
+def _numbers_checker(fn: Callable[..., object]) -> Callable[..., None]:
+    """Refuse whole numbers the 32-bit columns cannot hold, naming the parameter.
+
+    SQLite would accept them and PostgreSQL would fail; checking here makes both
+    answer alike, before any query runs.
+    """
+    signature = inspect.signature(fn)
+
+    def check(*args: object, **kwargs: object) -> None:
+        bound = signature.bind_partial(None, *args, **kwargs)
+        for name, value in bound.arguments.items():
+            is_number = isinstance(value, int) and not isinstance(value, bool)
+            if is_number and value not in INT_COLUMN_RANGE:
+                raise ValidationFailed(
+                    f"{name} is out of range; ids and counts fit in 32 bits.",
+                    field=name,
+                    code="out_of_range",
+                )
+
+    return check
+
+
 def writes(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
     """Run a use case in one write transaction; a lost race is retried once, then named."""
+    check_numbers = _numbers_checker(fn)
 
     def run(shop: Shop, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        check_numbers(*args, **kwargs)
         for attempt in (1, 2):
             try:
                 with shop.transaction(write=True) as tx:
@@ -196,8 +236,10 @@ def writes(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P]
 
 def reads(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
     """Run a read-only use case in one transaction."""
+    check_numbers = _numbers_checker(fn)
 
     def run(shop: Shop, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        check_numbers(*args, **kwargs)
         with shop.transaction(write=False) as tx:
             return fn(tx, *args, **kwargs)
 

@@ -29,6 +29,7 @@ from .models import WITH_ROLES, Bike, Ticket, TicketTransition, User, WorkSessio
 from .paging import fetch_page
 from .rules import Permission, next_ticket_status, require
 from .shop import Tx, reads, writes
+from .text import clean_text
 from .values import BikeStatus, Role, TicketAction, TicketStatus, WorkSessionStatus, XpEntryType
 from .views import Page, TicketView, TransitionView
 from .worktime import epoch_seconds
@@ -59,7 +60,7 @@ def _validate_title(raw: Any) -> str:
         raise ValidationFailed(
             "Give the ticket a title, for example 'Brake service'.", field="title"
         )
-    title = " ".join(raw.split())
+    title = " ".join(clean_text(raw, "title").split())
     if len(title) > MAX_TITLE:
         raise ValidationFailed(f"The title is longer than {MAX_TITLE} characters.", field="title")
     return title
@@ -70,7 +71,7 @@ def _validate_note(raw: Any) -> str:
         return ""
     if not isinstance(raw, str):
         raise ValidationFailed("note must be text.", field="note")
-    note = raw.strip()
+    note = clean_text(raw, "note").strip()
     if len(note) > MAX_NOTE:
         raise ValidationFailed(f"The note is longer than {MAX_NOTE} characters.", field="note")
     return note
@@ -197,7 +198,7 @@ def create_ticket(
             "The SRT must be approved: confirm the standard repair time (approve_srt = true).",
             field="approve_srt",
         )
-    reason = (bike_creation_reason or "").strip()
+    reason = clean_text(bike_creation_reason or "", "bike_creation_reason").strip()
     bike = find_bike(tx, code)
     created_bike = False
     if bike is None:

@@ -16,6 +16,7 @@ from .errors import AuthenticationFailed, NotFound, ValidationFailed
 from .models import WITH_ROLES, RoleRow, User, UserRole
 from .rules import Permission
 from .shop import Shop, Tx, reads, writes
+from .text import clean_text, storable
 from .values import ROLE_NAMES, Role
 from .views import RoleView, UserView
 
@@ -49,6 +50,14 @@ def parse_roles(roles: Iterable[str]) -> list[Role]:
         if role not in parsed:
             parsed.append(role)
     return parsed
+
+
+def _check_password(password: str) -> None:
+    clean_text(password, "password")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"Password must be at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
 
 
 def _authorise_admin(tx: Tx, actor_id: int | None) -> None:
@@ -89,10 +98,7 @@ def create_user(
             "Username must be 2-150 characters of letters, digits and . _ @ + -.",
             field="username",
         )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            f"Password must be at least {MIN_PASSWORD_LENGTH} characters.", field="password"
-        )
+    _check_password(password)
     parsed = parse_roles(roles)
     if _find(tx, username) is not None:
         raise ValidationFailed(
@@ -102,8 +108,8 @@ def create_user(
         )
     user = User(
         username=username,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
+        first_name=clean_text(first_name, "first_name").strip(),
+        last_name=clean_text(last_name, "last_name").strip(),
         password_hash=tx.shop.hasher.hash(password),
         is_active=True,
         created_at=tx.now,
@@ -140,6 +146,8 @@ def set_active(tx: Tx, actor_id: int | None, user_id: int, active: bool) -> User
 def authenticate(tx: Tx, username: str, password: str) -> UserView:
     """The user these credentials belong to; refreshes an outdated password hash."""
     failure = AuthenticationFailed("Wrong username or password.", field="password")
+    if not (storable(username) and storable(password)):
+        raise failure
     user = _find(tx, username)
     if user is None or not user.is_active:
         # Spend the same effort as a real check, so timing does not reveal usernames.
@@ -160,10 +168,7 @@ def change_password(tx: Tx, actor_id: int | None, user_id: int, password: str) -
     """Set a new password (the user themselves, a super admin, or the local operator)."""
     if actor_id != user_id:
         _authorise_admin(tx, actor_id)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            f"Password must be at least {MIN_PASSWORD_LENGTH} characters.", field="password"
-        )
+    _check_password(password)
     user = _get(tx, user_id)
     user.password_hash = tx.shop.hasher.hash(password)
     user.updated_at = tx.now

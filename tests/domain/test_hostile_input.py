@@ -1,0 +1,94 @@
+"""Text and numbers the databases cannot store get the same clear error on both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from shopfloor.domain import (
+    AuthenticationFailed,
+    Shop,
+    ValidationFailed,
+    assign_ticket,
+    authenticate,
+    bike_state,
+    create_user,
+    get_ticket,
+    list_tickets,
+    suggest_bike_codes,
+)
+
+from ..conftest import People
+from ..factories import CHECKLIST, intake
+
+NUL = "\x00"
+LONE_SURROGATE = "\ud800"
+
+
+@pytest.mark.parametrize("bad", [NUL, LONE_SURROGATE])
+@pytest.mark.parametrize(
+    ("field", "overrides"),
+    [
+        ("title", lambda bad: {"title": f"Brakes{bad}"}),
+        ("checklist_snapshot", lambda bad: {"checklist": [*CHECKLIST[:9], f"Test{bad}"]}),
+        (
+            "checklist_snapshot",
+            lambda bad: {"checklist": [{"task": f"T{i}", "hint": bad} for i in range(10)]},
+        ),
+        (
+            "bike_creation_reason",
+            lambda bad: {
+                "bike_code": "RM-0002",
+                "confirm_create_bike": True,
+                "bike_creation_reason": f"new{bad}",
+            },
+        ),
+    ],
+)
+def test_unstorable_text_is_refused_naming_the_field(
+    shop: Shop, people: People, bad: str, field: str, overrides: Callable[[str], dict[str, Any]]
+) -> None:
+    with pytest.raises(ValidationFailed, match="control character or broken Unicode") as err:
+        intake(shop, people.master, **overrides(bad))
+    assert err.value.field == field
+    assert list_tickets(shop).total_count == 0
+
+
+@pytest.mark.parametrize("bad", [NUL, LONE_SURROGATE])
+def test_codes_and_queries_drop_what_cannot_be_typed(shop: Shop, people: People, bad: str) -> None:
+    intake(shop, people.master, "RM-0001")
+    assert suggest_bike_codes(shop, f"RM-0{bad}0") == ["RM-0001"]
+    assert bike_state(shop, f"RM-00{bad}01").label == "has_active_ticket"
+
+
+def test_user_text_and_passwords(shop: Shop, people: People) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        create_user(shop, None, "sam", "pw-1234", first_name=f"Sam{NUL}")
+    assert err.value.field == "first_name"
+    with pytest.raises(ValidationFailed) as err:
+        create_user(shop, None, "sam", f"pw-1234{LONE_SURROGATE}")
+    assert err.value.field == "password"
+    for password in (f"secret-pw{NUL}", f"secret-pw{LONE_SURROGATE}"):
+        with pytest.raises(AuthenticationFailed):
+            authenticate(shop, "tech1", password)
+
+
+@pytest.mark.parametrize(
+    ("field", "call"),
+    [
+        ("ticket_id", lambda shop, p, t: get_ticket(shop, 10**30)),
+        ("technician_id", lambda shop, p, t: assign_ticket(shop, p.manager, t, 2**31)),
+        ("technician_id", lambda shop, p, t: list_tickets(shop, technician_id=2**40)),
+        ("srt_total_minutes", lambda shop, p, t: intake(shop, p.master, "RM-0009", srt=2**33)),
+    ],
+)
+def test_numbers_beyond_the_columns_are_refused_alike_on_both_databases(
+    shop: Shop, people: People, field: str, call: Callable[..., object]
+) -> None:
+    ticket = intake(shop, people.master)
+    with pytest.raises(ValidationFailed, match="out of range") as err:
+        call(shop, people, ticket.id)
+    assert (err.value.field, err.value.code) == (field, "out_of_range")
+    assert list_tickets(shop, technician_id=2**31 - 1).total_count == 0  # in range: no such user
