@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ..domain import NotFound, Shop, UserView, get_user
+from ..domain import Shop, UserView, session_user
 from .throttle import LoginThrottle
 from .tokens import TokenService, TokenType, unauthorised
 
@@ -45,16 +45,7 @@ def current_user(
             "not_authenticated",
         )
     claims = state.tokens.decode(credentials.credentials, TokenType.ACCESS)
-    try:
-        user = get_user(state.shop, claims.user_id)
-    except NotFound:
-        user = None
-    if user is None or not user.is_active:
-        raise unauthorised(
-            "Your account no longer exists or has been deactivated; log in again.",
-            "user_inactive",
-        )
-    return user
+    return session_user(state.shop, claims.user_id)
 
 
 ShopDep = Annotated[Shop, Depends(get_shop)]

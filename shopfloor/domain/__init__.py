@@ -58,6 +58,7 @@ from .users import (
     get_user,
     list_roles,
     list_users,
+    session_user,
     set_active,
     set_roles,
 )
@@ -174,6 +175,7 @@ __all__ = [
     "restore_bike",
     "resume_work_session",
     "send_to_qc",
+    "session_user",
     "set_active",
     "set_checklist_template",
     "set_roles",

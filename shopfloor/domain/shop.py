@@ -167,6 +167,7 @@ class Tx:
             raise AuthenticationFailed(
                 "Your account no longer exists or has been deactivated; log in again.",
                 field="actor",
+                code="user_inactive",
             )
         return user
 

@@ -176,6 +176,12 @@ def change_password(tx: Tx, actor_id: int | None, user_id: int, password: str) -
 
 
 @reads
+def session_user(tx: Tx, user_id: int) -> UserView:
+    """The user a login session or token belongs to, while they may still use it."""
+    return user_view(tx.actor(user_id))
+
+
+@reads
 def get_user(tx: Tx, user_id: int) -> UserView:
     return user_view(_get(tx, user_id))
 

@@ -101,3 +101,14 @@ def test_password_hash_is_argon2id_and_rehashed_when_parameters_change(
     assert after != before
     assert "m=2048,t=2" in after
     assert authenticate(shop, "tech1", "secret-pw").id == people.tech1
+
+
+def test_a_session_lasts_only_while_the_user_is_active(shop: Shop, people: People) -> None:
+    from shopfloor.domain import session_user
+
+    assert session_user(shop, people.tech1).role_slugs == ("technician",)
+    set_active(shop, None, people.tech1, False)
+    for user_id in (people.tech1, 9999):
+        with pytest.raises(AuthenticationFailed, match="log in again") as err:
+            session_user(shop, user_id)
+        assert err.value.code == "user_inactive"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from ...domain import AuthenticationFailed, NotFound, authenticate, get_user
+from ...domain import AuthenticationFailed, authenticate, session_user
 from ..deps import StateDep
 from ..responses import errors
 from ..schemas import (
@@ -17,7 +17,7 @@ from ..schemas import (
     VerifyIn,
     ok,
 )
-from ..tokens import TokenType, unauthorised
+from ..tokens import TokenType
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -46,16 +46,7 @@ def login(body: LoginIn, request: Request, state: StateDep) -> dict[str, object]
 
 
 def _active_user_id(state: StateDep, user_id: int) -> int:
-    try:
-        user = get_user(state.shop, user_id)
-    except NotFound:
-        user = None
-    if user is None or not user.is_active:
-        raise unauthorised(
-            "Your account no longer exists or has been deactivated; log in again.",
-            "user_inactive",
-        )
-    return user.id
+    return session_user(state.shop, user_id).id
 
 
 @router.post("/refresh/", response_model=Envelope[AccessToken], responses=errors(400, 401))
