@@ -19,17 +19,18 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE (SQLite 3.35+ drops columns natively): batch mode would rebuild
+# the table and lose what it cannot reflect, such as expression indexes.
 def upgrade() -> None:
-    with op.batch_alter_table("workshop_rules") as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "default_checklist",
-                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-                nullable=True,
-            )
-        )
+    op.add_column(
+        "workshop_rules",
+        sa.Column(
+            "default_checklist",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("workshop_rules") as batch_op:
-        batch_op.drop_column("default_checklist")
+    op.drop_column("workshop_rules", "default_checklist")

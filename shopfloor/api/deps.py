@@ -45,7 +45,7 @@ def current_user(
             "not_authenticated",
         )
     claims = state.tokens.decode(credentials.credentials, TokenType.ACCESS)
-    return session_user(state.shop, claims.user_id)
+    return session_user(state.shop, claims.user_id, issued_at=claims.issued_at)
 
 
 ShopDep = Annotated[Shop, Depends(get_shop)]

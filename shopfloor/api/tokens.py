@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import jwt
@@ -29,6 +30,7 @@ class TokenType(StrEnum):
 class Claims:
     user_id: int
     type: TokenType
+    issued_at: datetime
 
 
 def unauthorised(message: str, code: str) -> ApiError:
@@ -63,7 +65,7 @@ class TokenService:
                 token,
                 self.secret,
                 algorithms=[ALGORITHM],
-                options={"require": ["exp", "sub", "type"]},
+                options={"require": ["exp", "iat", "sub", "type"]},
             )
         except jwt.ExpiredSignatureError:
             raise unauthorised("The token has expired; log in again.", "token_expired") from None
@@ -74,7 +76,8 @@ class TokenService:
         try:
             kind = TokenType(claims["type"])
             user_id = int(claims["sub"])
-        except (ValueError, TypeError):
+            issued_at = datetime.fromtimestamp(int(claims["iat"]), UTC)
+        except (ValueError, TypeError, OverflowError, OSError):
             raise unauthorised(
                 "The token is not valid; log in again to get a new one.", "token_not_valid"
             ) from None
@@ -83,4 +86,4 @@ class TokenService:
                 f"This is a {kind.value} token; send an {expected.value} token here.",
                 "token_wrong_type",
             )
-        return Claims(user_id=user_id, type=kind)
+        return Claims(user_id=user_id, type=kind, issued_at=issued_at)

@@ -86,6 +86,8 @@ class User(Base):
     last_name: Mapped[str] = mapped_column(String(150), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Sessions (API tokens) begun before this moment are no longer honoured.
+    credentials_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
@@ -171,14 +172,27 @@ def change_password(tx: Tx, actor_id: int | None, user_id: int, password: str) -
     _check_password(password)
     user = _get(tx, user_id)
     user.password_hash = tx.shop.hasher.hash(password)
+    user.credentials_changed_at = tx.now
     user.updated_at = tx.now
     return user_view(user)
 
 
 @reads
-def session_user(tx: Tx, user_id: int) -> UserView:
-    """The user a login session or token belongs to, while they may still use it."""
-    return user_view(tx.actor(user_id))
+def session_user(tx: Tx, user_id: int, *, issued_at: datetime | None = None) -> UserView:
+    """The user a login session or token belongs to, while they may still use it.
+
+    A session that began (``issued_at``) before the user's password last changed
+    is over: changing a password is how a user shuts out a stolen token.
+    """
+    user = tx.actor(user_id)
+    changed = user.credentials_changed_at
+    if issued_at is not None and changed is not None and issued_at < changed:
+        raise AuthenticationFailed(
+            "Your password was changed after this session began; log in again.",
+            field="actor",
+            code="credentials_changed",
+        )
+    return user_view(user)
 
 
 @reads

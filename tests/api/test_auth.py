@@ -11,6 +11,7 @@ import pytest
 
 from shopfloor.api.tokens import TokenType
 from shopfloor.domain import set_active
+from shopfloor.domain.users import change_password
 
 from .conftest import SECRET, Api, Crew
 
@@ -217,3 +218,38 @@ def test_token_of_a_deactivated_user_is_refused(api: Api, crew: Crew) -> None:
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert "deactivated" in response.json()["message"]
+
+
+def test_changing_the_password_ends_sessions_that_began_before(api: Api, crew: Crew) -> None:
+    """A leaked token stops working once its owner changes the password."""
+    earlier = int(time.time()) - 60
+    access = _forge(_claims(crew.tech2.id, iat=earlier))
+    refresh = _forge(_claims(crew.tech2.id, iat=earlier, type="refresh"))
+
+    def me(token: str) -> int:
+        return api.http.get("users/me/", headers={"Authorization": f"Bearer {token}"}).status_code
+
+    assert me(access) == 200
+
+    change_password(api.shop, None, crew.tech2.id, "a-new-password")
+
+    for response in (
+        api.http.get("users/me/", headers={"Authorization": f"Bearer {access}"}),
+        api.post("auth/refresh/", body={"refresh": refresh}),
+        api.post("auth/verify/", body={"token": access}),
+    ):
+        assert response.status_code == 401
+        assert response.json()["error"] == "credentials_changed"
+        assert "log in again" in response.json()["message"]
+    fresh = api.ok(
+        api.post(
+            "auth/login/", body={"username": crew.tech2.username, "password": "a-new-password"}
+        )
+    )
+    assert me(fresh["access"]) == 200
+
+
+def test_a_token_without_issue_time_is_refused(api: Api, crew: Crew) -> None:
+    claims = _claims(crew.tech1.id)
+    del claims["iat"]
+    assert_401(api, {"Authorization": f"Bearer {_forge(claims)}"})

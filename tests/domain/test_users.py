@@ -7,6 +7,7 @@ from argon2 import PasswordHasher
 
 from shopfloor.domain import (
     AuthenticationFailed,
+    ManualClock,
     PermissionDenied,
     Shop,
     ValidationFailed,
@@ -112,3 +113,19 @@ def test_a_session_lasts_only_while_the_user_is_active(shop: Shop, people: Peopl
         with pytest.raises(AuthenticationFailed, match="log in again") as err:
             session_user(shop, user_id)
         assert err.value.code == "user_inactive"
+
+
+def test_a_password_change_ends_sessions_that_began_before(
+    shop: Shop, people: People, clock: ManualClock
+) -> None:
+    from shopfloor.domain import session_user
+    from shopfloor.domain.users import change_password
+
+    began = clock.now()
+    clock.advance(minutes=5)
+    change_password(shop, people.tech1, people.tech1, "my-new-secret")
+    with pytest.raises(AuthenticationFailed, match="password was changed") as err:
+        session_user(shop, people.tech1, issued_at=began)
+    assert err.value.code == "credentials_changed"
+    assert session_user(shop, people.tech1, issued_at=clock.now()).id == people.tech1
+    assert session_user(shop, people.tech2, issued_at=began).id == people.tech2

@@ -45,15 +45,11 @@ def login(body: LoginIn, request: Request, state: StateDep) -> dict[str, object]
     )
 
 
-def _active_user_id(state: StateDep, user_id: int) -> int:
-    return session_user(state.shop, user_id).id
-
-
 @router.post("/refresh/", response_model=Envelope[AccessToken], responses=errors(400, 401))
 def refresh(body: RefreshIn, state: StateDep) -> dict[str, object]:
     """A new access token (and a rotated refresh token) for a valid refresh token."""
     claims = state.tokens.decode(body.refresh, TokenType.REFRESH)
-    user_id = _active_user_id(state, claims.user_id)
+    user_id = session_user(state.shop, claims.user_id, issued_at=claims.issued_at).id
     return ok(
         {
             "access": state.tokens.issue(user_id, TokenType.ACCESS),
@@ -66,5 +62,5 @@ def refresh(body: RefreshIn, state: StateDep) -> dict[str, object]:
 def verify(body: VerifyIn, state: StateDep) -> dict[str, object]:
     """200 when the token (access or refresh) is genuine, unexpired and its user active."""
     claims = state.tokens.decode(body.token)
-    _active_user_id(state, claims.user_id)
+    session_user(state.shop, claims.user_id, issued_at=claims.issued_at)
     return ok({"detail": "Token is valid"})
