@@ -14,8 +14,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..domain import (
@@ -25,6 +23,7 @@ from ..domain import (
     PermissionDenied,
     RuleViolation,
     SchemaOutOfDate,
+    ShopUnavailable,
     TransitionNotAllowed,
     ValidationFailed,
 )
@@ -41,6 +40,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     AuthenticationFailed: 401,
     SchemaOutOfDate: 503,
+    ShopUnavailable: 503,
 }
 
 HTTP_CODES: dict[int, tuple[str, str]] = {
@@ -98,9 +98,10 @@ async def on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = _status_of(exc)
     fields = {exc.field: [exc.message]} if exc.field else None
-    return error_response(
-        status, exc.message, exc.code, fields=fields, headers=BEARER if status == 401 else None
-    )
+    headers = {401: BEARER, 503: {"Retry-After": "1"}}.get(status)
+    if status == 503:
+        log.warning("database unavailable: %s", exc.__cause__ or exc)
+    return error_response(status, exc.message, exc.code, fields=fields, headers=headers)
 
 
 async def on_api_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -161,26 +162,6 @@ async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse
     return error_response(400, first, "validation_error", fields=fields)
 
 
-async def on_data_error(_request: Request, exc: Exception) -> JSONResponse:
-    # The database refused a value the domain let through (a domain gap, logged so it
-    # gets fixed there); the client still learns it was their input.
-    log.warning("database refused a value: %s", exc)
-    return error_response(
-        400, "A value in the request cannot be stored; check numbers and text.", "invalid_value"
-    )
-
-
-async def on_database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
-    # Not the client's doing: the database is down, or every pooled connection is busy.
-    log.warning("database unavailable: %s", exc)
-    return error_response(
-        503,
-        "The shop database is unavailable or busy; try again in a moment.",
-        "database_unavailable",
-        headers={"Retry-After": "1"},
-    )
-
-
 async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error", exc_info=exc)
     return error_response(
@@ -196,7 +177,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(DataError, on_data_error)
-    app.add_exception_handler(OperationalError, on_database_unavailable)
-    app.add_exception_handler(PoolTimeout, on_database_unavailable)
     app.add_exception_handler(Exception, on_unexpected)

@@ -34,6 +34,7 @@ from .errors import (
     PermissionDenied,
     RuleViolation,
     SchemaOutOfDate,
+    ShopUnavailable,
     TransitionNotAllowed,
     ValidationFailed,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "Rules",
     "SchemaOutOfDate",
     "Shop",
+    "ShopUnavailable",
     "SystemClock",
     "TeamAnalytics",
     "TechnicianStats",

@@ -59,6 +59,12 @@ class AuthenticationFailed(DomainError):
     code = "authentication_failed"
 
 
+class ShopUnavailable(DomainError):
+    """The shop's database cannot be reached right now, or is too busy; try again."""
+
+    code = "database_unavailable"
+
+
 class SchemaOutOfDate(DomainError):
     """The database has not been migrated to the schema this code expects."""
 

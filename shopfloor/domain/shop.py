@@ -19,11 +19,18 @@ from typing import Concatenate, ParamSpec, TypeVar
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from .clock import Clock, SystemClock
 from .database import WRITE_OPTION
-from .errors import AuthenticationFailed, DomainError, RuleViolation, ValidationFailed
+from .errors import (
+    AuthenticationFailed,
+    DomainError,
+    RuleViolation,
+    ShopUnavailable,
+    ValidationFailed,
+)
 from .models import WITH_ROLES, User, WorkshopRules
 from .rules import Permission, require
 
@@ -130,21 +137,23 @@ class Shop:
                 now = self.clock.now().replace(microsecond=0)
                 yield Tx(session=session, now=now, shop=self)
         except (OverflowError, DataError) as exc:
-            # An id or number beyond what the columns hold cannot name anything stored.
+            # The use cases check what they store; this is the last line, so a value the
+            # database still refuses is the caller's input, never a crash.
             if isinstance(exc, OverflowError) or _out_of_range(exc):
                 raise ValidationFailed(
                     "A number in the request is out of range (ids and amounts fit in 32 bits).",
                     code="out_of_range",
                 ) from exc
-            raise
-        except OperationalError as exc:
-            if "database is locked" in str(exc.orig):
-                raise RuleViolation(
-                    "The shop database is busy; try again in a moment.",
-                    field="database",
-                    code="busy",
-                ) from exc
-            raise
+            raise ValidationFailed(
+                "A value cannot be stored; check the numbers and text you entered.",
+                code="invalid_value",
+            ) from exc
+        except (OperationalError, PoolTimeout) as exc:
+            # Down, unreachable, locked past the busy timeout, or every connection in use.
+            raise ShopUnavailable(
+                "The shop database is unavailable or busy; try again in a moment.",
+                field="database",
+            ) from exc
         finally:
             session.close()
 

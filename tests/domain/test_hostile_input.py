@@ -92,3 +92,18 @@ def test_numbers_beyond_the_columns_are_refused_alike_on_both_databases(
         call(shop, people, ticket.id)
     assert (err.value.field, err.value.code) == (field, "out_of_range")
     assert list_tickets(shop, technician_id=2**31 - 1).total_count == 0  # in range: no such user
+
+
+def test_an_unreachable_database_is_a_domain_error_every_entrypoint_can_show() -> None:
+    from shopfloor.domain import ShopUnavailable
+    from shopfloor.domain.database import create_db_engine
+
+    engine = create_db_engine(
+        "postgresql://postgres@127.0.0.1:1/none", connect_args={"connect_timeout": 1}
+    )
+    try:
+        with pytest.raises(ShopUnavailable, match="unavailable or busy; try again") as err:
+            list_tickets(Shop(engine))
+        assert err.value.code == "database_unavailable"
+    finally:
+        engine.dispose()
