@@ -162,6 +162,23 @@ def next_session_status(
     )
 
 
+def may_work_on(roles: Iterable[Role | str], *, is_assigned_technician: bool) -> bool:
+    """Work on a ticket is for its assigned technician; a super admin may act for them."""
+    role_list = [Role(r) for r in roles]
+    return allows(role_list, Permission.WORK) and (
+        is_assigned_technician or Role.SUPER_ADMIN in role_list
+    )
+
+
+def may_start_timer(
+    roles: Iterable[Role | str], status: TicketStatus, *, is_assigned_technician: bool
+) -> bool:
+    """Whether a timer can start on a ticket in ``status`` (for offering the key)."""
+    return status in WORK_SESSION_START_STATUSES and may_work_on(
+        roles, is_assigned_technician=is_assigned_technician
+    )
+
+
 def ticket_actions_for(
     roles: Iterable[Role | str], status: TicketStatus, *, is_assigned_technician: bool
 ) -> list[TicketAction]:
@@ -171,10 +188,8 @@ def ticket_actions_for(
     for action, moves in TICKET_TRANSITIONS.items():
         if status not in moves or not allows(role_list, TICKET_ACTION_PERMISSION[action]):
             continue
-        if (
-            TICKET_ACTION_PERMISSION[action] is Permission.WORK
-            and not is_assigned_technician
-            and Role.SUPER_ADMIN not in role_list
+        if TICKET_ACTION_PERMISSION[action] is Permission.WORK and not may_work_on(
+            role_list, is_assigned_technician=is_assigned_technician
         ):
             continue
         result.append(action)

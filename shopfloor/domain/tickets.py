@@ -27,7 +27,7 @@ from .checklists import validate_checklist
 from .errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from .models import WITH_ROLES, Bike, Ticket, TicketTransition, User, WorkSession, XpEntry
 from .paging import fetch_page
-from .rules import Permission, next_ticket_status, require
+from .rules import Permission, may_work_on, next_ticket_status, require
 from .shop import Tx, reads, writes
 from .text import clean_text
 from .values import BikeStatus, Role, TicketAction, TicketStatus, WorkSessionStatus, XpEntryType
@@ -91,7 +91,7 @@ def lock_ticket(tx: Tx, ticket_id: int) -> Ticket:
 def require_worker(actor: User, ticket: Ticket) -> None:
     """Work on a ticket is for its assigned technician (a super admin may act for them)."""
     require(actor.role_slugs, Permission.WORK)
-    if ticket.technician_id == actor.id or Role.SUPER_ADMIN in actor.role_slugs:
+    if may_work_on(actor.role_slugs, is_assigned_technician=ticket.technician_id == actor.id):
         return
     if ticket.technician_id is None:
         raise PermissionDenied(

@@ -31,7 +31,7 @@ from ..domain import (
     worked_seconds_since,
     xp_total,
 )
-from ..domain.rules import WORK_SESSION_START_STATUSES
+from ..domain.rules import may_start_timer
 from ..widgets.checklist import ChecklistView
 from ..widgets.formatting import hms, srt_vs_worked, status_label
 from ..widgets.ticket_pager import Column, TicketPager
@@ -170,10 +170,10 @@ class TechnicianScreen(PagedTicketsScreen):
         ticket = self.pager.highlighted if self.is_mounted else None
         if action == "start":
             # An open timer elsewhere is for the domain to explain, so the key stays live.
-            ok = (
-                ticket is not None
-                and TicketStatus(ticket.status) in WORK_SESSION_START_STATUSES
-                and bool(self._actions(ticket) or ticket.status == TicketStatus.IN_PROGRESS)
+            ok = ticket is not None and may_start_timer(
+                self.session.acting_roles(),
+                TicketStatus(ticket.status),
+                is_assigned_technician=ticket.technician == self.me,
             )
             return True if ok else None
         if action in ("pause_resume", "stop"):

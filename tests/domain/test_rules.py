@@ -77,3 +77,24 @@ def test_keys_offered_follow_the_same_tables() -> None:
     assert ticket_actions_for(["master"], TicketStatus.REWORK, is_assigned_technician=False) == [
         TicketAction.ASSIGNED
     ]
+
+
+@pytest.mark.parametrize(
+    ("roles", "status", "assigned", "offered"),
+    [
+        (["technician"], "assigned", True, True),
+        (["technician"], "rework", True, True),
+        (["technician"], "in_progress", True, True),
+        (["technician"], "in_progress", False, False),  # someone else's ticket
+        (["technician"], "waiting_qc", True, False),
+        (["technician"], "new", True, False),
+        (["super_admin"], "in_progress", False, True),  # acts for the technician
+        (["master"], "assigned", True, False),
+    ],
+)
+def test_timer_key_is_offered_by_the_same_rule_the_domain_enforces(
+    roles: list[str], status: str, assigned: bool, offered: bool
+) -> None:
+    from shopfloor.domain.rules import may_start_timer
+
+    assert may_start_timer(roles, TicketStatus(status), is_assigned_technician=assigned) is offered
