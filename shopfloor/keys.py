@@ -89,6 +89,7 @@ TECHNICIAN: list[BindingType] = [
     Binding("s", "start", "Start"),
     Binding("p", "pause_resume", "Pause/Resume"),
     Binding("x", "stop", "Stop"),
+    Binding("w", "park", "Park (parts)"),
     Binding("q", "send_to_qc", "To QC"),
     Binding("enter", "open_ticket", "Open"),
     Binding("right_square_bracket", "page(1)", "Page →", show=False),
@@ -108,6 +109,12 @@ DASHBOARD: list[BindingType] = [
 ]
 
 DIALOG: list[BindingType] = [
+    Binding("escape", "cancel", "Cancel"),
+]
+
+# A numbered list: one digit picks (pause reasons).
+PICK_NUMBER: list[BindingType] = [
+    *(Binding(str(n), f"pick({n})", str(n), show=False) for n in range(1, 10)),
     Binding("escape", "cancel", "Cancel"),
 ]
 

@@ -233,6 +233,9 @@ class TicketOut(WireModel):
     technician_name: str | None
     worked_seconds: int
     qc_fail_count: int
+    parked_reason: str | None = Field(
+        description="Set while a parked ticket waits (e.g. 'Waiting for parts')."
+    )
 
 
 class TransitionOut(WireModel):
@@ -385,6 +388,17 @@ class AssignIn(Body):
 
 
 class QcNoteIn(Body):
+    note: Text | None = None
+
+
+class ReasonIn(Body):
+    """Why the timer pauses or the ticket is parked: a code from the shop's pause reasons."""
+
+    reason: Text | None = Field(
+        default=None,
+        description="waiting_for_parts, tool_or_bay_busy, break, customer_or_manager, other "
+        "(or the shop's own codes); none given: unspecified (pause) / waiting_for_parts (park).",
+    )
     note: Text | None = None
 
 

@@ -38,13 +38,14 @@ from .errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
-from .rules import Permission, allows, ticket_actions_for
+from .rules import PauseReason, Permission, allows, ticket_actions_for
 from .shop import Rules, Shop
 from .tickets import (
     assign_ticket,
     create_ticket,
     get_ticket,
     list_tickets,
+    park_ticket,
     qc_fail,
     qc_pass,
     send_to_qc,
@@ -98,6 +99,7 @@ from .work_sessions import (
     resume_work_session,
     start_work_session,
     stop_work_session,
+    timer_rules,
     work_session_history,
     worked_seconds_since,
 )
@@ -117,6 +119,7 @@ __all__ = [
     "ManualClock",
     "NotFound",
     "Page",
+    "PauseReason",
     "Permission",
     "PermissionDenied",
     "QcDay",
@@ -171,6 +174,7 @@ __all__ = [
     "list_xp_entries",
     "normalise_bike_code",
     "open_session_of",
+    "park_ticket",
     "pause_work_session",
     "qc_fail",
     "qc_pass",
@@ -188,6 +192,7 @@ __all__ = [
     "team_analytics",
     "ticket_actions_for",
     "ticket_transitions",
+    "timer_rules",
     "validate_bike_code",
     "validate_checklist",
     "work_session_history",

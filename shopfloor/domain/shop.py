@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Concatenate, ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
@@ -32,7 +32,7 @@ from .errors import (
     ValidationFailed,
 )
 from .models import WITH_ROLES, User, WorkshopRules
-from .rules import Permission, require
+from .rules import DEFAULT_PAUSE_REASONS, PauseReason, Permission, pause_reasons_from_json, require
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -124,6 +124,13 @@ class Rules:
     checklist_min_items: int = 10
     xp_srt_divisor: int = 20
     xp_first_pass_bonus: int = 1
+    pause_reasons: tuple[PauseReason, ...] = DEFAULT_PAUSE_REASONS
+    pause_budget_minutes: int = 30
+    shift_end: time | None = None  # local time in ``time_zone``
+    time_zone: str = "UTC"
+
+    def pause_reason(self, code: str) -> PauseReason | None:
+        return next((r for r in self.pause_reasons if r.code == code), None)
 
 
 class Shop:
@@ -228,7 +235,15 @@ class Tx:
         row = self.session.scalar(select(WorkshopRules).where(WorkshopRules.id == 1))
         if row is None:
             return Rules()
-        return Rules(row.checklist_min_items, row.xp_srt_divisor, row.xp_first_pass_bonus)
+        return Rules(
+            row.checklist_min_items,
+            row.xp_srt_divisor,
+            row.xp_first_pass_bonus,
+            pause_reasons=pause_reasons_from_json(row.pause_reasons),
+            pause_budget_minutes=row.pause_budget_minutes,
+            shift_end=time.fromisoformat(row.shift_end) if row.shift_end else None,
+            time_zone=row.time_zone,
+        )
 
 
 INT_COLUMN_RANGE = range(-(2**31), 2**31)

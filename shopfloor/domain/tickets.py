@@ -27,10 +27,18 @@ from .checklists import validate_checklist
 from .errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from .models import WITH_ROLES, Bike, Ticket, TicketTransition, User, WorkSession, XpEntry
 from .paging import fetch_page
-from .rules import Permission, may_work_on, next_ticket_status, require
+from .rules import PARK_DEFAULT_REASON, Permission, may_work_on, next_ticket_status, require
 from .shop import Tx, reads, writes
 from .text import clean_text
-from .values import BikeStatus, Role, TicketAction, TicketStatus, WorkSessionStatus, XpEntryType
+from .values import (
+    BikeStatus,
+    Role,
+    StopCause,
+    TicketAction,
+    TicketStatus,
+    WorkSessionStatus,
+    XpEntryType,
+)
 from .views import Page, TicketView, TransitionView
 from .worktime import epoch_seconds
 
@@ -327,7 +335,7 @@ def send_to_qc(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
         TicketAction.TO_WAITING_QC, TicketStatus(ticket.status), ticket.id
     )
     require_worker(actor, ticket)
-    stopped = close_open_session(tx, actor, ticket, reason="sent_to_qc")
+    stopped = close_open_session(tx, actor, ticket, reason=StopCause.SENT_TO_QC.value)
     record_transition(
         tx,
         ticket,
@@ -335,6 +343,43 @@ def send_to_qc(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
         to_status,
         actor,
         metadata={"stopped_work_session_id": stopped.id if stopped else None},
+    )
+    return ticket_view_in_tx(tx, ticket)
+
+
+@writes
+def park_ticket(
+    tx: Tx, actor_id: int, ticket_id: int, reason: str | None = None, note: str | None = None
+) -> TicketView:
+    """in_progress -> assigned to the same technician, on hold (by default waiting for parts).
+
+    Its timer stops with the reason on the stop event, which frees the technician
+    to start another bike; starting this one later is the ordinary start.
+    """
+    from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
+
+    actor = tx.actor(actor_id)
+    require(actor.role_slugs, Permission.WORK)
+    ticket = lock_ticket(tx, ticket_id)
+    to_status = next_ticket_status(TicketAction.PARKED, TicketStatus(ticket.status), ticket.id)
+    require_worker(actor, ticket)
+    why, text = validate_pause_reason(tx.rules(), reason, note, default=PARK_DEFAULT_REASON)
+    details = reason_metadata(why, text)
+    stopped = close_open_session(
+        tx, actor, ticket, reason=why.code, details={**details, "cause": StopCause.PARKED.value}
+    )
+    record_transition(
+        tx,
+        ticket,
+        TicketAction.PARKED,
+        to_status,
+        actor,
+        note=text,
+        metadata={
+            **details,
+            "technician_id": ticket.technician_id,
+            "stopped_work_session_id": stopped.id if stopped else None,
+        },
     )
     return ticket_view_in_tx(tx, ticket)
 
@@ -445,11 +490,30 @@ def qc_fail_counts(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, int]:
     return {ticket_id: int(n) for ticket_id, n in rows}
 
 
+def parked_labels(tx: Tx, tickets: Iterable[Ticket]) -> dict[int, str]:
+    """Why each parked ticket is on hold: assigned tickets whose last transition is a park."""
+    ids = [t.id for t in tickets if t.status == TicketStatus.ASSIGNED]
+    if not ids:
+        return {}
+    last = (
+        select(func.max(TicketTransition.id))
+        .where(TicketTransition.ticket_id.in_(ids))
+        .group_by(TicketTransition.ticket_id)
+    )
+    rows = tx.session.execute(
+        select(TicketTransition.ticket_id, TicketTransition.meta).where(
+            TicketTransition.id.in_(last), TicketTransition.action == TicketAction.PARKED
+        )
+    )
+    return {tid: str(meta.get("reason_label") or "Parked") for tid, meta in rows}
+
+
 def _views(tx: Tx, tickets: Sequence[Ticket]) -> list[TicketView]:
-    """Views for tickets whose bike, master and technician are loaded (two more queries)."""
+    """Views for tickets whose bike, master and technician are loaded (three more queries)."""
     ids = [t.id for t in tickets]
     worked = worked_seconds_by_ticket(tx, ids)
     fails = qc_fail_counts(tx, ids)
+    parked = parked_labels(tx, tickets)
     return [
         TicketView(
             id=t.id,
@@ -473,6 +537,7 @@ def _views(tx: Tx, tickets: Sequence[Ticket]) -> list[TicketView]:
             updated_at=t.updated_at,
             worked_seconds=worked.get(t.id, 0),
             qc_fail_count=fails.get(t.id, 0),
+            parked_reason=parked.get(t.id),
         )
         for t in tickets
     ]

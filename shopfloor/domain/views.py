@@ -73,6 +73,8 @@ class TicketView:
     updated_at: datetime
     worked_seconds: int
     qc_fail_count: int = 0
+    # Set on a parked ticket (assigned again, on hold): why, e.g. "Waiting for parts".
+    parked_reason: str | None = None
 
 
 @dataclass(frozen=True)

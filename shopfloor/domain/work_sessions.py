@@ -11,21 +11,67 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from .errors import NotFound, RuleViolation, TransitionNotAllowed
+from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
 from .models import Ticket, User, WorkSession, WorkSessionEvent
 from .rules import (
     WORK_SESSION_START_STATUSES,
+    PauseReason,
     Permission,
     next_session_status,
     require,
 )
-from .shop import Tx, reads, writes
+from .shop import Rules, Tx, reads, writes
+from .text import clean_text
 from .tickets import lock_ticket, require_worker, start_ticket_in_tx
-from .values import OPEN_SESSION_STATUSES, TicketStatus, WorkSessionAction, WorkSessionStatus
+from .values import (
+    OPEN_SESSION_STATUSES,
+    UNSPECIFIED_PAUSE_REASON,
+    TicketStatus,
+    WorkSessionAction,
+    WorkSessionStatus,
+)
 from .views import WorkSessionEventView, WorkSessionView
 from .worktime import clipped_seconds, derive_worked_seconds, running_segments
 
 _OPEN = [s.value for s in OPEN_SESSION_STATUSES]
+MAX_REASON_NOTE = 500
+UNSPECIFIED = PauseReason(UNSPECIFIED_PAUSE_REASON, "Unspecified")
+
+
+def validate_pause_reason(
+    rules: Rules, reason: Any, note: Any, *, default: str = UNSPECIFIED_PAUSE_REASON
+) -> tuple[PauseReason, str]:
+    """The shop's pause reason named by ``reason`` (``default`` when none is given) and the
+    cleaned note; an unknown reason, or "other" without a note, is refused by name."""
+    if note is not None and not isinstance(note, str):
+        raise ValidationFailed("note must be text.", field="note")
+    text = clean_text(note or "", "note").strip()
+    if len(text) > MAX_REASON_NOTE:
+        raise ValidationFailed(
+            f"The note is longer than {MAX_REASON_NOTE} characters.", field="note"
+        )
+    if reason is None or reason == "":
+        reason = default
+    if not isinstance(reason, str):
+        raise ValidationFailed("reason must be the code of a pause reason.", field="reason")
+    code = reason.strip().lower()
+    found = UNSPECIFIED if code == UNSPECIFIED_PAUSE_REASON else rules.pause_reason(code)
+    if found is None:
+        known = ", ".join(r.code for r in rules.pause_reasons)
+        raise ValidationFailed(
+            f"Unknown pause reason {code!r}; use one of: {known}.", field="reason"
+        )
+    if found.needs_note and not text:
+        raise ValidationFailed(
+            f"Pause reason {found.code!r} needs a note saying what it was.", field="note"
+        )
+    return found, text
+
+
+def reason_metadata(reason: PauseReason, note: str) -> dict[str, Any]:
+    """How a reason is kept on an event or transition (its label too, so history reads
+    the same after the shop renames it)."""
+    return {"reason": reason.code, "reason_label": reason.label, "note": note}
 
 
 def session_view(ws: WorkSession, now: datetime) -> WorkSessionView:
@@ -87,17 +133,18 @@ def _bank_running_time(tx: Tx, ws: WorkSession) -> None:
         ws.active_seconds += int((tx.now - ws.last_started_at).total_seconds())
 
 
-def close_open_session(tx: Tx, actor: User, ticket: Ticket, *, reason: str) -> WorkSession | None:
-    """Stop the ticket's open session, if any, recording why (used when sending to QC)."""
+def close_open_session(
+    tx: Tx, actor: User, ticket: Ticket, *, reason: str, details: dict[str, Any] | None = None
+) -> WorkSession | None:
+    """Stop the ticket's open session, if any, recording why (sending to QC, parking)."""
     ws = open_session(tx, ticket.id)
     if ws is None:
         return None
     was = ws.status
     _bank_running_time(tx, ws)
     ws.ended_at = tx.now
-    _record(
-        tx, ws, WorkSessionAction.STOPPED, WorkSessionStatus.STOPPED, actor, was, {"reason": reason}
-    )
+    metadata = {"reason": reason, **(details or {})}
+    _record(tx, ws, WorkSessionAction.STOPPED, WorkSessionStatus.STOPPED, actor, was, metadata)
     return ws
 
 
@@ -155,7 +202,13 @@ def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView
     return session_view(ws, tx.now)
 
 
-def _step(tx: Tx, actor_id: int, ticket_id: int, action: WorkSessionAction) -> WorkSessionView:
+def _step(
+    tx: Tx,
+    actor_id: int,
+    ticket_id: int,
+    action: WorkSessionAction,
+    metadata: dict[str, Any] | None = None,
+) -> WorkSessionView:
     actor, ticket, ws = _timer_target(tx, actor_id, ticket_id)
     to_status = next_session_status(action, WorkSessionStatus(ws.status) if ws else None, ticket.id)
     assert ws is not None  # next_session_status refuses every action but start without one
@@ -165,14 +218,18 @@ def _step(tx: Tx, actor_id: int, ticket_id: int, action: WorkSessionAction) -> W
         ws.last_started_at = tx.now
     if to_status is WorkSessionStatus.STOPPED:
         ws.ended_at = tx.now
-    _record(tx, ws, action, to_status, actor, was)
+    _record(tx, ws, action, to_status, actor, was, metadata)
     return session_view(ws, tx.now)
 
 
 @writes
-def pause_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
-    """running -> paused; the interval so far is banked."""
-    return _step(tx, actor_id, ticket_id, WorkSessionAction.PAUSED)
+def pause_work_session(
+    tx: Tx, actor_id: int, ticket_id: int, reason: str | None = None, note: str | None = None
+) -> WorkSessionView:
+    """running -> paused, with one of the shop's pause reasons (none given: ``unspecified``);
+    the interval so far is banked."""
+    why, text = validate_pause_reason(tx.rules(), reason, note)
+    return _step(tx, actor_id, ticket_id, WorkSessionAction.PAUSED, reason_metadata(why, text))
 
 
 @writes
@@ -185,6 +242,12 @@ def resume_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionVie
 def stop_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     """running/paused -> stopped; the ticket stays in progress."""
     return _step(tx, actor_id, ticket_id, WorkSessionAction.STOPPED)
+
+
+@reads
+def timer_rules(tx: Tx) -> Rules:
+    """The shop's rules, for screens that offer its pause reasons and show its shift."""
+    return tx.rules()
 
 
 @reads

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 from .. import keys
 from ..domain import Page, TicketView, assign_ticket, list_tickets
 from ..domain.boards import TechnicianLoad, technician_load
-from ..widgets.formatting import hm, status_label
+from ..widgets.formatting import hm, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
 from .paged import PagedTicketsScreen
 
@@ -44,7 +44,7 @@ class AssignScreen(PagedTicketsScreen):
                         Column("#", lambda t: str(t.id), 3),
                         Column("Bike", lambda t: t.bike_code, 7),
                         Column("Title", lambda t: t.title, 10),
-                        Column("Status", lambda t: status_label(t.status), 8),
+                        Column("Status", ticket_status, 8),
                         Column("Tech", lambda t: t.technician_name or "-", 6),
                     ],
                     self._load,

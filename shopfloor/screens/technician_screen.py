@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Static
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, Static
 
 from .. import keys
 from ..domain import (
     Page,
+    PauseReason,
+    Rules,
     Shop,
     TicketAction,
     TicketStatus,
@@ -22,21 +26,23 @@ from ..domain import (
     get_ticket,
     list_tickets,
     open_session_of,
+    park_ticket,
     pause_work_session,
     resume_work_session,
     send_to_qc,
     start_work_session,
     stop_work_session,
     ticket_actions_for,
+    timer_rules,
     worked_seconds_since,
     xp_total,
 )
 from ..domain.rules import may_start_timer
 from ..widgets.checklist import ChecklistView
-from ..widgets.formatting import hms, srt_vs_worked, status_label
+from ..widgets.formatting import hms, srt_vs_worked, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
 from ..widgets.timer import WorkTimer
-from .dialogs import ConfirmDialog
+from .dialogs import ConfirmDialog, TextDialog
 from .paged import PagedTicketsScreen
 
 MY_STATUSES = ("in_progress", "rework", "assigned", "waiting_qc")
@@ -52,6 +58,7 @@ class MyDay:
     worked_today: int
     xp: int
     read_at: datetime
+    rules: Rules
 
 
 def read_my_day(shop: Shop, technician_id: int, since: datetime) -> MyDay:
@@ -65,7 +72,34 @@ def read_my_day(shop: Shop, technician_id: int, since: datetime) -> MyDay:
         worked_seconds_since(shop, technician_id, since),
         xp_total(shop, technician_id),
         read_at,
+        timer_rules(shop),
     )
+
+
+class ReasonDialog(ModalScreen[PauseReason | None]):
+    """The shop's pause reasons, numbered: one digit picks, escape cancels."""
+
+    BINDINGS = keys.PICK_NUMBER
+
+    def __init__(self, question: str, reasons: tuple[PauseReason, ...]) -> None:
+        super().__init__()
+        self.question = question
+        self.reasons = reasons[:9]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title", markup=False)
+            lines = [f"{n}  {r.label}" for n, r in enumerate(self.reasons, start=1)]
+            yield Static("\n".join(lines), classes="dialog-detail", markup=False)
+            yield Static("1-9 = pick   escape = cancel", classes="dialog-hint")
+        yield Footer()
+
+    def action_pick(self, number: int) -> None:
+        if 1 <= number <= len(self.reasons):
+            self.dismiss(self.reasons[number - 1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class TechnicianScreen(PagedTicketsScreen):
@@ -90,7 +124,7 @@ class TechnicianScreen(PagedTicketsScreen):
                     Column("#", lambda t: str(t.id), 4),
                     Column("Bike", lambda t: t.bike_code, 7),
                     Column("Title", lambda t: t.title, 11),
-                    Column("Status", lambda t: status_label(t.status), 11),
+                    Column("Status", ticket_status, 11),
                     Column("Worked/SRT", srt_vs_worked, 10),
                 ],
                 self._load,
@@ -181,6 +215,9 @@ class TechnicianScreen(PagedTicketsScreen):
         if action == "send_to_qc":
             ok = ticket is not None and TicketAction.TO_WAITING_QC in self._actions(ticket)
             return True if ok else None
+        if action == "park":
+            ok = ticket is not None and TicketAction.PARKED in self._actions(ticket)
+            return True if ok else None
         return True
 
     # --- actions ----------------------------------------------------------------------------
@@ -208,11 +245,62 @@ class TechnicianScreen(PagedTicketsScreen):
         if session is None:
             self.set_status("No timer is open; s starts one.", error=True)
             return
-        if session.status == "running":
-            fn, word = pause_work_session, "paused"
-        else:
-            fn, word = resume_work_session, "resumed"
-        self.call(fn, self.me, session.ticket, done=self._after(f"Timer {word}."))
+        if session.status != "running":
+            self.call(
+                resume_work_session, self.me, session.ticket, done=self._after("Timer resumed.")
+            )
+            return
+
+        def pause(reason: PauseReason, note: str) -> None:
+            self.call(
+                pause_work_session,
+                self.me,
+                session.ticket,
+                reason.code,
+                note,
+                done=self._after(f"Timer paused: {reason.label}."),
+            )
+
+        self._ask_reason(f"Pause #{session.ticket}: why?", pause)
+
+    def _ask_reason(self, question: str, then: Any) -> None:
+        """Pick a reason with one digit; a reason that needs a note asks for it next."""
+        reasons = self.day.rules.pause_reasons if self.day else ()
+
+        def picked(reason: PauseReason | None) -> None:
+            if reason is None:
+                return
+            if not reason.needs_note:
+                then(reason, "")
+                return
+
+            def noted(note: str | None) -> None:
+                if note:
+                    then(reason, note)
+
+            self.app.push_screen(TextDialog(f"{reason.label}: what is it?", required=True), noted)
+
+        self.app.push_screen(ReasonDialog(question, reasons), picked)
+
+    def action_park(self) -> None:
+        ticket = self.pager.highlighted
+        if ticket is None:
+            return
+
+        def park(reason: PauseReason, note: str) -> None:
+            self.call(
+                park_ticket,
+                self.me,
+                ticket.id,
+                reason.code,
+                note,
+                done=self._after(
+                    f"#{ticket.id} {ticket.bike_code} parked ({reason.label}); "
+                    "you can start another bike."
+                ),
+            )
+
+        self._ask_reason(f"Park #{ticket.id} {ticket.bike_code}: why does it wait?", park)
 
     def action_stop(self) -> None:
         session = self.open_session
