@@ -333,6 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = bike.add_parser(name, help=f"{name} a bike")
         p.add_argument("code")
         p.set_defaults(func=cmd_bike_archive(restore))
+
+    from .cli_timers import add_timers_commands
+
+    add_timers_commands(sub)
     return parser
 
 

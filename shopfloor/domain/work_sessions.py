@@ -6,18 +6,23 @@ a cache of the closed running intervals that must equal what the events say.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
-from .models import Ticket, User, WorkSession, WorkSessionEvent
+from .models import Bike, Ticket, User, WorkSession, WorkSessionEvent, WorkshopRules
 from .rules import (
     WORK_SESSION_START_STATUSES,
     PauseReason,
     Permission,
     next_session_status,
+    pause_reasons_to_json,
     require,
 )
 from .shop import Rules, Tx, reads, writes
@@ -26,12 +31,19 @@ from .tickets import lock_ticket, require_worker, start_ticket_in_tx
 from .values import (
     OPEN_SESSION_STATUSES,
     UNSPECIFIED_PAUSE_REASON,
+    StopCause,
     TicketStatus,
     WorkSessionAction,
     WorkSessionStatus,
 )
 from .views import WorkSessionEventView, WorkSessionView
-from .worktime import clipped_seconds, derive_worked_seconds, running_segments
+from .worktime import (
+    clipped_seconds,
+    derive_worked_seconds,
+    last_shift_end,
+    running_segments,
+    shop_zone,
+)
 
 _OPEN = [s.value for s in OPEN_SESSION_STATUSES]
 MAX_REASON_NOTE = 500
@@ -106,10 +118,13 @@ def _record(
     ws: WorkSession,
     action: WorkSessionAction,
     to_status: WorkSessionStatus,
-    actor: User,
+    actor: User | int,
     from_status: str | None,
     metadata: dict[str, Any] | None = None,
+    *,
+    at: datetime | None = None,
 ) -> None:
+    """Append the event (at ``at``, default now) and move the session to ``to_status``."""
     tx.session.add(
         WorkSessionEvent(
             work_session_id=ws.id,
@@ -117,20 +132,20 @@ def _record(
             from_status=from_status,
             to_status=to_status.value,
             action=action.value,
-            actor_id=actor.id,
-            event_at=tx.now,
+            actor_id=actor if isinstance(actor, int) else actor.id,
+            event_at=at or tx.now,
             meta=metadata or {},
             created_at=tx.now,
         )
     )
     ws.status = to_status.value
-    ws.updated_at = tx.now
+    ws.updated_at = at or tx.now
 
 
-def _bank_running_time(tx: Tx, ws: WorkSession) -> None:
-    """Add the interval that is ending now to the cached total."""
+def _bank_running_time(tx: Tx, ws: WorkSession, at: datetime | None = None) -> None:
+    """Add the interval that is ending now (or at ``at``) to the cached total."""
     if ws.status == WorkSessionStatus.RUNNING and ws.last_started_at is not None:
-        ws.active_seconds += int((tx.now - ws.last_started_at).total_seconds())
+        ws.active_seconds += int(((at or tx.now) - ws.last_started_at).total_seconds())
 
 
 def close_open_session(
@@ -244,6 +259,71 @@ def stop_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     return _step(tx, actor_id, ticket_id, WorkSessionAction.STOPPED)
 
 
+_KEEP: Any = object()
+
+
+@writes
+def set_timer_rules(
+    tx: Tx,
+    actor_id: int | None,
+    *,
+    pause_reasons: Sequence[PauseReason] | None = None,
+    pause_budget_minutes: int | None = None,
+    shift_end: str | None = _KEEP,
+    time_zone: str | None = None,
+) -> Rules:
+    """Change the shop's timer rules; what is not given stays as it is.
+
+    ``shift_end`` is local "HH:MM" (``None`` or "" removes it); ``time_zone`` an
+    IANA name such as ``Europe/Prague``.
+    """
+    tx.authorise(actor_id, Permission.EDIT_TIMER_RULES)
+    row = tx.session.get_one(WorkshopRules, 1)
+    if pause_reasons is not None:
+        codes = [r.code for r in pause_reasons]
+        if not codes or len(set(codes)) != len(codes) or len(codes) > 9:
+            raise ValidationFailed(
+                "Give 1 to 9 pause reasons with different codes.", field="pause_reasons"
+            )
+        for r in pause_reasons:
+            if not r.code.isidentifier() or r.code == UNSPECIFIED_PAUSE_REASON:
+                raise ValidationFailed(
+                    f"Pause reason code {r.code!r} must be one word of letters, digits and _ "
+                    f"(and not {UNSPECIFIED_PAUSE_REASON!r}).",
+                    field="pause_reasons",
+                )
+        row.pause_reasons = pause_reasons_to_json(pause_reasons)
+    if pause_budget_minutes is not None:
+        if not 0 <= pause_budget_minutes <= 24 * 60:
+            raise ValidationFailed(
+                "The pause budget is 0 to 1440 minutes a day.", field="pause_budget_minutes"
+            )
+        row.pause_budget_minutes = pause_budget_minutes
+    if shift_end is not _KEEP:
+        if shift_end:
+            try:
+                parsed = time.fromisoformat(shift_end)
+            except ValueError:
+                raise ValidationFailed(
+                    f"Shift end {shift_end!r} is not a time; write it as HH:MM, e.g. 20:00.",
+                    field="shift_end",
+                ) from None
+            row.shift_end = parsed.strftime("%H:%M")
+        else:
+            row.shift_end = None
+    if time_zone is not None:
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationFailed(
+                f"Unknown time zone {time_zone!r}; use a name like Europe/Prague or UTC.",
+                field="time_zone",
+            ) from None
+        row.time_zone = time_zone
+    tx.session.flush()
+    return tx.rules()
+
+
 @reads
 def timer_rules(tx: Tx) -> Rules:
     """The shop's rules, for screens that offer its pause reasons and show its shift."""
@@ -329,3 +409,189 @@ def worked_seconds_since(tx: Tx, technician_id: int, since: datetime) -> int:
         ).where(seg.c.technician_id == technician_id)
     )
     return int(total or 0)
+
+
+# --- no forgotten timer -----------------------------------------------------------------------
+
+
+class StaleCause(StrEnum):
+    """Why an open timer is taken to be forgotten."""
+
+    PAST_SHIFT_END = "past_shift_end"
+    TICKET_NOT_IN_PROGRESS = "ticket_not_in_progress"
+    OTHER_TECHNICIAN = "other_technician"
+    IDLE = "idle"  # untouched for longer than ``--older-than``
+
+
+STALE_PHRASES: dict[StaleCause, str] = {
+    StaleCause.PAST_SHIFT_END: "left open past the end of the shift",
+    StaleCause.TICKET_NOT_IN_PROGRESS: "its ticket is no longer in progress",
+    StaleCause.OTHER_TECHNICIAN: "its ticket now belongs to another technician",
+    StaleCause.IDLE: "untouched for too long",
+}
+
+
+@dataclass(frozen=True)
+class StaleTimer:
+    """An open timer that nobody seems to be working under, and why."""
+
+    session: WorkSessionView
+    ticket: int
+    bike_code: str
+    technician_name: str
+    ticket_status: str
+    last_event_at: datetime
+    causes: tuple[StaleCause, ...]
+    stop_at: datetime  # the shift's end when it ran past it, else now
+
+    @property
+    def why(self) -> str:
+        return "; ".join(STALE_PHRASES[c] for c in self.causes)
+
+
+def shift_end_passed(rules: Rules, session: WorkSessionView, now: datetime) -> datetime | None:
+    """The shift end an open session has run past untouched, if any ("still working?")."""
+    if session.status not in (WorkSessionStatus.RUNNING, WorkSessionStatus.PAUSED):
+        return None
+    end = last_shift_end(now, rules.shift_end, rules.time_zone)
+    if end is None or session.updated_at >= end:
+        return None
+    return end
+
+
+def _stale(
+    tx: Tx, rules: Rules, ws: WorkSession, ticket: Ticket, older_than: timedelta | None
+) -> tuple[tuple[StaleCause, ...], datetime]:
+    view = session_view(ws, tx.now)
+    causes: list[StaleCause] = []
+    stop_at = tx.now
+    end = shift_end_passed(rules, view, tx.now)
+    if end is not None:
+        causes.append(StaleCause.PAST_SHIFT_END)
+        stop_at = end
+    if ticket.status != TicketStatus.IN_PROGRESS:
+        causes.append(StaleCause.TICKET_NOT_IN_PROGRESS)
+    if ticket.technician_id != ws.technician_id:
+        causes.append(StaleCause.OTHER_TECHNICIAN)
+    if older_than is not None and tx.now - ws.updated_at >= older_than:
+        causes.append(StaleCause.IDLE)
+    return tuple(causes), stop_at
+
+
+def _find_stale(tx: Tx, older_than: timedelta | None) -> list[StaleTimer]:
+    rules = tx.rules()
+    rows = tx.session.execute(
+        select(WorkSession, Ticket, Bike.bike_code, User)
+        .join(Ticket, Ticket.id == WorkSession.ticket_id)
+        .join(Bike, Bike.id == Ticket.bike_id)
+        .join(User, User.id == WorkSession.technician_id)
+        .where(WorkSession.status.in_(_OPEN))
+        .order_by(WorkSession.id)
+    ).all()
+    found = []
+    for ws, ticket, bike_code, tech in rows:
+        causes, stop_at = _stale(tx, rules, ws, ticket, older_than)
+        if causes:
+            found.append(
+                StaleTimer(
+                    session_view(ws, tx.now),
+                    ticket.id,
+                    bike_code,
+                    tech.full_name,
+                    ticket.status,
+                    ws.updated_at,
+                    causes,
+                    stop_at,
+                )
+            )
+    return found
+
+
+def _stop_automatically(
+    tx: Tx, ws: WorkSession, at: datetime, cause: StopCause, message: str, **extra: Any
+) -> None:
+    """Stop ``ws`` at ``at`` (never before its last event) with an event saying it was automatic.
+
+    The technician is the event's actor: the timer was theirs, the metadata says
+    that nobody pressed the key.
+    """
+    at = max(at, ws.updated_at)
+    was = ws.status
+    _bank_running_time(tx, ws, at)
+    ws.ended_at = at
+    metadata = {"automatic": True, "reason": cause.value, "message": message, **extra}
+    _record(
+        tx,
+        ws,
+        WorkSessionAction.STOPPED,
+        WorkSessionStatus.STOPPED,
+        ws.technician_id,
+        was,
+        metadata,
+        at=at,
+    )
+
+
+@reads
+def stale_timers(
+    tx: Tx, actor_id: int | None, older_than: timedelta | None = None
+) -> list[StaleTimer]:
+    """Open timers left past the shift's end, on a ticket no longer in progress or with
+    another technician, or (with ``older_than``) untouched for that long."""
+    tx.authorise(actor_id, Permission.ASSIGN)
+    return _find_stale(tx, older_than)
+
+
+@writes
+def stop_stale_timers(
+    tx: Tx, actor_id: int | None, older_than: timedelta | None = None
+) -> list[StaleTimer]:
+    """Stop every stale timer (see :func:`stale_timers`), each with an event saying why;
+    one left past the shift's end is stopped at the shift's end."""
+    tx.authorise(actor_id, Permission.ASSIGN)
+    stopped = []
+    for candidate in _find_stale(tx, older_than):
+        lock_ticket(tx, candidate.ticket)
+        ws = tx.session.get_one(WorkSession, candidate.session.id, populate_existing=True)
+        ticket = tx.session.get_one(Ticket, candidate.ticket)
+        if ws.status not in _OPEN:
+            continue  # stopped meanwhile
+        causes, stop_at = _stale(tx, tx.rules(), ws, ticket, older_than)
+        if not causes:
+            continue
+        why = "; ".join(STALE_PHRASES[c] for c in causes)
+        _stop_automatically(
+            tx,
+            ws,
+            stop_at,
+            StopCause.STALE,
+            f"stopped by `shopfloor timers stale --stop`: {why}",
+            causes=[c.value for c in causes],
+        )
+        stopped.append(candidate)
+    return stopped
+
+
+@writes
+def stop_at_shift_end(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView | None:
+    """Nobody answered "still working?": stop the ticket's open timer at the shift's end.
+
+    ``None`` when there is nothing to stop (already stopped, or touched since the
+    shift ended, e.g. on another terminal).
+    """
+    _actor, _ticket, ws = _timer_target(tx, actor_id, ticket_id)
+    if ws is None:
+        return None
+    rules = tx.rules()
+    end = shift_end_passed(rules, session_view(ws, tx.now), tx.now)
+    if end is None:
+        return None
+    local = end.astimezone(shop_zone(rules.time_zone)).strftime("%H:%M")
+    _stop_automatically(
+        tx,
+        ws,
+        end,
+        StopCause.SHIFT_END,
+        f"nobody answered 'still working?', so it stopped at the shift's end ({local})",
+    )
+    return session_view(ws, tx.now)

@@ -8,8 +8,9 @@ every sum here is exact and the cached ``active_seconds`` must equal it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Integer, Select, case, cast, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
@@ -24,6 +25,34 @@ class _Event(Protocol):
     def to_status(self) -> str: ...
     @property
     def event_at(self) -> datetime: ...
+
+
+def shop_zone(name: str) -> ZoneInfo:
+    """The shop's time zone; an unknown name (a bad setting) falls back to UTC."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_day_start(now: datetime, zone: str) -> datetime:
+    """The start (UTC) of the shop's local day that ``now`` falls in."""
+    tz = shop_zone(zone)
+    local = now.astimezone(tz)
+    midnight = datetime.combine(local.date(), time(0), tzinfo=tz)
+    return midnight.astimezone(UTC)
+
+
+def last_shift_end(now: datetime, shift_end: time | None, zone: str) -> datetime | None:
+    """The most recent moment (UTC, not after ``now``) the shift ended, in the shop's zone."""
+    if shift_end is None:
+        return None
+    tz = shop_zone(zone)
+    local = now.astimezone(tz)
+    end = datetime.combine(local.date(), shift_end, tzinfo=tz)
+    if end > local:
+        end = datetime.combine(local.date() - timedelta(days=1), shift_end, tzinfo=tz)
+    return end.astimezone(UTC)
 
 
 def derive_worked_seconds(events: Iterable[_Event], now: datetime) -> int:
