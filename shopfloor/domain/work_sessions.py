@@ -40,7 +40,7 @@ from .views import WorkSessionEventView, WorkSessionView
 from .worktime import (
     clipped_seconds,
     derive_worked_seconds,
-    last_shift_end,
+    next_shift_end,
     running_segments,
     shop_zone,
 )
@@ -450,11 +450,12 @@ class StaleTimer:
 
 
 def shift_end_passed(rules: Rules, session: WorkSessionView, now: datetime) -> datetime | None:
-    """The shift end an open session has run past untouched, if any ("still working?")."""
+    """The end of the shift an open session was left running through untouched, if that
+    moment has passed ("still working?"); the timer is stopped there, not at a later one."""
     if session.status not in (WorkSessionStatus.RUNNING, WorkSessionStatus.PAUSED):
         return None
-    end = last_shift_end(now, rules.shift_end, rules.time_zone)
-    if end is None or session.updated_at >= end:
+    end = next_shift_end(session.updated_at, rules.shift_end, rules.time_zone)
+    if end is None or end > now:
         return None
     return end
 

@@ -43,15 +43,15 @@ def local_day_start(now: datetime, zone: str) -> datetime:
     return midnight.astimezone(UTC)
 
 
-def last_shift_end(now: datetime, shift_end: time | None, zone: str) -> datetime | None:
-    """The most recent moment (UTC, not after ``now``) the shift ended, in the shop's zone."""
+def next_shift_end(after: datetime, shift_end: time | None, zone: str) -> datetime | None:
+    """The first moment (UTC) after ``after`` that the shift ends, in the shop's zone."""
     if shift_end is None:
         return None
     tz = shop_zone(zone)
-    local = now.astimezone(tz)
+    local = after.astimezone(tz)
     end = datetime.combine(local.date(), shift_end, tzinfo=tz)
-    if end > local:
-        end = datetime.combine(local.date() - timedelta(days=1), shift_end, tzinfo=tz)
+    if end <= local:
+        end = datetime.combine(local.date() + timedelta(days=1), shift_end, tzinfo=tz)
     return end.astimezone(UTC)
 
 

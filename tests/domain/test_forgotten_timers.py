@@ -24,7 +24,7 @@ from shopfloor.domain import (
     work_session_history,
 )
 from shopfloor.domain.models import Ticket
-from shopfloor.domain.worktime import last_shift_end, local_day_start
+from shopfloor.domain.worktime import local_day_start, next_shift_end
 
 from ..conftest import T0, People
 from ..factories import intake
@@ -42,10 +42,12 @@ def running(shop: Shop, people: People) -> int:
 
 
 def test_the_shift_end_and_the_day_are_the_shops_local_ones() -> None:
-    evening = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # 23:30 in Prague
-    assert last_shift_end(evening, time(20, 0), "Europe/Prague") == SHIFT_END_UTC
-    morning = datetime(2026, 3, 3, 6, 0, tzinfo=UTC)  # before today's shift end
-    assert last_shift_end(morning, time(20, 0), "Europe/Prague") == SHIFT_END_UTC
+    morning = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # 07:00 in Prague
+    assert next_shift_end(morning, time(20, 0), "Europe/Prague") == SHIFT_END_UTC
+    evening = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # 23:30 in Prague: tomorrow's
+    assert next_shift_end(evening, time(20, 0), "Europe/Prague") == SHIFT_END_UTC + timedelta(
+        days=1
+    )
     assert local_day_start(evening, "Europe/Prague") == datetime(2026, 3, 1, 23, 0, tzinfo=UTC)
     assert local_day_start(evening, "America/New_York") == datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 
