@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from .errors import PermissionDenied, TransitionNotAllowed
@@ -139,6 +140,9 @@ DEFAULT_PAUSE_REASONS: tuple[PauseReason, ...] = (
     PauseReason("other", "Other", needs_note=True),
 )
 PARK_DEFAULT_REASON = "waiting_for_parts"
+
+# How long "still working?" waits at the shift's end before the timer is stopped there.
+STILL_WORKING_GRACE = timedelta(minutes=15)
 
 
 def pause_reasons_from_json(raw: object) -> tuple[PauseReason, ...]:

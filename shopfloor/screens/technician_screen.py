@@ -31,13 +31,16 @@ from ..domain import (
     resume_work_session,
     send_to_qc,
     start_work_session,
+    stop_at_shift_end,
     stop_work_session,
     ticket_actions_for,
     timer_rules,
     worked_seconds_since,
     xp_total,
 )
-from ..domain.rules import may_start_timer
+from ..domain.rules import STILL_WORKING_GRACE, may_start_timer
+from ..domain.work_sessions import shift_end_passed
+from ..domain.worktime import shop_zone
 from ..widgets.checklist import ChecklistView
 from ..widgets.formatting import hms, srt_vs_worked, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
@@ -111,6 +114,10 @@ class TechnicianScreen(PagedTicketsScreen):
     def __init__(self) -> None:
         super().__init__()
         self.day: MyDay | None = None
+        # "Still working?" at the shift's end: the end asked about, its dialog, and an end
+        # the technician said yes to (asked once per shift end).
+        self._asked_for: datetime | None = None
+        self._still_working: ConfirmDialog | None = None
 
     def compose_body(self) -> Iterable[Any]:
         with Horizontal(id="tech-top"):
@@ -176,10 +183,54 @@ class TechnicianScreen(PagedTicketsScreen):
         day = self.day
         if day is None:
             return
+        self.check_shift_end()
         extra = 0
         if day.session is not None and day.session.status == "running":
             extra = max(0, int((self.now() - day.read_at).total_seconds()))
         self.query_one("#today", Static).update(f"Today  [b]{hms(day.worked_today + extra)}[/b]")
+
+    def check_shift_end(self) -> None:
+        """At the shift's end ask "still working?"; unanswered for a while, or answered no,
+        the timer is stopped at the shift's end (by the domain, which says it was automatic)."""
+        day = self.day
+        if day is None or day.session is None:
+            return
+        now = self.shop.clock.now()
+        end = shift_end_passed(day.rules, day.session, now)
+        if end is None:
+            return
+        if self._asked_for == end:
+            dialog = self._still_working
+            if (
+                dialog is not None
+                and self.app.screen is dialog
+                and now >= end + STILL_WORKING_GRACE
+            ):
+                dialog.dismiss(False)  # nobody answered
+            return
+        self._asked_for = end
+        ticket = day.session.ticket
+        local = end.astimezone(shop_zone(day.rules.time_zone)).strftime("%H:%M")
+
+        def answered(still: bool | None) -> None:
+            self._still_working = None
+            if still:
+                self.set_status("Timer kept running after the shift's end.")
+                return
+            self.call(
+                stop_at_shift_end,
+                self.me,
+                ticket,
+                done=self._after(f"Timer stopped automatically at the shift's end ({local})."),
+            )
+
+        self._still_working = ConfirmDialog(
+            "Still working?",
+            f"The shift ended at {local}. y keeps the timer on #{ticket} running; n, or no "
+            f"answer within {int(STILL_WORKING_GRACE.total_seconds() // 60)} minutes, stops it "
+            f"at {local}.",
+        )
+        self.app.push_screen(self._still_working, answered)
 
     def on_ticket_pager_highlighted(self, event: TicketPager.Highlighted) -> None:
         ticket = event.ticket

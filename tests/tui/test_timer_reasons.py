@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from textual.widgets import Label
+
 from shopfloor.app import ShopfloorApp
 from shopfloor.domain import (
+    ManualClock,
     Shop,
     get_ticket,
     open_session_of,
+    set_timer_rules,
     work_session_history,
 )
-from shopfloor.screens.dialogs import TextDialog
-from shopfloor.screens.technician_screen import ReasonDialog
+from shopfloor.screens.dialogs import ConfirmDialog, TextDialog
+from shopfloor.screens.technician_screen import ReasonDialog, TechnicianScreen
 from shopfloor.widgets.ticket_pager import TicketPager
 
 from ..conftest import People
@@ -81,3 +87,49 @@ async def test_w_parks_the_bike_for_parts_and_the_technician_starts_another(
         "Waiting for parts",
     )
     assert get_ticket(shop, workshop.assigned).status == "in_progress"
+
+
+async def test_at_the_shift_end_an_unanswered_still_working_stops_the_timer_there(
+    app: ShopfloorApp, shop: Shop, clock: ManualClock, people: People, workshop: Workshop
+) -> None:
+    end = (clock.now() + timedelta(minutes=1)).replace(second=0)
+    set_timer_rules(shop, None, shift_end=end.strftime("%H:%M"), time_zone="UTC")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        screen = app.screen
+        assert isinstance(screen, TechnicianScreen)
+        screen.check_shift_end()
+        assert not isinstance(app.screen, ConfirmDialog)  # the shift has not ended yet
+        clock.set(end + timedelta(minutes=1))
+        screen.check_shift_end()
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Still working?" in str(app.screen.query_one(".dialog-title", Label).render())
+        clock.set(end + timedelta(minutes=16))  # nobody answers
+        screen.check_shift_end()
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert "stopped automatically at the shift's end" in status_line(app)
+    assert open_session_of(shop, people.tech1) is None
+    stop = work_session_history(shop, workshop.running)[0]
+    assert (stop.action, stop.event_at, stop.metadata["automatic"]) == ("stopped", end, True)
+
+
+async def test_yes_keeps_the_timer_running_after_the_shift_end(
+    app: ShopfloorApp, shop: Shop, clock: ManualClock, people: People, workshop: Workshop
+) -> None:
+    end = (clock.now() + timedelta(minutes=1)).replace(second=0)
+    set_timer_rules(shop, None, shift_end=end.strftime("%H:%M"), time_zone="UTC")
+    clock.set(end + timedelta(minutes=1))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        assert isinstance(app.screen, ConfirmDialog)  # asked as soon as the screen shows
+        await pilot.press("y")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TechnicianScreen)
+        clock.set(end + timedelta(minutes=30))
+        screen.check_shift_end()  # asked once per shift end
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmDialog)
+    assert open_session_of(shop, people.tech1).status == "running"  # type: ignore[union-attr]
