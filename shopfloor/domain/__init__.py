@@ -107,6 +107,7 @@ from .work_sessions import (
     timer_rules,
     work_session_history,
     worked_seconds_since,
+    worked_seconds_today,
 )
 from .xp import list_xp_entries, xp_total
 
@@ -207,5 +208,6 @@ __all__ = [
     "validate_checklist",
     "work_session_history",
     "worked_seconds_since",
+    "worked_seconds_today",
     "xp_total",
 ]

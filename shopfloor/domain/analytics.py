@@ -19,6 +19,7 @@ from .shop import Tx, reads
 from .values import ACTIVE_TICKET_STATUSES, BikeStatus, TicketAction, TicketStatus
 from .views import FleetAnalytics, QcDay, TeamAnalytics, TechnicianStats
 from .workload import active_technicians, open_ticket_counts, worked_seconds_by_technician
+from .worktime import local_offset_seconds, local_window_start, shifted_date, shop_zone
 
 MAX_DAYS = 90
 
@@ -32,10 +33,10 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def _start_of_window(now: datetime, days: int) -> datetime:
-    """Midnight UTC, ``days - 1`` days ago: the window includes all of today."""
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight - timedelta(days=days - 1)
+def _start_of_window(tx: Tx, days: int) -> datetime:
+    """The shop's local midnight ``days - 1`` days ago (as UTC): the window includes all
+    of today, in the shop's time zone."""
+    return local_window_start(tx.now, tx.rules().time_zone, days)
 
 
 def _one_if(condition: Any) -> Any:
@@ -72,8 +73,9 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
     totals = tx.session.execute(
         select(func.count(), func.coalesce(func.sum(_one_if(first_pass)), 0)).where(is_pass)
     ).one()
-    since = _start_of_window(tx.now, days)
-    day = func.date(TicketTransition.created_at)
+    since = _start_of_window(tx, days)
+    zone = tx.rules().time_zone
+    day = shifted_date(TicketTransition.created_at, local_offset_seconds(tx.now, zone))
     trend_rows = tx.session.execute(
         select(day, func.count(), func.sum(_one_if(first_pass)))
         .where(is_pass, TicketTransition.created_at >= since)
@@ -82,7 +84,7 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
     by_day = {_as_date(d): (int(n), int(fp or 0)) for d, n, fp in trend_rows}
     trend = tuple(
         QcDay(d, *by_day.get(d, (0, 0)))
-        for d in (since.date() + timedelta(days=i) for i in range(days))
+        for d in (since.astimezone(shop_zone(zone)).date() + timedelta(days=i) for i in range(days))
     )
     passed, first = int(totals[0]), int(totals[1])
     return FleetAnalytics(
@@ -106,7 +108,7 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
     """Per technician over the last ``days`` days: done, first-pass %, XP, load and time."""
     require(tx.actor(actor_id).role_slugs, Permission.VIEW_ANALYTICS)
     _check_days(days)
-    since = _start_of_window(tx.now, days)
+    since = _start_of_window(tx, days)
     techs = active_technicians(tx)
 
     is_pass, first_pass = _passes()

@@ -40,6 +40,7 @@ from .views import WorkSessionEventView, WorkSessionView
 from .worktime import (
     clipped_seconds,
     derive_worked_seconds,
+    local_day_start,
     next_shift_end,
     running_segments,
     shop_zone,
@@ -400,8 +401,19 @@ def derived_worked_seconds(tx: Tx, work_session_id: int) -> int:
 
 
 @reads
+def worked_seconds_today(tx: Tx, technician_id: int) -> int:
+    """Seconds the technician's timers ran since the start of the shop's local day."""
+    since = local_day_start(tx.now, tx.rules().time_zone)
+    return _worked_since(tx, technician_id, since)
+
+
+@reads
 def worked_seconds_since(tx: Tx, technician_id: int, since: datetime) -> int:
     """Seconds the technician's timers ran between ``since`` and now, from the events."""
+    return _worked_since(tx, technician_id, since)
+
+
+def _worked_since(tx: Tx, technician_id: int, since: datetime) -> int:
     seg = running_segments(tx.now, since).subquery("segments")
     total = tx.session.scalar(
         select(

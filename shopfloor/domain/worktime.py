@@ -87,6 +87,45 @@ def _epoch_postgresql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
     return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
 
 
+class shifted_date(FunctionElement[Any]):  # noqa: N801 - reads as a SQL function
+    """The calendar date of a UTC timestamp column moved by a fixed number of seconds
+    (the shop zone's offset), on SQLite and PostgreSQL alike."""
+
+    inherit_cache = True
+
+
+@compiles(shifted_date, "sqlite")
+def _shifted_sqlite(element: shifted_date, compiler: Any, **kw: Any) -> str:
+    column, seconds = element.clauses
+    return (
+        f"date({compiler.process(column, **kw)}, "
+        f"printf('%+d seconds', {compiler.process(seconds, **kw)}))"
+    )
+
+
+@compiles(shifted_date, "postgresql")
+def _shifted_postgresql(element: shifted_date, compiler: Any, **kw: Any) -> str:
+    column, seconds = element.clauses
+    return (
+        f"CAST(({compiler.process(column, **kw)} + make_interval(secs => "
+        f"{compiler.process(seconds, **kw)})) AS DATE)"
+    )
+
+
+def local_offset_seconds(now: datetime, zone: str) -> int:
+    """The shop zone's offset from UTC at ``now``, in seconds (for grouping by local day;
+    a day that crosses a DST change is off by that hour near midnight)."""
+    offset = now.astimezone(shop_zone(zone)).utcoffset()
+    return int(offset.total_seconds()) if offset else 0
+
+
+def local_window_start(now: datetime, zone: str, days: int) -> datetime:
+    """Local midnight (as UTC) ``days - 1`` days before today, in the shop's zone."""
+    tz = shop_zone(zone)
+    today = now.astimezone(tz).date()
+    return datetime.combine(today - timedelta(days=days - 1), time(0), tzinfo=tz).astimezone(UTC)
+
+
 def running_segments(now: datetime, since: datetime | None = None) -> Select[Any]:
     """One row per running interval: session, ticket, technician, start and end epochs.
 

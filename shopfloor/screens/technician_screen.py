@@ -35,7 +35,7 @@ from ..domain import (
     stop_work_session,
     ticket_actions_for,
     timer_rules,
-    worked_seconds_since,
+    worked_seconds_today,
     xp_total,
 )
 from ..domain.rules import STILL_WORKING_GRACE, may_start_timer
@@ -64,7 +64,7 @@ class MyDay:
     rules: Rules
 
 
-def read_my_day(shop: Shop, technician_id: int, since: datetime) -> MyDay:
+def read_my_day(shop: Shop, technician_id: int) -> MyDay:
     """Everything the timer panel shows (runs in a worker)."""
     read_at = shop.clock.now()
     session = open_session_of(shop, technician_id)
@@ -72,7 +72,7 @@ def read_my_day(shop: Shop, technician_id: int, since: datetime) -> MyDay:
     return MyDay(
         session,
         ticket,
-        worked_seconds_since(shop, technician_id, since),
+        worked_seconds_today(shop, technician_id),
         xp_total(shop, technician_id),
         read_at,
         timer_rules(shop),
@@ -157,8 +157,7 @@ class TechnicianScreen(PagedTicketsScreen):
 
     def refresh_data(self) -> None:
         super().refresh_data()
-        since = self.shop_app.local_midnight_utc()
-        self.call(read_my_day, self.me, since, done=self._show_day, group="day", exclusive=True)
+        self.call(read_my_day, self.me, done=self._show_day, group="day", exclusive=True)
 
     def _show_day(self, day: MyDay) -> None:
         self.day = day
