@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
 from .models import Bike, Ticket, User, WorkSession, WorkSessionEvent, WorkshopRules
@@ -156,6 +156,7 @@ def close_open_session(
     ws = open_session(tx, ticket.id)
     if ws is None:
         return None
+    _enforce_pause_budget(tx, ws)
     was = ws.status
     _bank_running_time(tx, ws)
     ws.ended_at = tx.now
@@ -164,18 +165,25 @@ def close_open_session(
     return ws
 
 
-def _timer_target(tx: Tx, actor_id: int, ticket_id: int) -> tuple[User, Ticket, WorkSession | None]:
+def _timer_target(
+    tx: Tx, actor_id: int, ticket_id: int
+) -> tuple[User, Ticket, WorkSession | None, bool]:
+    """The actor, the locked ticket and its open session with its pause budget settled
+    (the last item: whether that just resumed it)."""
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.WORK)
     ticket = lock_ticket(tx, ticket_id)
     require_worker(actor, ticket)
-    return actor, ticket, open_session(tx, ticket.id)
+    ws = open_session(tx, ticket.id)
+    # The budget is settled lazily: by whatever touches the session first.
+    resumed = ws is not None and _enforce_pause_budget(tx, ws)
+    return actor, ticket, ws, resumed
 
 
 @writes
 def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     """Start the timer; on an assigned or rework ticket this starts the ticket too."""
-    actor, ticket, current = _timer_target(tx, actor_id, ticket_id)
+    actor, ticket, current, _ = _timer_target(tx, actor_id, ticket_id)
     if TicketStatus(ticket.status) not in WORK_SESSION_START_STATUSES:
         raise TransitionNotAllowed(
             f"Cannot start the timer on ticket {ticket.id}: it is {ticket.status}; "
@@ -225,7 +233,12 @@ def _step(
     action: WorkSessionAction,
     metadata: dict[str, Any] | None = None,
 ) -> WorkSessionView:
-    actor, ticket, ws = _timer_target(tx, actor_id, ticket_id)
+    actor, ticket, ws, budget_resumed = _timer_target(tx, actor_id, ticket_id)
+    if budget_resumed and action is WorkSessionAction.RESUMED:
+        assert ws is not None
+        return session_view(ws, tx.now)  # it already resumed when the budget ran out
+    if action is WorkSessionAction.PAUSED and ws is not None and metadata is not None:
+        _refuse_pause_without_budget(tx, ws, metadata)
     to_status = next_session_status(action, WorkSessionStatus(ws.status) if ws else None, ticket.id)
     assert ws is not None  # next_session_status refuses every action but start without one
     was = ws.status
@@ -569,6 +582,7 @@ def stop_stale_timers(
         ticket = tx.session.get_one(Ticket, candidate.ticket)
         if ws.status not in _OPEN:
             continue  # stopped meanwhile
+        _enforce_pause_budget(tx, ws)
         causes, stop_at = _stale(tx, tx.rules(), ws, ticket, older_than)
         if not causes:
             continue
@@ -592,7 +606,7 @@ def stop_at_shift_end(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView 
     ``None`` when there is nothing to stop (already stopped, or touched since the
     shift ended, e.g. on another terminal).
     """
-    _actor, _ticket, ws = _timer_target(tx, actor_id, ticket_id)
+    _actor, _ticket, ws, _ = _timer_target(tx, actor_id, ticket_id)
     if ws is None:
         return None
     rules = tx.rules()
@@ -608,3 +622,143 @@ def stop_at_shift_end(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView 
         f"nobody answered 'still working?', so it stopped at the shift's end ({local})",
     )
     return session_view(ws, tx.now)
+
+
+# --- the daily pause budget -------------------------------------------------------------------
+
+BUDGET_USED_UP = "pause_budget_used_up"
+
+
+@dataclass(frozen=True)
+class PauseBudget:
+    """A technician's pause minutes today (shop's local day); breaks do not count."""
+
+    technician: int
+    budget_seconds: int
+    used_seconds: int  # counted pause time today, up to now
+    ran_out_today: bool  # a pause was cut short by the budget today, or it is used up now
+
+    @property
+    def left_seconds(self) -> int:
+        return max(0, self.budget_seconds - self.used_seconds)
+
+
+def _counts(rules: Rules, meta: dict[str, Any]) -> bool:
+    reason = rules.pause_reason(str(meta.get("reason", "")))
+    return reason.counts if reason is not None else True  # unspecified counts
+
+
+def _technician_events(tx: Tx, technician_id: int, since: datetime) -> list[WorkSessionEvent]:
+    return list(
+        tx.session.scalars(
+            select(WorkSessionEvent)
+            .join(WorkSession, WorkSession.id == WorkSessionEvent.work_session_id)
+            .where(
+                WorkSession.technician_id == technician_id,
+                or_(WorkSession.ended_at.is_(None), WorkSession.ended_at >= since),
+            )
+            .order_by(
+                WorkSessionEvent.work_session_id, WorkSessionEvent.event_at, WorkSessionEvent.id
+            )
+        )
+    )
+
+
+def _pause_budget(tx: Tx, technician_id: int) -> tuple[PauseBudget, datetime | None]:
+    """Today's budget, and when the open counted pause (if any) runs out of it."""
+    rules = tx.rules()
+    day_start = local_day_start(tx.now, rules.time_zone)
+    budget = rules.pause_budget_minutes * 60
+    used = 0
+    cut_short = False
+    open_pause_start: datetime | None = None
+    events = _technician_events(tx, technician_id, day_start)
+    for event, following in zip(events, [*events[1:], None], strict=True):
+        if event.meta.get("reason") == BUDGET_USED_UP and event.event_at >= day_start:
+            cut_short = True
+        if event.to_status != WorkSessionStatus.PAUSED or not _counts(rules, event.meta):
+            continue
+        start = max(event.event_at, day_start)
+        same_session = following is not None and following.work_session_id == event.work_session_id
+        if same_session:
+            assert following is not None
+            used += max(0, int((following.event_at - start).total_seconds()))
+        else:
+            open_pause_start = start  # still paused: counted up to now, below
+    runs_out_at = None
+    if open_pause_start is not None:
+        left_at_start = max(0, budget - used)
+        used += max(0, int((tx.now - open_pause_start).total_seconds()))
+        runs_out_at = open_pause_start + timedelta(seconds=left_at_start)
+    ran_out = (
+        cut_short or (budget > 0 and used >= budget) or (budget == 0 and runs_out_at is not None)
+    )
+    return PauseBudget(technician_id, budget, used, ran_out), runs_out_at
+
+
+def _enforce_pause_budget(tx: Tx, ws: WorkSession) -> bool:
+    """Resume a paused session whose technician's pause budget ran out (at that moment),
+    with an event saying so. Call with the ticket locked. True when it resumed."""
+    if ws.status != WorkSessionStatus.PAUSED:
+        return False
+    _, runs_out_at = _pause_budget(tx, ws.technician_id)
+    if runs_out_at is None or runs_out_at > tx.now:
+        return False
+    at = max(runs_out_at, ws.updated_at)
+    minutes = tx.rules().pause_budget_minutes
+    ws.last_started_at = at
+    _record(
+        tx,
+        ws,
+        WorkSessionAction.RESUMED,
+        WorkSessionStatus.RUNNING,
+        ws.technician_id,
+        WorkSessionStatus.PAUSED.value,
+        {
+            "automatic": True,
+            "reason": BUDGET_USED_UP,
+            "message": f"the daily pause budget ({minutes} min) was used up, so work resumed",
+        },
+        at=at,
+    )
+    return True
+
+
+def _refuse_pause_without_budget(tx: Tx, ws: WorkSession, metadata: dict[str, Any]) -> None:
+    """A counted pause needs budget left today; a break always may be taken."""
+    rules = tx.rules()
+    if not _counts(rules, metadata) or rules.pause_budget_minutes == 0:
+        return
+    budget, _ = _pause_budget(tx, ws.technician_id)
+    if budget.left_seconds == 0:
+        breaks = ", ".join(r.code for r in rules.pause_reasons if not r.counts)
+        hint = f"pause with reason {breaks} for a break, or stop" if breaks else "stop"
+        raise RuleViolation(
+            f"Today's pause budget ({rules.pause_budget_minutes} min) is used up; {hint} "
+            "the timer instead.",
+            field="reason",
+            code="pause_budget_used_up",
+        )
+
+
+@reads
+def pause_budget(tx: Tx, technician_id: int) -> PauseBudget:
+    """The technician's pause budget today (the shop's local day)."""
+    return _pause_budget(tx, technician_id)[0]
+
+
+@writes
+def settle_pause_budget(tx: Tx, technician_id: int) -> WorkSessionView | None:
+    """Resume the technician's paused timer if their pause budget has run out (the TUI
+    calls this on refresh; every timer action does it too). The resumed session, if any."""
+    ws = tx.session.scalar(
+        select(WorkSession).where(
+            WorkSession.technician_id == technician_id,
+            WorkSession.status == WorkSessionStatus.PAUSED,
+        )
+    )
+    if ws is None:
+        return None
+    lock_ticket(tx, ws.ticket_id)
+    tx.session.refresh(ws)
+    return session_view(ws, tx.now) if _enforce_pause_budget(tx, ws) else None
