@@ -16,6 +16,7 @@ from textual.widgets import Footer, Label, Static
 from .. import keys
 from ..domain import (
     Page,
+    PauseBudget,
     PauseReason,
     Rules,
     Shop,
@@ -27,9 +28,11 @@ from ..domain import (
     list_tickets,
     open_session_of,
     park_ticket,
+    pause_budget,
     pause_work_session,
     resume_work_session,
     send_to_qc,
+    settle_pause_budget,
     start_work_session,
     stop_at_shift_end,
     stop_work_session,
@@ -42,7 +45,7 @@ from ..domain.rules import STILL_WORKING_GRACE, may_start_timer
 from ..domain.work_sessions import shift_end_passed
 from ..domain.worktime import shop_zone
 from ..widgets.checklist import ChecklistView
-from ..widgets.formatting import hms, srt_vs_worked, ticket_status
+from ..widgets.formatting import hm, hms, srt_vs_worked, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
 from ..widgets.timer import WorkTimer
 from .dialogs import ConfirmDialog, TextDialog
@@ -62,10 +65,17 @@ class MyDay:
     xp: int
     read_at: datetime
     rules: Rules
+    budget: PauseBudget
+    budget_resumed: bool  # this read found the pause budget used up and resumed the timer
 
 
 def read_my_day(shop: Shop, technician_id: int) -> MyDay:
-    """Everything the timer panel shows (runs in a worker)."""
+    """Everything the timer panel shows (runs in a worker); a paused timer whose pause
+    budget ran out is resumed first (the domain records that it was automatic)."""
+    budget = pause_budget(shop, technician_id)
+    resumed = budget.left_seconds == 0 and settle_pause_budget(shop, technician_id) is not None
+    if resumed:
+        budget = pause_budget(shop, technician_id)
     read_at = shop.clock.now()
     session = open_session_of(shop, technician_id)
     ticket = get_ticket(shop, session.ticket) if session else None
@@ -76,6 +86,8 @@ def read_my_day(shop: Shop, technician_id: int) -> MyDay:
         xp_total(shop, technician_id),
         read_at,
         timer_rules(shop),
+        budget,
+        resumed,
     )
 
 
@@ -125,6 +137,7 @@ class TechnicianScreen(PagedTicketsScreen):
             with Vertical(id="tech-summary"):
                 yield Static("", id="today")
                 yield Static("", id="xp")
+                yield Static("", id="pauses")
         with Horizontal(id="tech-main"):
             yield TicketPager(
                 [
@@ -175,6 +188,16 @@ class TechnicianScreen(PagedTicketsScreen):
                 caption=f"{state} · #{ticket.id} {ticket.bike_code} {ticket.title}",
             )
         self.query_one("#xp", Static).update(f"XP  [b]{day.xp}[/b]")
+        budget = day.budget
+        if budget.budget_seconds:
+            used = f"{hm(budget.used_seconds)} of {hm(budget.budget_seconds)}"
+            flag = " [b]used up[/b]" if budget.ran_out_today else ""
+            self.query_one("#pauses", Static).update(f"Pauses  {used}{flag}")
+        if day.budget_resumed:
+            self.set_status(
+                "Your pause budget for today is used up, so the timer resumed by itself.",
+                error=True,
+            )
         self._tick_today()
         self.refresh_bindings()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.widgets import Label
+from textual.widgets import Label, Static
 
 from shopfloor.app import ShopfloorApp
 from shopfloor.domain import (
@@ -132,4 +132,25 @@ async def test_yes_keeps_the_timer_running_after_the_shift_end(
         screen.check_shift_end()  # asked once per shift end
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmDialog)
+    assert open_session_of(shop, people.tech1).status == "running"  # type: ignore[union-attr]
+
+
+async def test_the_technician_sees_the_timer_resume_when_the_pause_budget_runs_out(
+    app: ShopfloorApp, shop: Shop, clock: ManualClock, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        pauses = app.screen.query_one("#pauses", Static)
+        assert "Pauses  10m of 30m" in str(pauses.render())  # two 5-minute pauses earlier
+        await pilot.press("p", "2")  # tool or bay busy: counted
+        await settle(pilot)
+        assert open_session_of(shop, people.tech1).status == "paused"  # type: ignore[union-attr]
+        clock.advance(minutes=45)
+        screen = app.screen
+        assert isinstance(screen, TechnicianScreen)
+        screen.refresh_data()  # what the screen does every two seconds
+        await settle(pilot)
+        assert "pause budget for today is used up" in status_line(app)
+        assert "30m of 30m used up" in str(pauses.render())
+        assert "RUNNING" in str(app.screen.query_one("#timer-caption", Static).render())
     assert open_session_of(shop, people.tech1).status == "running"  # type: ignore[union-attr]
