@@ -323,6 +323,7 @@ class FleetOut(WireModel):
     qc_first_pass_total: int
     qc_first_pass_percent: float | None
     qc_trend: list[QcDayOut]
+    tickets_parked: int = Field(description="Assigned tickets on hold (e.g. waiting for parts).")
 
 
 class TechnicianStatsOut(WireModel):
@@ -338,12 +339,40 @@ class TechnicianStatsOut(WireModel):
     worked_seconds: int
     srt_minutes_done: int
     worked_seconds_done: int
+    efficiency_percent: float | None = Field(
+        description="SRT as % of the time worked on the tickets done (100 = on standard)."
+    )
+    pause_seconds_by_reason: dict[str, int] = Field(description="Pause seconds in the window.")
+    pause_budget_used_seconds: int = Field(description="Counted pause seconds today.")
+    pause_budget_ran_out: bool = Field(description="The daily pause budget ran out today.")
+
+
+class EfficiencyDayOut(WireModel):
+    day: date
+    tickets: int
+    srt_minutes: int
+    worked_seconds: int
+    efficiency_percent: float | None
+
+
+class TicketEfficiencyOut(WireModel):
+    ticket: int
+    bike_code: str
+    technician: int | None
+    srt_minutes: int
+    worked_seconds: int
+    efficiency_percent: float | None
 
 
 class TeamOut(WireModel):
     days: int
     since: Timestamp
     technicians: list[TechnicianStatsOut]
+    efficiency_by_day: list[EfficiencyDayOut] = Field(
+        description="Per local day: tickets passed QC, their SRT and the time worked on them."
+    )
+    efficiency_by_ticket: list[TicketEfficiencyOut]
+    pauses_by_reason: dict[str, int] = Field(description="Team pause seconds by reason.")
 
 
 # --- request bodies -----------------------------------------------------------------------------

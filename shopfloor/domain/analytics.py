@@ -6,6 +6,7 @@ rows (one per status, day or technician), never whole tables.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,10 +17,32 @@ from .errors import ValidationFailed
 from .models import Bike, Ticket, TicketTransition, WorkSession, XpEntry
 from .rules import Permission, require
 from .shop import Tx, reads
-from .values import ACTIVE_TICKET_STATUSES, BikeStatus, TicketAction, TicketStatus
-from .views import FleetAnalytics, QcDay, TeamAnalytics, TechnicianStats
+from .values import (
+    ACTIVE_TICKET_STATUSES,
+    UNSPECIFIED_PAUSE_REASON,
+    BikeStatus,
+    TicketAction,
+    TicketStatus,
+)
+from .views import (
+    EfficiencyDay,
+    FleetAnalytics,
+    QcDay,
+    TeamAnalytics,
+    TechnicianStats,
+    TicketEfficiency,
+    efficiency,
+)
+from .work_sessions import PauseBudget, pause_budget_today
 from .workload import active_technicians, open_ticket_counts, worked_seconds_by_technician
-from .worktime import local_offset_seconds, local_window_start, shifted_date, shop_zone
+from .worktime import (
+    clipped_seconds,
+    local_offset_seconds,
+    local_window_start,
+    pause_segments,
+    shifted_date,
+    shop_zone,
+)
 
 MAX_DAYS = 90
 
@@ -100,6 +123,7 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
         qc_first_pass_total=first,
         qc_first_pass_percent=round(100.0 * first / passed, 1) if passed else None,
         qc_trend=trend,
+        tickets_parked=_parked_count(tx),
     )
 
 
@@ -146,6 +170,7 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
     )
     in_progress, assigned = open_ticket_counts(tx)
     worked = worked_seconds_by_technician(tx, since)
+    timers = _TimerFigures.read(tx, since, days, [tid for tid, _, _ in techs])
 
     stats = []
     for tid, username, name in techs:
@@ -164,6 +189,109 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
                 worked_seconds=worked.get(tid, 0),
                 srt_minutes_done=srt,
                 worked_seconds_done=int(worked_done.get(tid) or 0),
+                **timers.per_technician(tid, srt, int(worked_done.get(tid) or 0)),
             )
         )
-    return TeamAnalytics(days=days, since=since, technicians=tuple(stats))
+    return TeamAnalytics(
+        days=days,
+        since=since,
+        technicians=tuple(stats),
+        efficiency_by_day=timers.by_day,
+        efficiency_by_ticket=timers.by_ticket,
+        pauses_by_reason=timers.pauses_by_reason,
+    )
+
+
+# --- timer figures: efficiency against SRT, pauses by reason, the pause budget ----------------
+
+
+def _parked_count(tx: Tx) -> int:
+    """Assigned tickets whose last transition parked them."""
+    last = (
+        select(func.max(TicketTransition.id))
+        .join(Ticket, Ticket.id == TicketTransition.ticket_id)
+        .where(Ticket.status == TicketStatus.ASSIGNED)
+        .group_by(TicketTransition.ticket_id)
+    )
+    n = tx.session.scalar(
+        select(func.count()).where(
+            TicketTransition.id.in_(last), TicketTransition.action == TicketAction.PARKED
+        )
+    )
+    return int(n or 0)
+
+
+@dataclass(frozen=True)
+class _TimerFigures:
+    by_day: tuple[EfficiencyDay, ...]
+    by_ticket: tuple[TicketEfficiency, ...]
+    pauses_by_reason: dict[str, int]
+    pauses_by_technician: dict[int, dict[str, int]]
+    budgets: dict[int, PauseBudget]
+
+    @classmethod
+    def read(cls, tx: Tx, since: datetime, days: int, technicians: list[int]) -> _TimerFigures:
+        zone = tx.rules().time_zone
+        is_pass, _ = _passes()
+        worked = (
+            select(WorkSession.ticket_id, func.sum(WorkSession.active_seconds).label("worked"))
+            .group_by(WorkSession.ticket_id)
+            .subquery("worked")
+        )
+        day = shifted_date(TicketTransition.created_at, local_offset_seconds(tx.now, zone))
+        rows = tx.session.execute(
+            select(
+                Ticket.id,
+                Bike.bike_code,
+                Ticket.technician_id,
+                Ticket.srt_total_minutes,
+                func.coalesce(worked.c.worked, 0),
+                day,
+            )
+            .select_from(TicketTransition)
+            .join(Ticket, Ticket.id == TicketTransition.ticket_id)
+            .join(Bike, Bike.id == Ticket.bike_id)
+            .outerjoin(worked, worked.c.ticket_id == Ticket.id)
+            .where(is_pass, TicketTransition.created_at >= since)
+            .order_by(TicketTransition.created_at, Ticket.id)
+        ).all()
+        by_ticket = tuple(
+            TicketEfficiency(tid, code, tech, srt, int(w)) for tid, code, tech, srt, w, _ in rows
+        )
+        days_seen: dict[date, tuple[int, int, int]] = {}
+        for _, _, _, srt, w, d in rows:
+            n, s, ws = days_seen.get(_as_date(d), (0, 0, 0))
+            days_seen[_as_date(d)] = (n + 1, s + srt, ws + int(w))
+        first = since.astimezone(shop_zone(zone)).date()
+        by_day = tuple(
+            EfficiencyDay(d, *days_seen.get(d, (0, 0, 0)))
+            for d in (first + timedelta(days=i) for i in range(days))
+        )
+
+        seg = pause_segments(tx.now, since).subquery("pauses")
+        reason = func.coalesce(seg.c.reason, UNSPECIFIED_PAUSE_REASON)
+        pause_rows = tx.session.execute(
+            select(
+                seg.c.technician_id,
+                reason,
+                func.sum(clipped_seconds(seg.c.seg_start, seg.c.seg_end, since)),
+            ).group_by(seg.c.technician_id, reason)
+        ).all()
+        per_tech: dict[int, dict[str, int]] = {}
+        team: dict[str, int] = {}
+        for tid, why, seconds in pause_rows:
+            if not seconds:
+                continue
+            per_tech.setdefault(tid, {})[str(why)] = int(seconds)
+            team[str(why)] = team.get(str(why), 0) + int(seconds)
+        budgets = {tid: pause_budget_today(tx, tid) for tid in technicians}
+        return cls(by_day, by_ticket, team, per_tech, budgets)
+
+    def per_technician(self, tid: int, srt_minutes: int, worked_seconds: int) -> dict[str, Any]:
+        budget = self.budgets.get(tid)
+        return {
+            "efficiency_percent": efficiency(srt_minutes, worked_seconds),
+            "pause_seconds_by_reason": self.pauses_by_technician.get(tid, {}),
+            "pause_budget_used_seconds": budget.used_seconds if budget else 0,
+            "pause_budget_ran_out": budget.ran_out_today if budget else False,
+        }

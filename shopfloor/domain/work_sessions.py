@@ -673,7 +673,8 @@ def _pause_budget(tx: Tx, technician_id: int) -> tuple[PauseBudget, datetime | N
     cut_short = False
     open_pause_start: datetime | None = None
     events = _technician_events(tx, technician_id, day_start)
-    for event, following in zip(events, [*events[1:], None], strict=True):
+    for i, event in enumerate(events):
+        following = events[i + 1] if i + 1 < len(events) else None
         if event.meta.get("reason") == BUDGET_USED_UP and event.event_at >= day_start:
             cut_short = True
         if event.to_status != WorkSessionStatus.PAUSED or not _counts(rules, event.meta):
@@ -739,6 +740,11 @@ def _refuse_pause_without_budget(tx: Tx, ws: WorkSession, metadata: dict[str, An
             field="reason",
             code="pause_budget_used_up",
         )
+
+
+def pause_budget_today(tx: Tx, technician_id: int) -> PauseBudget:
+    """The technician's pause budget today (the shop's local day), inside a transaction."""
+    return _pause_budget(tx, technician_id)[0]
 
 
 @reads

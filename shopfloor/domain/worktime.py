@@ -132,6 +132,15 @@ def running_segments(now: datetime, since: datetime | None = None) -> Select[Any
     With ``since``, only sessions still open or ended after it are read, so a
     window of days costs what is in the window, not the whole history.
     """
+    return _segments(now, since, WorkSessionStatus.RUNNING)
+
+
+def pause_segments(now: datetime, since: datetime | None = None) -> Select[Any]:
+    """One row per paused interval, like :func:`running_segments`, plus its ``reason``."""
+    return _segments(now, since, WorkSessionStatus.PAUSED)
+
+
+def _segments(now: datetime, since: datetime | None, status: WorkSessionStatus) -> Select[Any]:
     next_event_at = (
         func.lead(WorkSessionEvent.event_at)
         .over(
@@ -145,6 +154,7 @@ def running_segments(now: datetime, since: datetime | None = None) -> Select[Any
         WorkSessionEvent.ticket_id,
         WorkSessionEvent.to_status,
         WorkSessionEvent.event_at,
+        WorkSessionEvent.meta["reason"].as_string().label("reason"),
         next_event_at,
     )
     if since is not None:
@@ -154,16 +164,19 @@ def running_segments(now: datetime, since: datetime | None = None) -> Select[Any
         events = events.where(WorkSessionEvent.work_session_id.in_(overlapping))
     ordered = events.subquery("ordered_events")
     seg_end = func.coalesce(epoch_seconds(ordered.c.next_event_at), literal(_epoch(now)))
+    columns = [
+        ordered.c.work_session_id,
+        ordered.c.ticket_id,
+        WorkSession.technician_id,
+        epoch_seconds(ordered.c.event_at).label("seg_start"),
+        seg_end.label("seg_end"),
+    ]
+    if status is WorkSessionStatus.PAUSED:
+        columns.append(ordered.c.reason)
     return (
-        select(
-            ordered.c.work_session_id,
-            ordered.c.ticket_id,
-            WorkSession.technician_id,
-            epoch_seconds(ordered.c.event_at).label("seg_start"),
-            seg_end.label("seg_end"),
-        )
+        select(*columns)
         .join(WorkSession, WorkSession.id == ordered.c.work_session_id)
-        .where(ordered.c.to_status == WorkSessionStatus.RUNNING.value)
+        .where(ordered.c.to_status == status.value)
     )
 
 

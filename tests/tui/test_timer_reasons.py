@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.widgets import Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from shopfloor.app import ShopfloorApp
 from shopfloor.domain import (
@@ -12,9 +12,12 @@ from shopfloor.domain import (
     Shop,
     get_ticket,
     open_session_of,
+    park_ticket,
+    pause_work_session,
     set_timer_rules,
     work_session_history,
 )
+from shopfloor.screens.dashboard_screen import DashboardScreen
 from shopfloor.screens.dialogs import ConfirmDialog, TextDialog
 from shopfloor.screens.technician_screen import ReasonDialog, TechnicianScreen
 from shopfloor.widgets.ticket_pager import TicketPager
@@ -154,3 +157,21 @@ async def test_the_technician_sees_the_timer_resume_when_the_pause_budget_runs_o
         assert "30m of 30m used up" in str(pauses.render())
         assert "RUNNING" in str(app.screen.query_one("#timer-caption", Static).render())
     assert open_session_of(shop, people.tech1).status == "running"  # type: ignore[union-attr]
+
+
+async def test_the_dashboard_shows_parked_bikes_efficiency_and_who_ran_out_of_pauses(
+    app: ShopfloorApp, shop: Shop, clock: ManualClock, people: People, workshop: Workshop
+) -> None:
+    pause_work_session(shop, people.tech1, workshop.running, reason="customer_or_manager")
+    clock.advance(minutes=25)  # 10 minutes were used earlier today: 5 over
+    park_ticket(shop, people.tech1, workshop.running)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "manager")
+        assert isinstance(app.screen, DashboardScreen)
+        tickets = str(app.screen.query_one("#dash-tickets", Static).render())
+        assert "parts wait 1" in tickets
+        team = app.screen.query_one("#team-table", DataTable)
+        tech1 = [str(c) for c in team.get_row_at(team.get_row_index(str(people.tech1)))]
+        assert tech1[-1] == "OUT"
+        assert tech1[-2] == "112%"  # 45m SRT / 40m worked on the ticket it finished
+        assert "out of pause budget today: Tech1" in status_line(app)
