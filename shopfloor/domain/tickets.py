@@ -492,7 +492,9 @@ def qc_fail_counts(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, int]:
 
 def parked_labels(tx: Tx, tickets: Iterable[Ticket]) -> dict[int, str]:
     """Why each parked ticket is on hold: assigned tickets whose last transition is a park."""
-    ids = [t.id for t in tickets if t.status == TicketStatus.ASSIGNED]
+    # One query whatever the page holds, so a list costs the same for any page size.
+    assigned = {t.id for t in tickets if t.status == TicketStatus.ASSIGNED}
+    ids = [t.id for t in tickets]
     if not ids:
         return {}
     last = (
@@ -505,7 +507,7 @@ def parked_labels(tx: Tx, tickets: Iterable[Ticket]) -> dict[int, str]:
             TicketTransition.id.in_(last), TicketTransition.action == TicketAction.PARKED
         )
     )
-    return {tid: str(meta.get("reason_label") or "Parked") for tid, meta in rows}
+    return {tid: str(meta.get("reason_label") or "Parked") for tid, meta in rows if tid in assigned}
 
 
 def _views(tx: Tx, tickets: Sequence[Ticket]) -> list[TicketView]:

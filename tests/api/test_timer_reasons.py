@@ -117,3 +117,23 @@ def test_sixteen_http_clients_hammering_shared_timers_leave_every_session_exact(
         history = [e for e in events if e.work_session_id == ws.id]
         assert all(a.event_at <= b.event_at for a, b in itertools.pairwise(history)), ws.id
         assert ws.active_seconds == derive_worked_seconds(history, history[-1].event_at) >= 0
+
+
+def test_analytics_add_efficiency_pauses_and_parked_keys(api: Api, crew: Crew) -> None:
+    tid = api.ticket_in(crew, "assigned")["id"]
+    api.ok(api.post(f"tickets/{tid}/work-session/start/", crew.tech1))
+    api.ok(api.post(f"tickets/{tid}/work-session/pause/", crew.tech1, {"reason": "break"}))
+    api.ok(api.post(f"tickets/{tid}/park/", crew.tech1))
+    fleet = api.ok(api.get("analytics/fleet/", crew.manager))
+    assert fleet["tickets_parked"] >= 1
+    team = api.ok(api.get("analytics/team/", crew.manager, days=7))
+    assert {"efficiency_by_day", "efficiency_by_ticket", "pauses_by_reason"} <= set(team)
+    assert len(team["efficiency_by_day"]) == 7
+    [tech1] = [t for t in team["technicians"] if t["user_id"] == crew.tech1.id]
+    assert {
+        "efficiency_percent",
+        "pause_seconds_by_reason",
+        "pause_budget_used_seconds",
+        "pause_budget_ran_out",
+    } <= set(tech1)
+    assert tech1["pause_budget_ran_out"] is False
