@@ -17,9 +17,11 @@ from shopfloor.domain import (
     set_timer_rules,
     work_session_history,
 )
+from shopfloor.screens.assign_screen import AssignScreen
 from shopfloor.screens.dashboard_screen import DashboardScreen
 from shopfloor.screens.dialogs import ConfirmDialog, TextDialog
 from shopfloor.screens.technician_screen import ReasonDialog, TechnicianScreen
+from shopfloor.screens.ticket_detail_screen import TicketDetailScreen
 from shopfloor.widgets.ticket_pager import TicketPager
 
 from ..conftest import People
@@ -175,3 +177,30 @@ async def test_the_dashboard_shows_parked_bikes_efficiency_and_who_ran_out_of_pa
         assert tech1[-1] == "OUT"
         assert tech1[-2] == "112%"  # 45m SRT / 40m worked on the ticket it finished
         assert "out of pause budget today: Tech1" in status_line(app)
+
+
+async def test_parked_bikes_read_waiting_for_parts_on_the_board_and_reasons_in_the_timeline(
+    app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    pause_work_session(shop, people.tech1, workshop.running, reason="other", note="Fire drill")
+    park_ticket(shop, people.tech1, workshop.running, note="Pads on order")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, AssignScreen)
+        await pilot.press("v")  # assigned tickets too
+        await settle(pilot)
+        table = app.screen.query_one(TicketPager).table
+        row = [str(c) for c in table.get_row_at(table.get_row_index(str(workshop.running)))]
+        assert "waiting for parts" in row
+        await move_to(pilot, app, workshop.running)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketDetailScreen)
+        fields = str(app.screen.query_one("#detail-fields", Static).render())
+        assert "assigned · waiting for parts" in fields
+        timeline = str(app.screen.query_one("#detail-timeline", Static).render())
+        assert "timer paused (Other — Fire drill)" in timeline
+        assert "timer stopped (Waiting for parts — Pads on order)" in timeline
+        assert "parked (Waiting for parts) by Tech1 — Pads on order" in timeline
