@@ -28,6 +28,7 @@ from shopfloor.domain import (
     TransitionNotAllowed,
     assign_ticket,
     create_user,
+    park_ticket,
     pause_work_session,
     resume_work_session,
     start_work_session,
@@ -100,7 +101,7 @@ class LockProbeClock:
                 return False
 
 
-def test_every_timer_action_reads_the_clock_only_while_holding_the_tickets_lock(
+def test_every_timer_action_and_park_read_the_clock_only_while_holding_the_tickets_lock(
     shop: Shop, people: People, db_url: str
 ) -> None:
     ticket = assign_ticket(shop, people.manager, intake(shop, people.master).id, people.tech1)
@@ -115,9 +116,11 @@ def test_every_timer_action_reads_the_clock_only_while_holding_the_tickets_lock(
             stop_work_session,
         ):
             action(probing, people.tech1, ticket.id)
+        start_work_session(probing, people.tech1, ticket.id)
+        park_ticket(probing, people.tech1, ticket.id)
     finally:
         probing.dispose()
-    assert probe.reads >= 4
+    assert probe.reads >= 6
     assert probe.reads_without_lock == 0
 
 
