@@ -363,7 +363,14 @@ def park_ticket(
     ticket = lock_ticket(tx, ticket_id)
     to_status = next_ticket_status(TicketAction.PARKED, TicketStatus(ticket.status), ticket.id)
     require_worker(actor, ticket)
-    why, text = validate_pause_reason(tx.rules(), reason, note, default=PARK_DEFAULT_REASON)
+    rules = tx.rules()
+    # A shop that renamed "waiting for parts" parks with its first reason by default.
+    default = (
+        PARK_DEFAULT_REASON
+        if rules.pause_reason(PARK_DEFAULT_REASON)
+        else rules.pause_reasons[0].code
+    )
+    why, text = validate_pause_reason(rules, reason, note, default=default)
     details = reason_metadata(why, text)
     stopped = close_open_session(
         tx, actor, ticket, reason=why.code, details={**details, "cause": StopCause.PARKED.value}

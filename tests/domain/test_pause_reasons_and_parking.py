@@ -6,6 +6,7 @@ import pytest
 
 from shopfloor.domain import (
     ManualClock,
+    PauseReason,
     PermissionDenied,
     Shop,
     TransitionNotAllowed,
@@ -16,6 +17,7 @@ from shopfloor.domain import (
     list_tickets,
     park_ticket,
     pause_work_session,
+    set_timer_rules,
     start_work_session,
     ticket_transitions,
     work_session_history,
@@ -122,3 +124,22 @@ def test_only_the_assigned_technician_or_a_super_admin_may_park(shop: Shop, peop
     with pytest.raises(PermissionDenied):
         park_ticket(shop, people.manager, ticket.id)
     assert park_ticket(shop, people.admin, ticket.id).status == "assigned"
+
+
+def test_the_shop_edits_its_pause_reasons_and_parking_defaults_to_its_first(
+    shop: Shop, people: People
+) -> None:
+    set_timer_rules(
+        shop,
+        people.manager,
+        pause_reasons=[
+            PauseReason("parts", "Parts on order"),
+            PauseReason("lunch", "Lunch", False),
+        ],
+    )
+    ticket = started(shop, people)
+    with pytest.raises(ValidationFailed, match="parts, lunch"):
+        pause_work_session(shop, people.tech1, ticket.id, reason="break")
+    assert park_ticket(shop, people.tech1, ticket.id).parked_reason == "Parts on order"
+    with pytest.raises(PermissionDenied):
+        set_timer_rules(shop, people.tech1, pause_budget_minutes=90)
