@@ -53,6 +53,20 @@ def parse_roles(roles: Iterable[str]) -> list[Role]:
     return parsed
 
 
+def check_new_user(username: str, roles: Iterable[str] = ()) -> tuple[str, list[Role]]:
+    """The username (trimmed) and roles of a new user, or the ValidationFailed to show.
+
+    Needs no database, so a command can check its arguments before asking for a password.
+    """
+    username = username.strip()
+    if not USERNAME_RE.match(username):
+        raise ValidationFailed(
+            "Username must be 2-150 characters of letters, digits and . _ @ + -.",
+            field="username",
+        )
+    return username, parse_roles(roles)
+
+
 def _check_password(password: str) -> None:
     clean_text(password, "password")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -93,14 +107,8 @@ def create_user(
 ) -> UserView:
     """Create a user; with no role they may log in and read but not act."""
     _authorise_admin(tx, actor_id)
-    username = username.strip()
-    if not USERNAME_RE.match(username):
-        raise ValidationFailed(
-            "Username must be 2-150 characters of letters, digits and . _ @ + -.",
-            field="username",
-        )
+    username, parsed = check_new_user(username, roles)
     _check_password(password)
-    parsed = parse_roles(roles)
     if _find(tx, username) is not None:
         raise ValidationFailed(
             f"Username {username!r} is taken (usernames ignore case); choose another.",
