@@ -31,7 +31,8 @@ MIN_SECRET_KEY_LENGTH = 16
 # Backend name -> the drivers shopfloor is built and tested with.
 SUPPORTED_DRIVERS: dict[str, frozenset[str]] = {
     "sqlite": frozenset({"sqlite", "sqlite+pysqlite"}),
-    "postgresql": frozenset({"postgresql", "postgres", "postgresql+psycopg"}),
+    "postgresql": frozenset({"postgresql", "postgresql+psycopg"}),
+    "postgres": frozenset({"postgres"}),  # an old spelling; psycopg 3 is used all the same
 }
 SUPPORTED_URLS = "sqlite:///PATH or postgresql://USER@HOST/DATABASE"
 
