@@ -13,7 +13,7 @@ from datetime import datetime
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
-from .errors import AuthenticationFailed, NotFound, ValidationFailed
+from .errors import AuthenticationFailed, NotFound, RuleViolation, ValidationFailed
 from .models import WITH_ROLES, RoleRow, User, UserRole
 from .rules import Permission
 from .shop import Shop, Tx, reads, writes
@@ -107,6 +107,12 @@ def create_user(
 ) -> UserView:
     """Create a user; with no role they may log in and read but not act."""
     _authorise_admin(tx, actor_id)
+    return _add_user(tx, username, password, roles, first_name, last_name)
+
+
+def _add_user(
+    tx: Tx, username: str, password: str, roles: Iterable[str], first_name: str, last_name: str
+) -> UserView:
     username, parsed = check_new_user(username, roles)
     _check_password(password)
     if _find(tx, username) is not None:
@@ -128,6 +134,31 @@ def create_user(
     tx.session.add(user)
     tx.session.flush()
     return user_view(user)
+
+
+@reads
+def shop_has_users(tx: Tx) -> bool:
+    """Whether anyone can log in yet (a new shop has nobody: the first-run offer)."""
+    return tx.session.scalar(select(User.id).limit(1)) is not None
+
+
+@writes
+def create_first_admin(tx: Tx, username: str, password: str) -> UserView:
+    """The shop's first user, a super admin; refused once the shop has any user at all.
+
+    Anyone at a terminal of an empty shop may do this (it is how a shop starts), so
+    the check and the insert share one transaction: the super_admin role row is locked
+    (PostgreSQL; SQLite's write transactions are serial anyway), so two terminals
+    racing on an empty shop make one admin and one clear refusal.
+    """
+    tx.session.scalar(select(RoleRow).where(RoleRow.slug == Role.SUPER_ADMIN).with_for_update())
+    if tx.session.scalar(select(User.id).limit(1)) is not None:
+        raise RuleViolation(
+            "This shop already has users; log in, or ask an administrator to add you.",
+            field="username",
+            code="not_first_user",
+        )
+    return _add_user(tx, username, password, [Role.SUPER_ADMIN.value], "", "")
 
 
 @writes
