@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Integer, and_, case, cast, func, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from .models import Bike, Ticket, TicketTransition, WorkSession, WorkSessionEvent, XpEntry
 from .shop import Tx, reads
@@ -87,52 +88,43 @@ def _ticket_status_drifts(tx: Tx) -> list[Drift]:
 
 def _work_session_drifts(tx: Tx) -> list[Drift]:
     ev = WorkSessionEvent
-    ordered = select(
-        ev.work_session_id,
-        ev.id,
-        ev.to_status,
-        epoch_seconds(ev.event_at).label("at"),
-        epoch_seconds(
-            func.lead(ev.event_at).over(
-                partition_by=ev.work_session_id, order_by=(ev.event_at, ev.id)
-            )
-        ).label("next_at"),
-    ).subquery("ordered_events")
-    closed_running = case(
-        (
-            and_(
-                ordered.c.to_status == WorkSessionStatus.RUNNING.value,
-                ordered.c.next_at.is_not(None),
-            ),
-            ordered.c.next_at - ordered.c.at,
-        ),
-        else_=0,
-    )
+    running = WorkSessionStatus.RUNNING.value
+    at = epoch_seconds(ev.event_at)
+    # Each closed running interval starts at an event *to* running and ends at the next
+    # event, which is *from* running. So its seconds are the sum of the ends minus the
+    # sum of the starts, one GROUP BY and no window; a session still running has one
+    # start with no end yet, which is added back once its last event is known below.
     per_session = (
         select(
-            ordered.c.work_session_id,
-            cast(func.sum(closed_running), Integer).label("seconds"),
-            func.max(ordered.c.id).label("last_id"),
+            ev.work_session_id,
+            (
+                func.sum(case((ev.from_status == running, at), else_=0))
+                - func.sum(case((ev.to_status == running, at), else_=0))
+            ).label("seconds"),
+            func.max(ev.id).label("last_id"),
         )
-        .group_by(ordered.c.work_session_id)
+        .group_by(ev.work_session_id)
         .subquery("per_session")
     )
+    last = aliased(WorkSessionEvent, name="last_event")
+    open_start = case((last.to_status == running, epoch_seconds(last.event_at)), else_=0)
+    closed_seconds = cast(func.coalesce(per_session.c.seconds, 0) + open_start, Integer)
     rows = tx.session.execute(
         select(
             WorkSession.id,
             WorkSession.status,
             WorkSession.active_seconds,
-            WorkSessionEvent.to_status,
-            per_session.c.seconds,
+            last.to_status,
+            closed_seconds,
         )
         .select_from(WorkSession)
         .outerjoin(per_session, per_session.c.work_session_id == WorkSession.id)
-        .outerjoin(WorkSessionEvent, WorkSessionEvent.id == per_session.c.last_id)
+        .outerjoin(last, last.id == per_session.c.last_id)
         .where(
             or_(
-                WorkSessionEvent.id.is_(None),
-                WorkSessionEvent.to_status != WorkSession.status,
-                func.coalesce(per_session.c.seconds, 0) != WorkSession.active_seconds,
+                last.id.is_(None),
+                last.to_status != WorkSession.status,
+                closed_seconds != WorkSession.active_seconds,
             )
         )
         .order_by(WorkSession.id)
