@@ -199,8 +199,12 @@ def _read_password(from_stdin: bool) -> str:
     else:
         if not sys.stdin.isatty():
             raise CliError("No terminal to ask for the password; pipe it in with --password-stdin.")
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Repeat password: ") != password:
+        try:
+            password = getpass.getpass("Password: ")
+            again = getpass.getpass("Repeat password: ")
+        except EOFError:  # ctrl+d at the prompt
+            raise CliError("No password was typed; nothing was changed.") from None
+        if again != password:
             raise CliError("The passwords do not match; nothing was changed.")
     if not password:
         raise CliError("The password is empty; nothing was changed.")

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,50 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
 def env(tmp_path: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SHOPFLOOR_")}
     return {**clean, "SHOPFLOOR_DATA_DIR": str(tmp_path / "data")}
+
+
+def run_at_terminal(
+    args: list[str], env: dict[str, str], answers: list[str], *, timeout: float = 60
+) -> tuple[int, str]:
+    """``shopfloor ARGS`` on a pseudo-terminal, typing each answer once its prompt shows.
+
+    An answer is typed only after the prompt ending in ": " appears, as a person would
+    (getpass flushes anything typed earlier). Returns the exit code and all output.
+    """
+    import select
+
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shopfloor.cli", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    output = b""
+    pending = list(answers)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the process exited and closed the terminal
+                    break
+                if not chunk:
+                    break
+                output += chunk
+                if pending and output.rstrip(b" ").endswith(b":"):
+                    os.write(master, pending.pop(0).encode())
+            elif proc.poll() is not None:
+                break
+        code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return code, output.decode(errors="replace").replace("\r\n", "\n")

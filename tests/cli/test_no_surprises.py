@@ -9,7 +9,7 @@ import pytest
 from shopfloor.config import DEFAULT_IDLE_LOCK_SECONDS, SettingsError, load_settings
 from shopfloor.domain.database import head_revision
 
-from .conftest import one_line_error, run
+from .conftest import one_line_error, run, run_at_terminal
 
 
 def test_user_roles_without_a_role_is_an_error_and_changes_nothing(env: dict[str, str]) -> None:
@@ -115,3 +115,27 @@ def test_supported_database_urls_are_accepted(url: str) -> None:
 def test_unsupported_database_urls_are_refused_naming_the_variable(url: str) -> None:
     with pytest.raises(SettingsError, match=r"^SHOPFLOOR_DATABASE_URL="):
         load_settings({"SHOPFLOOR_DATABASE_URL": url})
+
+
+def test_user_add_at_a_terminal_asks_twice_and_creates_the_user(env: dict[str, str]) -> None:
+    code, output = run_at_terminal(
+        ["user", "add", "ivan", "--role", "technician"], env, ["pw-1234\n", "pw-1234\n"]
+    )
+    assert code == 0, output
+    assert "Password:" in output
+    assert "Repeat password:" in output
+    assert "Created user ivan" in output
+
+
+def test_ctrl_d_at_the_password_prompt_is_one_line_not_a_traceback(env: dict[str, str]) -> None:
+    code, output = run_at_terminal(["user", "add", "ivan"], env, ["\x04"])
+    assert code == 1
+    assert "Traceback" not in output
+    assert output.strip().endswith("shopfloor: No password was typed; nothing was changed.")
+
+
+def test_two_different_passwords_change_nothing(env: dict[str, str]) -> None:
+    code, output = run_at_terminal(["user", "add", "ivan"], env, ["pw-1234\n", "pw-9999\n"])
+    assert code == 1
+    assert "The passwords do not match; nothing was changed." in output
+    assert "ivan" not in run(["user", "list"], env).stdout
