@@ -221,7 +221,9 @@ def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
 
 def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
     # Every argument is checked before the password is asked for.
-    username, _roles = check_new_user(args.username, args.role or ())
+    username, _roles = check_new_user(
+        args.username, args.role or (), args.first_name, args.last_name
+    )
 
     def run(shop: Shop) -> int:
         try:

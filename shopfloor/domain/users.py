@@ -53,11 +53,15 @@ def parse_roles(roles: Iterable[str]) -> list[Role]:
     return parsed
 
 
-def check_new_user(username: str, roles: Iterable[str] = ()) -> tuple[str, list[Role]]:
+def check_new_user(
+    username: str, roles: Iterable[str] = (), first_name: str = "", last_name: str = ""
+) -> tuple[str, list[Role]]:
     """The username (trimmed) and roles of a new user, or the ValidationFailed to show.
 
     Needs no database, so a command can check its arguments before asking for a password.
     """
+    clean_text(first_name, "first_name")
+    clean_text(last_name, "last_name")
     username = username.strip()
     if not USERNAME_RE.match(username):
         raise ValidationFailed(
@@ -113,7 +117,7 @@ def create_user(
 def _add_user(
     tx: Tx, username: str, password: str, roles: Iterable[str], first_name: str, last_name: str
 ) -> UserView:
-    username, parsed = check_new_user(username, roles)
+    username, parsed = check_new_user(username, roles, first_name, last_name)
     _check_password(password)
     if _find(tx, username) is not None:
         raise ValidationFailed(
@@ -123,8 +127,8 @@ def _add_user(
         )
     user = User(
         username=username,
-        first_name=clean_text(first_name, "first_name").strip(),
-        last_name=clean_text(last_name, "last_name").strip(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
         password_hash=tx.shop.hasher.hash(password),
         is_active=True,
         created_at=tx.now,

@@ -32,6 +32,7 @@ def test_user_roles_none_clears_every_role_on_purpose(env: dict[str, str]) -> No
         (["user", "add", "sam", "--role", "nope"], "Unknown role 'nope'"),
         (["user", "add", "s"], "Username must be 2-150 characters"),
         (["user", "add", "MARIA", "--role", "technician"], "Username 'maria' is taken"),
+        (["user", "add", "sam", "--first-name", "Sam\udcff"], "first_name contains a control"),
     ],
 )
 def test_user_add_refuses_bad_arguments_before_asking_for_a_password(
