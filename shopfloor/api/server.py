@@ -37,6 +37,14 @@ def build_app(settings: Settings) -> FastAPI:
     return create_app(open_shop(settings.database_url), settings)
 
 
+def _worker_app(settings: Settings) -> FastAPI:
+    """A gunicorn worker's app. A closing terminal sends SIGHUP to every process in its
+    group; a worker leaves it to the master, which then stops the workers gracefully
+    (finishing their requests) instead of each dying mid-request."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    return build_app(settings)
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     """gunicorn driven from code, loading the app in each worker after the fork."""
 
@@ -135,7 +143,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
         "accesslog": "-",
         "preload_app": False,
     }
-    application = _Gunicorn(lambda: build_app(settings), options)
+    application = _Gunicorn(lambda: _worker_app(settings), options)
     arbiter = _StoppingArbiter(application)
     master = os.getpid()
     try:

@@ -69,7 +69,7 @@ def children_of(pid: int) -> set[int]:
 
 
 def start_with_pid_header(
-    url: str, data_dir: Path, workers: int
+    url: str, data_dir: Path, workers: int, *, own_session: bool = False
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
@@ -93,6 +93,7 @@ def start_with_pid_header(
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=own_session,  # its own process group, as in its own terminal
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -176,3 +177,23 @@ def gone(pid: int) -> bool:
     except OSError:
         return True
     return state == "Z"
+
+
+def test_closing_the_terminal_stops_every_worker_through_the_master(
+    sqlite_template: SqliteTemplate, tmp_path: Path
+) -> None:
+    with sqlite_template.database(tmp_path) as url:
+        proc, _base = start_with_pid_header(url, tmp_path, workers=2, own_session=True)
+        try:
+            workers = children_of(proc.pid)
+            os.killpg(proc.pid, signal.SIGHUP)  # what a closing terminal sends its group
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    log = (tmp_path / "server.log").read_text()
+    assert proc.returncode == 0, log
+    assert log.strip().splitlines()[-1] == "shopfloor serve: stopped (SIGHUP).", log
+    assert "was sent SIGHUP" not in log  # no worker died of it mid-request...
+    assert all(gone(pid) for pid in workers)  # ...the master stopped them all
