@@ -132,7 +132,7 @@ def backup_sqlite(url: str, target: Path) -> None:
     if source_path is None:
         raise ShopNotOpened(
             "shopfloor db backup copies a SQLite shop; for PostgreSQL use pg_dump "
-            "(see README, Backups)."
+            "(see the README, 'Checks and backups')."
         )
     if not source_path.is_file():
         raise ShopNotOpened(f"There is no database at {source_path} to back up.")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ..databases import PostgresTemplate
 from .conftest import one_line_error, run
 
 # Commands that open the shop; the TUI and the server fail before drawing or binding.
@@ -153,3 +154,12 @@ def test_a_bad_setting_is_one_line_naming_the_variable(
 def test_usage_errors_are_one_line_too(env: dict[str, str]) -> None:
     line = one_line_error(run(["bike", "frobnicate"], env))
     assert "see shopfloor bike --help" in line
+
+
+def test_db_backup_of_a_postgres_shop_points_to_pg_dump(
+    env: dict[str, str], postgres_template: PostgresTemplate, tmp_path: Path
+) -> None:
+    with postgres_template.database(tmp_path) as url:
+        env["SHOPFLOOR_DATABASE_URL"] = url
+        line = one_line_error(run(["db", "backup", str(tmp_path / "x.sqlite3")], env))
+    assert "for PostgreSQL use pg_dump (see the README, 'Checks and backups')" in line
