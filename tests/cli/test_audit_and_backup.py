@@ -25,7 +25,7 @@ from shopfloor.domain.database import create_db_engine
 from shopfloor.domain.work_sessions import start_work_session
 
 from ..conftest import fast_hasher
-from ..databases import PostgresTemplate, _libpq
+from ..databases import REQUIRE_POSTGRES, PostgresTemplate, _libpq
 from ..factories import CHECKLIST
 from .conftest import run
 
@@ -146,7 +146,8 @@ def test_a_postgres_shop_dumped_and_restored_as_the_readme_shows_verifies_clean(
     env: dict[str, str], postgres_template: PostgresTemplate, tmp_path: Path
 ) -> None:
     if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
-        pytest.skip("pg_dump and pg_restore are not installed")
+        missing = "pg_dump and pg_restore are not installed"
+        pytest.fail(missing) if REQUIRE_POSTGRES else pytest.skip(missing)
     with (
         postgres_template.database(tmp_path) as source,
         postgres_template.database(tmp_path) as restored,
