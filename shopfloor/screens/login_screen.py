@@ -56,6 +56,8 @@ class LoginScreen(ServiceCalls, Screen[None]):
     def _first_admin_created(self, user: UserView | None) -> None:
         if user is not None:
             self._signed_in(user)
+        else:  # someone else made the first user meanwhile: the plain login applies
+            self.query_one("#login-error", Static).update("")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "username":

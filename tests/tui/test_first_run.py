@@ -95,3 +95,17 @@ def test_first_run_screen_snapshot(
         steady_cursor(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=type_a_name)
+
+
+async def test_if_someone_else_makes_the_first_user_meanwhile_the_plain_login_returns(
+    app: ShopfloorApp, shop: Shop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, FirstRunScreen)
+        create_user(shop, None, "ivan", "secret-pw", roles=["super_admin"])  # the CLI, elsewhere
+        await pilot.press(*"maria", "enter", *"good-pw-1", "enter", *"good-pw-1", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert text_of(app, "#login-error") == ""
+    assert [u.username for u in list_users(shop)] == ["ivan"]
