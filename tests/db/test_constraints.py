@@ -13,7 +13,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from shopfloor.domain import (
     RuleViolation,
     Shop,
+    archive_bike,
     assign_ticket,
+    create_bike,
+    get_bike,
     get_ticket,
     qc_pass,
     send_to_qc,
@@ -229,3 +232,55 @@ def test_a_second_xp_entry_for_one_reference_is_still_the_domain_error(
 
     with pytest.raises(RuleViolation, match="already been paid"):
         pay_again(shop)
+
+
+def _copy_ticket_onto(shop: Shop, ticket_id: int, bike_id: int, status: str) -> None:
+    _execute(
+        shop,
+        "INSERT INTO tickets (bike_id, master_id, title, checklist_snapshot, "
+        "srt_total_minutes, srt_approved_by_id, srt_approved_at, flag_minutes, status, "
+        "created_at, updated_at) SELECT :bike_id, master_id, title, checklist_snapshot, "
+        "srt_total_minutes, srt_approved_by_id, srt_approved_at, 0, :status, "
+        "created_at, updated_at FROM tickets WHERE id = :id",
+        id=ticket_id,
+        bike_id=bike_id,
+        status=status,
+    )
+
+
+def test_an_archived_bike_cannot_hold_an_active_ticket_in_the_database(
+    shop: Shop, people: People
+) -> None:
+    ticket = intake(shop, people.master, "RM-0001")
+    archived = create_bike(shop, people.master, "RM-0002")
+    archive_bike(shop, people.manager, archived.id)
+
+    with pytest.raises(DBAPIError, match="the bike is archived: it cannot hold an active ticket"):
+        _copy_ticket_onto(shop, ticket.id, archived.id, "new")
+    _copy_ticket_onto(shop, ticket.id, archived.id, "done")  # history may stay on it
+    with pytest.raises(DBAPIError, match="the bike is archived"):
+        _execute(shop, "UPDATE tickets SET status = 'rework' WHERE bike_id = :b", b=archived.id)
+    with pytest.raises(DBAPIError, match="the bike is archived"):
+        _execute(shop, "UPDATE tickets SET bike_id = :b WHERE id = :i", b=archived.id, i=ticket.id)
+    with shop.engine.connect() as conn:
+        active = conn.execute(
+            sa.text("SELECT count(*) FROM tickets WHERE bike_id = :b AND status != 'done'"),
+            {"b": archived.id},
+        ).scalar_one()
+    assert active == 0
+
+
+def test_a_bike_with_an_active_ticket_cannot_be_archived_in_the_database(
+    shop: Shop, people: People
+) -> None:
+    ticket = intake(shop, people.master, "RM-0001")
+    with pytest.raises(DBAPIError, match="the bike has an active ticket: archiving it is refused"):
+        _execute(shop, "UPDATE bikes SET is_active = :no WHERE id = :b", no=False, b=ticket.bike)
+    assert get_bike(shop, ticket.bike).is_active
+    # Once the ticket is done, the database lets the bike go.
+    assign_ticket(shop, people.manager, ticket.id, people.tech1)
+    start_work_session(shop, people.tech1, ticket.id)
+    send_to_qc(shop, people.tech1, ticket.id)
+    qc_pass(shop, people.qc, ticket.id)
+    _execute(shop, "UPDATE bikes SET is_active = :no WHERE id = :b", no=False, b=ticket.bike)
+    assert not get_bike(shop, ticket.bike).is_active

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from shopfloor.domain import (
@@ -30,6 +31,8 @@ from shopfloor.domain import (
     start_ticket,
     start_work_session,
 )
+from shopfloor.domain import bikes as bikes_module
+from shopfloor.domain import tickets as tickets_module
 from shopfloor.domain.database import create_db_engine
 
 from ..conftest import People, fast_hasher
@@ -218,3 +221,25 @@ def test_concurrent_archives_and_restores_of_one_bike_give_one_success_each(
     assert len(wins) == 1
     assert all(isinstance(e, TransitionNotAllowed) for e in losses), losses
     assert all("is not archived" in e.message for e in losses)  # type: ignore[attr-defined]
+
+
+def test_without_the_domain_locks_the_database_still_keeps_archived_bikes_free(
+    shop: Shop, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defence in depth: the triggers alone hold the invariant under the same race.
+
+    The losers then get the database's refusal rather than the domain's sentence,
+    which is why the domain takes the lock first.
+    """
+    unlocked_find, unlocked_get = bikes_module.find_bike, bikes_module.get_bike_row
+    monkeypatch.setattr(tickets_module, "find_bike", lambda tx, code, **_: unlocked_find(tx, code))
+    monkeypatch.setattr(bikes_module, "get_bike_row", lambda tx, i, **_: unlocked_get(tx, i))
+    for round_ in range(ROUNDS):
+        code = f"RM-{7000 + round_}"
+        bike = create_bike(shop, people.master, code)
+
+        def archive(own: Shop, bike_id: int = bike.id) -> Any:
+            return archive_bike(own, people.manager, bike_id)
+
+        race(shop, [archive, _take_in(people.master, code)] * 2)
+        assert _archived_bikes_with_active_tickets(shop) == 0, round_
