@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 import sqlalchemy as sa
@@ -41,6 +42,7 @@ from shopfloor.domain import (
 )
 from shopfloor.domain.database import create_db_engine, downgrade
 
+from ..api.conftest import start_server, stop_server
 from ..conftest import fast_hasher
 from ..databases import PostgresTemplate, _libpq, postgres_admin_url
 from ..factories import CHECKLIST
@@ -327,3 +329,37 @@ def test_db_upgrade_grants_granted_roles_the_tables_added_since(
     with psycopg.connect(_libpq(app_url), autocommit=True) as conn:
         conn.execute("INSERT INTO added_later (note) VALUES ('x')")
         assert conn.execute("SELECT count(*) FROM added_later").fetchone() == (1,)
+
+
+@pytest.mark.postgres
+def test_the_server_runs_as_the_granted_role(app_url: str, tmp_path: Path) -> None:
+    """Start-up schema check, login (with its hash upgrade), intake and a list, over HTTP."""
+    seed = Shop(create_db_engine(app_url), hasher=fast_hasher())
+    try:
+        create_user(seed, None, "master", "secret-pw", roles=("master",))
+        create_bike(seed, None, "RM-0001")
+    finally:
+        seed.dispose()
+    proc, base = start_server(app_url, tmp_path)
+    try:
+        with httpx.Client(base_url=f"{base}/api/v1", timeout=30) as http:
+            login = http.post("auth/login/", json={"username": "master", "password": "secret-pw"})
+            assert login.status_code == 200, login.text
+            auth = {"Authorization": f"Bearer {login.json()['data']['access']}"}
+            created = http.post(
+                "tickets/create/",
+                headers=auth,
+                json={
+                    "bike_code": "RM-0001",
+                    "title": "Brake service",
+                    "srt_total_minutes": 45,
+                    "approve_srt": True,
+                    "checklist_snapshot": CHECKLIST,
+                },
+            )
+            assert created.status_code == 201, created.text
+            listed = http.get("tickets/", headers=auth)
+            assert listed.status_code == 200, listed.text
+            assert listed.json()["total_count"] == 1
+    finally:
+        stop_server(proc)
