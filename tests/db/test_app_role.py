@@ -363,3 +363,25 @@ def test_the_server_runs_as_the_granted_role(app_url: str, tmp_path: Path) -> No
             assert listed.json()["total_count"] == 1
     finally:
         stop_server(proc)
+
+
+@pytest.mark.postgres
+def test_db_grant_quotes_a_role_name_that_needs_it(
+    owner_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    role = f"Shop App-{uuid.uuid4().hex[:6]}"
+    _admin(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        code, _out, err = _shopfloor(monkeypatch, capsys, owner_url, "db", "grant", role)
+        assert (code, err) == (0, "")
+        with psycopg.connect(_libpq(owner_url)) as conn:
+            row = conn.execute(
+                "SELECT has_table_privilege(%(r)s, 'tickets', 'UPDATE'), "
+                "has_table_privilege(%(r)s, 'xp_ledger', 'INSERT'), "
+                "has_table_privilege(%(r)s, 'xp_ledger', 'UPDATE')",
+                {"r": role},
+            ).fetchone()
+        assert row == (True, True, False)
+    finally:
+        _admin(f'DROP OWNED BY "{role}"', owner_url)
+        _admin(f'DROP ROLE IF EXISTS "{role}"')
