@@ -43,7 +43,8 @@ from .domain import (
     set_roles,
 )
 from .domain.audit import verify_shop
-from .domain.database import current_revision, head_revision, upgrade
+from .domain.database import create_db_engine, current_revision, head_revision, upgrade
+from .domain.grants import grant_app_role
 from .domain.users import change_password, check_new_user
 from .domain.values import Role
 
@@ -139,6 +140,16 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
         _say(f"Database {where} is up to date (revision {after}).")
     else:
         _say(f"Database {where} upgraded from {before or 'empty'} to {after}.")
+    return 0
+
+
+def cmd_db_grant(settings: Settings, args: argparse.Namespace) -> int:
+    engine = create_db_engine(settings.database_url)
+    try:
+        granted = grant_app_role(engine, args.role)
+    finally:
+        engine.dispose()
+    _say(granted.describe())
     return 0
 
 
@@ -372,6 +383,12 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_db_upgrade
     )
     db.add_parser("current", help="show the schema revision").set_defaults(func=cmd_db_current)
+    grant = db.add_parser(
+        "grant",
+        help="PostgreSQL, as the owner: let ROLE run the shop, appending to the audit only",
+    )
+    grant.add_argument("role", help="an existing LOGIN role that owns nothing")
+    grant.set_defaults(func=cmd_db_grant)
     backup = db.add_parser("backup", help="copy a SQLite shop consistently, while it is in use")
     backup.add_argument("path", metavar="PATH", help="the new file to write")
     backup.set_defaults(func=cmd_db_backup)
