@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from .bootstrap import open_shop
-from .config import Settings, load_settings
+from .config import Settings, SettingsError, load_settings
 from .domain import (
     DomainError,
     Shop,
@@ -339,7 +339,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``shopfloor`` console script."""
     args = build_parser().parse_args(argv)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"shopfloor: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     try:
         return int(args.func(settings, args))
     except (DomainError, CliError) as exc:

@@ -4,10 +4,15 @@
 - ``SHOPFLOOR_DATABASE_URL``: a SQLAlchemy URL; default a SQLite file in the data dir.
 - ``SHOPFLOOR_SECRET_KEY``: signs API tokens; when unset, generated once and kept.
 - ``SHOPFLOOR_IDLE_LOCK_SECONDS``: the TUI locks itself after this much idle time.
+- ``SHOPFLOOR_ACCESS_TOKEN_SECONDS`` / ``SHOPFLOOR_REFRESH_TOKEN_SECONDS``: API token
+  lifetimes (default a shift of 8 hours, and 7 days).
+- ``SHOPFLOOR_TRUSTED_PROXIES``: addresses or networks (comma-separated) of reverse
+  proxies whose ``X-Forwarded-For`` the API believes; empty by default.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -17,6 +22,15 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 DEFAULT_IDLE_LOCK_SECONDS = 300
+DEFAULT_ACCESS_TOKEN_SECONDS = 8 * 3600  # one shift
+DEFAULT_REFRESH_TOKEN_SECONDS = 7 * 24 * 3600
+MAX_TOKEN_SECONDS = 366 * 24 * 3600
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class SettingsError(ValueError):
+    """A setting in the environment has a value shopfloor cannot use; names the variable."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,9 @@ class Settings:
     database_url: str
     secret_key_value: str | None = field(default=None, repr=False)
     idle_lock_seconds: int = DEFAULT_IDLE_LOCK_SECONDS
+    access_token_seconds: int = DEFAULT_ACCESS_TOKEN_SECONDS
+    refresh_token_seconds: int = DEFAULT_REFRESH_TOKEN_SECONDS
+    trusted_proxies: tuple[Network, ...] = ()
 
     @property
     def demo_database_url(self) -> str:
@@ -54,8 +71,38 @@ class Settings:
         return key
 
 
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_TOKEN_SECONDS:
+        raise SettingsError(
+            f"{name} must be a whole number of seconds from 1 to {MAX_TOKEN_SECONDS} "
+            f"(a year), not {raw!r}; unset it for the default of {default}."
+        )
+    return int(raw)
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[Network, ...]:
+    networks: list[Network] = []
+    for item in env.get(name, "").split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"{name}: {item.strip()!r} is not an IP address or network; give a "
+                "comma-separated list such as '127.0.0.1, 10.0.0.0/8'."
+            ) from None
+    return tuple(networks)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Settings from ``env`` (default: the process environment)."""
+    """Settings from ``env`` (default: the process environment).
+
+    Raises :class:`SettingsError` naming the variable when a value is unusable.
+    """
     env = os.environ if env is None else env
     data_dir = Path(env.get("SHOPFLOOR_DATA_DIR") or user_data_dir("shopfloor")).expanduser()
     url = env.get("SHOPFLOOR_DATABASE_URL") or f"sqlite:///{data_dir / 'shopfloor.sqlite3'}"
@@ -65,4 +112,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=url,
         secret_key_value=env.get("SHOPFLOOR_SECRET_KEY") or None,
         idle_lock_seconds=int(idle) if idle.isdigit() else DEFAULT_IDLE_LOCK_SECONDS,
+        access_token_seconds=_seconds(
+            env, "SHOPFLOOR_ACCESS_TOKEN_SECONDS", DEFAULT_ACCESS_TOKEN_SECONDS
+        ),
+        refresh_token_seconds=_seconds(
+            env, "SHOPFLOOR_REFRESH_TOKEN_SECONDS", DEFAULT_REFRESH_TOKEN_SECONDS
+        ),
+        trusted_proxies=_networks(env, "SHOPFLOOR_TRUSTED_PROXIES"),
     )

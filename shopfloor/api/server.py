@@ -50,7 +50,9 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
     if workers <= 1:
         app = build_app(settings)
         try:
-            uvicorn.run(app, host=host, port=port, log_level="info")
+            # proxy_headers off: the app alone decides whom to believe about
+            # X-Forwarded-For (SHOPFLOOR_TRUSTED_PROXIES), not uvicorn's default list.
+            uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
         finally:
             app.state.api.shop.dispose()
         return
@@ -63,5 +65,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
         "graceful_timeout": 10,
         "accesslog": "-",
         "preload_app": False,
+        # Trust no proxy at the server level (see proxy_headers above).
+        "forwarded_allow_ips": "",
     }
     _Gunicorn(lambda: build_app(settings), options).run()

@@ -6,14 +6,14 @@ import base64
 import json
 import time
 
+import httpx
 import jwt
 import pytest
 
-from shopfloor.api.tokens import TokenType
 from shopfloor.domain import set_active
 from shopfloor.domain.users import change_password
 
-from .conftest import SECRET, Api, Crew
+from .conftest import SECRET, Api, Crew, refused
 
 
 def login(api: Api, username: str, password: str = "secret-pw") -> tuple[int, dict]:
@@ -95,12 +95,45 @@ def test_repeated_failed_logins_are_throttled_with_429(api: Api, crew: Crew) -> 
     assert login(api, crew.admin.username)[0] == 200
 
 
+def _refresh(api: Api, token: str) -> httpx.Response:
+    return api.post("auth/refresh/", body={"refresh": token})
+
+
+def _me(api: Api, access: str) -> int:
+    return api.http.get("users/me/", headers={"Authorization": f"Bearer {access}"}).status_code
+
+
 def test_refresh_gives_a_new_access_token_and_rotates_refresh(api: Api, crew: Crew) -> None:
     _, body = login(api, crew.master.username)
-    data = api.ok(api.post("auth/refresh/", body={"refresh": body["data"]["refresh"]}))
-    assert set(data) == {"access", "refresh"}
-    me = api.request("GET", "users/me/", headers={"Authorization": f"Bearer {data['access']}"})
-    assert api.ok(me)["id"] == crew.master.id
+    first = body["data"]
+    second = api.ok(_refresh(api, first["refresh"]))
+    assert set(second) == {"access", "refresh"}
+    assert second["refresh"] != first["refresh"]
+    assert _me(api, second["access"]) == 200
+    # The new refresh token works once more; the retired one never again.
+    third = api.ok(_refresh(api, second["refresh"]))
+    assert third["refresh"] not in (first["refresh"], second["refresh"])
+    retired = refused(api.post("auth/verify/", body={"token": second["refresh"]}), 401)
+    assert retired["error"] == "refresh_token_retired"
+
+
+def test_a_reused_refresh_token_ends_its_whole_session(api: Api, crew: Crew) -> None:
+    """RFC 6819 5.2.2.3: a retired refresh token coming back means it was copied."""
+    _, body = login(api, crew.qc.username)
+    stolen = body["data"]["refresh"]
+    owner = api.ok(_refresh(api, stolen))  # the owner refreshes; the thief kept a copy
+    _, other_login = login(api, crew.qc.username)  # the same user on another device
+
+    reused = refused(_refresh(api, stolen), 401)
+    assert reused["error"] == "refresh_token_reused"
+    assert "log in again" in reused["message"]
+    # Everything the family issued is over: its newest refresh and its access tokens.
+    assert refused(_refresh(api, owner["refresh"]), 401)["error"] == "session_revoked"
+    assert _me(api, owner["access"]) == 401
+    assert _me(api, body["data"]["access"]) == 401
+    # The other login is another family and goes on.
+    assert _me(api, other_login["data"]["access"]) == 200
+    assert api.ok(_refresh(api, other_login["data"]["refresh"]))
 
 
 def test_refresh_refuses_an_access_token(api: Api, crew: Crew) -> None:
@@ -110,10 +143,24 @@ def test_refresh_refuses_an_access_token(api: Api, crew: Crew) -> None:
 
 
 def test_refresh_for_a_deactivated_user_is_401(api: Api, crew: Crew) -> None:
-    refresh = api.tokens.issue(crew.tech2.id, TokenType.REFRESH)
+    _, body = login(api, crew.tech2.username)
     set_active(api.shop, None, crew.tech2.id, False)
-    response = api.post("auth/refresh/", body={"refresh": refresh})
-    assert response.status_code == 401
+    assert _refresh(api, body["data"]["refresh"]).status_code == 401
+
+
+def test_reactivating_a_user_does_not_revive_their_old_tokens(api: Api, crew: Crew) -> None:
+    _, body = login(api, crew.tech2.username)
+    old = body["data"]
+    set_active(api.shop, None, crew.tech2.id, False)
+    set_active(api.shop, None, crew.tech2.id, True)
+    assert _me(api, old["access"]) == 401
+    for response in (
+        _refresh(api, old["refresh"]),
+        api.post("auth/verify/", body={"token": old["access"]}),
+    ):
+        assert refused(response, 401)["error"] == "credentials_changed"
+    _, fresh = login(api, crew.tech2.username)
+    assert _me(api, fresh["data"]["access"]) == 200
 
 
 def test_verify_accepts_a_valid_token_and_refuses_garbage(api: Api, crew: Crew) -> None:
@@ -133,7 +180,8 @@ def _forge(claims: dict[str, object], key: str = SECRET, alg: str = "HS256") -> 
 
 def _claims(user_id: int, **extra: object) -> dict[str, object]:
     now = int(time.time())
-    return {"sub": str(user_id), "type": "access", "iat": now, "exp": now + 600, **extra}
+    claims = {"sub": str(user_id), "type": "access", "ver": 0, "jti": "j", "iat": now}
+    return {**claims, "exp": now + 600, **extra}
 
 
 def _b64(data: dict[str, object]) -> str:
@@ -220,23 +268,23 @@ def test_token_of_a_deactivated_user_is_refused(api: Api, crew: Crew) -> None:
     assert "deactivated" in response.json()["message"]
 
 
-def test_changing_the_password_ends_sessions_that_began_before(api: Api, crew: Crew) -> None:
-    """A leaked token stops working once its owner changes the password."""
-    earlier = int(time.time()) - 60
-    access = _forge(_claims(crew.tech2.id, iat=earlier))
-    refresh = _forge(_claims(crew.tech2.id, iat=earlier, type="refresh"))
-
-    def me(token: str) -> int:
-        return api.http.get("users/me/", headers={"Authorization": f"Bearer {token}"}).status_code
-
-    assert me(access) == 200
+def test_changing_the_password_ends_sessions_even_within_the_same_second(
+    api: Api, crew: Crew
+) -> None:
+    """A leaked token stops working once its owner changes the password, however soon."""
+    _, body = login(api, crew.tech2.username)
+    tokens = body["data"]
+    assert _me(api, tokens["access"]) == 200
 
     change_password(api.shop, None, crew.tech2.id, "a-new-password")
+    # Stamped in the second of the change (or after): time alone cannot refuse it.
+    same_second = _forge(_claims(crew.tech2.id))
 
     for response in (
-        api.http.get("users/me/", headers={"Authorization": f"Bearer {access}"}),
-        api.post("auth/refresh/", body={"refresh": refresh}),
-        api.post("auth/verify/", body={"token": access}),
+        api.http.get("users/me/", headers={"Authorization": f"Bearer {tokens['access']}"}),
+        api.http.get("users/me/", headers={"Authorization": f"Bearer {same_second}"}),
+        _refresh(api, tokens["refresh"]),
+        api.post("auth/verify/", body={"token": tokens["access"]}),
     ):
         assert response.status_code == 401
         assert response.json()["error"] == "credentials_changed"
@@ -246,7 +294,14 @@ def test_changing_the_password_ends_sessions_that_began_before(api: Api, crew: C
             "auth/login/", body={"username": crew.tech2.username, "password": "a-new-password"}
         )
     )
-    assert me(fresh["access"]) == 200
+    assert _me(api, fresh["access"]) == 200
+
+
+def test_access_tokens_last_a_shift_and_refresh_tokens_a_week(api: Api, crew: Crew) -> None:
+    _, body = login(api, crew.nobody.username)
+    for kind, lifetime in (("access", 8 * 3600), ("refresh", 7 * 24 * 3600)):
+        claims = jwt.decode(body["data"][kind], SECRET, algorithms=["HS256"])
+        assert claims["exp"] - claims["iat"] == lifetime
 
 
 def test_a_token_without_issue_time_is_refused(api: Api, crew: Crew) -> None:
