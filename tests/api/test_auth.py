@@ -5,15 +5,20 @@ from __future__ import annotations
 import base64
 import json
 import time
+from pathlib import Path
 
 import httpx
 import jwt
 import pytest
 
-from shopfloor.domain import set_active
+from shopfloor.api import create_app
+from shopfloor.cli import main as cli_main
+from shopfloor.config import SettingsError, load_settings
+from shopfloor.domain import Shop, set_active
 from shopfloor.domain.users import change_password
 
-from .conftest import SECRET, Api, Crew, refused
+from ..conftest import People
+from .conftest import SECRET, Api, Crew, refused, serve_in_thread
 
 
 def login(api: Api, username: str, password: str = "secret-pw") -> tuple[int, dict]:
@@ -308,3 +313,44 @@ def test_a_token_without_issue_time_is_refused(api: Api, crew: Crew) -> None:
     claims = _claims(crew.tech1.id)
     del claims["iat"]
     assert_401(api, {"Authorization": f"Bearer {_forge(claims)}"})
+
+
+def test_token_lifetimes_come_from_the_settings(shop: Shop, people: People, tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "SHOPFLOOR_DATA_DIR": str(tmp_path),
+            "SHOPFLOOR_SECRET_KEY": SECRET,
+            "SHOPFLOOR_ACCESS_TOKEN_SECONDS": "60",
+            "SHOPFLOOR_REFRESH_TOKEN_SECONDS": "3600",
+        }
+    )
+    with serve_in_thread(create_app(shop, settings)) as base:
+        login = httpx.post(f"{base}/auth/login/", json={"username": "qc", "password": "secret-pw"})
+        pair = login.json()["data"]
+        refreshed = httpx.post(f"{base}/auth/refresh/", json={"refresh": pair["refresh"]})
+    for tokens in (pair, refreshed.json()["data"]):
+        for kind, lifetime in (("access", 60), ("refresh", 3600)):
+            claims = jwt.decode(tokens[kind], SECRET, algorithms=["HS256"])
+            assert claims["exp"] - claims["iat"] == lifetime
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SHOPFLOOR_ACCESS_TOKEN_SECONDS", "8h"),
+        ("SHOPFLOOR_ACCESS_TOKEN_SECONDS", "0"),
+        ("SHOPFLOOR_REFRESH_TOKEN_SECONDS", "-5"),
+        ("SHOPFLOOR_REFRESH_TOKEN_SECONDS", "99999999999"),
+        ("SHOPFLOOR_TRUSTED_PROXIES", "127.0.0.1, proxy.local"),
+    ],
+)
+def test_a_bad_auth_setting_is_one_line_naming_the_variable(
+    variable: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        load_settings({variable: value})
+    monkeypatch.setenv(variable, value)
+    assert cli_main(["db", "current"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"shopfloor: {variable}")
+    assert len(err.splitlines()) == 1
