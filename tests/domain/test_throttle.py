@@ -176,4 +176,5 @@ def test_parallel_wrong_passwords_never_get_more_than_the_limit(shop: Shop, peop
         gate.changed.notify_all()
     for thread in threads:
         thread.join(timeout=30)
+    assert gate.waiting == 5  # password checks made: never more than the limit
     assert outcomes == {"wrong password": 5, "throttled": 11}
