@@ -7,8 +7,10 @@ write transaction, and every login is throttled in the database.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -174,6 +176,11 @@ class VerifiedLogin:
 
 _dummy_hashes: dict[tuple[object, ...], str] = {}
 
+# argon2 is slow and memory-hard on purpose, and runs on several threads of its own:
+# a burst of logins checked all at once would take every CPU from the rest of the
+# shop. Checks beyond this many per process wait their turn (outside any transaction).
+PASSWORD_CHECKS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+
 
 def _dummy_hash(hasher: PasswordHasher) -> str:
     """A hash of nothing anyone knows, made with ``hasher``'s parameters (cached).
@@ -213,16 +220,17 @@ def verify_login(shop: Shop, username: str, password: str, *, client: str) -> Ve
         raise failure
     with throttle.attempt(shop, client, username):
         found = _load_credentials(shop, username)
-        stored = found.password_hash if found is not None else _dummy_hash(shop.hasher)
-        try:
-            shop.hasher.verify(stored, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            raise failure from None
-        if found is None:  # unreachable in practice: nobody knows the dummy's password
-            raise failure
-        new_hash = None
-        if shop.hasher.check_needs_rehash(found.password_hash):
-            new_hash = shop.hasher.hash(password)
+        with PASSWORD_CHECKS:
+            stored = found.password_hash if found is not None else _dummy_hash(shop.hasher)
+            try:
+                shop.hasher.verify(stored, password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                raise failure from None
+            if found is None:  # unreachable in practice: nobody knows the dummy's password
+                raise failure
+            new_hash = None
+            if shop.hasher.check_needs_rehash(found.password_hash):
+                new_hash = shop.hasher.hash(password)
     return VerifiedLogin(found.user, found.credentials_version, found.password_hash, new_hash)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Literal
 
@@ -23,6 +24,7 @@ from shopfloor.domain import (
     session_user,
     set_active,
     set_roles,
+    users,
 )
 from shopfloor.domain.models import User
 from shopfloor.domain.users import change_password
@@ -268,6 +270,38 @@ def test_an_unknown_username_costs_a_password_check_too(shop: Shop, people: Peop
     with pytest.raises(AuthenticationFailed, match="Wrong username or password"):
         authenticate(shop, "tech2", "secret-pw")
     assert [what for what, _ in spy.busy if what == "verify"] == ["verify", "verify"]
+
+
+class CountingSemaphore:
+    """Stands in for the bound on parallel password checks; tells whether it is held."""
+
+    def __init__(self) -> None:
+        self.held = threading.local()
+
+    def __enter__(self) -> None:
+        self.held.now = True
+
+    def __exit__(self, *_exc: object) -> None:
+        self.held.now = False
+
+
+def test_password_checks_take_turns_so_a_burst_cannot_starve_the_shop(
+    shop: Shop, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    turns = CountingSemaphore()
+    monkeypatch.setattr(users, "PASSWORD_CHECKS", turns)
+    checked: list[bool] = []
+
+    class TurnHasher(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+            checked.append(getattr(turns.held, "now", False))
+            return super().verify(hash, password)
+
+    shop.hasher = TurnHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    authenticate(shop, "tech1", "secret-pw")
+    with pytest.raises(AuthenticationFailed):
+        authenticate(shop, "ghost", "secret-pw")
+    assert checked == [True, True]
 
 
 def test_a_password_change_during_the_check_wins(shop: Shop, people: People) -> None:
