@@ -19,6 +19,7 @@ from shopfloor.domain import (
     attempt,
     authenticate,
     log_in,
+    users,
 )
 from shopfloor.domain.database import create_db_engine
 from shopfloor.domain.models import ThrottleEntry
@@ -145,12 +146,16 @@ class GatedHasher(PasswordHasher):
         with self.changed:
             self.waiting += 1
             self.changed.notify_all()
-            self.changed.wait_for(lambda: self.released, timeout=30)
+            assert self.changed.wait_for(lambda: self.released, timeout=30)
         return super().verify(hash, password)
 
 
-def test_parallel_wrong_passwords_never_get_more_than_the_limit(shop: Shop, people: People) -> None:
+def test_parallel_wrong_passwords_never_get_more_than_the_limit(
+    shop: Shop, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """16 logins at once: exactly 5 reach the password check, the others are refused."""
+    # Let every check run at once (as on a machine with many CPUs), to overlap them all.
+    monkeypatch.setattr(users, "PASSWORD_CHECKS", threading.BoundedSemaphore(16))
     gate = GatedHasher()
     shop.hasher = gate
     outcomes: Counter[str] = Counter()
@@ -171,7 +176,9 @@ def test_parallel_wrong_passwords_never_get_more_than_the_limit(shop: Shop, peop
         thread.start()
     # Release the checks only once every login is either refused or held at its check.
     with gate.changed:
-        gate.changed.wait_for(lambda: gate.waiting + outcomes["throttled"] == 16, timeout=30)
+        assert gate.changed.wait_for(
+            lambda: gate.waiting + outcomes["throttled"] == 16, timeout=30
+        ), (gate.waiting, outcomes)
         gate.released = True
         gate.changed.notify_all()
     for thread in threads:
