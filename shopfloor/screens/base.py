@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)
+
+
+def is_live(node: Widget) -> bool:
+    """Whether ``node`` is mounted and still on screen: only then may a result touch it."""
+    return node.is_mounted and node.is_attached and not node._closing
 
 
 class ServiceCalls:
@@ -62,8 +68,14 @@ class ServiceCalls:
                 outcome = partial(done, result)
             if worker.is_cancelled:
                 return
+
+            def deliver() -> None:
+                # The screen may have been dismissed while the query ran: nobody to tell.
+                if is_live(node):
+                    outcome()
+
             with contextlib.suppress(RuntimeError):  # the app closed while the query ran
-                app.call_from_thread(outcome)
+                app.call_from_thread(deliver)
 
         node.run_worker(run, thread=True, group=group, exclusive=exclusive)
 
@@ -129,7 +141,14 @@ class ShopScreen(ServiceCalls, Screen[None]):
         """Re-read what the screen shows (called on open, on live changes and on resume)."""
 
     def shop_changed(self) -> None:
-        """Someone changed the shop: refresh now if visible, else when next shown."""
+        """Someone changed the shop: refresh now if visible, else when next shown.
+
+        A notice for a screen that is not mounted yet is dropped (its own mount reads
+        everything), and so is one for a screen already dismissed. A refresh while
+        another runs restarts the read: each screen's reads are exclusive workers.
+        """
+        if not is_live(self) or self not in self.app.screen_stack:
+            return
         if self.is_current:
             self.refresh_data()
         else:

@@ -132,6 +132,8 @@ class TicketPager(Vertical):
                 self.app.call_from_thread(self._show, number, page, error)
 
     def _show(self, number: int, page: Page[TicketView] | None, error: str | None) -> None:
+        if not (self.is_mounted and self.is_attached):
+            return  # the screen went away while the page was read
         info = self.query_one(".pager-info", Static)
         if page is None:
             info.update(error or "")

@@ -14,6 +14,7 @@ from shopfloor.app import ShopfloorApp
 from shopfloor.config import Settings
 from shopfloor.domain import ManualClock, Shop, get_ticket
 from shopfloor.domain.database import create_db_engine
+from shopfloor.screens.qc_queue_screen import QcQueueScreen
 from shopfloor.widgets.ticket_pager import TicketPager
 
 from ..conftest import People, fast_hasher
@@ -103,3 +104,56 @@ async def test_opening_a_screen_reads_the_shop_once(
         await pilot.press("f6")
         await settle(pilot)
         assert len(reloads) == 1
+
+
+# --- a refresh never lands on a screen that cannot take it ----------------------------------
+
+
+def changed(app: ShopfloorApp) -> None:
+    """What the marker poll does when another terminal changed something."""
+    app._marker_read((10**6, 0, None, None))  # never equal to the marker last read
+
+
+async def test_a_refresh_before_the_screen_is_mounted_is_dropped(
+    app: ShopfloorApp, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        screen = QcQueueScreen()
+        app.push_screen(screen)  # not awaited: the screen is on the stack, not yet composed
+        assert not screen.is_mounted
+        changed(app)  # used to raise NoMatches: No nodes match 'TicketPager' on QcQueueScreen()
+        await settle(pilot)
+        assert app.screen is screen
+        assert workshop.waiting_qc in [int(k) for k in rows(app)]  # it still read its list
+
+
+async def test_a_refresh_after_the_screen_is_dismissed_is_dropped(
+    app: ShopfloorApp, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "admin")
+        await pilot.press("f5")
+        await settle(pilot)
+        qc = app.screen
+        assert isinstance(qc, QcQueueScreen)
+        pager = qc.pager
+        qc.refresh_data()  # a read in flight...
+        await pilot.press("f6")  # ...when the screen goes away
+        await settle(pilot)
+        qc.shop_changed()  # and a late change notice for the dismissed screen
+        pager._show(1, None, "late")  # and a late page
+        await settle(pilot)
+        assert not isinstance(app.screen, QcQueueScreen)
+
+
+async def test_refreshes_arriving_together_show_one_consistent_page(
+    app: ShopfloorApp, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "qc")
+        for _ in range(5):
+            changed(app)
+            app._marker = None
+        await settle(pilot)
+        assert [int(k) for k in rows(app)] == [workshop.waiting_qc, workshop.waiting_qc_rework]
