@@ -4,6 +4,10 @@
 - ``SHOPFLOOR_DATABASE_URL``: a SQLAlchemy URL; default a SQLite file in the data dir.
 - ``SHOPFLOOR_SECRET_KEY``: signs API tokens; when unset, generated once and kept.
 - ``SHOPFLOOR_IDLE_LOCK_SECONDS``: the TUI locks itself after this much idle time.
+- ``SHOPFLOOR_SCAN_PREFIX``: how a scanned bike code starts (default ``RM-``).
+- ``SHOPFLOOR_SCAN_GAP_MS``: keys closer together than this are a scanner's burst (default 50).
+- ``SHOPFLOOR_DOUBLE_TAP_MS``: a repeat of the same action on another ticket within this
+  time is taken as a double tap and refused (default 400).
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 DEFAULT_IDLE_LOCK_SECONDS = 300
+DEFAULT_SCAN_PREFIX = "RM-"
+DEFAULT_SCAN_GAP_MS = 50
+DEFAULT_DOUBLE_TAP_MS = 400
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,9 @@ class Settings:
     database_url: str
     secret_key_value: str | None = field(default=None, repr=False)
     idle_lock_seconds: int = DEFAULT_IDLE_LOCK_SECONDS
+    scan_prefix: str = DEFAULT_SCAN_PREFIX
+    scan_gap_ms: int = DEFAULT_SCAN_GAP_MS
+    double_tap_ms: int = DEFAULT_DOUBLE_TAP_MS
 
     @property
     def demo_database_url(self) -> str:
@@ -60,9 +70,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     data_dir = Path(env.get("SHOPFLOOR_DATA_DIR") or user_data_dir("shopfloor")).expanduser()
     url = env.get("SHOPFLOOR_DATABASE_URL") or f"sqlite:///{data_dir / 'shopfloor.sqlite3'}"
     idle = env.get("SHOPFLOOR_IDLE_LOCK_SECONDS", "")
+    gap = env.get("SHOPFLOOR_SCAN_GAP_MS", "")
+    tap = env.get("SHOPFLOOR_DOUBLE_TAP_MS", "")
     return Settings(
         data_dir=data_dir,
         database_url=url,
         secret_key_value=env.get("SHOPFLOOR_SECRET_KEY") or None,
         idle_lock_seconds=int(idle) if idle.isdigit() else DEFAULT_IDLE_LOCK_SECONDS,
+        scan_prefix=env.get("SHOPFLOOR_SCAN_PREFIX") or DEFAULT_SCAN_PREFIX,
+        scan_gap_ms=int(gap) if gap.isdigit() else DEFAULT_SCAN_GAP_MS,
+        double_tap_ms=int(tap) if tap.isdigit() else DEFAULT_DOUBLE_TAP_MS,
     )

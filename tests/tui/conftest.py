@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.app import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -64,6 +67,27 @@ async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def key_event(key: str) -> events.Key:
+    """The Key event a terminal sends for ``key`` (a character or a key name, as Pilot takes)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char: str | None = unicodedata.lookup(
+            _get_unicode_name_from_key(REPLACED_KEYS.get(key, key))
+        )
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+async def burst(pilot: Pilot[None], *keys: str) -> None:
+    """Keys as one fast burst (auto-type, a scanner, ``tmux send-keys``): every key is
+    queued before the first is handled, unlike ``pilot.press`` which waits after each."""
+    for key in keys:
+        pilot.app.post_message(key_event(key))
+    await settle(pilot)
 
 
 async def log_in(pilot: Pilot[None], username: str, password: str = "secret-pw") -> None:
