@@ -99,6 +99,8 @@ class ShopScreen(ServiceCalls, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._stale = False
+        self._acting: str | None = None  # what a state-changing key started, until it ends
+        self._last_act: tuple[str, float, int | None] | None = None  # action, key time, ticket
 
     @property
     def shop_app(self) -> ShopfloorApp:
@@ -158,6 +160,63 @@ class ShopScreen(ServiceCalls, Screen[None]):
         if self._stale:
             self._stale = False
             self.refresh_data()
+
+    def act(
+        self,
+        action: str,
+        ticket_id: int | None,
+        working: str,
+        fn: Callable[..., R],
+        *args: Any,
+        done: Callable[[R], None],
+        failed: Callable[[DomainError], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """One key press, one state change: run ``fn`` like :meth:`call`, unless refused.
+
+        Refused with a message: a press while this screen's previous action still runs,
+        and the same ``action`` on another ticket within the double-tap time of the last
+        one (after the first acted, the highlight moved on before the person could see
+        it). ``working`` shows at once and stays while the database keeps us waiting.
+        """
+        app = self.shop_app
+        if self._acting is not None:
+            self.set_status(f"Still {self._acting}; that key press was ignored.", error=True)
+            return
+        pressed = app.key_time
+        last = self._last_act
+        window = app.settings.double_tap_ms / 1000
+        if (
+            last is not None
+            and last[0] == action
+            and last[2] != ticket_id
+            and pressed - last[1] < window
+        ):
+            target = f" on #{ticket_id}" if ticket_id is not None else ""
+            self.set_status(
+                f"A second press right after the first was ignored (a double tap?); "
+                f"press again to act{target}.",
+                error=True,
+            )
+            return
+        self._last_act = (action, pressed, ticket_id)
+        self._acting = working[0].lower() + working[1:]
+        self.set_status(f"{working}… (waiting for the shop database)")
+
+        def finished(result: R) -> None:
+            self._acting = None
+            done(result)
+
+        def refused(exc: DomainError) -> None:
+            self._acting = None
+            (failed or self.show_error)(exc)
+
+        self.call(fn, *args, done=finished, failed=refused, **kwargs)
+
+    @property
+    def acting(self) -> bool:
+        """Whether a state-changing action started here is still running."""
+        return self._acting is not None
 
     def set_status(self, text: str, *, error: bool = False) -> None:
         """A one-line message where the user is looking, above the footer."""

@@ -102,6 +102,9 @@ async def test_master_reassigns_an_assigned_ticket(
         await move_to(pilot, app, workshop.assigned)
         await pilot.press("tab", "down", "a")  # to the technicians, tech2, assign
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # a reassignment asks first
+        await pilot.press("y")
+        await settle(pilot)
     assert get_ticket(shop, workshop.assigned).technician == people.tech2
 
 
@@ -212,6 +215,9 @@ async def test_qc_passes_first_time_and_shows_the_xp(
         assert row_keys(app) == [workshop.waiting_qc, workshop.waiting_qc_rework]
         await pilot.press("p")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # the bike code, then one key to pass
+        await pilot.press("y")
+        await settle(pilot)
         assert (
             f"#{workshop.waiting_qc} RM-1003 passed QC — first pass: +3 XP (base 2 + bonus 1)"
             in status_line(app)
@@ -228,7 +234,7 @@ async def test_qc_pass_after_rework_earns_no_bonus(
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "qc")
         await move_to(pilot, app, workshop.waiting_qc_rework)
-        await pilot.press("p")
+        await pilot.press("p", "enter")  # enter confirms as well as y
         await settle(pilot)
         assert "passed after rework: +2 XP (base 2)" in status_line(app)
 
