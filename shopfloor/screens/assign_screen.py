@@ -138,8 +138,7 @@ class AssignScreen(PagedTicketsScreen):
         if ticket.status != "assigned":
             assign()
             return
-        if self.acting:
-            self.set_status("Still working on the last key; that press was ignored.", error=True)
+        if self.refused_while_acting():
             return
 
         def confirmed(yes: bool | None) -> None:

@@ -180,8 +180,7 @@ class ShopScreen(ServiceCalls, Screen[None]):
         it). ``working`` shows at once and stays while the database keeps us waiting.
         """
         app = self.shop_app
-        if self._acting is not None:
-            self.set_status(f"Still {self._acting}; that key press was ignored.", error=True)
+        if self.refused_while_acting():
             return
         pressed = app.key_time
         last = self._last_act
@@ -213,10 +212,12 @@ class ShopScreen(ServiceCalls, Screen[None]):
 
         self.call(fn, *args, done=finished, failed=refused, **kwargs)
 
-    @property
-    def acting(self) -> bool:
-        """Whether a state-changing action started here is still running."""
-        return self._acting is not None
+    def refused_while_acting(self) -> bool:
+        """Refuse (and say so) a key press while this screen's last action still runs."""
+        if self._acting is None:
+            return False
+        self.set_status(f"Still {self._acting}; that key press was ignored.", error=True)
+        return True
 
     def set_status(self, text: str, *, error: bool = False) -> None:
         """A one-line message where the user is looking, above the footer."""

@@ -98,8 +98,7 @@ class QcQueueScreen(PagedTicketsScreen):
         ticket = self.pager.highlighted
         if ticket is None:
             return
-        if self.acting:
-            self.set_status("Still working on the last key; that press was ignored.", error=True)
+        if self.refused_while_acting():
             return
 
         def passed(t: TransitionView) -> None:

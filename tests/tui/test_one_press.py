@@ -3,6 +3,8 @@ while an action runs, and tickets that moved on at another terminal."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from textual.widgets import Label, Static
 
 from shopfloor.app import ShopfloorApp
@@ -10,6 +12,7 @@ from shopfloor.domain import Shop, assign_ticket, get_ticket, list_tickets
 from shopfloor.screens.assign_screen import AssignScreen
 from shopfloor.screens.dialogs import ConfirmDialog
 from shopfloor.screens.qc_queue_screen import QcQueueScreen
+from shopfloor.widgets.ticket_pager import TicketPager
 
 from ..conftest import People
 from .conftest import FakeIdle, burst, log_in, settle
@@ -125,3 +128,37 @@ async def test_a_repeat_press_after_the_first_acted_is_a_double_tap_not_a_second
         await burst(pilot, "1")  # the same instant on the input clock: the tap's echo
         assert "double tap" in status_line(app)
     assert get_ticket(shop, workshop.new[1]).status == "new"
+
+
+# --- a busy database --------------------------------------------------------------------------
+
+
+async def test_an_action_waiting_on_a_locked_database_says_so_and_keys_still_work(
+    app: ShopfloorApp, shop: Shop, sqlite_url: str, people: People, workshop: Workshop
+) -> None:
+    before = done_count(shop)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "qc")
+        holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            await pilot.press("p", "y")
+            assert "Passing QC on #3 RM-1003… (waiting for the shop database)" in status_line(
+                app
+            )
+            await pilot.press("down")  # the terminal answers keys meanwhile
+            assert highlighted_id(app) == workshop.waiting_qc_rework
+            await pilot.press("p")  # a second action while the first waits is refused
+            assert "Still passing QC on #3" in status_line(app)
+            assert done_count(shop) == before
+        finally:
+            holder.rollback()
+            holder.close()
+        await settle(pilot)
+        assert "#3 RM-1003 passed QC" in status_line(app)
+    assert done_count(shop) == before + 1
+
+
+def highlighted_id(app: ShopfloorApp) -> int | None:
+    ticket = app.screen.query_one(TicketPager).highlighted
+    return ticket.id if ticket else None
