@@ -99,6 +99,7 @@ class ShopScreen(ServiceCalls, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._stale = False
+        self._shown_for: Session | None = None
         self._acting: str | None = None  # what a state-changing key started, until it ends
         self._last_act: tuple[str, float, int | None] | None = None  # action, key time, ticket
 
@@ -112,8 +113,11 @@ class ShopScreen(ServiceCalls, Screen[None]):
 
     @property
     def session(self) -> Session:
-        session = self.shop_app.session
+        # While a logout tears the screen down, keys and bindings may still ask: answer
+        # with the session the screen was shown for.
+        session = self.shop_app.session or self._shown_for
         assert session is not None, "a ShopScreen is only shown to a logged-in user"
+        self._shown_for = session
         return session
 
     @property
@@ -125,6 +129,7 @@ class ShopScreen(ServiceCalls, Screen[None]):
         return self.shop.clock.now().astimezone(UTC)
 
     def compose(self) -> ComposeResult:
+        self._shown_for = self.shop_app.session
         yield SessionHeader(self.TITLE)
         yield from self.compose_body()
         yield Static("", id="status-line", markup=False)

@@ -143,9 +143,7 @@ async def test_an_action_waiting_on_a_locked_database_says_so_and_keys_still_wor
         holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
         try:
             await pilot.press("p", "y")
-            assert "Passing QC on #3 RM-1003… (waiting for the shop database)" in status_line(
-                app
-            )
+            assert "Passing QC on #3 RM-1003… (waiting for the shop database)" in status_line(app)
             await pilot.press("down")  # the terminal answers keys meanwhile
             assert highlighted_id(app) == workshop.waiting_qc_rework
             await pilot.press("p")  # a second action while the first waits is refused
