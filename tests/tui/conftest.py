@@ -17,6 +17,8 @@ from shopfloor.app import ShopfloorApp
 from shopfloor.config import Settings
 from shopfloor.domain import ManualClock, Shop, find_user
 from shopfloor.domain.database import create_db_engine
+from shopfloor.screens.intake_screen import IntakeScreen
+from shopfloor.widgets.timer import WorkTimer
 
 from ..conftest import People, fast_hasher
 from .workshop import Workshop, build_workshop
@@ -102,6 +104,37 @@ async def sign_in(pilot: Pilot[None], username: str) -> None:
     assert isinstance(app, ShopfloorApp)
     await settle(pilot)
     app.sign_in(find_user(app.shop, username))
+    await settle(pilot)
+
+
+async def read_bike_state(pilot: Pilot[None]) -> None:
+    """Do now what Intake does once typing pauses (read the bike code's state)."""
+    screen = pilot.app.screen
+    if isinstance(screen, IntakeScreen):
+        screen._read_state()
+    await settle(pilot)
+
+
+async def idle_check(pilot: Pilot[None]) -> None:
+    """Run the app's once-a-second idle check now."""
+    app = pilot.app
+    assert isinstance(app, ShopfloorApp)
+    app._check_idle()
+    await settle(pilot)
+
+
+async def poll(pilot: Pilot[None]) -> None:
+    """Run the app's live-refresh poll now and let the screens re-read."""
+    app = pilot.app
+    assert isinstance(app, ShopfloorApp)
+    app._poll()
+    await settle(pilot)
+
+
+async def tick(pilot: Pilot[None]) -> None:
+    """Run the work timer's once-a-second tick now (it reads the shop's ManualClock)."""
+    for timer in pilot.app.screen.query(WorkTimer):
+        timer.tick()
     await settle(pilot)
 
 
