@@ -65,6 +65,8 @@ POLL_SECONDS = 1.0  # a change made elsewhere shows within two polls at most
 # A key waits for the previous key's effects (focus moves, messages) at most this long,
 # so a stuck widget can never swallow the keyboard.
 KEY_SETTLE_LIMIT = 0.5
+# Keys typed while a login is checked wait for the home screen, at most this long.
+KEY_HOLD_LIMIT = 10.0
 
 
 def scan_lookup(shop: Shop, code: str) -> tuple[BikeState, TicketView | None]:
@@ -109,6 +111,8 @@ class ShopfloorApp(App[None]):
         self._keys_ready: deque[events.Key | str] = deque()
         self._released: list[events.Key] = []
         self._feeder: asyncio.Task[None] | None = None
+        self._keys_open = asyncio.Event()
+        self._keys_open.set()
         self.key_time = idle_clock()  # when the key being handled arrived
         self.scanner = keys.ScanDetector(settings.scan_prefix, settings.scan_gap_ms / 1000)
 
@@ -153,8 +157,21 @@ class ShopfloorApp(App[None]):
         if self._feeder is None or self._feeder.done():
             self._feeder = asyncio.create_task(self._feed_keys())
 
+    def hold_keys(self) -> None:
+        """Keep later keys queued until :meth:`release_keys` (a login being checked)."""
+        self._keys_open.clear()
+
+    def release_keys(self) -> None:
+        """Hand queued keys on again, to whatever screen is showing by then."""
+        self._keys_open.set()
+
     async def _feed_keys(self) -> None:
         while (self._keys_ready or self._arrived) and not self._exit:
+            if not self._keys_open.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._keys_open.wait(), KEY_HOLD_LIMIT)
+                self._keys_open.set()
+                await self._until_settled()  # the screen the wait was for is mounted
             if self._keys_ready:
                 item = self._keys_ready.popleft()
                 if isinstance(item, str):

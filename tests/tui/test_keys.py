@@ -14,6 +14,7 @@ from shopfloor.screens.ticket_detail_screen import TicketDetailScreen
 
 from ..conftest import People
 from .conftest import burst, settle
+from .test_work import row_keys
 from .workshop import Workshop
 
 
@@ -58,3 +59,13 @@ async def test_a_whole_intake_sent_as_one_burst_keeps_the_srt_approval(
         assert isinstance(app.screen, TicketDetailScreen)
     (ticket,) = list_tickets(shop, bike_code="RM-1010").items
     assert (ticket.title, ticket.srt_total_minutes) == ("x", 45)
+
+
+async def test_keys_typed_on_after_a_login_burst_reach_the_home_screen(
+    app: ShopfloorApp, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, *"manager", "tab", *"secret-pw", "enter", "f3", "v")
+        assert isinstance(app.screen, AssignScreen)
+        assert workshop.assigned in [t for t in row_keys(app)]  # v showed assigned ones too
