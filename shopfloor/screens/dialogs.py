@@ -49,7 +49,7 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Label(self.question, classes="dialog-title", markup=False)
             if self.detail:
                 yield Static(self.detail, classes="dialog-detail", markup=False)
-            yield Static("y = yes   n = no", classes="dialog-hint")
+            yield Static("y or enter = yes   n or escape = no", classes="dialog-hint")
         yield Footer()
 
     def action_confirm(self) -> None:

@@ -144,6 +144,7 @@ async def test_a_master_scan_of_a_bike_without_a_ticket_opens_intake_with_the_co
         await scan(pilot, "RM-1010")
         assert isinstance(app.screen, IntakeScreen)
         assert app.screen.query_one("#bike-code", Input).value == "RM-1010"
+        assert app.screen.query_one("#title", Input).has_focus
 
 
 async def test_an_unknown_code_says_so_with_the_closest_codes(
