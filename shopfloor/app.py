@@ -18,6 +18,7 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
@@ -64,7 +65,7 @@ SCREENS: dict[str, Callable[[], ShopScreen]] = {
 POLL_SECONDS = 1.0  # a change made elsewhere shows within two polls at most
 # A key waits for the previous key's effects (focus moves, messages) at most this long,
 # so a stuck widget can never swallow the keyboard.
-KEY_SETTLE_LIMIT = 0.5
+KEY_SETTLE_LIMIT = 2.0
 # Keys typed while a login is checked wait for the home screen, at most this long.
 KEY_HOLD_LIMIT = 10.0
 
@@ -138,6 +139,9 @@ class ShopfloorApp(App[None]):
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
             self._last_input = self._idle_clock()
         if isinstance(event, events.Key) and not event.is_forwarded:
+            if event.key == "ctrl+q" and not self._keys_open.is_set():
+                await super().on_event(event)  # quitting never waits behind a slow login
+                return
             if any(event is k for k in self._released):
                 self._released.remove(event)
                 await super().on_event(event)
@@ -211,7 +215,12 @@ class ShopfloorApp(App[None]):
         pumps: list[Any] = [self]
         for screen in self.screen_stack:
             pumps.extend(screen.walk_children(with_self=True))
-        return not any(pump._message_queue.qsize() or pump._next_callbacks for pump in pumps)
+        return not any(
+            pump._message_queue.qsize()
+            or pump._next_callbacks
+            or (isinstance(pump, Widget) and not pump.is_mounted)  # still being built
+            for pump in pumps
+        )
 
     async def _until_settled(self) -> None:
         deadline = time.monotonic() + KEY_SETTLE_LIMIT
@@ -318,11 +327,7 @@ class ShopfloorApp(App[None]):
     def _guard_timer(self, leave: Callable[[], None], verb: str) -> None:
         """Run ``leave`` at once, unless the user's own timer runs: then ask what to do."""
         session, screen = self.session, self.screen
-        if (
-            session is None
-            or not isinstance(screen, ShopScreen)
-            or "technician" not in (session.user.role_slugs)
-        ):
+        if session is None or not isinstance(screen, ShopScreen):
             leave()
             return
         me = session.user.id
