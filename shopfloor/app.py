@@ -108,9 +108,10 @@ class ShopfloorApp(App[None]):
         self._polling = False
         # Keys as they arrived (with the input clock's time), keys ready to handle, and
         # the one task that hands them out one at a time: see on_event.
-        self._arrived: deque[tuple[events.Key, float]] = deque()
-        self._keys_ready: deque[events.Key | str] = deque()
-        self._released: list[events.Key] = []
+        self._arrived: deque[tuple[events.Key | events.Paste, float]] = deque()
+        self._keys_ready: deque[events.Key | events.Paste | str] = deque()
+        self._arrival: dict[int, float] = {}  # id(event) -> when it arrived
+        self._released: list[events.Key | events.Paste] = []
         self._feeder: asyncio.Task[None] | None = None
         self._keys_open = asyncio.Event()
         self._keys_open.set()
@@ -138,8 +139,12 @@ class ShopfloorApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
             self._last_input = self._idle_clock()
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            if event.key == "ctrl+q" and not self._keys_open.is_set():
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            if (
+                isinstance(event, events.Key)
+                and event.key == "ctrl+q"
+                and not self._keys_open.is_set()
+            ):
                 await super().on_event(event)  # quitting never waits behind a slow login
                 return
             if any(event is k for k in self._released):
@@ -149,8 +154,11 @@ class ShopfloorApp(App[None]):
             # Textual picks a key's widget when the key arrives; in a burst the earlier
             # keys' effects (enter moving focus, a checkbox reacting to a change) are
             # still queued then, so later keys went to the old widget. Keys are queued
-            # here instead and handed on one at a time, each once the last has settled.
-            self._arrived.append((event, self._idle_clock()))
+            # here instead and handed on one at a time, each once the last has settled
+            # (pasted text too, so it keeps its place among the keys).
+            at = self._idle_clock()
+            self._arrival[id(event)] = at
+            self._arrived.append((event, at))
             self._wake_feeder()
             return
         await super().on_event(event)
@@ -181,17 +189,18 @@ class ShopfloorApp(App[None]):
                 if isinstance(item, str):
                     self.scan(item)
                 else:
+                    self.key_time = self._arrival.pop(id(item), self.key_time)
                     self._released.append(item)
                     self.post_message(item)
                 await self._until_settled()
                 continue
             key, at = self._arrived.popleft()
-            self.key_time = at
-            if self._may_scan():
-                typed, code = self.scanner.feed(key, at)
+            code: str | None = None
+            if isinstance(key, events.Key) and self._may_scan():
+                scanned, code = self.scanner.feed(key, at)
+                self._keys_ready.extend(scanned)
             else:
-                typed, code = [*self.scanner.take(), key], None
-            self._keys_ready.extend(typed)
+                self._keys_ready.extend([*self.scanner.take(), key])
             if code is not None:
                 self._keys_ready.append(code)
         if self.scanner.holding and not self._exit:

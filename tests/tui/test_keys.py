@@ -3,6 +3,7 @@ exactly where the same keys typed slowly would."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.widgets import Input
 
 from shopfloor.app import ShopfloorApp
@@ -13,7 +14,7 @@ from shopfloor.screens.technician_screen import TechnicianScreen
 from shopfloor.screens.ticket_detail_screen import TicketDetailScreen
 
 from ..conftest import People
-from .conftest import burst, settle
+from .conftest import burst, key_event, settle
 from .test_work import row_keys
 from .workshop import Workshop
 
@@ -69,3 +70,17 @@ async def test_keys_typed_on_after_a_login_burst_reach_the_home_screen(
         await burst(pilot, *"manager", "tab", *"secret-pw", "enter", "f3", "v")
         assert isinstance(app.screen, AssignScreen)
         assert workshop.assigned in [t for t in row_keys(app)]  # v showed assigned ones too
+
+
+async def test_pasted_text_keeps_its_place_among_the_keys(
+    app: ShopfloorApp, people: People
+) -> None:
+    """A password manager may type the name and paste the password."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key in [*"tech1", "tab"]:
+            app.post_message(key_event(key))
+        app.post_message(events.Paste("secret-pw"))
+        app.post_message(key_event("enter"))
+        await settle(pilot)
+        assert isinstance(app.screen, TechnicianScreen)
