@@ -84,3 +84,14 @@ async def test_pasted_text_keeps_its_place_among_the_keys(
         app.post_message(key_event("enter"))
         await settle(pilot)
         assert isinstance(app.screen, TechnicianScreen)
+
+
+async def test_ctrl_q_quits_even_while_keys_wait_for_a_login(
+    app: ShopfloorApp, people: People
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.hold_keys()  # as while a login is being checked
+        app.post_message(key_event("ctrl+q"))
+        await pilot.pause()
+        assert app._exit

@@ -74,3 +74,15 @@ async def test_without_a_running_timer_logging_out_asks_nothing(
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
+
+
+async def test_a_second_ctrl_o_while_asked_opens_no_second_question(
+    app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert sum(isinstance(s, TimerGuardDialog) for s in app.screen_stack) == 1
