@@ -7,9 +7,11 @@ instant and slow typing is keys with the clock moved between them: no real waiti
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input
 
 from shopfloor.app import ShopfloorApp
+from shopfloor.config import SettingsError, load_settings
 from shopfloor.domain import Shop, get_ticket
 from shopfloor.keys import ScanDetector
 from shopfloor.screens.assign_screen import AssignScreen
@@ -181,3 +183,36 @@ async def test_an_r_pressed_alone_is_handed_on_once_the_burst_goes_quiet(
         app.expire_scan()  # what the app's timer calls
         await settle(pilot)
         assert not app.scanner.holding
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+def test_scan_and_double_tap_settings_are_read_from_the_environment() -> None:
+    settings = load_settings(
+        {
+            "SHOPFLOOR_DATA_DIR": "/x",
+            "SHOPFLOOR_SCAN_PREFIX": "BK-",
+            "SHOPFLOOR_SCAN_GAP_MS": "30",
+            "SHOPFLOOR_DOUBLE_TAP_MS": "250",
+        }
+    )
+    assert (settings.scan_prefix, settings.scan_gap_ms, settings.double_tap_ms) == (
+        "BK-",
+        30,
+        250,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("SHOPFLOOR_SCAN_GAP_MS", "0"),
+        ("SHOPFLOOR_SCAN_GAP_MS", "fast"),
+        ("SHOPFLOOR_DOUBLE_TAP_MS", "-5"),
+        ("SHOPFLOOR_SCAN_PREFIX", "R M"),
+    ],
+)
+def test_a_bad_scan_setting_is_refused_naming_the_variable(name: str, raw: str) -> None:
+    with pytest.raises(SettingsError, match=rf"^{name}="):
+        load_settings({"SHOPFLOOR_DATA_DIR": "/x", name: raw})
