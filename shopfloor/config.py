@@ -10,6 +10,10 @@
   lifetimes (default a shift of 8 hours, and 7 days).
 - ``SHOPFLOOR_TRUSTED_PROXIES``: addresses or networks (comma-separated) of reverse
   proxies whose ``X-Forwarded-For`` the API believes; empty by default.
+- ``SHOPFLOOR_SCAN_PREFIX``: how a scanned bike code starts (default ``RM-``).
+- ``SHOPFLOOR_SCAN_GAP_MS``: keys closer together than this are a scanner's burst (default 50).
+- ``SHOPFLOOR_DOUBLE_TAP_MS``: a repeat of the same action on another ticket within this
+  time is taken as a double tap and refused (default 400).
 
 Every value is checked in :func:`load_settings`: a bad one raises :class:`SettingsError`,
 whose message names the variable and says what it accepts. To add a setting, write a
@@ -37,6 +41,9 @@ DEFAULT_REFRESH_TOKEN_SECONDS = 7 * 24 * 3600
 MAX_TOKEN_SECONDS = 366 * 24 * 3600
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+DEFAULT_SCAN_PREFIX = "RM-"
+DEFAULT_SCAN_GAP_MS = 50
+DEFAULT_DOUBLE_TAP_MS = 400
 MIN_SECRET_KEY_LENGTH = 16
 # Backend name -> the drivers shopfloor is built and tested with.
 SUPPORTED_DRIVERS: dict[str, frozenset[str]] = {
@@ -63,6 +70,9 @@ class Settings:
     access_token_seconds: int = DEFAULT_ACCESS_TOKEN_SECONDS
     refresh_token_seconds: int = DEFAULT_REFRESH_TOKEN_SECONDS
     trusted_proxies: tuple[Network, ...] = ()
+    scan_prefix: str = DEFAULT_SCAN_PREFIX
+    scan_gap_ms: int = DEFAULT_SCAN_GAP_MS
+    double_tap_ms: int = DEFAULT_DOUBLE_TAP_MS
 
     @property
     def demo_database_url(self) -> str:
@@ -189,6 +199,22 @@ def parse_trusted_proxies(raw: str) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+def parse_scan_prefix(raw: str) -> str:
+    """The characters a scanned code starts with (upper case, as scanners send them)."""
+    text = raw.strip()
+    if not text.isprintable() or any(c.isspace() for c in text):
+        raise ValueError("must be printable characters without spaces, for example RM-")
+    return text
+
+
+def parse_milliseconds(raw: str) -> int:
+    """A whole number of milliseconds, more than 0."""
+    text = raw.strip()
+    if not text.isdigit() or int(text) == 0:
+        raise ValueError("must be a whole number of milliseconds, more than 0")
+    return int(text)
+
+
 def _setting(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:
     """``env[name]`` parsed, or ``default`` when unset or empty; a bad value names ``name``."""
     raw = env.get(name, "")
@@ -232,4 +258,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             DEFAULT_REFRESH_TOKEN_SECONDS,
         ),
         trusted_proxies=_setting(env, "SHOPFLOOR_TRUSTED_PROXIES", parse_trusted_proxies, ()),
+        scan_prefix=_setting(env, "SHOPFLOOR_SCAN_PREFIX", parse_scan_prefix, DEFAULT_SCAN_PREFIX),
+        scan_gap_ms=_setting(env, "SHOPFLOOR_SCAN_GAP_MS", parse_milliseconds, DEFAULT_SCAN_GAP_MS),
+        double_tap_ms=_setting(
+            env, "SHOPFLOOR_DOUBLE_TAP_MS", parse_milliseconds, DEFAULT_DOUBLE_TAP_MS
+        ),
     )
