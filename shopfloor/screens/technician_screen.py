@@ -306,7 +306,10 @@ class TechnicianScreen(PagedTicketsScreen):
         ticket = self.pager.highlighted
         if ticket is None:
             return
-        self.call(
+        self.act(
+            "start",
+            ticket.id,
+            f"Starting the timer on #{ticket.id} {ticket.bike_code}",
             start_work_session,
             self.me,
             ticket.id,
@@ -319,13 +322,22 @@ class TechnicianScreen(PagedTicketsScreen):
             self.set_status("No timer is open; s starts one.", error=True)
             return
         if session.status != "running":
-            self.call(
-                resume_work_session, self.me, session.ticket, done=self._after("Timer resumed.")
+            self.act(
+                "pause_resume",
+                session.ticket,
+                "Resuming the timer",
+                resume_work_session,
+                self.me,
+                session.ticket,
+                done=self._after("Timer resumed."),
             )
             return
 
         def pause(reason: PauseReason, note: str) -> None:
-            self.call(
+            self.act(
+                "pause_resume",
+                session.ticket,
+                "Pausing the timer",
                 pause_work_session,
                 self.me,
                 session.ticket,
@@ -361,7 +373,10 @@ class TechnicianScreen(PagedTicketsScreen):
             return
 
         def park(reason: PauseReason, note: str) -> None:
-            self.call(
+            self.act(
+                "park",
+                ticket.id,
+                "Parking the bike",
                 park_ticket,
                 self.me,
                 ticket.id,
@@ -380,7 +395,10 @@ class TechnicianScreen(PagedTicketsScreen):
         if session is None:
             self.set_status("No timer is open.", error=True)
             return
-        self.call(
+        self.act(
+            "stop",
+            session.ticket,
+            "Stopping the timer",
             stop_work_session,
             self.me,
             session.ticket,
@@ -394,7 +412,10 @@ class TechnicianScreen(PagedTicketsScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.call(
+                self.act(
+                    "send_to_qc",
+                    ticket.id,
+                    f"Sending #{ticket.id} {ticket.bike_code} to QC",
                     send_to_qc,
                     self.me,
                     ticket.id,
