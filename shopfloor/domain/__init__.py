@@ -48,6 +48,7 @@ from .tickets import (
     qc_fail,
     qc_pass,
     send_to_qc,
+    set_self_inspection,
     start_ticket,
     ticket_transitions,
 )
@@ -181,6 +182,7 @@ __all__ = [
     "set_active",
     "set_checklist_template",
     "set_roles",
+    "set_self_inspection",
     "start_ticket",
     "start_work_session",
     "stop_work_session",

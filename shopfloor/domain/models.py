@@ -23,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     func,
     text,
 )
@@ -274,6 +275,10 @@ class WorkshopRules(Base):
     xp_first_pass_bonus: Mapped[int] = mapped_column(Integer, default=1)
     # The shop's own intake template; NULL means the built-in default.
     default_checklist: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
+    # A one-person workshop inspects its own work; everywhere else a second pair of eyes does.
+    allow_self_inspection: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 WITH_ROLES = selectinload(User.role_links)

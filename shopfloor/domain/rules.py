@@ -25,6 +25,7 @@ class Permission(StrEnum):
     READ_ANY_XP = "read_any_xp"
     MANAGE_USERS = "manage_users"
     EDIT_CHECKLIST_TEMPLATE = "edit_checklist_template"
+    EDIT_RULES = "edit_rules"
 
 
 ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
@@ -37,6 +38,7 @@ ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.READ_ANY_XP: frozenset({Role.SUPER_ADMIN, Role.OPS_MANAGER}),
     Permission.MANAGE_USERS: frozenset({Role.SUPER_ADMIN}),
     Permission.EDIT_CHECKLIST_TEMPLATE: frozenset({Role.MASTER, Role.SUPER_ADMIN}),
+    Permission.EDIT_RULES: frozenset({Role.SUPER_ADMIN}),
 }
 
 PERMISSION_PHRASES: dict[Permission, str] = {
@@ -49,6 +51,7 @@ PERMISSION_PHRASES: dict[Permission, str] = {
     Permission.READ_ANY_XP: "read other users' XP",
     Permission.MANAGE_USERS: "manage users",
     Permission.EDIT_CHECKLIST_TEMPLATE: "change the default checklist",
+    Permission.EDIT_RULES: "change the workshop's rules",
 }
 
 # action -> {from status: to status}; a status missing from the inner dict is refused.

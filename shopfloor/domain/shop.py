@@ -105,6 +105,7 @@ class Rules:
     checklist_min_items: int = 10
     xp_srt_divisor: int = 20
     xp_first_pass_bonus: int = 1
+    allow_self_inspection: bool = False
 
 
 class Shop:
@@ -193,7 +194,12 @@ class Tx:
         row = self.session.scalar(select(WorkshopRules).where(WorkshopRules.id == 1))
         if row is None:
             return Rules()
-        return Rules(row.checklist_min_items, row.xp_srt_divisor, row.xp_first_pass_bonus)
+        return Rules(
+            row.checklist_min_items,
+            row.xp_srt_divisor,
+            row.xp_first_pass_bonus,
+            row.allow_self_inspection,
+        )
 
 
 INT_COLUMN_RANGE = range(-(2**31), 2**31)

@@ -73,6 +73,8 @@ class TicketView:
     updated_at: datetime
     worked_seconds: int
     qc_fail_count: int = 0
+    # What the last QC fail asked the technician to fix ("" when it never failed).
+    latest_qc_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class TransitionView:
     note: str
     metadata: dict[str, Any]
     created_at: datetime
+    # The technician an ``assigned`` row gave the ticket to, by name (None otherwise).
+    technician_name: str | None = None
 
 
 @dataclass(frozen=True)
