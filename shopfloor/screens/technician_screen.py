@@ -68,6 +68,21 @@ def read_my_day(shop: Shop, technician_id: int, since: datetime) -> MyDay:
     )
 
 
+def is_rework(ticket: TicketView) -> bool:
+    return ticket.status == TicketStatus.REWORK
+
+
+def qc_note_text(ticket: TicketView) -> str:
+    """The latest QC note in words (an inspector may have failed it without one, via the API)."""
+    return f"QC said: {ticket.latest_qc_note}" if ticket.latest_qc_note else "QC left no note."
+
+
+def status_with_qc_note(ticket: TicketView) -> str:
+    """The status, and on a rework ticket what QC asked to fix."""
+    label = status_label(ticket.status)
+    return f"{label}: {ticket.latest_qc_note or 'no note'}" if is_rework(ticket) else label
+
+
 class TechnicianScreen(PagedTicketsScreen):
     """What a technician looks at all day."""
 
@@ -87,10 +102,10 @@ class TechnicianScreen(PagedTicketsScreen):
         with Horizontal(id="tech-main"):
             yield TicketPager(
                 [
-                    Column("#", lambda t: str(t.id), 4),
-                    Column("Bike", lambda t: t.bike_code, 7),
-                    Column("Title", lambda t: t.title, 11),
-                    Column("Status", lambda t: status_label(t.status), 11),
+                    Column("#", lambda t: str(t.id), 3, fit=True),
+                    Column("Bike", lambda t: t.bike_code, 7, fit=True),
+                    Column("Title", lambda t: t.title, 6, grow=1),
+                    Column("Status", status_with_qc_note, 8, grow=2),
                     Column("Worked/SRT", srt_vs_worked, 10),
                 ],
                 self._load,
@@ -98,6 +113,7 @@ class TechnicianScreen(PagedTicketsScreen):
                 id="my-tickets",
             )
             with VerticalScroll(id="tech-checklist"):
+                yield Static("", id="qc-note", markup=False)
                 yield Static("Checklist", classes="section-title")
                 yield ChecklistView("", id="checklist")
 
@@ -151,6 +167,9 @@ class TechnicianScreen(PagedTicketsScreen):
         ticket = event.ticket
         items = ticket.checklist_snapshot if ticket else ()
         self.query_one("#checklist", ChecklistView).show(items)
+        note = self.query_one("#qc-note", Static)
+        note.update(qc_note_text(ticket) if ticket and is_rework(ticket) else "")
+        note.display = bool(ticket and is_rework(ticket))
         self.refresh_bindings()
 
     # --- which keys apply -------------------------------------------------------------------
@@ -196,12 +215,11 @@ class TechnicianScreen(PagedTicketsScreen):
         ticket = self.pager.highlighted
         if ticket is None:
             return
-        self.call(
-            start_work_session,
-            self.me,
-            ticket.id,
-            done=self._after(f"Timer started on #{ticket.id} {ticket.bike_code}."),
-        )
+        message = f"Timer started on #{ticket.id} {ticket.bike_code}."
+        if is_rework(ticket):
+            # The fix the inspector asked for, once more, as the rework begins.
+            message = f"Rework started on #{ticket.id} {ticket.bike_code}. {qc_note_text(ticket)}"
+        self.call(start_work_session, self.me, ticket.id, done=self._after(message))
 
     def action_pause_resume(self) -> None:
         session = self.open_session

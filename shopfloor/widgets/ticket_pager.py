@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
@@ -23,11 +24,49 @@ from ..domain import DomainError, NotFound, Page, TicketView
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its heading, its width and how a ticket fills it."""
+    """One column: its heading, how a ticket fills it and how wide it is.
+
+    ``width`` is the least it gets. A ``fit`` column widens to its longest cell on
+    the page (ticket numbers and codes are never cut); ``grow`` columns share the
+    width left over, in proportion to their ``grow`` (titles use a wide terminal).
+    """
 
     label: str
     value: Callable[[TicketView], str]
     width: int | None = None
+    grow: int = 0
+    fit: bool = False
+
+
+def column_widths(
+    columns: Sequence[Column], cells: Sequence[Sequence[str]], space: int
+) -> list[int]:
+    """Widths (without cell padding) that fill ``space`` columns of text."""
+    widths: list[int] = []
+    for n, column in enumerate(columns):
+        width = max(column.width or len(column.label), len(column.label) if column.fit else 0)
+        if column.fit:
+            width = max([width, *(len(row[n]) for row in cells)])
+        widths.append(width)
+    growers = [n for n, c in enumerate(columns) if c.grow > 0]
+    spare = space - sum(widths)
+    if growers and spare > 0:
+        total = sum(columns[n].grow for n in growers)
+        given = 0
+        for i, n in enumerate(growers):
+            share = spare - given if i == len(growers) - 1 else spare * columns[n].grow // total
+            widths[n] += share
+            given += share
+    return widths
+
+
+class TicketTable(DataTable[Text]):
+    """A row table: Home/End go to the first/last row, never sideways."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
 
 
 class TicketPager(Vertical):
@@ -74,14 +113,34 @@ class TicketPager(Vertical):
         self._error: str | None = None
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
-        yield table
+        yield TicketTable(cursor_type="row", zebra_stripes=True)
         yield Static("Loading…", classes="pager-info", markup=False)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for column in self.columns:
-            table.add_column(column.label, width=column.width)
+        self._fill(self.table, ())
+
+    def _fill(self, table: DataTable[Text], tickets: Sequence[TicketView]) -> None:
+        """Lay the columns out for the table's width, then add one row per ticket."""
+        cells = [[c.value(t) for c in self.columns] for t in tickets]
+        # Cell padding on both sides of each column, and room for the vertical scrollbar
+        # whether or not it shows, so a long page never pushes the table sideways.
+        padding = 2 * table.cell_padding * len(self.columns)
+        space = table.size.width - padding - table.styles.scrollbar_size_vertical
+        widths = column_widths(self.columns, cells, space)
+        table.clear(columns=True)
+        for column, width in zip(self.columns, widths, strict=True):
+            table.add_column(column.label, width=width)
+        for ticket, row in zip(tickets, cells, strict=True):
+            # Text, not str: a title like "[red]" must show as typed, not as markup.
+            table.add_row(*(Text(c) for c in row), key=str(ticket.id))
+
+    def on_resize(self) -> None:
+        # Columns grow and shrink with the terminal; the highlighted ticket stays put.
+        table = self.table
+        row = table.cursor_row
+        self._fill(table, self.page.items if self.page else ())
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
 
     @property
     def table(self) -> DataTable[Text]:
@@ -142,10 +201,7 @@ class TicketPager(Vertical):
         self.page_number = number
         self.page = page
         self._tickets = {str(t.id): t for t in page.items}
-        table.clear()
-        for ticket in page.items:
-            # Text, not str: a title like "[red]" must show as typed, not as markup.
-            table.add_row(*(Text(c.value(ticket)) for c in self.columns), key=str(ticket.id))
+        self._fill(table, page.items)
         if keep is not None and str(keep.id) in self._tickets:
             table.move_cursor(row=table.get_row_index(str(keep.id)), animate=False)
         elif page.items:
