@@ -26,6 +26,7 @@ from .screens.base import ShopScreen
 from .screens.dashboard_screen import DashboardScreen
 from .screens.dialogs import ChoiceDialog
 from .screens.intake_screen import IntakeScreen
+from .screens.keys_dialog import KeysDialog, all_keys
 from .screens.lock_screen import LockScreen
 from .screens.login_screen import LoginScreen
 from .screens.qc_queue_screen import QcQueueScreen
@@ -161,6 +162,11 @@ class ShopfloorApp(App[None]):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+
+    def action_show_keys(self) -> None:
+        """Every key of the screen in front, including those the footer has no room for."""
+        if not isinstance(self.screen, KeysDialog):
+            self.push_screen(KeysDialog(all_keys(self.screen)))
 
     def action_toggle_theme(self) -> None:
         """Dark or light, for whichever the terminal's background suits."""
