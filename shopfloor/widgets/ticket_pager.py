@@ -50,6 +50,14 @@ def column_widths(
         widths.append(width)
     growers = [n for n, c in enumerate(columns) if c.grow > 0]
     spare = space - sum(widths)
+    # Too narrow: growing columns give way first, down to their heading, widest first.
+    while spare < 0:
+        shrinkable = [n for n in growers if widths[n] > len(columns[n].label)]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda n: widths[n])
+        widths[widest] -= 1
+        spare += 1
     if growers and spare > 0:
         total = sum(columns[n].grow for n in growers)
         given = 0
