@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
@@ -18,7 +19,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from . import keys
+from . import keys, themes
 from .config import Settings
 from .domain import ChangeMarker, DomainError, Role, Shop, UserView, change_marker
 from .screens.assign_screen import AssignScreen
@@ -75,6 +76,10 @@ class ShopfloorApp(App[None]):
         self._last_input = idle_clock()
         self._marker: ChangeMarker | None = None
         self._polling = False
+        for theme in themes.THEMES:
+            self.register_theme(theme)
+        # The terminal's own light or dark background where it says, else dark.
+        self.theme = themes.terminal_theme(os.environ)
 
     # --- time -----------------------------------------------------------------------------
 
@@ -170,7 +175,7 @@ class ShopfloorApp(App[None]):
 
     def action_toggle_theme(self) -> None:
         """Dark or light, for whichever the terminal's background suits."""
-        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+        self.theme = themes.other_theme(self.theme)
 
     # --- idle lock --------------------------------------------------------------------------
 
