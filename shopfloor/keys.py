@@ -57,6 +57,12 @@ TICKET_LIST: list[BindingType] = [
     Binding("pageup", "page(-1)", "Prev page", show=False),
 ]
 
+# The ticket tables' own row keys: Home/End go to the first/last row, never sideways.
+TICKET_TABLE: list[BindingType] = [
+    Binding("home", "scroll_top", "First row", show=False),
+    Binding("end", "scroll_bottom", "Last row", show=False),
+]
+
 TICKET_DETAIL: list[BindingType] = [
     Binding("escape", "close", "Back"),
 ]
@@ -121,6 +127,11 @@ DASHBOARD: list[BindingType] = [
 
 DIALOG: list[BindingType] = [
     Binding("escape", "cancel", "Cancel"),
+]
+
+KEYS_DIALOG: list[BindingType] = [
+    *DIALOG,
+    Binding("question_mark,f1", "cancel", "Close", show=False),
 ]
 
 CONFIRM: list[BindingType] = [

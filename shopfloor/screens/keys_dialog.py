@@ -44,7 +44,7 @@ def _ours(node: object, binding: Binding) -> bool:
 class KeysDialog(ModalScreen[None]):
     """A list of keys; escape (or ? again) closes it."""
 
-    BINDINGS = [*keys.DIALOG, Binding("question_mark,f1", "cancel", "Close", show=False)]
+    BINDINGS = keys.KEYS_DIALOG
 
     def __init__(self, rows: list[tuple[str, str]]) -> None:
         super().__init__()

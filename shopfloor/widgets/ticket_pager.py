@@ -13,12 +13,12 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
+from .. import keys
 from ..domain import DomainError, NotFound, Page, TicketView
 
 
@@ -71,10 +71,7 @@ def column_widths(
 class TicketTable(DataTable[Text]):
     """A row table: Home/End go to the first/last row, never sideways."""
 
-    BINDINGS = [
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
-    ]
+    BINDINGS = keys.TICKET_TABLE
 
 
 class TicketPager(Vertical):
