@@ -35,7 +35,7 @@ NAV_HIDDEN_KEYS: frozenset[str] = frozenset({"f1", "ctrl+q"})
 
 LOGIN: list[BindingType] = [
     Binding("ctrl+q", "quit", "Quit", priority=True),
-    Binding("f9", "app.toggle_theme", "Theme"),
+    Binding("f9", "app.toggle_theme", "Theme", priority=True),
 ]
 
 LOCK: list[BindingType] = [

@@ -13,6 +13,7 @@ import pytest
 from rich.color import Color
 from textual.color import Color as TextualColor
 from textual.screen import ModalScreen
+from textual.widgets._footer import FooterKey
 
 from shopfloor.app import SCREENS, ShopfloorApp
 from shopfloor.config import Settings
@@ -190,3 +191,10 @@ async def test_no_color_draws_everything_in_greys(
                     if color is not None and not color.is_default:
                         r, g, b = rgb(color)
                         assert r == g == b, (segment.text, color)
+
+
+async def test_f9_is_shown_on_the_login_screen(app: ShopfloorApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = {(key.key_display, key.description) for key in app.screen.query(FooterKey)}
+        assert ("f9", "Theme") in shown
