@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -44,15 +45,15 @@ def column_widths(
     """Widths (without cell padding) that fill ``space`` columns of text."""
     widths: list[int] = []
     for n, column in enumerate(columns):
-        width = max(column.width or len(column.label), len(column.label) if column.fit else 0)
+        width = column.width or cell_len(column.label)
         if column.fit:
-            width = max([width, *(len(row[n]) for row in cells)])
+            width = max([width, cell_len(column.label), *(cell_len(row[n]) for row in cells)])
         widths.append(width)
     growers = [n for n, c in enumerate(columns) if c.grow > 0]
     spare = space - sum(widths)
     # Too narrow: growing columns give way first, down to their heading, widest first.
     while spare < 0:
-        shrinkable = [n for n in growers if widths[n] > len(columns[n].label)]
+        shrinkable = [n for n in growers if widths[n] > cell_len(columns[n].label)]
         if not shrinkable:
             break
         widest = max(shrinkable, key=lambda n: widths[n])

@@ -16,7 +16,7 @@ from shopfloor.domain import (
     start_ticket,
 )
 from shopfloor.screens.qc_queue_screen import QcQueueScreen
-from shopfloor.widgets.ticket_pager import TicketPager
+from shopfloor.widgets.ticket_pager import Column, TicketPager, column_widths
 
 from ..conftest import People
 from ..factories import CHECKLIST
@@ -97,3 +97,15 @@ async def test_columns_grow_with_the_terminal(
         assert wide["Title"] >= {120: 20, 200: len(LONG_TITLE)}[width]
         checklist = str(app.screen.query_one("#checklist", Static).render())
         assert "Inspect frame" in checklist
+
+
+def test_column_widths_fit_numbers_share_the_rest_and_give_way_when_narrow() -> None:
+    columns = [
+        Column("#", lambda t: str(t.id), 3, fit=True),
+        Column("Title", lambda t: t.title, 6, grow=2),
+        Column("Tech", lambda t: "", 4, grow=1),
+    ]
+    cells = [["1690", "Brakes", "Ivan"]]
+    assert column_widths(columns, cells, 40) == [4, 6 + 17, 4 + 9]  # 26 spare, shared 2:1
+    assert column_widths(columns, cells, 12) == [4, 5, 4]  # title gives way first
+    assert column_widths(columns, cells, 3)[0] == 4  # a number is never cut
