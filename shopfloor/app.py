@@ -182,6 +182,8 @@ class ShopfloorApp(App[None]):
     def _check_idle(self) -> None:
         if self.session is None or isinstance(self.screen, LockScreen):
             return
+        if not self.settings.idle_lock_enabled:  # SHOPFLOOR_IDLE_LOCK_SECONDS=0 or off
+            return
         if self._idle_clock() - self._last_input >= self.settings.idle_lock_seconds:
             self.lock()
 

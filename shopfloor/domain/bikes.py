@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -54,12 +55,18 @@ def bike_view(bike: Bike) -> BikeView:
     )
 
 
-def find_bike(tx: Tx, code: str) -> Bike | None:
-    return tx.session.scalar(select(Bike).where(Bike.bike_code == code))
+# Intake, archive and restore of one bike take its row lock, so they run one after
+# the other and each sees what the one before committed (PostgreSQL; on SQLite
+# BEGIN IMMEDIATE already serialises every write transaction).
+def find_bike(tx: Tx, code: str, *, lock: bool = False) -> Bike | None:
+    stmt = select(Bike).where(Bike.bike_code == code)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return tx.session.scalar(stmt)
 
 
-def get_bike_row(tx: Tx, bike_id: int) -> Bike:
-    bike = tx.session.get(Bike, bike_id)
+def get_bike_row(tx: Tx, bike_id: int, *, lock: bool = False) -> Bike:
+    bike = tx.session.get(Bike, bike_id, with_for_update=lock, populate_existing=lock)
     if bike is None:
         raise NotFound(f"No bike with id {bike_id}.", field="bike_id")
     return bike
@@ -200,7 +207,11 @@ def new_bike(tx: Tx, code: str) -> Bike:
 def create_bike(tx: Tx, actor_id: int | None, bike_code: str) -> BikeView:
     """Add a bike to the fleet, status ready."""
     tx.authorise(actor_id, Permission.MANAGE_BIKES)
-    code = validate_bike_code(bike_code)
+    return create_bike_in_tx(tx, validate_bike_code(bike_code))
+
+
+def create_bike_in_tx(tx: Tx, code: str) -> BikeView:
+    """Add the bike with this (valid) code unless it exists, archived or not."""
     existing = find_bike(tx, code)
     if existing is not None:
         if not existing.is_active:
@@ -214,10 +225,33 @@ def create_bike(tx: Tx, actor_id: int | None, bike_code: str) -> BikeView:
 
 
 @writes
+def create_bikes(tx: Tx, actor_id: int | None, bike_codes: Sequence[str]) -> list[BikeView]:
+    """Add several bikes at once: all of them, or (naming the code that failed) none."""
+    tx.authorise(actor_id, Permission.MANAGE_BIKES)
+    added: list[BikeView] = []
+    seen: set[str] = set()
+    for raw in bike_codes:
+        try:
+            code = validate_bike_code(raw)
+            if code in seen:
+                raise ValidationFailed(
+                    f"Bike {code} is listed twice.", field="bike_code", code="duplicate"
+                )
+            seen.add(code)
+            added.append(create_bike_in_tx(tx, code))
+        except ValidationFailed as exc:
+            # The transaction rolls back: say so, so nobody re-adds half a list.
+            raise ValidationFailed(
+                f"{exc.message} No bike was added.", field=exc.field, code=exc.code
+            ) from None
+    return added
+
+
+@writes
 def archive_bike(tx: Tx, actor_id: int | None, bike_id: int) -> BikeView:
     """Take a bike out of the fleet; its code stays reserved until it is restored."""
     tx.authorise(actor_id, Permission.MANAGE_BIKES)
-    bike = get_bike_row(tx, bike_id)
+    bike = get_bike_row(tx, bike_id, lock=True)
     if not bike.is_active:
         raise TransitionNotAllowed(f"Bike {bike.bike_code} is already archived.", field="bike")
     ticket_id = active_ticket_id(tx, bike.id)
@@ -237,7 +271,7 @@ def archive_bike(tx: Tx, actor_id: int | None, bike_id: int) -> BikeView:
 def restore_bike(tx: Tx, actor_id: int | None, bike_id: int) -> BikeView:
     """Bring an archived bike back into the fleet."""
     tx.authorise(actor_id, Permission.MANAGE_BIKES)
-    bike = get_bike_row(tx, bike_id)
+    bike = get_bike_row(tx, bike_id, lock=True)
     if bike.is_active:
         raise TransitionNotAllowed(f"Bike {bike.bike_code} is not archived.", field="bike")
     bike.is_active = True

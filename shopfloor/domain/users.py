@@ -13,7 +13,7 @@ from datetime import datetime
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
-from .errors import AuthenticationFailed, NotFound, ValidationFailed
+from .errors import AuthenticationFailed, NotFound, RuleViolation, ValidationFailed
 from .models import WITH_ROLES, RoleRow, User, UserRole
 from .rules import Permission
 from .shop import Shop, Tx, reads, writes
@@ -51,6 +51,24 @@ def parse_roles(roles: Iterable[str]) -> list[Role]:
         if role not in parsed:
             parsed.append(role)
     return parsed
+
+
+def check_new_user(
+    username: str, roles: Iterable[str] = (), first_name: str = "", last_name: str = ""
+) -> tuple[str, list[Role]]:
+    """The username (trimmed) and roles of a new user, or the ValidationFailed to show.
+
+    Needs no database, so a command can check its arguments before asking for a password.
+    """
+    clean_text(first_name, "first_name")
+    clean_text(last_name, "last_name")
+    username = username.strip()
+    if not USERNAME_RE.match(username):
+        raise ValidationFailed(
+            "Username must be 2-150 characters of letters, digits and . _ @ + -.",
+            field="username",
+        )
+    return username, parse_roles(roles)
 
 
 def _check_password(password: str) -> None:
@@ -93,14 +111,14 @@ def create_user(
 ) -> UserView:
     """Create a user; with no role they may log in and read but not act."""
     _authorise_admin(tx, actor_id)
-    username = username.strip()
-    if not USERNAME_RE.match(username):
-        raise ValidationFailed(
-            "Username must be 2-150 characters of letters, digits and . _ @ + -.",
-            field="username",
-        )
+    return _add_user(tx, username, password, roles, first_name, last_name)
+
+
+def _add_user(
+    tx: Tx, username: str, password: str, roles: Iterable[str], first_name: str, last_name: str
+) -> UserView:
+    username, parsed = check_new_user(username, roles, first_name, last_name)
     _check_password(password)
-    parsed = parse_roles(roles)
     if _find(tx, username) is not None:
         raise ValidationFailed(
             f"Username {username!r} is taken (usernames ignore case); choose another.",
@@ -109,8 +127,8 @@ def create_user(
         )
     user = User(
         username=username,
-        first_name=clean_text(first_name, "first_name").strip(),
-        last_name=clean_text(last_name, "last_name").strip(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
         password_hash=tx.shop.hasher.hash(password),
         is_active=True,
         created_at=tx.now,
@@ -120,6 +138,31 @@ def create_user(
     tx.session.add(user)
     tx.session.flush()
     return user_view(user)
+
+
+@reads
+def shop_has_users(tx: Tx) -> bool:
+    """Whether anyone can log in yet (a new shop has nobody: the first-run offer)."""
+    return tx.session.scalar(select(User.id).limit(1)) is not None
+
+
+@writes
+def create_first_admin(tx: Tx, username: str, password: str) -> UserView:
+    """The shop's first user, a super admin; refused once the shop has any user at all.
+
+    Anyone at a terminal of an empty shop may do this (it is how a shop starts), so
+    the check and the insert share one transaction: the super_admin role row is locked
+    (PostgreSQL; SQLite's write transactions are serial anyway), so two terminals
+    racing on an empty shop make one admin and one clear refusal.
+    """
+    tx.session.scalar(select(RoleRow).where(RoleRow.slug == Role.SUPER_ADMIN).with_for_update())
+    if tx.session.scalar(select(User.id).limit(1)) is not None:
+        raise RuleViolation(
+            "This shop already has users; log in, or ask an administrator to add you.",
+            field="username",
+            code="not_first_user",
+        )
+    return _add_user(tx, username, password, [Role.SUPER_ADMIN.value], "", "")
 
 
 @writes

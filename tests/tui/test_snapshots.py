@@ -49,7 +49,10 @@ def script(
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_login_screen(snap_compare: Compare, app: ShopfloorApp, size: tuple[int, int]) -> None:
+def test_login_screen(
+    snap_compare: Compare, app: ShopfloorApp, people: People, size: tuple[int, int]
+) -> None:
+    # With users: an empty shop opens on the first-run screen (tests/tui/test_first_run.py).
     assert snap_compare(app, terminal_size=size, run_before=script(None, ["t", "e", "c", "h"]))
 
 
