@@ -198,3 +198,18 @@ async def test_f9_is_shown_on_the_login_screen(app: ShopfloorApp) -> None:
         await settle(pilot)
         shown = {(key.key_display, key.description) for key in app.screen.query(FooterKey)}
         assert ("f9", "Theme") in shown
+
+
+@pytest.mark.parametrize("theme", [DARK, LIGHT])
+async def test_the_first_run_screen_meets_wcag_aa_too(app: ShopfloorApp, theme: str) -> None:
+    found: dict[Pair, tuple[float, str]] = {}
+    async with app.run_test(size=(80, 24)) as pilot:  # no users yet: the first-run screen
+        app.theme = theme
+        await settle(pilot)
+        drawn_pairs(app, "first run", found)
+        await pilot.press("enter", "enter", "enter")  # refused: its error line too
+        await settle(pilot)
+        drawn_pairs(app, "first run, refused", found)
+    poor = sorted((ratio, where, pair) for pair, (ratio, where) in found.items() if ratio < AA)
+    assert not poor, "\n".join(f"{ratio:.2f}:1 {where} {pair}" for ratio, where, pair in poor)
+    assert found
