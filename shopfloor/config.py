@@ -6,6 +6,14 @@
 - ``SHOPFLOOR_SECRET_KEY``: signs API tokens; when unset, generated once and kept.
 - ``SHOPFLOOR_IDLE_LOCK_SECONDS``: the TUI locks itself after this much idle time;
   ``0`` or ``off`` turns the lock off.
+- ``SHOPFLOOR_ACCESS_TOKEN_SECONDS`` / ``SHOPFLOOR_REFRESH_TOKEN_SECONDS``: API token
+  lifetimes (default a shift of 8 hours, and 7 days).
+- ``SHOPFLOOR_TRUSTED_PROXIES``: addresses or networks (comma-separated) of reverse
+  proxies whose ``X-Forwarded-For`` the API believes; empty by default.
+- ``SHOPFLOOR_SCAN_PREFIX``: how a scanned bike code starts (default ``RM-``).
+- ``SHOPFLOOR_SCAN_GAP_MS``: keys closer together than this are a scanner's burst (default 50).
+- ``SHOPFLOOR_DOUBLE_TAP_MS``: a repeat of the same action on another ticket within this
+  time is taken as a double tap and refused (default 400).
 
 Every value is checked in :func:`load_settings`: a bad one raises :class:`SettingsError`,
 whose message names the variable and says what it accepts. To add a setting, write a
@@ -15,6 +23,7 @@ parser (``str -> value``, raising ``ValueError`` with what is accepted), add a f
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -27,6 +36,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_IDLE_LOCK_SECONDS = 300
+DEFAULT_ACCESS_TOKEN_SECONDS = 8 * 3600  # one shift
+DEFAULT_REFRESH_TOKEN_SECONDS = 7 * 24 * 3600
+MAX_TOKEN_SECONDS = 366 * 24 * 3600
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+DEFAULT_SCAN_PREFIX = "RM-"
+DEFAULT_SCAN_GAP_MS = 50
+DEFAULT_DOUBLE_TAP_MS = 400
 MIN_SECRET_KEY_LENGTH = 16
 # Backend name -> the drivers shopfloor is built and tested with.
 SUPPORTED_DRIVERS: dict[str, frozenset[str]] = {
@@ -50,6 +67,12 @@ class Settings:
     secret_key_value: str | None = field(default=None, repr=False)
     # 0: never lock.
     idle_lock_seconds: int = DEFAULT_IDLE_LOCK_SECONDS
+    access_token_seconds: int = DEFAULT_ACCESS_TOKEN_SECONDS
+    refresh_token_seconds: int = DEFAULT_REFRESH_TOKEN_SECONDS
+    trusted_proxies: tuple[Network, ...] = ()
+    scan_prefix: str = DEFAULT_SCAN_PREFIX
+    scan_gap_ms: int = DEFAULT_SCAN_GAP_MS
+    double_tap_ms: int = DEFAULT_DOUBLE_TAP_MS
 
     @property
     def demo_database_url(self) -> str:
@@ -149,6 +172,49 @@ def parse_idle_lock(raw: str) -> int:
     return int(text)
 
 
+def parse_token_seconds(raw: str) -> int:
+    """A token lifetime: whole seconds, from one second to a year."""
+    text = raw.strip()
+    if not text.isdigit() or not 0 < int(text) <= MAX_TOKEN_SECONDS:
+        raise ValueError(
+            f"must be a whole number of seconds from 1 to {MAX_TOKEN_SECONDS} (a year); "
+            "unset it for the default"
+        )
+    return int(text)
+
+
+def parse_trusted_proxies(raw: str) -> tuple[Network, ...]:
+    """Comma-separated IP addresses or networks."""
+    networks: list[Network] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"names {item!r}, which is not an IP address or network; give a "
+                "comma-separated list such as 127.0.0.1, 10.0.0.0/8"
+            ) from None
+    return tuple(networks)
+
+
+def parse_scan_prefix(raw: str) -> str:
+    """The characters a scanned code starts with (upper case, as scanners send them)."""
+    text = raw.strip()
+    if not text.isprintable() or any(c.isspace() for c in text):
+        raise ValueError("must be printable characters without spaces, for example RM-")
+    return text
+
+
+def parse_milliseconds(raw: str) -> int:
+    """A whole number of milliseconds, more than 0."""
+    text = raw.strip()
+    if not text.isdigit() or int(text) == 0:
+        raise ValueError("must be a whole number of milliseconds, more than 0")
+    return int(text)
+
+
 def _setting(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:
     """``env[name]`` parsed, or ``default`` when unset or empty; a bad value names ``name``."""
     raw = env.get(name, "")
@@ -181,5 +247,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_key_value=_setting(env, "SHOPFLOOR_SECRET_KEY", str.strip, None),
         idle_lock_seconds=_setting(
             env, "SHOPFLOOR_IDLE_LOCK_SECONDS", parse_idle_lock, DEFAULT_IDLE_LOCK_SECONDS
+        ),
+        access_token_seconds=_setting(
+            env, "SHOPFLOOR_ACCESS_TOKEN_SECONDS", parse_token_seconds, DEFAULT_ACCESS_TOKEN_SECONDS
+        ),
+        refresh_token_seconds=_setting(
+            env,
+            "SHOPFLOOR_REFRESH_TOKEN_SECONDS",
+            parse_token_seconds,
+            DEFAULT_REFRESH_TOKEN_SECONDS,
+        ),
+        trusted_proxies=_setting(env, "SHOPFLOOR_TRUSTED_PROXIES", parse_trusted_proxies, ()),
+        scan_prefix=_setting(env, "SHOPFLOOR_SCAN_PREFIX", parse_scan_prefix, DEFAULT_SCAN_PREFIX),
+        scan_gap_ms=_setting(env, "SHOPFLOOR_SCAN_GAP_MS", parse_milliseconds, DEFAULT_SCAN_GAP_MS),
+        double_tap_ms=_setting(
+            env, "SHOPFLOOR_DOUBLE_TAP_MS", parse_milliseconds, DEFAULT_DOUBLE_TAP_MS
         ),
     )

@@ -99,7 +99,10 @@ def _stopped(signame: str | None) -> None:
 
 def _serve_one(app: FastAPI, host: str, port: int) -> None:
     """uvicorn in this process; SIGHUP stops it like SIGINT and SIGTERM do."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    # proxy_headers off: the app alone decides whom to believe about X-Forwarded-For
+    # (SHOPFLOOR_TRUSTED_PROXIES), not uvicorn's default list of local addresses.
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)
+    server = uvicorn.Server(config)
     received: list[int] = []
 
     def stop(sig: int, frame: FrameType | None) -> None:
@@ -142,6 +145,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
         "graceful_timeout": 10,
         "accesslog": "-",
         "preload_app": False,
+        # Trust no proxy at the server level (see _serve_one).
+        "forwarded_allow_ips": "",
     }
     application = _Gunicorn(lambda: _worker_app(settings), options)
     arbiter = _StoppingArbiter(application)

@@ -36,11 +36,14 @@ from .errors import (
     RuleViolation,
     SchemaOutOfDate,
     ShopUnavailable,
+    TooManyAttempts,
     TransitionNotAllowed,
     ValidationFailed,
 )
 from .rules import Permission, allows, ticket_actions_for
+from .sessions import TokenGrant, log_in, rotate_refresh, session_user
 from .shop import Rules, Shop
+from .throttle import TERMINAL_CLIENT, ThrottleLimits, attempt
 from .tickets import (
     assign_ticket,
     create_ticket,
@@ -61,7 +64,6 @@ from .users import (
     get_user,
     list_roles,
     list_users,
-    session_user,
     set_active,
     set_roles,
 )
@@ -108,6 +110,7 @@ from .xp import list_xp_entries, xp_total
 __all__ = [
     "ACTIVE_TICKET_STATUSES",
     "DEFAULT_CHECKLIST",
+    "TERMINAL_CLIENT",
     "AuthenticationFailed",
     "BikeState",
     "BikeStatus",
@@ -132,9 +135,12 @@ __all__ = [
     "SystemClock",
     "TeamAnalytics",
     "TechnicianStats",
+    "ThrottleLimits",
     "TicketAction",
     "TicketStatus",
     "TicketView",
+    "TokenGrant",
+    "TooManyAttempts",
     "TransitionNotAllowed",
     "TransitionView",
     "UserView",
@@ -148,6 +154,7 @@ __all__ = [
     "allows",
     "archive_bike",
     "assign_ticket",
+    "attempt",
     "authenticate",
     "bike_state",
     "change_marker",
@@ -172,6 +179,7 @@ __all__ = [
     "list_users",
     "list_work_sessions",
     "list_xp_entries",
+    "log_in",
     "normalise_bike_code",
     "open_session_of",
     "pause_work_session",
@@ -179,6 +187,7 @@ __all__ = [
     "qc_pass",
     "restore_bike",
     "resume_work_session",
+    "rotate_refresh",
     "send_to_qc",
     "session_user",
     "set_active",

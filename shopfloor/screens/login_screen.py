@@ -70,12 +70,17 @@ class LoginScreen(ServiceCalls, Screen[None]):
             self.query_one("#username", Input).focus()
             return
         self.query_one("#login-error", Static).update("Checking…")
+        # Keys typed on (F3, a scan...) are for the home screen: they wait for it.
+        cast("ShopfloorApp", self.app).hold_keys()
         self.call(authenticate, username, password, done=self._signed_in)
 
     def _signed_in(self, user: UserView) -> None:
-        cast("ShopfloorApp", self.app).sign_in(user)
+        app = cast("ShopfloorApp", self.app)
+        app.sign_in(user)
+        app.release_keys()
 
     def show_error(self, exc: DomainError) -> None:
+        cast("ShopfloorApp", self.app).release_keys()
         self.query_one("#login-error", Static).update(exc.message)
         password = self.query_one("#password", Input)
         password.value = ""
