@@ -98,7 +98,7 @@ async def test_an_inspector_who_worked_the_ticket_is_told_why_qc_is_refused(
         await log_in(pilot, "ivan")
         assert isinstance(app.screen, QcQueueScreen)
         await move_to(pilot, app, ticket)
-        await pilot.press("p")
+        await pilot.press("p", "y")  # pass, and confirm
         await settle(pilot)
         assert f"You worked on ticket #{ticket}, so you may not pass or fail" in status_line(app)
     assert get_ticket(shop, ticket).status == "waiting_qc"

@@ -116,7 +116,8 @@ async def visit(app: ShopfloorApp, pilot: object, found: dict[Pair, tuple[float,
     await look("my work, no timer")
     await sign_in(pilot, "qc")
     await look("qc queue, fail dialog", "f")
-    await look("qc queue, a refused pass", "escape", "p")
+    await look("qc queue, the pass confirmation", "escape", "p")
+    await look("qc queue, a passed ticket", "y")
 
 
 @pytest.mark.parametrize("theme", [DARK, LIGHT])
