@@ -53,6 +53,7 @@ from .tickets import (
     qc_fail,
     qc_pass,
     send_to_qc,
+    set_self_inspection,
     start_ticket,
     ticket_transitions,
 )
@@ -208,6 +209,7 @@ __all__ = [
     "set_active",
     "set_checklist_template",
     "set_roles",
+    "set_self_inspection",
     "set_timer_rules",
     "settle_pause_budget",
     "stale_timers",

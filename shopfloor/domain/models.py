@@ -23,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     func,
     text,
 )
@@ -286,6 +287,10 @@ class WorkshopRules(Base):
     # "HH:MM" local time when the shift ends; NULL: no shift end.
     shift_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # A one-person workshop inspects its own work; everywhere else a second pair of eyes does.
+    allow_self_inspection: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class RefreshFamily(Base):

@@ -28,6 +28,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     EDIT_CHECKLIST_TEMPLATE = "edit_checklist_template"
     EDIT_TIMER_RULES = "edit_timer_rules"  # pause reasons, budget, shift end, time zone
+    EDIT_RULES = "edit_rules"
 
 
 ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
@@ -41,6 +42,7 @@ ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_USERS: frozenset({Role.SUPER_ADMIN}),
     Permission.EDIT_CHECKLIST_TEMPLATE: frozenset({Role.MASTER, Role.SUPER_ADMIN}),
     Permission.EDIT_TIMER_RULES: frozenset({Role.SUPER_ADMIN, Role.OPS_MANAGER}),
+    Permission.EDIT_RULES: frozenset({Role.SUPER_ADMIN}),
 }
 
 PERMISSION_PHRASES: dict[Permission, str] = {
@@ -54,6 +56,7 @@ PERMISSION_PHRASES: dict[Permission, str] = {
     Permission.MANAGE_USERS: "manage users",
     Permission.EDIT_CHECKLIST_TEMPLATE: "change the default checklist",
     Permission.EDIT_TIMER_RULES: "change the timer rules",
+    Permission.EDIT_RULES: "change the workshop's rules",
 }
 
 # action -> {from status: to status}; a status missing from the inner dict is refused.

@@ -137,6 +137,7 @@ class Rules:
     pause_budget_minutes: int = 30
     shift_end: time | None = None  # local time in ``time_zone``
     time_zone: str = "UTC"
+    allow_self_inspection: bool = False
 
     def pause_reason(self, code: str) -> PauseReason | None:
         return next((r for r in self.pause_reasons if r.code == code), None)
@@ -260,6 +261,7 @@ class Tx:
             pause_budget_minutes=row.pause_budget_minutes,
             shift_end=time.fromisoformat(row.shift_end) if row.shift_end else None,
             time_zone=row.time_zone,
+            allow_self_inspection=row.allow_self_inspection,
         )
 
 

@@ -75,6 +75,8 @@ class TicketView:
     qc_fail_count: int = 0
     # Set on a parked ticket (assigned again, on hold): why, e.g. "Waiting for parts".
     parked_reason: str | None = None
+    # What the last QC fail asked the technician to fix ("" when it never failed).
+    latest_qc_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class TransitionView:
     note: str
     metadata: dict[str, Any]
     created_at: datetime
+    # The technician an ``assigned`` row gave the ticket to, by name (None otherwise).
+    technician_name: str | None = None
 
 
 @dataclass(frozen=True)

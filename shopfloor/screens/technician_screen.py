@@ -117,6 +117,21 @@ class ReasonDialog(ModalScreen[PauseReason | None]):
         self.dismiss(None)
 
 
+def is_rework(ticket: TicketView) -> bool:
+    return ticket.status == TicketStatus.REWORK
+
+
+def qc_note_text(ticket: TicketView) -> str:
+    """The latest QC note in words (an inspector may have failed it without one, via the API)."""
+    return f"QC said: {ticket.latest_qc_note}" if ticket.latest_qc_note else "QC left no note."
+
+
+def status_with_qc_note(ticket: TicketView) -> str:
+    """The status, and on a rework ticket what QC asked to fix."""
+    label = ticket_status(ticket)
+    return f"{label}: {ticket.latest_qc_note or 'no note'}" if is_rework(ticket) else label
+
+
 class TechnicianScreen(PagedTicketsScreen):
     """What a technician looks at all day."""
 
@@ -145,6 +160,10 @@ class TechnicianScreen(PagedTicketsScreen):
                     Column("Bike", lambda t: t.bike_code, 7),
                     Column("Title", lambda t: t.title, 11),
                     Column("Status", ticket_status, 11),
+                    Column("#", lambda t: str(t.id), 3, fit=True),
+                    Column("Bike", lambda t: t.bike_code, 7, fit=True),
+                    Column("Title", lambda t: t.title, 6, grow=1),
+                    Column("Status", status_with_qc_note, 8, grow=2),
                     Column("Worked/SRT", srt_vs_worked, 10),
                 ],
                 self._load,
@@ -152,6 +171,7 @@ class TechnicianScreen(PagedTicketsScreen):
                 id="my-tickets",
             )
             with VerticalScroll(id="tech-checklist"):
+                yield Static("", id="qc-note", markup=False)
                 yield Static("Checklist", classes="section-title")
                 yield ChecklistView("", id="checklist")
 
@@ -258,6 +278,9 @@ class TechnicianScreen(PagedTicketsScreen):
         ticket = event.ticket
         items = ticket.checklist_snapshot if ticket else ()
         self.query_one("#checklist", ChecklistView).show(items)
+        note = self.query_one("#qc-note", Static)
+        note.update(qc_note_text(ticket) if ticket and is_rework(ticket) else "")
+        note.display = bool(ticket and is_rework(ticket))
         self.refresh_bindings()
 
     # --- which keys apply -------------------------------------------------------------------
@@ -306,6 +329,10 @@ class TechnicianScreen(PagedTicketsScreen):
         ticket = self.pager.highlighted
         if ticket is None:
             return
+        message = f"Timer started on #{ticket.id} {ticket.bike_code}."
+        if is_rework(ticket):
+            # The fix the inspector asked for, once more, as the rework begins.
+            message = f"Rework started on #{ticket.id} {ticket.bike_code}. {qc_note_text(ticket)}"
         self.act(
             "start",
             ticket.id,
@@ -313,7 +340,7 @@ class TechnicianScreen(PagedTicketsScreen):
             start_work_session,
             self.me,
             ticket.id,
-            done=self._after(f"Timer started on #{ticket.id} {ticket.bike_code}."),
+            done=self._after(message),
         )
 
     def action_pause_resume(self) -> None:

@@ -76,6 +76,10 @@ def transition_line(t: TransitionView) -> str:
         extra = f" ({kind}, +{meta.get('xp_base', 0)}+{meta.get('xp_bonus', 0)} XP)"
     elif t.action == "parked":
         extra = f" ({t.metadata.get('reason_label', 'on hold')})"
+    elif t.action == "assigned" and t.technician_name:
+        # Both sides of an assignment: who got the ticket, and (below) who gave it.
+        what = "reassigned" if t.metadata.get("previous_technician_id") else "assigned"
+        extra = f" to {t.technician_name}"
     elif t.action == "created" and t.metadata.get("bike_created_during_intake"):
         extra = f" (new bike: {t.metadata.get('bike_creation_reason')})"
     note = f" — {t.note}" if t.note else ""

@@ -33,11 +33,11 @@ class TicketListScreen(PagedTicketsScreen):
         tz = self.shop_app.tz
         yield TicketPager(
             [
-                Column("#", lambda t: str(t.id), 4),
-                Column("Bike", lambda t: t.bike_code, 9),
-                Column("Title", lambda t: t.title, 11),
+                Column("#", lambda t: str(t.id), 3, fit=True),
+                Column("Bike", lambda t: t.bike_code, 7, fit=True),
+                Column("Title", lambda t: t.title, 11, grow=2),
                 Column("Status", ticket_status, 11),
-                Column("Technician", lambda t: t.technician_name or "-", 12),
+                Column("Technician", lambda t: t.technician_name or "-", 10, grow=1),
                 Column("Worked", lambda t: hm(t.worked_seconds), 6),
                 Column("Created", lambda t: local_time(t.created_at, tz), 12),
             ],

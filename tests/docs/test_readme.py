@@ -196,6 +196,10 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
         (["timers", "stale"], "No forgotten timers."),
         (["timers", "stale", "--older-than", "1000d", "--stop"], "No forgotten timers."),
     ],
+    "`shopfloor rules self-inspection allow\\|forbid`": [
+        (["rules", "self-inspection", "allow"], "may now pass or fail its QC"),
+        (["rules", "self-inspection", "forbid"], "Nobody may pass or fail QC"),
+    ],
 }
 
 
