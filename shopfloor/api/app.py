@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
 from ..domain import Shop
@@ -29,27 +30,66 @@ counts); failures are `{"success": false, "message": "...", "error": "<code>"}`.
 """
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` once a body has streamed past the limit."""
+
+    def __init__(self) -> None:
+        super().__init__(413)
+
+
 class BodySizeLimit:
-    """Refuse a declared body over the limit before anything reads it."""
+    """Refuse a body over the limit: declared (Content-Length) or counted as it streams.
+
+    A chunked body declares no length, so ``receive`` is wrapped to count the bytes as
+    they arrive; past the limit it raises before reading more, and the error handlers
+    answer 413 in the envelope. Starlette's own body limit answers in plain text, which
+    v1 clients cannot show, hence this small middleware.
+    """
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for name, value in scope["headers"]:
-                if name == b"content-length":
-                    if not value.isdigit() or int(value) > self.limit:
-                        response = error_response(
-                            413,
-                            f"The request body is larger than {self.limit} bytes; send less.",
-                            "too_large",
-                        )
-                        await response(scope, receive, send)
-                        return
-                    break
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if not value.isdigit() or int(value) > self.limit:
+                    await self._refuse(scope, receive, send)
+                    return
+                break
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            # Read where no exception handler sees it: answer here while we still can.
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            413, f"The request body is larger than {self.limit} bytes; send less.", "too_large"
+        )
+        await response(scope, receive, send)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

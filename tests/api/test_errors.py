@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import select
+import socket
 from typing import Any
 
+import httpx
 import pytest
 
 from .conftest import Api, Crew, intake_body, refused
@@ -186,3 +191,44 @@ def test_errors_name_the_field_in_a_sentence(api: Api, crew: Crew) -> None:
     body = refused(response, 400)
     assert body["message"] == "bike_code is required; add it to the request."
     assert set(body["fields"]) == {"bike_code", "checklist_snapshot", "srt_total_minutes"}
+
+
+def _stream_chunked(base_url: str, path: str, chunk: bytes, most: int) -> tuple[int, bytes]:
+    """POST a chunked body of up to ``most`` bytes over a raw socket, stopping as soon as
+    the server answers; returns how many body bytes went out and the response's bytes."""
+    url = httpx.URL(base_url)
+    sent = 0
+    with socket.create_connection((url.host, url.port), timeout=30) as sock:
+        head = (
+            f"POST /api/v1/{path} HTTP/1.1\r\nHost: {url.host}\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        sock.sendall(head.encode())
+        while sent < most:
+            if select.select([sock], [], [], 0)[0]:
+                break
+            try:
+                sock.sendall(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+            except OSError:  # the server closed after answering
+                break
+            sent += len(chunk)
+        reply = b""
+        with contextlib.suppress(OSError):
+            while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+                data = sock.recv(65536)
+                if not data:
+                    break
+                reply += data
+    return sent, reply
+
+
+def test_chunked_body_is_refused_with_413_before_it_is_all_sent(api: Api) -> None:
+    # A 200 MB chunked login used to be read whole; now the limit counts bytes as they
+    # stream, so the answer comes after little more than 1 MB.
+    sent, reply = _stream_chunked(api.base_url, "auth/login/", b" " * 65536, 200 * 1024 * 1024)
+    assert sent < 8 * 1024 * 1024, f"{sent} bytes went out before any answer"
+    status_line, _, rest = reply.partition(b"\r\n")
+    assert b" 413 " in status_line, reply[:300]
+    body = json.loads(rest.partition(b"\r\n\r\n")[2])
+    assert body["success"] is False
+    assert body["error"] == "too_large"
