@@ -232,3 +232,61 @@ def test_chunked_body_is_refused_with_413_before_it_is_all_sent(api: Api) -> Non
     body = json.loads(rest.partition(b"\r\n\r\n")[2])
     assert body["success"] is False
     assert body["error"] == "too_large"
+
+
+HUGE_ID = "9" * 5000
+ID_ROUTES = [
+    ("GET", "tickets/{}/"),
+    ("POST", "tickets/{}/assign/"),
+    ("POST", "tickets/{}/start/"),
+    ("POST", "tickets/{}/to-waiting-qc/"),
+    ("POST", "tickets/{}/qc-pass/"),
+    ("POST", "tickets/{}/qc-fail/"),
+    ("GET", "tickets/{}/transitions/"),
+    ("POST", "tickets/{}/work-session/start/"),
+    ("POST", "tickets/{}/work-session/pause/"),
+    ("POST", "tickets/{}/work-session/resume/"),
+    ("POST", "tickets/{}/work-session/stop/"),
+    ("GET", "tickets/{}/work-session/history/"),
+    ("GET", "bikes/{}/"),
+    ("POST", "bikes/{}/archive/"),
+    ("POST", "bikes/{}/restore/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ID_ROUTES)
+def test_a_five_thousand_digit_id_is_404_on_every_id_route(
+    api: Api, crew: Crew, method: str, path: str
+) -> None:
+    # Python will not parse an int of more than 4,300 digits; that used to be a 500.
+    body = refused(api.request(method, path.format(HUGE_ID), crew.admin), 404)
+    assert body["error"] == "not_found"
+
+
+LONG_CODE = "RM-" + "7" * 100_000
+# A URL is capped near 64 kB by clients; 60,000 characters is still past SQLite's
+# 50,000-byte limit on LIKE patterns.
+LONG_QUERY = "RM-" + "7" * 60_000
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [
+        ("POST", "tickets/create/", "bike_code"),
+        ("POST", "bikes/create/", "bike_code"),
+        ("GET", "tickets/", "bike_code"),
+        ("GET", "bikes/", "q"),
+        ("GET", "bikes/suggest/", "q"),
+    ],
+)
+def test_a_hundred_thousand_character_code_is_400_not_503(
+    api: Api, crew: Crew, method: str, path: str, field: str
+) -> None:
+    if method == "POST":
+        body = intake_body(LONG_CODE, confirm_create_bike=True, bike_creation_reason="new")
+        response = api.post(path, crew.admin, body)
+    else:
+        response = api.get(path, crew.admin, **{field: LONG_QUERY})
+    body = refused(response, 400, field)
+    assert body["message"].startswith(f"{field} is ")
+    assert "characters long" in body["message"]

@@ -9,13 +9,17 @@ import pytest
 
 from shopfloor.domain import (
     AuthenticationFailed,
+    NotFound,
     Shop,
     ValidationFailed,
     assign_ticket,
     authenticate,
     bike_state,
+    create_bike,
     create_user,
+    get_bike_by_code,
     get_ticket,
+    list_bikes,
     list_tickets,
     suggest_bike_codes,
 )
@@ -107,3 +111,35 @@ def test_an_unreachable_database_is_a_domain_error_every_entrypoint_can_show() -
         assert err.value.code == "database_unavailable"
     finally:
         engine.dispose()
+
+
+LONG_CODE = "RM-" + "7" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("field", "call"),
+    [
+        ("bike_code", lambda shop, p: intake(shop, p.master, LONG_CODE, create_bike_first=False)),
+        ("bike_code", lambda shop, p: create_bike(shop, p.master, LONG_CODE)),
+        ("bike_code", lambda shop, p: list_tickets(shop, bike_code=LONG_CODE)),
+        ("q", lambda shop, p: list_bikes(shop, query=LONG_CODE)),
+        ("q", lambda shop, p: suggest_bike_codes(shop, LONG_CODE)),
+    ],
+)
+def test_codes_longer_than_any_bike_code_are_refused_in_a_sentence(
+    shop: Shop, people: People, field: str, call: Callable[..., object]
+) -> None:
+    # SQLite refuses LIKE patterns past 50,000 bytes ("LIKE pattern too complex"), which
+    # surfaced as "database unavailable"; a code longer than any code is simply invalid.
+    intake(shop, people.master, "RM-7777")
+    with pytest.raises(ValidationFailed, match="100003 characters long") as err:
+        call(shop, people)
+    assert err.value.field == field
+    assert len(err.value.message) < 200
+
+
+def test_long_codes_get_no_suggestions_but_no_failure_either(shop: Shop, people: People) -> None:
+    intake(shop, people.master, "RM-7777")
+    assert bike_state(shop, LONG_CODE).suggestions == ()
+    with pytest.raises(NotFound, match="No bike"):
+        get_bike_by_code(shop, LONG_CODE)
