@@ -23,7 +23,7 @@ from .bikes import (
     normalise_bike_code,
     validate_bike_code,
 )
-from .checklists import validate_checklist
+from .checklists import readable_checklist, validate_checklist
 from .errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from .models import WITH_ROLES, Bike, Ticket, TicketTransition, User, WorkSession, XpEntry
 from .paging import fetch_page
@@ -460,7 +460,7 @@ def _views(tx: Tx, tickets: Sequence[Ticket]) -> list[TicketView]:
             technician=t.technician_id,
             technician_name=t.technician.full_name if t.technician else None,
             title=t.title,
-            checklist_snapshot=tuple(t.checklist_snapshot),
+            checklist_snapshot=readable_checklist(t.checklist_snapshot),
             srt_total_minutes=t.srt_total_minutes,
             srt_approved_by=t.srt_approved_by_id,
             srt_approved_at=t.srt_approved_at,

@@ -8,6 +8,7 @@ import pytest
 
 from shopfloor.domain import set_active
 
+from ..domain.test_hostile_input import legacy_checklist, store_checklist_behind_the_domain
 from ..factories import CHECKLIST
 from .conftest import Api, Crew, intake_body, refused
 
@@ -233,3 +234,53 @@ def test_list_refuses_bad_query_parameters(
     api: Api, crew: Crew, params: dict[str, Any], field: str
 ) -> None:
     refused(api.get("tickets/", crew.qc, **params), 400, field)
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    item: dict[str, Any] = {"task": "deep"}
+    for _ in range(depth):
+        item = {"task": "deep", "note": item}
+    return item
+
+
+@pytest.mark.parametrize(
+    "item",
+    [_nested(300), {"task": "x", "sub": {"a": 1}}, {"task": "x", "done": "yes"}, [["x"]]],
+)
+def test_checklist_items_beyond_a_task_and_flat_known_fields_are_400_naming_the_item(
+    api: Api, crew: Crew, item: Any
+) -> None:
+    code = api.add_bike(crew.master)["bike_code"]
+    body = intake_body(code, checklist_snapshot=[*CHECKLIST[:9], item])
+    response = api.post("tickets/create/", crew.master, body)
+    assert refused(response, 400, "checklist_snapshot")["message"].startswith("Checklist item 10 ")
+    assert api.ok_page(api.get("tickets/", crew.master, bike_code=code))["total_count"] == 0
+
+
+@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity"])
+def test_nan_and_infinity_in_a_checklist_are_400_on_both_databases(
+    api: Api, crew: Crew, number: bytes
+) -> None:
+    code = api.add_bike(crew.master)["bike_code"]
+    tasks = b", ".join(b'"%s"' % t.encode() for t in CHECKLIST[:9])
+    content = (
+        b'{"bike_code": "%s", "title": "t", "srt_total_minutes": 45, "approve_srt": true, '
+        b'"checklist_snapshot": [%s, {"task": "x", "ref": %s}]}' % (code.encode(), tasks, number)
+    )
+    response = api.request(
+        "POST",
+        "tickets/create/",
+        crew.master,
+        content=content,
+        headers={"Content-Type": "application/json"},
+    )
+    refused(response, 400, "checklist_snapshot")
+
+
+def test_odd_stored_checklists_do_not_break_the_detail_or_the_list(api: Api, crew: Crew) -> None:
+    ticket = api.intake(crew.master)
+    store_checklist_behind_the_domain(api.shop, ticket["id"], legacy_checklist(api.shop.dialect))
+    detail = api.ok(api.get(f"tickets/{ticket['id']}/", crew.qc))
+    assert detail["checklist_snapshot"][-1] == "Plain task"
+    listed = api.ok_page(api.get("tickets/", crew.qc, per_page=100))
+    assert ticket["id"] in [t["id"] for t in listed["results"]]
