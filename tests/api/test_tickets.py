@@ -9,7 +9,7 @@ import pytest
 from shopfloor.domain import set_active
 
 from ..domain.test_hostile_input import legacy_checklist, store_checklist_behind_the_domain
-from ..factories import CHECKLIST
+from ..factories import CHECKLIST, intake
 from .conftest import Api, Crew, intake_body, refused
 
 TICKET_FIELDS = {
@@ -213,10 +213,20 @@ def test_list_is_paginated_newest_first_with_filters(api: Api, crew: Crew) -> No
     assert none_new["page_count"] == 1
 
 
-def test_list_defaults_and_caps_per_page(api: Api, crew: Crew) -> None:
+def test_list_defaults_and_caps_per_page_at_500(api: Api, crew: Crew) -> None:
     api.intake(crew.master)
     assert api.ok_page(api.get("tickets/", crew.qc))["per_page"] == 10
-    assert api.ok_page(api.get("tickets/", crew.qc, per_page=1000))["per_page"] == 100
+    assert api.ok_page(api.get("tickets/", crew.qc, per_page=1000))["per_page"] == 500
+
+
+def test_a_page_of_400_tickets_holds_400(api: Api, crew: Crew) -> None:
+    # The original web admin asks for 200-400 per page and reads only page 1.
+    for _ in range(101):
+        intake(api.shop, crew.master.id, api.bike_code())
+    total = api.ok_page(api.get("tickets/", crew.qc))["total_count"]
+    page = api.ok_page(api.get("tickets/", crew.qc, per_page=400))
+    assert page["per_page"] == 400
+    assert len(page["results"]) == min(total, 400) > 100
 
 
 @pytest.mark.parametrize(
