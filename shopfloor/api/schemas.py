@@ -200,14 +200,23 @@ class RoleOut(WireModel):
 
 
 class UserOut(WireModel):
+    """users/me/: every field of the original's user; those shopfloor keeps no record of
+    (patronymic, email, phone, level, telegram) are always null."""
+
     id: int
     username: str
     first_name: str
     last_name: str
+    patronymic: None = None
+    email: None = None
+    phone: None = None
+    level: None = None
     roles: list[RoleOut]
+    telegram: None = None
     is_active: bool
     display_name: str
     created_at: Timestamp
+    updated_at: Timestamp | None
 
 
 class TicketOut(WireModel):

@@ -29,6 +29,7 @@ class UserView:
     is_active: bool
     roles: tuple[RoleView, ...]
     created_at: datetime
+    updated_at: datetime | None = None
 
     @property
     def role_slugs(self) -> tuple[str, ...]:
