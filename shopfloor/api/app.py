@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import swagger_ui_bundle  # type: ignore[import-untyped]
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
@@ -19,6 +23,11 @@ from .throttle import LoginThrottle
 from .tokens import TokenService
 
 API_PREFIX = "/api/v1"
+DOCS_URL = "/api/docs/"
+SCHEMA_URL = "/api/schema/"
+# Swagger UI's files come from the installed swagger-ui-bundle package, so the docs
+# page works on a workshop server with no internet.
+DOCS_ASSETS_URL = "/api/docs/assets"
 MAX_BODY_BYTES = 1024 * 1024
 
 DESCRIPTION = """\
@@ -119,6 +128,25 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def _serve_docs(app: FastAPI) -> None:
+    """Swagger UI at DOCS_URL, every file of it served by this server (no CDN)."""
+    app.mount(
+        DOCS_ASSETS_URL,
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="docs-assets",
+    )
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=SCHEMA_URL,
+            title=f"{app.title} - docs",
+            swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS_URL}/favicon-32x32.png",
+        )
+
+
 def create_app(
     shop: Shop,
     settings: Settings,
@@ -131,8 +159,8 @@ def create_app(
         title="shopfloor API",
         version="1.0.0",
         description=DESCRIPTION,
-        openapi_url="/api/schema/",
-        docs_url="/api/docs/",
+        openapi_url=SCHEMA_URL,
+        docs_url=None,
         redoc_url=None,
     )
     app.state.api = ApiState(
@@ -144,5 +172,6 @@ def create_app(
     for module in (auth, users, tickets, work_sessions, bikes, xp, analytics, misc):
         app.include_router(module.router, prefix=API_PREFIX)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    _serve_docs(app)
     app.add_middleware(BodySizeLimit)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -87,3 +88,20 @@ def test_interactive_docs_are_served(api: Api) -> None:
     assert response.status_code == 200
     assert "swagger" in response.text.lower()
     assert "/api/schema/" in response.text
+
+
+def test_the_docs_page_loads_nothing_from_the_internet(api: Api) -> None:
+    # A workshop server often has no internet: every file the page needs is ours.
+    page = api.http.get(f"{api.base_url}/api/docs/").text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert len(assets) >= 3, page
+    for url in assets:
+        assert url.startswith("/api/docs/assets/"), url
+        response = api.http.get(f"{api.base_url}{url}")
+        assert response.status_code == 200, url
+        assert len(response.content) > 100, url
+    assert (
+        "SwaggerUIBundle"
+        in api.http.get(f"{api.base_url}/api/docs/assets/swagger-ui-bundle.js").text
+    )
+    assert not re.search(r"https?://", page.split("<script>")[-1]), page
