@@ -4,6 +4,8 @@
 - ``SHOPFLOOR_DATABASE_URL``: a SQLAlchemy URL; default a SQLite file in the data dir.
 - ``SHOPFLOOR_SECRET_KEY``: signs API tokens; when unset, generated once and kept.
 - ``SHOPFLOOR_IDLE_LOCK_SECONDS``: the TUI locks itself after this much idle time.
+- ``SHOPFLOOR_CORS_ORIGINS``: comma-separated origins whose browser pages may call the
+  API (e.g. the original web admin on its own origin); none by default.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Settings:
     database_url: str
     secret_key_value: str | None = field(default=None, repr=False)
     idle_lock_seconds: int = DEFAULT_IDLE_LOCK_SECONDS
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def demo_database_url(self) -> str:
@@ -65,4 +68,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=url,
         secret_key_value=env.get("SHOPFLOOR_SECRET_KEY") or None,
         idle_lock_seconds=int(idle) if idle.isdigit() else DEFAULT_IDLE_LOCK_SECONDS,
+        cors_origins=_origins(env.get("SHOPFLOOR_CORS_ORIGINS", "")),
     )
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """``https://a.example, https://b.example`` as origins (no trailing slash, as browsers
+    send them)."""
+    return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())

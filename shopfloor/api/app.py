@@ -10,6 +10,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -174,4 +175,14 @@ def create_app(
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _serve_docs(app)
     app.add_middleware(BodySizeLimit)
+    if settings.cors_origins:
+        # Added last, so outermost: refusals (401, 413, ...) carry CORS headers too, and
+        # a browser page on an allowed origin can read them.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
     return app
