@@ -24,8 +24,10 @@ from pydantic import (
 
 from ..domain import (
     BikeStatus,
+    FleetAnalytics,
     Page,
     Role,
+    TeamAnalytics,
     TicketAction,
     TicketStatus,
     WorkSessionAction,
@@ -318,17 +320,162 @@ class QcDayOut(WireModel):
     first_pass_rate: float | None
 
 
+class FleetCountsOut(BaseModel):
+    """Bikes: ``total`` includes archived ones, ``active`` does not; statuses are of active."""
+
+    total: int
+    active: int
+    ready: int
+    in_service: int
+    rented: int
+    blocked: int
+    write_off: int
+
+
+class TicketCountsOut(BaseModel):
+    active_total: int
+    new: int
+    assigned: int
+    in_progress: int
+    waiting_qc: int
+    rework: int
+    done: int
+
+
+class FlagBucketsOut(BaseModel):
+    """Active tickets by flag_minutes: green <= 30, yellow 31-60, red 61-120, black
+    121-180, black_plus > 180."""
+
+    green: int
+    yellow: int
+    red: int
+    black: int
+    black_plus: int
+
+
+class StatusBucketsOut(BaseModel):
+    new: int
+    assigned: int
+    in_progress: int
+    waiting_qc: int
+    rework: int
+
+
+class BacklogKpisOut(BaseModel):
+    avg_flag_minutes: float | None
+    avg_age_minutes: float | None
+    red_or_worse_count: int
+    black_or_worse_count: int
+
+
+class BacklogOut(BaseModel):
+    total: int
+    flag_buckets: FlagBucketsOut
+    status_buckets: StatusBucketsOut
+    kpis: BacklogKpisOut
+
+
+class FleetKpisOut(BaseModel):
+    availability_percent: float = Field(description="Ready bikes per active bike, in %.")
+    stockout_now: bool = Field(description="True when no active bike is ready.")
+
+
+class QcCountsOut(BaseModel):
+    done: int
+    first_pass_done: int
+    rework_done: int
+    first_pass_rate_percent: float | None
+    qc_pass_events: int
+    qc_fail_events: int
+
+
+class QcTrendDayOut(QcCountsOut):
+    date: date
+
+
+class QcOut(BaseModel):
+    window_days: int
+    start_date: date
+    end_date: date
+    totals: QcCountsOut
+    trend: list[QcTrendDayOut] = Field(description="One row a day, oldest first.")
+
+
+def _qc_counts(counts: Any) -> dict[str, Any]:
+    return {
+        "done": counts.done,
+        "first_pass_done": counts.first_pass_done,
+        "rework_done": counts.rework_done,
+        "first_pass_rate_percent": counts.first_pass_rate_percent,
+        "qc_pass_events": counts.qc_pass_events,
+        "qc_fail_events": counts.qc_fail_events,
+    }
+
+
 class FleetOut(WireModel):
+    """The original's keys (generated_at, fleet, tickets, backlog, kpis, qc) and
+    shopfloor's own beside them."""
+
+    generated_at: Timestamp
+    fleet: FleetCountsOut
+    tickets: TicketCountsOut
+    backlog: BacklogOut
+    kpis: FleetKpisOut
+    qc: QcOut
     bikes_total: int
     bikes_by_status: dict[str, int]
     availability_percent: float
     tickets_by_status: dict[str, int]
-    backlog: int
+    backlog_total: int
     waiting_for_technician: int
     qc_passed_total: int
     qc_first_pass_total: int
     qc_first_pass_percent: float | None
     qc_trend: list[QcDayOut]
+
+    @classmethod
+    def of_view(cls, view: FleetAnalytics) -> FleetOut:
+        backlog, qc = view.backlog_figures, view.qc_window
+        tickets = view.tickets_by_status
+        return cls(
+            generated_at=view.generated_at,
+            fleet=FleetCountsOut(
+                total=view.bikes_all, active=view.bikes_total, **view.bikes_by_status
+            ),
+            tickets=TicketCountsOut(active_total=view.backlog, **tickets),
+            backlog=BacklogOut(
+                total=backlog.total,
+                flag_buckets=FlagBucketsOut(**backlog.flag_buckets),
+                status_buckets=StatusBucketsOut(**backlog.status_buckets),
+                kpis=BacklogKpisOut(
+                    avg_flag_minutes=backlog.avg_flag_minutes,
+                    avg_age_minutes=backlog.avg_age_minutes,
+                    red_or_worse_count=backlog.red_or_worse_count,
+                    black_or_worse_count=backlog.black_or_worse_count,
+                ),
+            ),
+            kpis=FleetKpisOut(
+                availability_percent=view.availability_percent,
+                stockout_now=view.bikes_by_status.get("ready", 0) == 0,
+            ),
+            qc=QcOut(
+                window_days=qc.window_days,
+                start_date=qc.start_date,
+                end_date=qc.end_date,
+                totals=QcCountsOut(**_qc_counts(qc.totals)),
+                trend=[QcTrendDayOut(date=d.day, **_qc_counts(d)) for d in qc.trend],
+            ),
+            bikes_total=view.bikes_total,
+            bikes_by_status=view.bikes_by_status,
+            availability_percent=view.availability_percent,
+            tickets_by_status=tickets,
+            backlog_total=view.backlog,
+            waiting_for_technician=view.waiting_for_technician,
+            qc_passed_total=view.qc_passed_total,
+            qc_first_pass_total=view.qc_first_pass_total,
+            qc_first_pass_percent=view.qc_first_pass_percent,
+            qc_trend=QcDayOut.many(view.qc_trend),
+        )
 
 
 class TechnicianStatsOut(WireModel):
@@ -346,10 +493,77 @@ class TechnicianStatsOut(WireModel):
     worked_seconds_done: int
 
 
+class PeriodOut(BaseModel):
+    days: int
+    start_date: date
+    end_date: date
+
+
+class TeamSummaryOut(BaseModel):
+    technicians_total: int
+    tickets_done_total: int
+    raw_xp_total: int
+    first_pass_rate_percent: float | None
+
+
+class TeamMemberOut(BaseModel):
+    """One active technician, as the original's web admin reads it (its picker too)."""
+
+    user_id: int
+    name: str
+    username: str
+    level: None = Field(default=None, description="Not kept by shopfloor: always null.")
+    tickets_done: int
+    tickets_first_pass: int
+    first_pass_rate_percent: float | None
+    raw_xp: int
+    in_progress_now: int
+
+
 class TeamOut(WireModel):
+    """The original's keys (generated_at, period, summary, members) and shopfloor's own
+    (days, since, technicians) beside them."""
+
+    generated_at: Timestamp
+    period: PeriodOut
+    summary: TeamSummaryOut
+    members: list[TeamMemberOut]
     days: int
     since: Timestamp
     technicians: list[TechnicianStatsOut]
+
+    @classmethod
+    def of_view(cls, view: TeamAnalytics) -> TeamOut:
+        return cls(
+            generated_at=view.generated_at,
+            period=PeriodOut(
+                days=view.days,
+                start_date=view.since.date(),
+                end_date=view.generated_at.date(),
+            ),
+            summary=TeamSummaryOut(
+                technicians_total=len(view.technicians),
+                tickets_done_total=view.tickets_done_total,
+                raw_xp_total=view.xp_total,
+                first_pass_rate_percent=view.first_pass_rate_percent,
+            ),
+            members=[
+                TeamMemberOut(
+                    user_id=t.user_id,
+                    name=t.display_name,
+                    username=t.username,
+                    tickets_done=t.done,
+                    tickets_first_pass=t.first_pass,
+                    first_pass_rate_percent=t.first_pass_percent,
+                    raw_xp=t.xp,
+                    in_progress_now=t.in_progress,
+                )
+                for t in view.technicians
+            ],
+            days=view.days,
+            since=view.since,
+            technicians=TechnicianStatsOut.many(view.technicians),
+        )
 
 
 # --- request bodies -----------------------------------------------------------------------------
