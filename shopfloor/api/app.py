@@ -16,10 +16,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
 from ..domain import Shop
+from ..domain.checklists import checklist_minimum
 from .deps import ApiState
 from .errors import error_response, install_error_handlers
 from .routers import analytics, auth, bikes, misc, tickets, users, work_sessions, xp
-from .schemas import ErrorEnvelope
+from .schemas import ErrorEnvelope, checklist_json_schema
 from .throttle import LoginThrottle
 from .tokens import TokenService
 
@@ -103,7 +104,8 @@ class BodySizeLimit:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema, made to tell the truth: 400 (never 422) for invalid input."""
+    """FastAPI's schema, made to tell the truth: 400 (never 422) for invalid input, and
+    the shop's checklist minimum."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
@@ -125,6 +127,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     components.setdefault("ErrorEnvelope", ErrorEnvelope.model_json_schema())
+    # The checklist minimum is the shop's own rule: state the one in force.
+    intake = components.get("TicketCreateIn", {}).get("properties", {})
+    if "checklist_snapshot" in intake:
+        minimum = checklist_minimum(app.state.api.shop)
+        intake["checklist_snapshot"].update(checklist_json_schema(minimum))
     app.openapi_schema = schema
     return schema
 

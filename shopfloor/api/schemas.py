@@ -34,6 +34,15 @@ from ..domain import (
     WorkSessionStatus,
     XpEntryType,
 )
+from ..domain.checklists import (
+    MAX_CHECKLIST_ITEMS,
+    MAX_NOTE_LENGTH,
+    MAX_REF_LENGTH,
+    MAX_REF_NUMBER,
+    MAX_TASK_LENGTH,
+)
+from ..domain.shop import Rules
+from ..domain.tickets import MAX_SRT_MINUTES
 
 T = TypeVar("T")
 
@@ -77,27 +86,53 @@ def _storable_json(value: Any) -> Any:
     return value
 
 
+def checklist_json_schema(minimum: int = Rules().checklist_min_items) -> dict[str, Any]:
+    """What the domain accepts as a checklist, for the OpenAPI document."""
+    flag = {"type": ["boolean", "null"]}
+    return {
+        "type": "array",
+        "description": (
+            f"At least {minimum} (the shop's rule) and at most {MAX_CHECKLIST_ITEMS} tasks: "
+            "non-blank strings, or objects with a non-blank task and only the fields below."
+        ),
+        "minItems": minimum,
+        "maxItems": MAX_CHECKLIST_ITEMS,
+        "items": {
+            "anyOf": [
+                {"type": "string", "minLength": 1, "maxLength": MAX_TASK_LENGTH},
+                {
+                    "type": "object",
+                    "properties": {
+                        "task": {"type": "string", "minLength": 1, "maxLength": MAX_TASK_LENGTH},
+                        "done": flag,
+                        "critical": flag,
+                        "note": {"type": ["string", "null"], "maxLength": MAX_NOTE_LENGTH},
+                        "ref": {
+                            "anyOf": [
+                                {"type": "string", "maxLength": MAX_REF_LENGTH},
+                                {
+                                    "type": "integer",
+                                    "minimum": -MAX_REF_NUMBER,
+                                    "maximum": MAX_REF_NUMBER,
+                                },
+                                {"type": "null"},
+                            ]
+                        },
+                    },
+                    "required": ["task"],
+                    "additionalProperties": False,
+                },
+            ]
+        },
+    }
+
+
 # The checklist's shape is the domain's rule (with its own messages); the API only
-# makes sure the text in it can be stored.
+# makes sure the text in it can be stored, and documents the shape.
 Checklist = Annotated[
     list[Any],
     AfterValidator(_storable_json),
-    WithJsonSchema(
-        {
-            "type": "array",
-            "description": "Tasks: non-empty strings, or objects with a non-empty task.",
-            "items": {
-                "anyOf": [
-                    {"type": "string"},
-                    {
-                        "type": "object",
-                        "properties": {"task": {"type": "string"}},
-                        "required": ["task"],
-                    },
-                ]
-            },
-        }
-    ),
+    WithJsonSchema(checklist_json_schema()),
 ]
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -589,13 +624,25 @@ class VerifyIn(Body):
     token: Text = Field(max_length=4096)
 
 
+def _approval_required(schema: dict[str, Any]) -> None:
+    # The server refuses a ticket without approve_srt: true, so the document says so.
+    schema.setdefault("required", []).append("approve_srt")
+
+
 class TicketCreateIn(Body):
-    bike_code: Text
-    title: Text
+    # Bounds here are documented only; the domain enforces them with its own sentences.
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_approval_required)
+
+    bike_code: Text = Field(json_schema_extra={"minLength": 1})
+    title: Text = Field(json_schema_extra={"minLength": 1})
     checklist_snapshot: Checklist
-    srt_total_minutes: StrictInt
+    srt_total_minutes: StrictInt = Field(
+        json_schema_extra={"minimum": 1, "maximum": MAX_SRT_MINUTES}
+    )
     approve_srt: StrictBool = Field(
-        default=False, description="Must be true: the master approves the SRT."
+        default=False,
+        description="Must be true: the master approves the SRT.",
+        json_schema_extra={"enum": [True]},
     )
     confirm_create_bike: StrictBool = Field(
         default=False, description="Add an unknown bike to the fleet during intake."
@@ -612,4 +659,4 @@ class QcNoteIn(Body):
 
 
 class BikeCreateIn(Body):
-    bike_code: Text
+    bike_code: Text = Field(json_schema_extra={"minLength": 1})

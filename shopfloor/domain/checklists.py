@@ -133,10 +133,10 @@ def _item(item: Any, number: int) -> Any:
 
 
 def _task(raw: str, number: int) -> str:
-    text = clean_text(raw, FIELD).strip()
-    if len(text) > MAX_TASK_LENGTH:
+    # Measured as sent (before trimming), so the bound is exactly the documented one.
+    if len(raw) > MAX_TASK_LENGTH:
         raise _refuse(number, f"is longer than {MAX_TASK_LENGTH} characters; shorten it.")
-    return text
+    return clean_text(raw, FIELD).strip()
 
 
 def readable_checklist(stored: Any) -> tuple[Any, ...]:
@@ -168,6 +168,12 @@ def _readable_item(item: Any) -> Any:
 def checklist_task(item: Any) -> str:
     """The task text of a checklist item, whichever form it was given in."""
     return str(item["task"]) if isinstance(item, dict) else str(item)
+
+
+@reads
+def checklist_minimum(tx: Tx) -> int:
+    """How many items a checklist needs in this shop (the workshop rule)."""
+    return tx.rules().checklist_min_items
 
 
 @reads

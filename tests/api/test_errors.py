@@ -290,3 +290,21 @@ def test_a_hundred_thousand_character_code_is_400_not_503(
     body = refused(response, 400, field)
     assert body["message"].startswith(f"{field} is ")
     assert "characters long" in body["message"]
+
+
+@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"1e999"])
+@pytest.mark.parametrize(
+    ("path", "template", "field"),
+    [
+        ("tickets/create/", b'{"srt_total_minutes": %s}', "srt_total_minutes"),
+        ("tickets/create/", b'{"approve_srt": %s}', "approve_srt"),
+        ("tickets/create/", b'{"title": %s}', "title"),
+        ("bikes/create/", b'{"bike_code": %s}', "bike_code"),
+    ],
+)
+def test_nan_and_infinity_in_any_json_number_are_400(  # in checklists: see test_tickets
+    api: Api, crew: Crew, path: str, template: bytes, field: str, number: bytes
+) -> None:
+    response = raw(api, crew, path, template % number)
+    body = refused(response, 400)
+    assert field in body.get("fields", {}) or field in body["message"], body

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ... import domain
+from ...domain import BikeStatus
 from ...domain.paging import DEFAULT_PER_PAGE
 from ..deps import ShopDep, UserDep
 from ..params import BikeId, PageNumber, PerPage, Reply, per_page_capped
@@ -31,7 +32,12 @@ def list_bikes(
     _user: UserDep,
     page: PageNumber = 1,
     per_page: PerPage = DEFAULT_PER_PAGE,
-    status: Annotated[Text | None, Query(description="Bike status.")] = None,
+    status: Annotated[
+        Text | None,
+        Query(
+            description="Bike status.", json_schema_extra={"enum": [s.value for s in BikeStatus]}
+        ),
+    ] = None,
     q: Annotated[Text | None, Query(description="Part of a bike code.")] = None,
     archived: Annotated[bool | None, Query(description="Only archived, or only active.")] = None,
 ) -> Reply:
