@@ -267,6 +267,27 @@ def test_checklist_items_beyond_a_task_and_flat_known_fields_are_400_naming_the_
     assert api.ok_page(api.get("tickets/", crew.master, bike_code=code))["total_count"] == 0
 
 
+@pytest.mark.parametrize("depth", [900, 5000])
+def test_a_checklist_item_nested_as_deep_as_json_allows_is_400_not_500(
+    api: Api, crew: Crew, depth: int
+) -> None:
+    code = api.add_bike(crew.master)["bike_code"]
+    tasks = b", ".join(b'"%s"' % t.encode() for t in CHECKLIST[:9])
+    deep = b'{"task": "x", "note": ' * depth + b'"x"' + b"}" * depth
+    content = (
+        b'{"bike_code": "%s", "title": "t", "srt_total_minutes": 45, "approve_srt": true, '
+        b'"checklist_snapshot": [%s, %s]}' % (code.encode(), tasks, deep)
+    )
+    response = api.request(
+        "POST",
+        "tickets/create/",
+        crew.master,
+        content=content,
+        headers={"Content-Type": "application/json"},
+    )
+    refused(response, 400)
+
+
 @pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity"])
 def test_nan_and_infinity_in_a_checklist_are_400_on_both_databases(
     api: Api, crew: Crew, number: bytes
