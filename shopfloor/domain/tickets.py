@@ -513,7 +513,7 @@ def parse_statuses(statuses: str | Iterable[str] | None) -> list[TicketStatus]:
         except ValueError:
             valid = ", ".join(s.value for s in TicketStatus)
             raise ValidationFailed(
-                f"Unknown ticket status {item!r}; use one of: {valid}.", field="status"
+                f"Unknown ticket status {item[:40]!r}; use one of: {valid}.", field="status"
             ) from None
     return parsed
 

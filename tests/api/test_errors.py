@@ -308,3 +308,13 @@ def test_nan_and_infinity_in_any_json_number_are_400(  # in checklists: see test
     response = raw(api, crew, path, template % number)
     body = refused(response, 400)
     assert field in body.get("fields", {}) or field in body["message"], body
+
+
+@pytest.mark.parametrize(
+    ("path", "field"), [("tickets/", "status"), ("bikes/", "status"), ("xp/ledger/", "entry_type")]
+)
+def test_long_filter_values_are_400_in_a_short_sentence(
+    api: Api, crew: Crew, path: str, field: str
+) -> None:
+    body = refused(api.get(path, crew.admin, **{field: "x" * 60_000}), 400, field)
+    assert len(body["message"]) < 300
