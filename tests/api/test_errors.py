@@ -6,12 +6,13 @@ import contextlib
 import json
 import select
 import socket
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from .conftest import Api, Crew, intake_body, refused
+from .conftest import Api, Crew, intake_body, refused, start_server, stop_server
 
 
 def raw(api: Api, crew: Crew, path: str, content: bytes, content_type: str = "application/json"):  # type: ignore[no-untyped-def]
@@ -318,3 +319,24 @@ def test_long_filter_values_are_400_in_a_short_sentence(
 ) -> None:
     body = refused(api.get(path, crew.admin, **{field: "x" * 60_000}), 400, field)
     assert len(body["message"]) < 300
+
+
+def _peak_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_a_huge_chunked_login_does_not_grow_the_servers_memory(api: Api, tmp_path: Path) -> None:
+    # Its own server process, so its peak memory is this request's alone.
+    proc, base = start_server(api.db_url, tmp_path)
+    try:
+        before = _peak_rss_kb(proc.pid)
+        sent, reply = _stream_chunked(base, "auth/login/", b"x" * 65536, 96 * 1024 * 1024)
+        grown_mb = (_peak_rss_kb(proc.pid) - before) / 1024
+        assert grown_mb < 24, f"peak memory grew by {grown_mb:.0f} MB after {sent} bytes"
+        assert b" 413 " in reply.partition(b"\r\n")[0], reply[:300]
+    finally:
+        stop_server(proc)
