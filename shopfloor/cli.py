@@ -32,6 +32,7 @@ from .domain import (
     set_roles,
 )
 from .domain.database import create_db_engine, current_revision, head_revision, upgrade
+from .domain.grants import grant_app_role
 from .domain.users import change_password
 from .domain.values import Role
 
@@ -112,6 +113,16 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
         _say(f"Database {where} is up to date (revision {after}).")
     else:
         _say(f"Database {where} upgraded from {before or 'empty'} to {after}.")
+    return 0
+
+
+def cmd_db_grant(settings: Settings, args: argparse.Namespace) -> int:
+    engine = create_db_engine(settings.database_url)
+    try:
+        granted = grant_app_role(engine, args.role)
+    finally:
+        engine.dispose()
+    _say(granted.describe())
     return 0
 
 
@@ -294,6 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_db_upgrade
     )
     db.add_parser("current", help="show the schema revision").set_defaults(func=cmd_db_current)
+    grant = db.add_parser(
+        "grant",
+        help="PostgreSQL, as the owner: let ROLE run the shop, appending to the audit only",
+    )
+    grant.add_argument("role", help="an existing LOGIN role that owns nothing")
+    grant.set_defaults(func=cmd_db_grant)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(
         metavar="ACTION", required=True

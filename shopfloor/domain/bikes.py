@@ -62,12 +62,18 @@ def bike_view(bike: Bike) -> BikeView:
     )
 
 
-def find_bike(tx: Tx, code: str) -> Bike | None:
-    return tx.session.scalar(select(Bike).where(Bike.bike_code == code))
+# Intake, archive and restore of one bike take its row lock, so they run one after
+# the other and each sees what the one before committed (PostgreSQL; on SQLite
+# BEGIN IMMEDIATE already serialises every write transaction).
+def find_bike(tx: Tx, code: str, *, lock: bool = False) -> Bike | None:
+    stmt = select(Bike).where(Bike.bike_code == code)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return tx.session.scalar(stmt)
 
 
-def get_bike_row(tx: Tx, bike_id: int) -> Bike:
-    bike = tx.session.get(Bike, bike_id)
+def get_bike_row(tx: Tx, bike_id: int, *, lock: bool = False) -> Bike:
+    bike = tx.session.get(Bike, bike_id, with_for_update=lock, populate_existing=lock)
     if bike is None:
         raise NotFound(f"No bike with id {bike_id}.", field="bike_id")
     return bike
@@ -209,7 +215,7 @@ def create_bike(tx: Tx, actor_id: int | None, bike_code: str) -> BikeView:
 def archive_bike(tx: Tx, actor_id: int | None, bike_id: int) -> BikeView:
     """Take a bike out of the fleet; its code stays reserved until it is restored."""
     tx.authorise(actor_id, Permission.MANAGE_BIKES)
-    bike = get_bike_row(tx, bike_id)
+    bike = get_bike_row(tx, bike_id, lock=True)
     if not bike.is_active:
         raise TransitionNotAllowed(f"Bike {bike.bike_code} is already archived.", field="bike")
     ticket_id = active_ticket_id(tx, bike.id)
@@ -229,7 +235,7 @@ def archive_bike(tx: Tx, actor_id: int | None, bike_id: int) -> BikeView:
 def restore_bike(tx: Tx, actor_id: int | None, bike_id: int) -> BikeView:
     """Bring an archived bike back into the fleet."""
     tx.authorise(actor_id, Permission.MANAGE_BIKES)
-    bike = get_bike_row(tx, bike_id)
+    bike = get_bike_row(tx, bike_id, lock=True)
     if bike.is_active:
         raise TransitionNotAllowed(f"Bike {bike.bike_code} is not archived.", field="bike")
     bike.is_active = True

@@ -17,11 +17,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ProgrammingError
 
-from .errors import SchemaOutOfDate
+from .errors import PermissionDenied, SchemaOutOfDate
+from .grants import apply_grants, granted_roles
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "shopfloor_write"
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def normalise_url(url: str) -> str:
@@ -89,11 +92,28 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database behind ``engine`` to ``revision``."""
+    """Migrate the database behind ``engine`` to ``revision``.
+
+    On PostgreSQL this must run as the owner of the tables; the application
+    roles granted before (``shopfloor db grant``) are granted again, so tables
+    a migration adds are theirs to use at once, on the same terms.
+    """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+            if conn.dialect.name == "postgresql":
+                for role in granted_roles(conn):
+                    apply_grants(conn, role)
+    except ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        raise PermissionDenied(
+            "Only the owner of the shop's tables may migrate them: run `shopfloor db upgrade` "
+            "with SHOPFLOOR_DATABASE_URL naming the owner, not the application role.",
+            field="database",
+        ) from exc
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

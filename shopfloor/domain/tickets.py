@@ -199,7 +199,7 @@ def create_ticket(
             field="approve_srt",
         )
     reason = clean_text(bike_creation_reason or "", "bike_creation_reason").strip()
-    bike = find_bike(tx, code)
+    bike = find_bike(tx, code, lock=True)  # an archive of this bike waits, or is waited for
     created_bike = False
     if bike is None:
         if not confirm_create_bike:

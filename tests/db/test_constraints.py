@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+from typing import Any
+
+import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -9,7 +13,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from shopfloor.domain import (
     RuleViolation,
     Shop,
+    archive_bike,
     assign_ticket,
+    create_bike,
+    get_bike,
     get_ticket,
     qc_pass,
     send_to_qc,
@@ -17,6 +24,8 @@ from shopfloor.domain import (
 )
 from shopfloor.domain import bikes as bikes_module
 from shopfloor.domain import tickets as tickets_module
+from shopfloor.domain.models import XpEntry
+from shopfloor.domain.shop import Tx, writes
 
 from ..conftest import People
 from ..factories import intake
@@ -115,3 +124,163 @@ def test_a_race_that_slips_past_the_pre_check_is_still_a_clear_domain_error(
     with shop.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM tickets")).scalar_one() == 1
         assert conn.execute(sa.text("SELECT count(*) FROM ticket_transitions")).scalar_one() == 1
+
+
+AUDIT_TABLES = ("ticket_transitions", "work_session_events", "xp_ledger")
+# A text column of each audit table that a forger would rewrite.
+FORGED_COLUMN = {"ticket_transitions": "note", "work_session_events": "action"}
+
+
+def _history(shop: Shop, people: People) -> None:
+    """A ticket taken through to a QC pass: rows in every audit table."""
+    ticket = intake(shop, people.master)
+    assign_ticket(shop, people.manager, ticket.id, people.tech1)
+    start_work_session(shop, people.tech1, ticket.id)
+    send_to_qc(shop, people.tech1, ticket.id)
+    qc_pass(shop, people.qc, ticket.id)
+
+
+def _rewrites(table: str, columns: list[str], dialect: str) -> dict[str, str]:
+    """Every insert-shaped way to rewrite the oldest row of ``table``, by name."""
+    forged = FORGED_COLUMN.get(table, "description")
+    first = f"(SELECT min(id) FROM {table})"
+
+    def copy(id_expr: str) -> str:
+        values = ", ".join(
+            id_expr if c == "id" else "'forged'" if c == forged else c for c in columns
+        )
+        return f"({', '.join(columns)}) SELECT {values} FROM {table} WHERE id = {first}"
+
+    upsert = f"INSERT INTO {table} {copy('id')} ON CONFLICT (id) DO UPDATE SET {forged} = 'forged'"
+    if dialect == "postgresql":
+        return {"upsert on the id": upsert}
+    forms = {
+        "REPLACE INTO": f"REPLACE INTO {table} {copy('id')}",
+        "INSERT OR REPLACE": f"INSERT OR REPLACE INTO {table} {copy('id')}",
+        "upsert on the id": upsert,
+    }
+    if table == "xp_ledger":
+        # A fresh id but the same unique reference: REPLACE deletes the old entry.
+        fresh = f"(SELECT max(id) + 1 FROM {table})"
+        forms["REPLACE on the unique reference"] = f"REPLACE INTO {table} {copy(fresh)}"
+        forms["upsert on the unique reference"] = (
+            f"INSERT INTO {table} {copy(fresh)} "
+            f"ON CONFLICT (reference) DO UPDATE SET {forged} = 'forged'"
+        )
+    return forms
+
+
+@pytest.mark.parametrize("table", AUDIT_TABLES)
+def test_audit_tables_refuse_every_rewrite_by_insertion_from_any_client(
+    shop: Shop, people: People, table: str
+) -> None:
+    """REPLACE and UPSERT through a bare driver connection (no shopfloor pragmas)."""
+    _history(shop, people)
+    forged = FORGED_COLUMN.get(table, "description")
+    with shop.engine.connect() as conn:
+        columns = [c["name"] for c in sa.inspect(conn).get_columns(table)]
+        before = conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id")).all()
+    assert before
+    url = shop.engine.url
+    for form, sql in _rewrites(table, columns, shop.dialect).items():
+        if shop.dialect == "sqlite":
+            raw: Any = sqlite3.connect(str(url.database), isolation_level=None)
+            refused: type[Exception] = sqlite3.DatabaseError
+        else:
+            raw = psycopg.connect(url.set(drivername="postgresql").render_as_string(False))
+            refused = psycopg.DatabaseError
+        try:
+            with pytest.raises(refused, match=f"{table} is append-only") as err:
+                raw.execute(sql)
+            assert "refused" in str(err.value), form
+        finally:
+            raw.close()
+    with shop.engine.connect() as conn:
+        after = conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id")).all()
+        forged_rows = conn.execute(
+            sa.text(f"SELECT count(*) FROM {table} WHERE {forged} = 'forged'")
+        ).scalar_one()
+    assert after == before
+    assert forged_rows == 0
+
+
+def test_a_second_xp_entry_for_one_reference_is_still_the_domain_error(
+    shop: Shop, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The REPLACE guard keeps a duplicate reference readable as 'already paid'."""
+    ticket = intake(shop, people.master)
+    assign_ticket(shop, people.manager, ticket.id, people.tech1)
+    start_work_session(shop, people.tech1, ticket.id)
+    send_to_qc(shop, people.tech1, ticket.id)
+    qc_pass(shop, people.qc, ticket.id)
+    with shop.engine.connect() as conn:
+        reference = conn.execute(sa.text("SELECT min(reference) FROM xp_ledger")).scalar_one()
+
+    @writes
+    def pay_again(tx: Tx) -> None:
+        tx.session.add(
+            XpEntry(
+                user_id=people.tech1,
+                amount=1,
+                entry_type="forged",
+                reference=reference,
+                description="paid twice",
+                payload={},
+                created_at=tx.now,
+            )
+        )
+
+    with pytest.raises(RuleViolation, match="already been paid"):
+        pay_again(shop)
+
+
+def _copy_ticket_onto(shop: Shop, ticket_id: int, bike_id: int, status: str) -> None:
+    _execute(
+        shop,
+        "INSERT INTO tickets (bike_id, master_id, title, checklist_snapshot, "
+        "srt_total_minutes, srt_approved_by_id, srt_approved_at, flag_minutes, status, "
+        "created_at, updated_at) SELECT :bike_id, master_id, title, checklist_snapshot, "
+        "srt_total_minutes, srt_approved_by_id, srt_approved_at, 0, :status, "
+        "created_at, updated_at FROM tickets WHERE id = :id",
+        id=ticket_id,
+        bike_id=bike_id,
+        status=status,
+    )
+
+
+def test_an_archived_bike_cannot_hold_an_active_ticket_in_the_database(
+    shop: Shop, people: People
+) -> None:
+    ticket = intake(shop, people.master, "RM-0001")
+    archived = create_bike(shop, people.master, "RM-0002")
+    archive_bike(shop, people.manager, archived.id)
+
+    with pytest.raises(DBAPIError, match="the bike is archived: it cannot hold an active ticket"):
+        _copy_ticket_onto(shop, ticket.id, archived.id, "new")
+    _copy_ticket_onto(shop, ticket.id, archived.id, "done")  # history may stay on it
+    with pytest.raises(DBAPIError, match="the bike is archived"):
+        _execute(shop, "UPDATE tickets SET status = 'rework' WHERE bike_id = :b", b=archived.id)
+    with pytest.raises(DBAPIError, match="the bike is archived"):
+        _execute(shop, "UPDATE tickets SET bike_id = :b WHERE id = :i", b=archived.id, i=ticket.id)
+    with shop.engine.connect() as conn:
+        active = conn.execute(
+            sa.text("SELECT count(*) FROM tickets WHERE bike_id = :b AND status != 'done'"),
+            {"b": archived.id},
+        ).scalar_one()
+    assert active == 0
+
+
+def test_a_bike_with_an_active_ticket_cannot_be_archived_in_the_database(
+    shop: Shop, people: People
+) -> None:
+    ticket = intake(shop, people.master, "RM-0001")
+    with pytest.raises(DBAPIError, match="the bike has an active ticket: archiving it is refused"):
+        _execute(shop, "UPDATE bikes SET is_active = :no WHERE id = :b", no=False, b=ticket.bike)
+    assert get_bike(shop, ticket.bike).is_active
+    # Once the ticket is done, the database lets the bike go.
+    assign_ticket(shop, people.manager, ticket.id, people.tech1)
+    start_work_session(shop, people.tech1, ticket.id)
+    send_to_qc(shop, people.tech1, ticket.id)
+    qc_pass(shop, people.qc, ticket.id)
+    _execute(shop, "UPDATE bikes SET is_active = :no WHERE id = :b", no=False, b=ticket.bike)
+    assert not get_bike(shop, ticket.bike).is_active

@@ -11,20 +11,28 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from shopfloor.domain import (
+    BikeView,
     DomainError,
     RuleViolation,
     Shop,
+    TransitionNotAllowed,
+    archive_bike,
     assign_ticket,
     create_bike,
     create_ticket,
     create_user,
+    list_bikes,
     list_tickets,
+    restore_bike,
     start_ticket,
     start_work_session,
 )
+from shopfloor.domain import bikes as bikes_module
+from shopfloor.domain import tickets as tickets_module
 from shopfloor.domain.database import create_db_engine
 
 from ..conftest import People, fast_hasher
@@ -146,3 +154,92 @@ def test_race_to_register_one_username(shop: Shop) -> None:
     assert len(wins) == 1
     assert all(isinstance(e, DomainError) for e in losses), losses
     assert all("taken" in e.message for e in losses)  # type: ignore[attr-defined]
+
+
+ROUNDS = 25
+
+
+def _take_in(master: int, code: str) -> Callable[[Shop], Any]:
+    def take_in(own: Shop) -> Any:
+        return create_ticket(
+            own,
+            master,
+            bike_code=code,
+            title="Race",
+            checklist=CHECKLIST,
+            srt_total_minutes=30,
+            approve_srt=True,
+        )
+
+    return take_in
+
+
+def _archived_bikes_with_active_tickets(shop: Shop) -> int:
+    with shop.engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM bikes b JOIN tickets t ON t.bike_id = b.id "
+                    "WHERE NOT b.is_active AND t.status != 'done'"
+                )
+            ).scalar_one()
+        )
+
+
+def test_archive_and_intake_race_never_leave_an_archived_bike_with_an_active_ticket(
+    shop: Shop, people: People
+) -> None:
+    """Whichever takes the bike's row first wins; the others get the domain's refusal."""
+    outcomes: dict[str, int] = {"archived": 0, "taken in": 0}
+    for round_ in range(ROUNDS):
+        code = f"RM-{5000 + round_}"
+        bike = create_bike(shop, people.master, code)
+
+        def archive(own: Shop, bike_id: int = bike.id) -> Any:
+            return archive_bike(own, people.manager, bike_id)
+
+        take_in = _take_in(people.master, code)
+        wins, losses = race(shop, [archive, take_in, archive, take_in])
+        assert len(wins) == 1, (round_, wins, losses)
+        assert all(isinstance(e, DomainError) for e in losses), losses
+        outcomes["archived" if isinstance(wins[0], BikeView) else "taken in"] += 1
+        assert _archived_bikes_with_active_tickets(shop) == 0, round_
+    assert _count(shop, "tickets") == outcomes["taken in"]
+    assert list_bikes(shop, archived=True).total_count == outcomes["archived"]
+
+
+def test_concurrent_archives_and_restores_of_one_bike_give_one_success_each(
+    shop: Shop, people: People
+) -> None:
+    bike = create_bike(shop, people.master, "RM-6000")
+    wins, losses = race(shop, [lambda own: archive_bike(own, people.manager, bike.id)] * CONTENDERS)
+    assert len(wins) == 1
+    assert all(isinstance(e, TransitionNotAllowed) for e in losses), losses
+    assert all("already archived" in e.message for e in losses)  # type: ignore[attr-defined]
+
+    wins, losses = race(shop, [lambda own: restore_bike(own, people.manager, bike.id)] * CONTENDERS)
+    assert len(wins) == 1
+    assert all(isinstance(e, TransitionNotAllowed) for e in losses), losses
+    assert all("is not archived" in e.message for e in losses)  # type: ignore[attr-defined]
+
+
+def test_without_the_domain_locks_the_database_still_keeps_archived_bikes_free(
+    shop: Shop, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defence in depth: the triggers alone hold the invariant under the same race.
+
+    The losers then get the database's refusal rather than the domain's sentence,
+    which is why the domain takes the lock first.
+    """
+    unlocked_find, unlocked_get = bikes_module.find_bike, bikes_module.get_bike_row
+    monkeypatch.setattr(tickets_module, "find_bike", lambda tx, code, **_: unlocked_find(tx, code))
+    monkeypatch.setattr(bikes_module, "get_bike_row", lambda tx, i, **_: unlocked_get(tx, i))
+    for round_ in range(ROUNDS):
+        code = f"RM-{7000 + round_}"
+        bike = create_bike(shop, people.master, code)
+
+        def archive(own: Shop, bike_id: int = bike.id) -> Any:
+            return archive_bike(own, people.manager, bike_id)
+
+        race(shop, [archive, _take_in(people.master, code)] * 2)
+        assert _archived_bikes_with_active_tickets(shop) == 0, round_
