@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -16,21 +18,39 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
 from . import keys
 from .config import Settings
-from .domain import ChangeMarker, DomainError, Role, Shop, UserView, change_marker
+from .domain import (
+    BikeState,
+    ChangeMarker,
+    DomainError,
+    Role,
+    Shop,
+    TicketView,
+    UserView,
+    WorkSessionView,
+    bike_state,
+    change_marker,
+    get_ticket,
+    open_session_of,
+    pause_work_session,
+)
 from .screens.assign_screen import AssignScreen
 from .screens.base import ShopScreen
 from .screens.dashboard_screen import DashboardScreen
-from .screens.dialogs import ChoiceDialog
+from .screens.dialogs import ChoiceDialog, TimerGuardDialog
 from .screens.intake_screen import IntakeScreen
 from .screens.lock_screen import LockScreen
 from .screens.login_screen import LoginScreen
+from .screens.paged import PagedTicketsScreen
 from .screens.qc_queue_screen import QcQueueScreen
 from .screens.session import Session, user_roles
 from .screens.technician_screen import TechnicianScreen
+from .screens.ticket_detail_screen import TicketDetailScreen
 from .screens.ticket_list_screen import TicketListScreen
 
 SCREENS: dict[str, Callable[[], ShopScreen]] = {
@@ -43,6 +63,18 @@ SCREENS: dict[str, Callable[[], ShopScreen]] = {
 }
 
 POLL_SECONDS = 1.0  # a change made elsewhere shows within two polls at most
+# A key waits for the previous key's effects (focus moves, messages) at most this long,
+# so a stuck widget can never swallow the keyboard.
+KEY_SETTLE_LIMIT = 2.0
+# Keys typed while a login is checked wait for the home screen, at most this long.
+KEY_HOLD_LIMIT = 10.0
+
+
+def scan_lookup(shop: Shop, code: str) -> tuple[BikeState, TicketView | None]:
+    """The scanned bike's state and its active ticket, if any (runs in a worker)."""
+    state = bike_state(shop, code)
+    ticket = get_ticket(shop, state.active_ticket_id) if state.active_ticket_id else None
+    return state, ticket
 
 
 class ShopfloorApp(App[None]):
@@ -74,6 +106,17 @@ class ShopfloorApp(App[None]):
         self._last_input = idle_clock()
         self._marker: ChangeMarker | None = None
         self._polling = False
+        # Keys as they arrived (with the input clock's time), keys ready to handle, and
+        # the one task that hands them out one at a time: see on_event.
+        self._arrived: deque[tuple[events.Key | events.Paste, float]] = deque()
+        self._keys_ready: deque[events.Key | events.Paste | str] = deque()
+        self._arrival: dict[int, float] = {}  # id(event) -> when it arrived
+        self._released: list[events.Key | events.Paste] = []
+        self._feeder: asyncio.Task[None] | None = None
+        self._keys_open = asyncio.Event()
+        self._keys_open.set()
+        self.key_time = idle_clock()  # when the key being handled arrived
+        self.scanner = keys.ScanDetector(settings.scan_prefix, settings.scan_gap_ms / 1000)
 
     # --- time -----------------------------------------------------------------------------
 
@@ -96,7 +139,175 @@ class ShopfloorApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
             self._last_input = self._idle_clock()
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            if (
+                isinstance(event, events.Key)
+                and event.key == "ctrl+q"
+                and not self._keys_open.is_set()
+            ):
+                await super().on_event(event)  # quitting never waits behind a slow login
+                return
+            if any(event is k for k in self._released):
+                self._released.remove(event)
+                await super().on_event(event)
+                return
+            # Textual picks a key's widget when the key arrives; in a burst the earlier
+            # keys' effects (enter moving focus, a checkbox reacting to a change) are
+            # still queued then, so later keys went to the old widget. Keys are queued
+            # here instead and handed on one at a time, each once the last has settled
+            # (pasted text too, so it keeps its place among the keys).
+            at = self._idle_clock()
+            self._arrival[id(event)] = at
+            self._arrived.append((event, at))
+            self._wake_feeder()
+            return
         await super().on_event(event)
+
+    # --- keys in order ----------------------------------------------------------------------
+
+    def _wake_feeder(self) -> None:
+        if self._feeder is None or self._feeder.done():
+            self._feeder = asyncio.create_task(self._feed_keys())
+
+    def hold_keys(self) -> None:
+        """Keep later keys queued until :meth:`release_keys` (a login being checked)."""
+        self._keys_open.clear()
+
+    def release_keys(self) -> None:
+        """Hand queued keys on again, to whatever screen is showing by then."""
+        self._keys_open.set()
+
+    async def _feed_keys(self) -> None:
+        while (self._keys_ready or self._arrived) and not self._exit:
+            if not self._keys_open.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._keys_open.wait(), KEY_HOLD_LIMIT)
+                self._keys_open.set()
+                await self._until_settled()  # the screen the wait was for is mounted
+            if self._keys_ready:
+                item = self._keys_ready.popleft()
+                if isinstance(item, str):
+                    self.scan(item)
+                else:
+                    self.key_time = self._arrival.pop(id(item), self.key_time)
+                    self._released.append(item)
+                    self.post_message(item)
+                await self._until_settled()
+                continue
+            key, at = self._arrived.popleft()
+            code: str | None = None
+            if isinstance(key, events.Key) and self._may_scan():
+                scanned, code = self.scanner.feed(key, at)
+                self._keys_ready.extend(scanned)
+            else:
+                self._keys_ready.extend([*self.scanner.take(), key])
+            if code is not None:
+                self._keys_ready.append(code)
+        if self.scanner.holding and not self._exit:
+            self.set_timer(self.scanner.max_gap * 1.5, self.expire_scan)
+
+    def expire_scan(self) -> None:
+        """Held keys that turned out not to be a scan (the burst went quiet) are typing."""
+        self._keys_ready.extend(self.scanner.expire(self._idle_clock()))
+        self._wake_feeder()
+
+    def _may_scan(self) -> bool:
+        """Scans are for logged-in screens; in a text field a code is just typed."""
+        return (
+            self.session is not None
+            and isinstance(self.screen, ShopScreen)
+            and not isinstance(self.focused, Input | TextArea)
+        )
+
+    def _settled(self) -> bool:
+        """No message is queued or being handled anywhere on the screens."""
+        pumps: list[Any] = [self]
+        for screen in self.screen_stack:
+            pumps.extend(screen.walk_children(with_self=True))
+        return not any(
+            pump._message_queue.qsize()
+            or pump._next_callbacks
+            or (isinstance(pump, Widget) and not pump.is_mounted)  # still being built
+            for pump in pumps
+        )
+
+    async def _until_settled(self) -> None:
+        deadline = time.monotonic() + KEY_SETTLE_LIMIT
+        spins = quiet = 0
+        while time.monotonic() < deadline and not self._exit:
+            await asyncio.sleep(0 if spins < 100 else 0.002)
+            spins += 1
+            # Twice in a row: a pump takes a message off its queue and handles it in one
+            # step, so an empty queue seen on two turns of the loop means nothing is left.
+            quiet = quiet + 1 if self._settled() else 0
+            if quiet >= 2:
+                return
+
+    # --- scan to act ------------------------------------------------------------------------
+
+    def scan(self, code: str) -> None:
+        """A bike code came from a scanner: open that bike where the role acts on it."""
+        screen = self.screen
+        if self.session is None or not isinstance(screen, ShopScreen):
+            return
+        screen.set_status(f"Scanned {code}…")
+        screen.call(scan_lookup, code, done=self._scanned, group="scan", exclusive=True)
+
+    def _scanned(self, found: tuple[BikeState, TicketView | None]) -> None:
+        state, ticket = found
+        session = self.session
+        if session is None:
+            return
+        if not state.valid or state.bike is None:
+            close = f" Closest: {', '.join(state.suggestions)}." if state.suggestions else ""
+            self._tell(f"Scanned {state.code}: no such bike in the fleet.{close}", error=True)
+            return
+        role, me = session.role, session.user.id
+        code = state.code
+        if ticket is None:
+            if session.may_open("intake"):
+                self._show(IntakeScreen(bike_code=code))
+                return
+            self._tell(f"Scanned {code}: {state.message}", error=True)
+            return
+        where = f"#{ticket.id} {code} ({ticket.status.replace('_', ' ')})"
+        if role is Role.TECHNICIAN or (role is Role.SUPER_ADMIN and ticket.technician == me):
+            if ticket.technician == me and ticket.status in ("assigned", "rework", "in_progress"):
+                self._open_on("my_work", ticket.id, f"Scanned {where}: s starts or p resumes.")
+                return
+            if ticket.technician == me and ticket.status == "waiting_qc":
+                self._open_on("my_work", ticket.id, f"Scanned {where}: it is waiting for QC.")
+                return
+            if role is Role.TECHNICIAN:
+                self._tell(f"Scanned {where}: it is not on your list.", error=True)
+                return
+        if ticket.status == "waiting_qc" and session.may_open("qc"):
+            self._open_on("qc", ticket.id, f"Scanned {where}: p passes, f fails.")
+            return
+        if ticket.status in ("new", "rework", "assigned") and session.may_open("assign"):
+            reassign = ticket.status == "assigned"
+            self._open_on(
+                "assign", ticket.id, f"Scanned {where}: a digit assigns it.", reassign=reassign
+            )
+            return
+        self.push_screen(TicketDetailScreen(ticket.id))
+
+    def _open_on(self, name: str, ticket_id: int, message: str, *, reassign: bool = False) -> None:
+        """Show screen ``name`` (reusing it if it is open) with ``ticket_id`` highlighted."""
+        screen: Screen[Any] = self.screen
+        if not isinstance(screen, SCREENS[name]):  # type: ignore[arg-type]
+            screen = SCREENS[name]()
+            self._show(screen)
+        assert isinstance(screen, PagedTicketsScreen)
+        if reassign and isinstance(screen, AssignScreen):
+            screen.include_assigned = True
+        screen.select_ticket(ticket_id, message)
+
+    def _tell(self, message: str, *, error: bool = False) -> None:
+        screen = self.screen
+        if isinstance(screen, ShopScreen):
+            screen.set_status(message, error=error)
+        self.notify(message, severity="error" if error else "information")
 
     # --- session ----------------------------------------------------------------------------
 
@@ -110,9 +321,53 @@ class ShopfloorApp(App[None]):
         self._show(SCREENS[session.home]())
 
     def action_logout(self) -> None:
-        """Hand the terminal to the next person."""
+        """Hand the terminal to the next person (asking first if your timer runs)."""
+        self._guard_timer(self.log_out, "log out")
+
+    async def action_quit(self) -> None:
+        """Close the terminal UI (asking first if your timer runs)."""
+        self._guard_timer(lambda: self.exit(), "quit")
+
+    def log_out(self) -> None:
+        """Log out now, without asking."""
         self.session = None
         self._show(LoginScreen(self.login_hint))
+
+    def _guard_timer(self, leave: Callable[[], None], verb: str) -> None:
+        """Run ``leave`` at once, unless the user's own timer runs: then ask what to do."""
+        session, screen = self.session, self.screen
+        if session is None or not isinstance(screen, ShopScreen):
+            leave()
+            return
+        me = session.user.id
+
+        def read(shop: Shop) -> WorkSessionView | None:
+            return open_session_of(shop, me)
+
+        def ask(open_session: WorkSessionView | None) -> None:
+            if open_session is None or open_session.status != "running":
+                leave()
+                return
+
+            def chosen(choice: str | None) -> None:
+                if choice == "leave":
+                    leave()
+                elif choice == "pause":
+                    active = self.screen
+                    if isinstance(active, ShopScreen):
+                        active.call(
+                            pause_work_session,
+                            me,
+                            open_session.ticket,
+                            done=lambda _: leave(),
+                        )
+
+            self.push_screen(TimerGuardDialog(open_session.ticket, verb), chosen)
+
+        def unreadable(_: DomainError) -> None:
+            leave()  # the database is away: do not keep the person from leaving
+
+        screen.call(read, done=ask, failed=unreadable)
 
     def action_switch_role(self) -> None:
         session = self.session
@@ -150,7 +405,7 @@ class ShopfloorApp(App[None]):
         if action == "switch_role":
             return self.session is not None and len(self.session.user.role_slugs) > 1
         if action == "logout":
-            return self.session is not None
+            return self.session is not None and not isinstance(self.screen, TimerGuardDialog)
         return True
 
     def _show(self, screen: Screen[Any]) -> None:
@@ -170,6 +425,8 @@ class ShopfloorApp(App[None]):
 
     def _check_idle(self) -> None:
         if self.session is None or isinstance(self.screen, LockScreen):
+            return
+        if not self.settings.idle_lock_enabled:  # SHOPFLOOR_IDLE_LOCK_SECONDS=0 or off
             return
         if self._idle_clock() - self._last_input >= self.settings.idle_lock_seconds:
             self.lock()

@@ -11,17 +11,28 @@ import getpass
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import DatabaseError
 
-from .bootstrap import open_shop
-from .config import Settings, load_settings
+from .bootstrap import (
+    StartupError,
+    backup_sqlite,
+    database_problem,
+    open_engine,
+    open_shop,
+    safe_url,
+    sqlite_path,
+)
+from .config import Settings, SettingsError, load_settings
 from .domain import (
     DomainError,
+    NotFound,
     Shop,
     archive_bike,
-    create_bike,
+    create_bikes,
     create_user,
     find_user,
     get_bike_by_code,
@@ -31,9 +42,10 @@ from .domain import (
     set_active,
     set_roles,
 )
+from .domain.audit import verify_shop
 from .domain.database import create_db_engine, current_revision, head_revision, upgrade
 from .domain.grants import grant_app_role
-from .domain.users import change_password
+from .domain.users import change_password, check_new_user
 from .domain.values import Role
 
 EXIT_ERROR = 1
@@ -47,11 +59,24 @@ def _say(text: str = "") -> None:
     print(text)
 
 
-def _safe_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the command, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def port_number(raw: str) -> int:
+    """A TCP port, 1-65535."""
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a port; use a number from 1 to 65535")
+    return int(raw)
+
+
+def worker_count(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a worker count; use 1 to 64")
+    return int(raw)
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -101,14 +126,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
-    engine = create_db_engine(settings.database_url)
+    engine = open_engine(settings.database_url)
     try:
         before = current_revision(engine)
         upgrade(engine)
         after = current_revision(engine)
+    except DatabaseError as exc:
+        raise database_problem(settings.database_url, exc) from exc
     finally:
         engine.dispose()
-    where = _safe_url(settings.database_url)
+    where = safe_url(settings.database_url)
     if before == after:
         _say(f"Database {where} is up to date (revision {after}).")
     else:
@@ -127,17 +154,54 @@ def cmd_db_grant(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_current(settings: Settings, _args: argparse.Namespace) -> int:
-    engine = create_db_engine(settings.database_url)
+    """Show the revision; a read-only look that never creates a file."""
+    url = settings.database_url
+    path = sqlite_path(url)
+    head = head_revision()
+    if path is not None and not path.exists():
+        _say(
+            f"No database at {path} yet; shopfloor creates it at revision {head} "
+            "the first time it opens the shop."
+        )
+        return 0
+    engine = open_engine(url)
     try:
         current = current_revision(engine)
+    except DatabaseError as exc:
+        raise database_problem(url, exc) from exc
     finally:
         engine.dispose()
-    head = head_revision()
-    state = (
-        "up to date" if current == head else f"behind (head is {head}); run `shopfloor db upgrade`"
-    )
-    _say(f"{_safe_url(settings.database_url)}: revision {current or 'none'}, {state}")
+    if current == head:
+        state = "up to date"
+    elif path is not None:
+        state = f"behind (head is {head}); it is migrated the next time shopfloor opens it"
+    else:
+        state = f"behind (head is {head}); run `shopfloor db upgrade`"
+    _say(f"{safe_url(url)}: revision {current or 'none'}, {state}")
     return 0
+
+
+def cmd_db_backup(settings: Settings, args: argparse.Namespace) -> int:
+    # Open (and so check and migrate) the shop first: a backup of a broken file is no backup.
+    open_shop(settings.database_url).dispose()
+    target = Path(args.path).expanduser().resolve()
+    backup_sqlite(settings.database_url, target)
+    _say(
+        f"Backed up {sqlite_path(settings.database_url)} to {target}; check it with "
+        f"SHOPFLOOR_DATABASE_URL=sqlite:///{target} shopfloor audit verify"
+    )
+    return 0
+
+
+def cmd_audit_verify(settings: Settings, _args: argparse.Namespace) -> int:
+    def run(shop: Shop) -> int:
+        report = verify_shop(shop)
+        for drift in report.drifts:
+            _say(str(drift))
+        _say(report.summary())
+        return 0 if report.clean else EXIT_ERROR
+
+    return _with_shop(settings, run)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -146,8 +210,12 @@ def _read_password(from_stdin: bool) -> str:
     else:
         if not sys.stdin.isatty():
             raise CliError("No terminal to ask for the password; pipe it in with --password-stdin.")
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Repeat password: ") != password:
+        try:
+            password = getpass.getpass("Password: ")
+            again = getpass.getpass("Repeat password: ")
+        except EOFError:  # ctrl+d at the prompt
+            raise CliError("No password was typed; nothing was changed.") from None
+        if again != password:
             raise CliError("The passwords do not match; nothing was changed.")
     if not password:
         raise CliError("The password is empty; nothing was changed.")
@@ -163,13 +231,23 @@ def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
 
 
 def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
-    password = _read_password(args.password_stdin)
+    # Every argument is checked before the password is asked for.
+    username, _roles = check_new_user(
+        args.username, args.role or (), args.first_name, args.last_name
+    )
 
     def run(shop: Shop) -> int:
+        try:
+            taken = find_user(shop, username)
+        except NotFound:
+            pass
+        else:
+            raise CliError(f"Username {taken.username!r} is taken (usernames ignore case).")
+        password = _read_password(args.password_stdin)
         user = create_user(
             shop,
             None,
-            args.username,
+            username,
             password,
             roles=args.role or (),
             first_name=args.first_name,
@@ -198,7 +276,8 @@ def cmd_user_list(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_user_roles(settings: Settings, args: argparse.Namespace) -> int:
     def run(shop: Shop) -> int:
-        user = set_roles(shop, None, find_user(shop, args.username).id, args.role or ())
+        roles = [] if args.none else args.role
+        user = set_roles(shop, None, find_user(shop, args.username).id, roles)
         _say(f"{user.username} now holds: {', '.join(user.role_slugs) or 'no role'}")
         return 0
 
@@ -230,8 +309,7 @@ def cmd_user_passwd(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_bike_add(settings: Settings, args: argparse.Namespace) -> int:
     def run(shop: Shop) -> int:
-        for code in args.codes:
-            bike = create_bike(shop, None, code)
+        for bike in create_bikes(shop, None, args.codes):
             _say(f"Added bike {bike.bike_code} (id {bike.id}), {bike.status}.")
         return 0
 
@@ -278,7 +356,7 @@ def cmd_bike_archive(restore: bool) -> Callable[[Settings, argparse.Namespace], 
 
 def build_parser() -> argparse.ArgumentParser:
     roles = ", ".join(r.value for r in Role)
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="shopfloor",
         description="Shop-floor system for an e-bike repair workshop. "
         "With no command, opens the terminal UI.",
@@ -294,8 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the v1 HTTP API server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--port", type=port_number, default=8000)
+    serve.add_argument("--workers", type=worker_count, default=1)
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(
@@ -311,6 +389,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grant.add_argument("role", help="an existing LOGIN role that owns nothing")
     grant.set_defaults(func=cmd_db_grant)
+    backup = db.add_parser("backup", help="copy a SQLite shop consistently, while it is in use")
+    backup.add_argument("path", metavar="PATH", help="the new file to write")
+    backup.set_defaults(func=cmd_db_backup)
+
+    audit = sub.add_parser("audit", help="check the shop against its history").add_subparsers(
+        metavar="ACTION", required=True
+    )
+    audit.add_parser(
+        "verify", help="recompute statuses, timer totals and XP from the audit history"
+    ).set_defaults(func=cmd_audit_verify)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(
         metavar="ACTION", required=True
@@ -325,7 +413,9 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_parser("list", help="list users").set_defaults(func=cmd_user_list)
     user_roles = user.add_parser("roles", help="replace a user's roles")
     user_roles.add_argument("username")
-    user_roles.add_argument("--role", action="append", help=f"repeatable; one of: {roles}")
+    which = user_roles.add_mutually_exclusive_group(required=True)
+    which.add_argument("--role", action="append", help=f"repeatable; one of: {roles}")
+    which.add_argument("--none", action="store_true", help="remove every role on purpose")
     user_roles.set_defaults(func=cmd_user_roles)
     for name, active in (("deactivate", False), ("activate", True)):
         p = user.add_parser(name, help=f"{name} a user")
@@ -356,22 +446,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``shopfloor`` console script."""
     args = build_parser().parse_args(argv)
-    settings = load_settings()
     try:
+        settings = load_settings()
         return int(args.func(settings, args))
-    except (DomainError, CliError) as exc:
+    except (DomainError, CliError, SettingsError, StartupError) as exc:
         print(f"shopfloor: {exc}", file=sys.stderr)
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        print(
-            f"shopfloor: cannot use the database {_safe_url(settings.database_url)}: {reason}",
-            file=sys.stderr,
-        )
-    except ArgumentError:
-        print(
-            f"shopfloor: SHOPFLOOR_DATABASE_URL is not a database URL: {settings.database_url!r}",
-            file=sys.stderr,
-        )
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("shopfloor."):
             print(f"shopfloor: this build has no {exc.name} yet.", file=sys.stderr)

@@ -1,24 +1,65 @@
-"""Settings, read once from the environment, with defaults in the user's data dir.
+"""Settings, read once from the environment and checked at start, with defaults in the data dir.
 
 - ``SHOPFLOOR_DATA_DIR``: where the SQLite files and the generated secret live.
-- ``SHOPFLOOR_DATABASE_URL``: a SQLAlchemy URL; default a SQLite file in the data dir.
+- ``SHOPFLOOR_DATABASE_URL``: ``sqlite:///PATH`` or ``postgresql://…``; default a SQLite
+  file in the data dir.
 - ``SHOPFLOOR_SECRET_KEY``: signs API tokens; when unset, generated once and kept.
-- ``SHOPFLOOR_IDLE_LOCK_SECONDS``: the TUI locks itself after this much idle time.
+- ``SHOPFLOOR_IDLE_LOCK_SECONDS``: the TUI locks itself after this much idle time;
+  ``0`` or ``off`` turns the lock off.
+- ``SHOPFLOOR_ACCESS_TOKEN_SECONDS`` / ``SHOPFLOOR_REFRESH_TOKEN_SECONDS``: API token
+  lifetimes (default a shift of 8 hours, and 7 days).
+- ``SHOPFLOOR_TRUSTED_PROXIES``: addresses or networks (comma-separated) of reverse
+  proxies whose ``X-Forwarded-For`` the API believes; empty by default.
+- ``SHOPFLOOR_SCAN_PREFIX``: how a scanned bike code starts (default ``RM-``).
+- ``SHOPFLOOR_SCAN_GAP_MS``: keys closer together than this are a scanner's burst (default 50).
+- ``SHOPFLOOR_DOUBLE_TAP_MS``: a repeat of the same action on another ticket within this
+  time is taken as a double tap and refused (default 400).
+
+Every value is checked in :func:`load_settings`: a bad one raises :class:`SettingsError`,
+whose message names the variable and says what it accepts. To add a setting, write a
+parser (``str -> value``, raising ``ValueError`` with what is accepted), add a field to
+:class:`Settings` and one ``_setting(...)`` line in :func:`load_settings`.
 - ``SHOPFLOOR_CORS_ORIGINS``: comma-separated origins whose browser pages may call the
   API (e.g. the original web admin on its own origin); none by default.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from platformdirs import user_data_dir
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_IDLE_LOCK_SECONDS = 300
+DEFAULT_ACCESS_TOKEN_SECONDS = 8 * 3600  # one shift
+DEFAULT_REFRESH_TOKEN_SECONDS = 7 * 24 * 3600
+MAX_TOKEN_SECONDS = 366 * 24 * 3600
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+DEFAULT_SCAN_PREFIX = "RM-"
+DEFAULT_SCAN_GAP_MS = 50
+DEFAULT_DOUBLE_TAP_MS = 400
+MIN_SECRET_KEY_LENGTH = 16
+# Backend name -> the drivers shopfloor is built and tested with.
+SUPPORTED_DRIVERS: dict[str, frozenset[str]] = {
+    "sqlite": frozenset({"sqlite", "sqlite+pysqlite"}),
+    "postgresql": frozenset({"postgresql", "postgresql+psycopg"}),
+    "postgres": frozenset({"postgres"}),  # an old spelling; psycopg 3 is used all the same
+}
+SUPPORTED_URLS = "sqlite:///PATH or postgresql://USER@HOST/DATABASE"
+
+T = TypeVar("T")
+
+
+class SettingsError(Exception):
+    """A setting shopfloor cannot use; the message names the variable and what to do."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +67,14 @@ class Settings:
     data_dir: Path
     database_url: str
     secret_key_value: str | None = field(default=None, repr=False)
+    # 0: never lock.
     idle_lock_seconds: int = DEFAULT_IDLE_LOCK_SECONDS
+    access_token_seconds: int = DEFAULT_ACCESS_TOKEN_SECONDS
+    refresh_token_seconds: int = DEFAULT_REFRESH_TOKEN_SECONDS
+    trusted_proxies: tuple[Network, ...] = ()
+    scan_prefix: str = DEFAULT_SCAN_PREFIX
+    scan_gap_ms: int = DEFAULT_SCAN_GAP_MS
+    double_tap_ms: int = DEFAULT_DOUBLE_TAP_MS
     cors_origins: tuple[str, ...] = ()
 
     @property
@@ -38,41 +86,201 @@ class Settings:
     def is_default_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def idle_lock_enabled(self) -> bool:
+        return self.idle_lock_seconds > 0
+
     def secret_key(self) -> str:
-        """The token signing key: from the environment, else generated once and kept."""
+        """The token signing key: from the environment, else generated once and kept.
+
+        A kept key that is empty, too short or unreadable raises :class:`SettingsError`:
+        signing with it would fail (or be guessable) at every login instead.
+        """
         if self.secret_key_value:
             return self.secret_key_value
         path = self.data_dir / "secret_key"
         if path.exists():
-            return path.read_text(encoding="utf-8").strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+            return _read_secret_file(path)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SettingsError(data_dir_problem(self.data_dir, exc)) from exc
         key = secrets.token_urlsafe(48)
         # Exclusive create: if another process won the race, use its key.
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            return path.read_text(encoding="utf-8").strip()
+            return _read_secret_file(path)
+        except OSError as exc:
+            raise SettingsError(data_dir_problem(self.data_dir, exc)) from exc
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(key)
         return key
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Settings from ``env`` (default: the process environment)."""
-    env = os.environ if env is None else env
-    data_dir = Path(env.get("SHOPFLOOR_DATA_DIR") or user_data_dir("shopfloor")).expanduser()
-    url = env.get("SHOPFLOOR_DATABASE_URL") or f"sqlite:///{data_dir / 'shopfloor.sqlite3'}"
-    idle = env.get("SHOPFLOOR_IDLE_LOCK_SECONDS", "")
-    return Settings(
-        data_dir=data_dir,
-        database_url=url,
-        secret_key_value=env.get("SHOPFLOOR_SECRET_KEY") or None,
-        idle_lock_seconds=int(idle) if idle.isdigit() else DEFAULT_IDLE_LOCK_SECONDS,
-        cors_origins=_origins(env.get("SHOPFLOOR_CORS_ORIGINS", "")),
+def _read_secret_file(path: Path) -> str:
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not text"
+        raise SettingsError(
+            f"The secret key file {path} cannot be read ({reason}); fix its permissions, "
+            "or delete it to have a new one generated (API users then log in again)."
+        ) from exc
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        state = "is empty" if not key else f"holds fewer than {MIN_SECRET_KEY_LENGTH} characters"
+        raise SettingsError(
+            f"The secret key file {path} {state}; delete it to have a new one generated "
+            "(API users then log in again), or set SHOPFLOOR_SECRET_KEY."
+        )
+    return key
+
+
+def data_dir_problem(data_dir: Path, exc: OSError) -> str:
+    """One sentence on why the data directory cannot be used."""
+    reason = exc.strerror or str(exc)
+    return (
+        f"The data directory {data_dir} cannot be used ({reason}); "
+        "set SHOPFLOOR_DATA_DIR to a directory you can write to."
     )
 
 
-def _origins(raw: str) -> tuple[str, ...]:
-    """``https://a.example, https://b.example`` as origins (no trailing slash, as browsers
-    send them)."""
-    return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+# --- parsers: text -> value, or ValueError saying what is accepted ---------------------------
+
+
+def parse_database_url(raw: str) -> str:
+    """A URL for a backend shopfloor supports."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ValueError(f"is not a database URL; use {SUPPORTED_URLS}") from None
+    backend = url.get_backend_name()
+    if url.drivername not in SUPPORTED_DRIVERS.get(backend, frozenset()):
+        raise ValueError(
+            f"uses {url.drivername}, which shopfloor does not support; "
+            f"the supported schemes are sqlite and postgresql ({SUPPORTED_URLS})"
+        )
+    if backend == "sqlite" and not url.database:
+        raise ValueError("names no file; use sqlite:///PATH")
+    return raw
+
+
+def parse_idle_lock(raw: str) -> int:
+    """Whole seconds, or ``0``/``off`` for no lock."""
+    text = raw.strip().lower()
+    if text in ("off", "0"):
+        return 0
+    if not text.isdigit():
+        raise ValueError("must be a whole number of seconds, or 0 or off to never lock")
+    return int(text)
+
+
+def parse_token_seconds(raw: str) -> int:
+    """A token lifetime: whole seconds, from one second to a year."""
+    text = raw.strip()
+    if not text.isdigit() or not 0 < int(text) <= MAX_TOKEN_SECONDS:
+        raise ValueError(
+            f"must be a whole number of seconds from 1 to {MAX_TOKEN_SECONDS} (a year); "
+            "unset it for the default"
+        )
+    return int(text)
+
+
+def parse_trusted_proxies(raw: str) -> tuple[Network, ...]:
+    """Comma-separated IP addresses or networks."""
+    networks: list[Network] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"names {item!r}, which is not an IP address or network; give a "
+                "comma-separated list such as 127.0.0.1, 10.0.0.0/8"
+            ) from None
+    return tuple(networks)
+
+
+def parse_scan_prefix(raw: str) -> str:
+    """The characters a scanned code starts with (upper case, as scanners send them)."""
+    text = raw.strip()
+    if not text.isprintable() or any(c.isspace() for c in text):
+        raise ValueError("must be printable characters without spaces, for example RM-")
+    return text
+
+
+def parse_milliseconds(raw: str) -> int:
+    """A whole number of milliseconds, more than 0."""
+    text = raw.strip()
+    if not text.isdigit() or int(text) == 0:
+        raise ValueError("must be a whole number of milliseconds, more than 0")
+    return int(text)
+
+
+def parse_cors_origins(raw: str) -> tuple[str, ...]:
+    """Comma-separated origins, ``scheme://host[:port]``, as browsers send them."""
+    origins: list[str] = []
+    for item in (part.strip().rstrip("/") for part in raw.split(",")):
+        if not item:
+            continue
+        scheme, sep, host = item.partition("://")
+        if scheme not in ("http", "https") or not sep or not host or "/" in host:
+            raise ValueError(
+                f"names {item!r}, which is not an origin; give a comma-separated list "
+                "such as https://admin.example, http://10.0.0.5:3000"
+            )
+        origins.append(item)
+    return tuple(origins)
+
+
+def _setting(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:
+    """``env[name]`` parsed, or ``default`` when unset or empty; a bad value names ``name``."""
+    raw = env.get(name, "")
+    if not raw.strip():
+        return default
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} {exc}.") from None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``env`` (default: the process environment); raises SettingsError."""
+    env = os.environ if env is None else env
+    data_dir = _setting(
+        env,
+        "SHOPFLOOR_DATA_DIR",
+        lambda raw: Path(raw).expanduser(),
+        Path(user_data_dir("shopfloor")),
+    )
+    url = _setting(
+        env,
+        "SHOPFLOOR_DATABASE_URL",
+        parse_database_url,
+        f"sqlite:///{data_dir / 'shopfloor.sqlite3'}",
+    )
+    return Settings(
+        data_dir=data_dir,
+        database_url=url,
+        secret_key_value=_setting(env, "SHOPFLOOR_SECRET_KEY", str.strip, None),
+        idle_lock_seconds=_setting(
+            env, "SHOPFLOOR_IDLE_LOCK_SECONDS", parse_idle_lock, DEFAULT_IDLE_LOCK_SECONDS
+        ),
+        access_token_seconds=_setting(
+            env, "SHOPFLOOR_ACCESS_TOKEN_SECONDS", parse_token_seconds, DEFAULT_ACCESS_TOKEN_SECONDS
+        ),
+        refresh_token_seconds=_setting(
+            env,
+            "SHOPFLOOR_REFRESH_TOKEN_SECONDS",
+            parse_token_seconds,
+            DEFAULT_REFRESH_TOKEN_SECONDS,
+        ),
+        trusted_proxies=_setting(env, "SHOPFLOOR_TRUSTED_PROXIES", parse_trusted_proxies, ()),
+        scan_prefix=_setting(env, "SHOPFLOOR_SCAN_PREFIX", parse_scan_prefix, DEFAULT_SCAN_PREFIX),
+        scan_gap_ms=_setting(env, "SHOPFLOOR_SCAN_GAP_MS", parse_milliseconds, DEFAULT_SCAN_GAP_MS),
+        double_tap_ms=_setting(
+            env, "SHOPFLOOR_DOUBLE_TAP_MS", parse_milliseconds, DEFAULT_DOUBLE_TAP_MS
+        ),
+        cors_origins=_setting(env, "SHOPFLOOR_CORS_ORIGINS", parse_cors_origins, ()),
+    )

@@ -8,6 +8,9 @@ are for screens whose focus is a table or list.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from textual import events
 from textual.binding import Binding, BindingType
 
 # Everywhere, once logged in. Function keys never collide with typing in a field.
@@ -112,6 +115,74 @@ DIALOG: list[BindingType] = [
 ]
 
 CONFIRM: list[BindingType] = [
-    Binding("y", "confirm", "Yes"),
+    Binding("y,enter", "confirm", "Yes"),
     Binding("n,escape", "cancel", "No"),
 ]
+
+# Leaving with your own timer running (ctrl+q, ctrl+o): what to do with it.
+TIMER_GUARD: list[BindingType] = [
+    Binding("p", "choose('pause')", "Pause it"),
+    Binding("l", "choose('leave')", "Leave running"),
+    Binding("c,escape", "choose('cancel')", "Cancel"),
+]
+
+
+@dataclass
+class ScanDetector:
+    """Tells a barcode scanner (keyboard mode) from a person typing.
+
+    A scan is a burst: keys starting with ``prefix`` (``RM-``), each within
+    ``max_gap`` seconds of the one before, ending in enter. While keys could still be
+    such a burst they are held back (so a scanned ``1`` never assigns a ticket);
+    once they cannot be, they are handed back in order as ordinary typing.
+    Timestamps come from the caller, so tests drive the clock.
+    """
+
+    prefix: str
+    max_gap: float
+    max_length: int = 40
+    held: list[tuple[events.Key, float]] = field(default_factory=list)
+
+    @property
+    def holding(self) -> bool:
+        return bool(self.held)
+
+    def take(self) -> list[events.Key]:
+        """Give back every held key, as typing."""
+        keys = [key for key, _ in self.held]
+        self.held.clear()
+        return keys
+
+    def expire(self, now: float) -> list[events.Key]:
+        """The held keys if the burst went quiet for longer than ``max_gap``, else none."""
+        if self.held and now - self.held[-1][1] > self.max_gap:
+            return self.take()
+        return []
+
+    def feed(self, key: events.Key, at: float) -> tuple[list[events.Key], str | None]:
+        """Keys to handle now as typing, and the scanned code when ``key`` ends a scan."""
+        typed = self.expire(at)
+        text = "".join(k.character or "" for k, _ in self.held)
+        if not self.held:
+            if self.prefix and key.character == self.prefix[0]:
+                self.held.append((key, at))
+                return typed, None
+            return [*typed, key], None
+        if key.key == "enter":
+            if text.startswith(self.prefix) and len(text) > len(self.prefix):
+                self.held.clear()
+                return typed, text
+            return [*typed, *self.take(), key], None
+        char = key.character or ""
+        grown = text + char
+        could_be_code = grown.startswith(self.prefix) or self.prefix.startswith(grown)
+        if (
+            len(char) == 1
+            and char.isprintable()
+            and not char.isspace()
+            and could_be_code
+            and len(grown) <= self.max_length
+        ):
+            self.held.append((key, at))
+            return typed, None
+        return [*typed, *self.take(), key], None

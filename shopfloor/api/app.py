@@ -21,7 +21,6 @@ from .deps import ApiState
 from .errors import error_response, install_error_handlers
 from .routers import analytics, auth, bikes, misc, tickets, users, work_sessions, xp
 from .schemas import ErrorEnvelope, checklist_json_schema
-from .throttle import LoginThrottle
 from .tokens import TokenService
 
 API_PREFIX = "/api/v1"
@@ -159,10 +158,10 @@ def create_app(
     shop: Shop,
     settings: Settings,
     *,
-    throttle: LoginThrottle | None = None,
     tokens: TokenService | None = None,
 ) -> FastAPI:
-    """The HTTP API over ``shop``; tokens are signed with ``settings.secret_key()``."""
+    """The HTTP API over ``shop``; tokens are signed with ``settings.secret_key()``
+    and last as long as ``settings`` says."""
     app = FastAPI(
         title="shopfloor API",
         version="1.0.0",
@@ -173,8 +172,13 @@ def create_app(
     )
     app.state.api = ApiState(
         shop=shop,
-        tokens=tokens or TokenService(settings.secret_key()),
-        throttle=throttle or LoginThrottle(),
+        tokens=tokens
+        or TokenService(
+            settings.secret_key(),
+            access_ttl=settings.access_token_seconds,
+            refresh_ttl=settings.refresh_token_seconds,
+        ),
+        trusted_proxies=settings.trusted_proxies,
     )
     install_error_handlers(app)
     for module in (auth, users, tickets, work_sessions, bikes, xp, analytics, misc):

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ..config import Network
 from ..domain import Shop, UserView, session_user
-from .throttle import LoginThrottle
+from .throttle import client_address
 from .tokens import TokenService, TokenType, unauthorised
 
 
@@ -19,7 +20,11 @@ class ApiState:
 
     shop: Shop
     tokens: TokenService
-    throttle: LoginThrottle
+    trusted_proxies: tuple[Network, ...] = ()
+
+    def client(self, request: Request) -> str:
+        """The client address the throttle counts this request's attempts for."""
+        return client_address(request, self.trusted_proxies)
 
 
 def api_state(request: Request) -> ApiState:
@@ -45,7 +50,12 @@ def current_user(
             "not_authenticated",
         )
     claims = state.tokens.decode(credentials.credentials, TokenType.ACCESS)
-    return session_user(state.shop, claims.user_id, issued_at=claims.issued_at)
+    return session_user(
+        state.shop,
+        claims.user_id,
+        credentials_version=claims.credentials_version,
+        family=claims.family,
+    )
 
 
 ShopDep = Annotated[Shop, Depends(get_shop)]

@@ -24,6 +24,7 @@ from ..domain import (
     RuleViolation,
     SchemaOutOfDate,
     ShopUnavailable,
+    TooManyAttempts,
     TransitionNotAllowed,
     ValidationFailed,
 )
@@ -39,6 +40,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     PermissionDenied: 403,
     NotFound: 404,
     AuthenticationFailed: 401,
+    TooManyAttempts: 429,
     SchemaOutOfDate: 503,
     ShopUnavailable: 503,
 }
@@ -99,6 +101,8 @@ async def on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
     status = _status_of(exc)
     fields = {exc.field: [exc.message]} if exc.field else None
     headers = {401: BEARER, 503: {"Retry-After": "1"}}.get(status)
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     if status == 503:
         log.warning("database unavailable: %s", exc.__cause__ or exc)
     return error_response(status, exc.message, exc.code, fields=fields, headers=headers)

@@ -10,6 +10,7 @@ from .bikes import (
     archive_bike,
     bike_state,
     create_bike,
+    create_bikes,
     get_bike,
     get_bike_by_code,
     list_bikes,
@@ -35,11 +36,14 @@ from .errors import (
     RuleViolation,
     SchemaOutOfDate,
     ShopUnavailable,
+    TooManyAttempts,
     TransitionNotAllowed,
     ValidationFailed,
 )
 from .rules import Permission, allows, ticket_actions_for
+from .sessions import TokenGrant, log_in, rotate_refresh, session_user
 from .shop import Rules, Shop
+from .throttle import TERMINAL_CLIENT, ThrottleLimits, attempt
 from .tickets import (
     assign_ticket,
     create_ticket,
@@ -59,7 +63,6 @@ from .users import (
     get_user,
     list_roles,
     list_users,
-    session_user,
     set_active,
     set_roles,
 )
@@ -106,6 +109,7 @@ from .xp import list_xp_entries, xp_total
 __all__ = [
     "ACTIVE_TICKET_STATUSES",
     "DEFAULT_CHECKLIST",
+    "TERMINAL_CLIENT",
     "AuthenticationFailed",
     "BikeState",
     "BikeStatus",
@@ -130,9 +134,12 @@ __all__ = [
     "SystemClock",
     "TeamAnalytics",
     "TechnicianStats",
+    "ThrottleLimits",
     "TicketAction",
     "TicketStatus",
     "TicketView",
+    "TokenGrant",
+    "TooManyAttempts",
     "TransitionNotAllowed",
     "TransitionView",
     "UserView",
@@ -146,6 +153,7 @@ __all__ = [
     "allows",
     "archive_bike",
     "assign_ticket",
+    "attempt",
     "authenticate",
     "bike_state",
     "change_marker",
@@ -153,6 +161,7 @@ __all__ = [
     "checklist_task",
     "checklist_template",
     "create_bike",
+    "create_bikes",
     "create_ticket",
     "create_user",
     "current_work_session",
@@ -169,6 +178,7 @@ __all__ = [
     "list_users",
     "list_work_sessions",
     "list_xp_entries",
+    "log_in",
     "normalise_bike_code",
     "open_session_of",
     "pause_work_session",
@@ -176,6 +186,7 @@ __all__ = [
     "qc_pass",
     "restore_bike",
     "resume_work_session",
+    "rotate_refresh",
     "send_to_qc",
     "session_user",
     "set_active",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 
@@ -198,7 +199,11 @@ def new_bike(tx: Tx, code: str) -> Bike:
 def create_bike(tx: Tx, actor_id: int | None, bike_code: str) -> BikeView:
     """Add a bike to the fleet, status ready."""
     tx.authorise(actor_id, Permission.MANAGE_BIKES)
-    code = validate_bike_code(bike_code)
+    return create_bike_in_tx(tx, validate_bike_code(bike_code))
+
+
+def create_bike_in_tx(tx: Tx, code: str) -> BikeView:
+    """Add the bike with this (valid) code unless it exists, archived or not."""
     existing = find_bike(tx, code)
     if existing is not None:
         if not existing.is_active:
@@ -209,6 +214,29 @@ def create_bike(tx: Tx, actor_id: int | None, bike_code: str) -> BikeView:
             )
         raise ValidationFailed(f"Bike {code} already exists.", field="bike_code", code="duplicate")
     return bike_view(new_bike(tx, code))
+
+
+@writes
+def create_bikes(tx: Tx, actor_id: int | None, bike_codes: Sequence[str]) -> list[BikeView]:
+    """Add several bikes at once: all of them, or (naming the code that failed) none."""
+    tx.authorise(actor_id, Permission.MANAGE_BIKES)
+    added: list[BikeView] = []
+    seen: set[str] = set()
+    for raw in bike_codes:
+        try:
+            code = validate_bike_code(raw)
+            if code in seen:
+                raise ValidationFailed(
+                    f"Bike {code} is listed twice.", field="bike_code", code="duplicate"
+                )
+            seen.add(code)
+            added.append(create_bike_in_tx(tx, code))
+        except ValidationFailed as exc:
+            # The transaction rolls back: say so, so nobody re-adds half a list.
+            raise ValidationFailed(
+                f"{exc.message} No bike was added.", field=exc.field, code=exc.code
+            ) from None
+    return added
 
 
 @writes

@@ -59,6 +59,16 @@ class AuthenticationFailed(DomainError):
     code = "authentication_failed"
 
 
+class TooManyAttempts(DomainError):
+    """Too many failed attempts from one client (or for one username) in the window."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ShopUnavailable(DomainError):
     """The shop's database cannot be reached right now, or is too busy; try again."""
 

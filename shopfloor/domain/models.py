@@ -86,8 +86,11 @@ class User(Base):
     last_name: Mapped[str] = mapped_column(String(150), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Sessions (API tokens) begun before this moment are no longer honoured.
+    # When the password last changed (for people); revocation uses the version below.
     credentials_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Every token carries the version it was issued under and must match it exactly:
+    # bumped by a password change and a deactivation, so it can never tie like a time.
+    credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -274,6 +277,41 @@ class WorkshopRules(Base):
     xp_first_pass_bonus: Mapped[int] = mapped_column(Integer, default=1)
     # The shop's own intake template; NULL means the built-in default.
     default_checklist: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
+
+
+class RefreshFamily(Base):
+    """One login's chain of refresh tokens: only ``current_token`` may be used next.
+
+    Presenting an older token of the chain means it was copied; the whole family
+    is then revoked (``revoked_at``), and the access tokens it issued with it.
+    """
+
+    __tablename__ = "refresh_families"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    current_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rotated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Past this the newest refresh token has expired too, so the row may be pruned.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ThrottleEntry(Base):
+    """Failed attempts of one kind from one client (and username) in the current window.
+
+    Shared by every worker process and terminal; rows whose window has passed
+    count for nothing and are pruned.
+    """
+
+    __tablename__ = "throttle_entries"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    client: Mapped[str] = mapped_column(String(128), primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 WITH_ROLES = selectinload(User.role_links)

@@ -86,6 +86,15 @@ def _out_of_range(exc: DataError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == "22003"  # numeric_value_out_of_range
 
 
+def _read_only(exc: Exception) -> bool:
+    """Whether the database refused a write because it is read-only (file or server)."""
+    orig = getattr(exc, "orig", None)
+    return (
+        str(getattr(orig, "sqlite_errorname", "")).startswith("SQLITE_READONLY")
+        or getattr(orig, "sqlstate", None) == "25006"  # read_only_sql_transaction
+    )
+
+
 def violated_constraint(exc: IntegrityError) -> str | None:
     """The name of the index or constraint behind ``exc``, when it can be told."""
     diag = getattr(exc.orig, "diag", None)
@@ -149,6 +158,14 @@ class Shop:
                 code="invalid_value",
             ) from exc
         except (OperationalError, PoolTimeout) as exc:
+            if _read_only(exc):
+                # Retrying cannot help here, so the message must not suggest it.
+                raise ShopUnavailable(
+                    "The shop database is read-only, so nothing can be saved; ask whoever "
+                    "runs the shop to make the database file writable.",
+                    field="database",
+                    code="database_read_only",
+                ) from exc
             # Down, unreachable, locked past the busy timeout, or every connection in use.
             raise ShopUnavailable(
                 "The shop database is unavailable or busy; try again in a moment.",

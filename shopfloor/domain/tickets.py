@@ -24,7 +24,13 @@ from .bikes import (
     validate_bike_code,
 )
 from .checklists import readable_checklist, validate_checklist
-from .errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
+from .errors import (
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
 from .models import WITH_ROLES, Bike, Ticket, TicketTransition, User, WorkSession, XpEntry
 from .paging import fetch_page
 from .rules import Permission, may_work_on, next_ticket_status, require
@@ -80,11 +86,22 @@ def _validate_note(raw: Any) -> str:
 # --- shared steps -----------------------------------------------------------------------------
 
 
-def lock_ticket(tx: Tx, ticket_id: int) -> Ticket:
-    """The ticket, locked for the rest of the transaction (PostgreSQL; SQLite locks it all)."""
+def lock_ticket(tx: Tx, ticket_id: int, expected_status: str | None = None) -> Ticket:
+    """The ticket, locked for the rest of the transaction (PostgreSQL; SQLite locks it all).
+
+    ``expected_status`` is the status the caller showed the user: if the ticket has
+    moved on since (another terminal acted first), nothing is done and the error says so.
+    """
     ticket = tx.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
     if ticket is None:
         raise NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
+    if expected_status is not None and ticket.status != expected_status:
+        raise TransitionNotAllowed(
+            f"Ticket #{ticket.id} is {ticket.status} now, no longer {expected_status}; "
+            "someone acted on it first, so nothing was changed.",
+            field="status",
+            code="status_changed",
+        )
     return ticket
 
 
@@ -270,11 +287,21 @@ def create_ticket(
 
 
 @writes
-def assign_ticket(tx: Tx, actor_id: int, ticket_id: int, technician_id: int) -> TicketView:
-    """Give the ticket to a technician (new, assigned or rework)."""
+def assign_ticket(
+    tx: Tx,
+    actor_id: int,
+    ticket_id: int,
+    technician_id: int,
+    *,
+    expected_status: str | None = None,
+) -> TicketView:
+    """Give the ticket to a technician (new, assigned or rework).
+
+    ``expected_status``: refuse if the ticket is no longer in the status the user saw.
+    """
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.ASSIGN)
-    ticket = lock_ticket(tx, ticket_id)
+    ticket = lock_ticket(tx, ticket_id, expected_status)
     to_status = next_ticket_status(TicketAction.ASSIGNED, TicketStatus(ticket.status), ticket.id)
     if isinstance(technician_id, bool) or not isinstance(technician_id, int):
         raise ValidationFailed("technician_id must be a user id.", field="technician_id")
@@ -340,11 +367,21 @@ def send_to_qc(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
 
 
 @writes
-def qc_pass(tx: Tx, actor_id: int, ticket_id: int, note: str | None = None) -> TicketView:
-    """waiting_qc -> done: the bike is ready and the technician earns XP."""
+def qc_pass(
+    tx: Tx,
+    actor_id: int,
+    ticket_id: int,
+    note: str | None = None,
+    *,
+    expected_status: str | None = None,
+) -> TicketView:
+    """waiting_qc -> done: the bike is ready and the technician earns XP.
+
+    ``expected_status``: refuse if the ticket is no longer in the status the user saw.
+    """
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.QC)
-    ticket = lock_ticket(tx, ticket_id)
+    ticket = lock_ticket(tx, ticket_id, expected_status)
     to_status = next_ticket_status(TicketAction.QC_PASS, TicketStatus(ticket.status), ticket.id)
     text = _validate_note(note)
     rules = tx.rules()

@@ -1,19 +1,25 @@
 """Users and their roles: create, list, change roles, deactivate, authenticate.
 
 Passwords are hashed with argon2id; a hash made with older parameters is
-replaced on the next successful login.
+replaced on the next successful login. The argon2 check never runs inside a
+write transaction, and every login is throttled in the database.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import threading
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
 
+from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
-from .errors import AuthenticationFailed, NotFound, ValidationFailed
+from . import throttle
+from .errors import AuthenticationFailed, NotFound, RuleViolation, ValidationFailed
 from .models import WITH_ROLES, RoleRow, User, UserRole
 from .rules import Permission
 from .shop import Shop, Tx, reads, writes
@@ -52,6 +58,24 @@ def parse_roles(roles: Iterable[str]) -> list[Role]:
         if role not in parsed:
             parsed.append(role)
     return parsed
+
+
+def check_new_user(
+    username: str, roles: Iterable[str] = (), first_name: str = "", last_name: str = ""
+) -> tuple[str, list[Role]]:
+    """The username (trimmed) and roles of a new user, or the ValidationFailed to show.
+
+    Needs no database, so a command can check its arguments before asking for a password.
+    """
+    clean_text(first_name, "first_name")
+    clean_text(last_name, "last_name")
+    username = username.strip()
+    if not USERNAME_RE.match(username):
+        raise ValidationFailed(
+            "Username must be 2-150 characters of letters, digits and . _ @ + -.",
+            field="username",
+        )
+    return username, parse_roles(roles)
 
 
 def _check_password(password: str) -> None:
@@ -94,14 +118,14 @@ def create_user(
 ) -> UserView:
     """Create a user; with no role they may log in and read but not act."""
     _authorise_admin(tx, actor_id)
-    username = username.strip()
-    if not USERNAME_RE.match(username):
-        raise ValidationFailed(
-            "Username must be 2-150 characters of letters, digits and . _ @ + -.",
-            field="username",
-        )
+    return _add_user(tx, username, password, roles, first_name, last_name)
+
+
+def _add_user(
+    tx: Tx, username: str, password: str, roles: Iterable[str], first_name: str, last_name: str
+) -> UserView:
+    username, parsed = check_new_user(username, roles, first_name, last_name)
     _check_password(password)
-    parsed = parse_roles(roles)
     if _find(tx, username) is not None:
         raise ValidationFailed(
             f"Username {username!r} is taken (usernames ignore case); choose another.",
@@ -110,8 +134,8 @@ def create_user(
         )
     user = User(
         username=username,
-        first_name=clean_text(first_name, "first_name").strip(),
-        last_name=clean_text(last_name, "last_name").strip(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
         password_hash=tx.shop.hasher.hash(password),
         is_active=True,
         created_at=tx.now,
@@ -121,6 +145,31 @@ def create_user(
     tx.session.add(user)
     tx.session.flush()
     return user_view(user)
+
+
+@reads
+def shop_has_users(tx: Tx) -> bool:
+    """Whether anyone can log in yet (a new shop has nobody: the first-run offer)."""
+    return tx.session.scalar(select(User.id).limit(1)) is not None
+
+
+@writes
+def create_first_admin(tx: Tx, username: str, password: str) -> UserView:
+    """The shop's first user, a super admin; refused once the shop has any user at all.
+
+    Anyone at a terminal of an empty shop may do this (it is how a shop starts), so
+    the check and the insert share one transaction: the super_admin role row is locked
+    (PostgreSQL; SQLite's write transactions are serial anyway), so two terminals
+    racing on an empty shop make one admin and one clear refusal.
+    """
+    tx.session.scalar(select(RoleRow).where(RoleRow.slug == Role.SUPER_ADMIN).with_for_update())
+    if tx.session.scalar(select(User.id).limit(1)) is not None:
+        raise RuleViolation(
+            "This shop already has users; log in, or ask an administrator to add you.",
+            field="username",
+            code="not_first_user",
+        )
+    return _add_user(tx, username, password, [Role.SUPER_ADMIN.value], "", "")
 
 
 @writes
@@ -136,63 +185,157 @@ def set_roles(tx: Tx, actor_id: int | None, user_id: int, roles: Iterable[str]) 
 
 @writes
 def set_active(tx: Tx, actor_id: int | None, user_id: int, active: bool) -> UserView:
-    """Deactivate (or reactivate) a user; a deactivated user can neither log in nor act."""
+    """Deactivate (or reactivate) a user; a deactivated user can neither log in nor act.
+
+    Deactivating ends every token the user holds for good: reactivating does not
+    bring them back (the credentials version moved on), the user logs in afresh.
+    """
     _authorise_admin(tx, actor_id)
     user = _get(tx, user_id)
+    if user.is_active and not active:
+        _bump_credentials(tx, user)
     user.is_active = active
     user.updated_at = tx.now
     return user_view(user)
 
 
-@writes
-def authenticate(tx: Tx, username: str, password: str) -> UserView:
-    """The user these credentials belong to; refreshes an outdated password hash."""
+@dataclass(frozen=True)
+class _Credentials:
+    """What a login needs to know about a user, read in a short read transaction."""
+
+    user: UserView
+    password_hash: str
+    credentials_version: int
+
+
+@dataclass(frozen=True)
+class VerifiedLogin:
+    """A user whose password was just checked, and the credentials version checked."""
+
+    user: UserView
+    credentials_version: int
+    password_hash: str
+    new_hash: str | None  # the password rehashed with today's parameters, if outdated
+
+
+_dummy_hashes: dict[tuple[object, ...], str] = {}
+
+# argon2 is slow and memory-hard on purpose, and runs on several threads of its own:
+# a burst of logins checked all at once would take every CPU from the rest of the
+# shop. Checks beyond this many per process wait their turn (outside any transaction).
+PASSWORD_CHECKS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of nothing anyone knows, made with ``hasher``'s parameters (cached).
+
+    Unknown and deactivated users are checked against it, so a login for them
+    costs the same argon2 work as a real one and timing reveals no usernames.
+    """
+    key = (
+        hasher.time_cost,
+        hasher.memory_cost,
+        hasher.parallelism,
+        hasher.hash_len,
+        hasher.salt_len,
+        hasher.type,
+    )
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hashes[key]
+
+
+@reads
+def _load_credentials(tx: Tx, username: str) -> _Credentials | None:
+    user = _find(tx, username)
+    if user is None or not user.is_active:
+        return None
+    return _Credentials(user_view(user), user.password_hash, user.credentials_version)
+
+
+def verify_login(shop: Shop, username: str, password: str, *, client: str) -> VerifiedLogin:
+    """Check a username and password, throttled per ``client`` (see :mod:`.throttle`).
+
+    The argon2 check runs outside any transaction: the user is read in a short
+    read transaction first, so a burst of logins never holds the write lock.
+    """
     failure = AuthenticationFailed("Wrong username or password.", field="password")
     if not (storable(username) and storable(password)):
         raise failure
-    user = _find(tx, username)
-    if user is None or not user.is_active:
-        # Spend the same effort as a real check, so timing does not reveal usernames.
-        tx.shop.hasher.hash(password)
-        raise failure
-    try:
-        tx.shop.hasher.verify(user.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        raise failure from None
-    if tx.shop.hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = tx.shop.hasher.hash(password)
+    with throttle.attempt(shop, client, username):
+        found = _load_credentials(shop, username)
+        with PASSWORD_CHECKS:
+            stored = found.password_hash if found is not None else _dummy_hash(shop.hasher)
+            try:
+                shop.hasher.verify(stored, password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                raise failure from None
+            if found is None:  # unreachable in practice: nobody knows the dummy's password
+                raise failure
+            new_hash = None
+            if shop.hasher.check_needs_rehash(found.password_hash):
+                new_hash = shop.hasher.hash(password)
+    return VerifiedLogin(found.user, found.credentials_version, found.password_hash, new_hash)
+
+
+def store_login(tx: Tx, login: VerifiedLogin) -> User:
+    """Within a short write: the user again, unchanged since the check, with a rehash saved.
+
+    A password change or deactivation that landed during the check wins: the
+    login is refused rather than let through on old credentials.
+    """
+    user = tx.session.get(User, login.user.id, options=[WITH_ROLES])
+    if (
+        user is None
+        or not user.is_active
+        or user.credentials_version != login.credentials_version
+        or user.password_hash != login.password_hash
+    ):
+        raise AuthenticationFailed("Wrong username or password.", field="password")
+    if login.new_hash is not None:
+        user.password_hash = login.new_hash
         user.updated_at = tx.now
-    return user_view(user)
+    return user
+
+
+@writes
+def _store_login(tx: Tx, login: VerifiedLogin) -> UserView:
+    return user_view(store_login(tx, login))
+
+
+def authenticate(
+    shop: Shop, username: str, password: str, *, client: str = throttle.TERMINAL_CLIENT
+) -> UserView:
+    """The user these credentials belong to (the terminal's login and unlock).
+
+    Throttled like the API's login (all terminals count as one client); an
+    outdated password hash is replaced in a short write of its own.
+    """
+    login = verify_login(shop, username, password, client=client)
+    if login.new_hash is None:
+        return login.user
+    return _store_login(shop, login)
+
+
+def _bump_credentials(tx: Tx, user: User) -> None:
+    """End every session and token the user holds (see ``credentials_version``)."""
+    user.credentials_version += 1
+    user.credentials_changed_at = tx.now
 
 
 @writes
 def change_password(tx: Tx, actor_id: int | None, user_id: int, password: str) -> UserView:
-    """Set a new password (the user themselves, a super admin, or the local operator)."""
+    """Set a new password (the user themselves, a super admin, or the local operator).
+
+    Every token issued before, even within the same second, stops working.
+    """
     if actor_id != user_id:
         _authorise_admin(tx, actor_id)
     _check_password(password)
     user = _get(tx, user_id)
     user.password_hash = tx.shop.hasher.hash(password)
-    user.credentials_changed_at = tx.now
+    _bump_credentials(tx, user)
     user.updated_at = tx.now
-    return user_view(user)
-
-
-@reads
-def session_user(tx: Tx, user_id: int, *, issued_at: datetime | None = None) -> UserView:
-    """The user a login session or token belongs to, while they may still use it.
-
-    A session that began (``issued_at``) before the user's password last changed
-    is over: changing a password is how a user shuts out a stolen token.
-    """
-    user = tx.actor(user_id)
-    changed = user.credentials_changed_at
-    if issued_at is not None and changed is not None and issued_at < changed:
-        raise AuthenticationFailed(
-            "Your password was changed after this session began; log in again.",
-            field="actor",
-            code="credentials_changed",
-        )
     return user_view(user)
 
 

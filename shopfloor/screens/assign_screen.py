@@ -15,6 +15,7 @@ from ..domain import Page, TicketView, assign_ticket, list_tickets
 from ..domain.boards import TechnicianLoad, technician_load
 from ..widgets.formatting import hm, status_label
 from ..widgets.ticket_pager import Column, TicketPager
+from .dialogs import ConfirmDialog
 from .paged import PagedTicketsScreen
 
 PER_PAGE = 50
@@ -66,6 +67,8 @@ class AssignScreen(PagedTicketsScreen):
         return self.query_one("#tech-table", DataTable)
 
     def on_mount(self) -> None:
+        if self.include_assigned:  # opened by a scan of an assigned ticket
+            self.query_one("#assign-tickets-title", Static).update("Waiting + assigned (reassign)")
         table = self.tech_table
         table.add_column("N", width=1)
         table.add_column("Technician", width=10)
@@ -108,6 +111,8 @@ class AssignScreen(PagedTicketsScreen):
     # --- assigning --------------------------------------------------------------------------
 
     def _assign(self, tech: TechnicianLoad) -> None:
+        # The ticket and status as shown when the key was pressed: the domain refuses
+        # if it moved on meanwhile, so a stale board never reassigns by accident.
         ticket = self.pager.highlighted
         if ticket is None:
             self.set_status("No ticket highlighted.", error=True)
@@ -117,7 +122,37 @@ class AssignScreen(PagedTicketsScreen):
             self.set_status(f"#{t.id} {t.bike_code} assigned to {tech.display_name}.")
             self.refresh_data()
 
-        self.call(assign_ticket, self.me, ticket.id, tech.user_id, done=done)
+        def assign() -> None:
+            self.act(
+                "assign",
+                ticket.id,
+                f"Assigning #{ticket.id} {ticket.bike_code} to {tech.display_name}",
+                assign_ticket,
+                self.me,
+                ticket.id,
+                tech.user_id,
+                expected_status=ticket.status,
+                done=done,
+            )
+
+        if ticket.status != "assigned":
+            assign()
+            return
+        if self.refused_while_acting():
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                assign()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Reassign {ticket.bike_code} (#{ticket.id})?",
+                f"From {ticket.technician_name or '-'} to {tech.display_name} · "
+                "y or enter reassigns it.",
+            ),
+            confirmed,
+        )
 
     def action_assign_number(self, number: int) -> None:
         if number <= len(self.technicians):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)
+
+
+def is_live(node: Widget) -> bool:
+    """Whether ``node`` is mounted and still on screen: only then may a result touch it."""
+    return node.is_mounted and node.is_attached and not node._closing
 
 
 class ServiceCalls:
@@ -62,8 +68,14 @@ class ServiceCalls:
                 outcome = partial(done, result)
             if worker.is_cancelled:
                 return
+
+            def deliver() -> None:
+                # The screen may have been dismissed while the query ran: nobody to tell.
+                if is_live(node):
+                    outcome()
+
             with contextlib.suppress(RuntimeError):  # the app closed while the query ran
-                app.call_from_thread(outcome)
+                app.call_from_thread(deliver)
 
         node.run_worker(run, thread=True, group=group, exclusive=exclusive)
 
@@ -87,6 +99,9 @@ class ShopScreen(ServiceCalls, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._stale = False
+        self._shown_for: Session | None = None
+        self._acting: str | None = None  # what a state-changing key started, until it ends
+        self._last_act: tuple[str, float, int | None] | None = None  # action, key time, ticket
 
     @property
     def shop_app(self) -> ShopfloorApp:
@@ -98,8 +113,11 @@ class ShopScreen(ServiceCalls, Screen[None]):
 
     @property
     def session(self) -> Session:
-        session = self.shop_app.session
+        # While a logout tears the screen down, keys and bindings may still ask: answer
+        # with the session the screen was shown for.
+        session = self.shop_app.session or self._shown_for
         assert session is not None, "a ShopScreen is only shown to a logged-in user"
+        self._shown_for = session
         return session
 
     @property
@@ -111,6 +129,7 @@ class ShopScreen(ServiceCalls, Screen[None]):
         return self.shop.clock.now().astimezone(UTC)
 
     def compose(self) -> ComposeResult:
+        self._shown_for = self.shop_app.session
         yield SessionHeader(self.TITLE)
         yield from self.compose_body()
         yield Static("", id="status-line", markup=False)
@@ -129,7 +148,14 @@ class ShopScreen(ServiceCalls, Screen[None]):
         """Re-read what the screen shows (called on open, on live changes and on resume)."""
 
     def shop_changed(self) -> None:
-        """Someone changed the shop: refresh now if visible, else when next shown."""
+        """Someone changed the shop: refresh now if visible, else when next shown.
+
+        A notice for a screen that is not mounted yet is dropped (its own mount reads
+        everything), and so is one for a screen already dismissed. A refresh while
+        another runs restarts the read: each screen's reads are exclusive workers.
+        """
+        if not is_live(self) or self not in self.app.screen_stack:
+            return
         if self.is_current:
             self.refresh_data()
         else:
@@ -139,6 +165,64 @@ class ShopScreen(ServiceCalls, Screen[None]):
         if self._stale:
             self._stale = False
             self.refresh_data()
+
+    def act(
+        self,
+        action: str,
+        ticket_id: int | None,
+        working: str,
+        fn: Callable[..., R],
+        *args: Any,
+        done: Callable[[R], None],
+        failed: Callable[[DomainError], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """One key press, one state change: run ``fn`` like :meth:`call`, unless refused.
+
+        Refused with a message: a press while this screen's previous action still runs,
+        and the same ``action`` on another ticket within the double-tap time of the last
+        one (after the first acted, the highlight moved on before the person could see
+        it). ``working`` shows at once and stays while the database keeps us waiting.
+        """
+        app = self.shop_app
+        if self.refused_while_acting():
+            return
+        pressed = app.key_time
+        last = self._last_act
+        window = app.settings.double_tap_ms / 1000
+        if (
+            last is not None
+            and last[0] == action
+            and last[2] != ticket_id
+            and pressed - last[1] < window
+        ):
+            target = f" on #{ticket_id}" if ticket_id is not None else ""
+            self.set_status(
+                f"A second press right after the first was ignored (a double tap?); "
+                f"press again to act{target}.",
+                error=True,
+            )
+            return
+        self._last_act = (action, pressed, ticket_id)
+        self._acting = working[0].lower() + working[1:]
+        self.set_status(f"{working}… (waiting for the shop database)")
+
+        def finished(result: R) -> None:
+            self._acting = None
+            done(result)
+
+        def refused(exc: DomainError) -> None:
+            self._acting = None
+            (failed or self.show_error)(exc)
+
+        self.call(fn, *args, done=finished, failed=refused, **kwargs)
+
+    def refused_while_acting(self) -> bool:
+        """Refuse (and say so) a key press while this screen's last action still runs."""
+        if self._acting is None:
+            return False
+        self.set_status(f"Still {self._acting}; that key press was ignored.", error=True)
+        return True
 
     def set_status(self, text: str, *, error: bool = False) -> None:
         """A one-line message where the user is looking, above the footer."""

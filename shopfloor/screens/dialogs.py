@@ -49,7 +49,7 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Label(self.question, classes="dialog-title", markup=False)
             if self.detail:
                 yield Static(self.detail, classes="dialog-detail", markup=False)
-            yield Static("y = yes   n = no", classes="dialog-hint")
+            yield Static("y or enter = yes   n or escape = no", classes="dialog-hint")
         yield Footer()
 
     def action_confirm(self) -> None:
@@ -92,3 +92,31 @@ class TextDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class TimerGuardDialog(ModalScreen[str | None]):
+    """Leaving with your own timer running: pause it, leave it running, or stay."""
+
+    BINDINGS = keys.TIMER_GUARD
+
+    def __init__(self, ticket_id: int, verb: str) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.verb = verb
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(
+                f"Your timer on #{self.ticket_id} is running.",
+                classes="dialog-title",
+                markup=False,
+            )
+            yield Static(
+                f"p = pause it and {self.verb}   l = leave it running and {self.verb}   c = cancel",
+                classes="dialog-hint",
+                markup=False,
+            )
+        yield Footer()
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(None if choice == "cancel" else choice)

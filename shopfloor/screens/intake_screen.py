@@ -94,7 +94,8 @@ class IntakeScreen(ShopScreen):
         self._checklist_title()
         code = self.query_one("#bike-code", Input)
         code.value = self.initial_code
-        code.focus()
+        # A scanned code is filled in already: the title is what comes next.
+        (self.query_one("#title", Input) if self.initial_code else code).focus()
         self.call(checklist_template, done=self._fill_checklist)
 
     # --- live bike state --------------------------------------------------------------------

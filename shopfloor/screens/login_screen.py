@@ -11,7 +11,9 @@ from textual.widgets import Footer, Input, Label, Static
 
 from .. import keys
 from ..domain import DomainError, UserView, authenticate
+from ..domain.users import shop_has_users
 from .base import ServiceCalls
+from .first_run_screen import FIRST_ADMIN_COMMAND, FirstRunScreen
 
 if TYPE_CHECKING:
     from ..app import ShopfloorApp
@@ -39,6 +41,23 @@ class LoginScreen(ServiceCalls, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
+        self.call(shop_has_users, done=self._offer_first_run)
+
+    def _offer_first_run(self, has_users: bool) -> None:
+        """A shop with nobody to log in: say so, show the command, offer to make the admin."""
+        if has_users:
+            return
+        self.query_one("#login-error", Static).update(
+            f"This shop has no users yet; create the first administrator with: "
+            f"{FIRST_ADMIN_COMMAND}"
+        )
+        self.app.push_screen(FirstRunScreen(), self._first_admin_created)
+
+    def _first_admin_created(self, user: UserView | None) -> None:
+        if user is not None:
+            self._signed_in(user)
+        else:  # someone else made the first user meanwhile: the plain login applies
+            self.query_one("#login-error", Static).update("")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "username":
@@ -51,12 +70,17 @@ class LoginScreen(ServiceCalls, Screen[None]):
             self.query_one("#username", Input).focus()
             return
         self.query_one("#login-error", Static).update("Checking…")
+        # Keys typed on (F3, a scan...) are for the home screen: they wait for it.
+        cast("ShopfloorApp", self.app).hold_keys()
         self.call(authenticate, username, password, done=self._signed_in)
 
     def _signed_in(self, user: UserView) -> None:
-        cast("ShopfloorApp", self.app).sign_in(user)
+        app = cast("ShopfloorApp", self.app)
+        app.sign_in(user)
+        app.release_keys()
 
     def show_error(self, exc: DomainError) -> None:
+        cast("ShopfloorApp", self.app).release_keys()
         self.query_one("#login-error", Static).update(exc.message)
         password = self.query_one("#password", Input)
         password.value = ""

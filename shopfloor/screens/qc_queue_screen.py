@@ -25,15 +25,21 @@ from ..domain import (
 from ..widgets.checklist import ChecklistView
 from ..widgets.formatting import srt_vs_worked
 from ..widgets.ticket_pager import Column, TicketPager
-from .dialogs import TextDialog
+from .dialogs import ConfirmDialog, TextDialog
 from .paged import PagedTicketsScreen
 
 PER_PAGE = 50
 
 
-def pass_and_read(shop: Shop, actor_id: int, ticket_id: int) -> TransitionView:
-    """Pass QC, then read back the transition with the XP it awarded (runs in a worker)."""
-    qc_pass(shop, actor_id, ticket_id)
+def pass_and_read(
+    shop: Shop, actor_id: int, ticket_id: int, expected_status: str
+) -> TransitionView:
+    """Pass QC, then read back the transition with the XP it awarded (runs in a worker).
+
+    ``expected_status`` is what the inspector saw: if another terminal acted first,
+    the domain refuses instead of passing a ticket in some other state.
+    """
+    qc_pass(shop, actor_id, ticket_id, expected_status=expected_status)
     return ticket_transitions(shop, ticket_id)[0]
 
 
@@ -88,8 +94,11 @@ class QcQueueScreen(PagedTicketsScreen):
         return True
 
     def action_pass_ticket(self) -> None:
+        # The ticket as shown now is the one passed, whatever the list does meanwhile.
         ticket = self.pager.highlighted
         if ticket is None:
+            return
+        if self.refused_while_acting():
             return
 
         def passed(t: TransitionView) -> None:
@@ -103,7 +112,26 @@ class QcQueueScreen(PagedTicketsScreen):
             )
             self.pager.reload()
 
-        self.call(pass_and_read, self.me, ticket.id, done=passed)
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.act(
+                    "qc_pass",
+                    ticket.id,
+                    f"Passing QC on #{ticket.id} {ticket.bike_code}",
+                    pass_and_read,
+                    self.me,
+                    ticket.id,
+                    ticket.status,
+                    done=passed,
+                )
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Pass QC on {ticket.bike_code} (#{ticket.id})?",
+                f"{ticket.title} · {ticket.technician_name or '-'} · y or enter passes it.",
+            ),
+            confirmed,
+        )
 
     def action_fail_ticket(self) -> None:
         ticket = self.pager.highlighted
@@ -121,7 +149,16 @@ class QcQueueScreen(PagedTicketsScreen):
                 )
                 self.pager.reload()
 
-            self.call(qc_fail, self.me, ticket.id, note, done=failed)
+            self.act(
+                "qc_fail",
+                ticket.id,
+                f"Failing QC on #{ticket.id} {ticket.bike_code}",
+                qc_fail,
+                self.me,
+                ticket.id,
+                note,
+                done=failed,
+            )
 
         self.app.push_screen(
             TextDialog(

@@ -196,7 +196,10 @@ class TechnicianScreen(PagedTicketsScreen):
         ticket = self.pager.highlighted
         if ticket is None:
             return
-        self.call(
+        self.act(
+            "start",
+            ticket.id,
+            f"Starting the timer on #{ticket.id} {ticket.bike_code}",
             start_work_session,
             self.me,
             ticket.id,
@@ -209,17 +212,28 @@ class TechnicianScreen(PagedTicketsScreen):
             self.set_status("No timer is open; s starts one.", error=True)
             return
         if session.status == "running":
-            fn, word = pause_work_session, "paused"
+            fn, word, doing = pause_work_session, "paused", "Pausing"
         else:
-            fn, word = resume_work_session, "resumed"
-        self.call(fn, self.me, session.ticket, done=self._after(f"Timer {word}."))
+            fn, word, doing = resume_work_session, "resumed", "Resuming"
+        self.act(
+            "pause_resume",
+            session.ticket,
+            f"{doing} the timer",
+            fn,
+            self.me,
+            session.ticket,
+            done=self._after(f"Timer {word}."),
+        )
 
     def action_stop(self) -> None:
         session = self.open_session
         if session is None:
             self.set_status("No timer is open.", error=True)
             return
-        self.call(
+        self.act(
+            "stop",
+            session.ticket,
+            "Stopping the timer",
             stop_work_session,
             self.me,
             session.ticket,
@@ -233,7 +247,10 @@ class TechnicianScreen(PagedTicketsScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.call(
+                self.act(
+                    "send_to_qc",
+                    ticket.id,
+                    f"Sending #{ticket.id} {ticket.bike_code} to QC",
                     send_to_qc,
                     self.me,
                     ticket.id,

@@ -72,6 +72,7 @@ class TicketPager(Vertical):
         self.page: Page[TicketView] | None = None
         self._tickets: dict[str, TicketView] = {}
         self._error: str | None = None
+        self.want: int | None = None  # a ticket to highlight once a page holding it is read
 
     def compose(self) -> ComposeResult:
         table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
@@ -114,8 +115,17 @@ class TicketPager(Vertical):
         number = self.page_number
         error: str | None = None
         page: Page[TicketView] | None = None
+        want = self.want
         try:
             page = self.loader(number)
+            if want is not None and all(t.id != want for t in page.items):
+                # Look for the wanted ticket on the other pages (queues are short).
+                for other in range(1, page.page_count + 1):
+                    if other != number:
+                        found = self.loader(other)
+                        if any(t.id == want for t in found.items):
+                            page, number = found, other
+                            break
         except NotFound:
             # The list shrank under us (a page past the end): fall back to the first page.
             try:
@@ -132,6 +142,8 @@ class TicketPager(Vertical):
                 self.app.call_from_thread(self._show, number, page, error)
 
     def _show(self, number: int, page: Page[TicketView] | None, error: str | None) -> None:
+        if not (self.is_mounted and self.is_attached):
+            return  # the screen went away while the page was read
         info = self.query_one(".pager-info", Static)
         if page is None:
             info.update(error or "")
@@ -146,7 +158,10 @@ class TicketPager(Vertical):
         for ticket in page.items:
             # Text, not str: a title like "[red]" must show as typed, not as markup.
             table.add_row(*(Text(c.value(ticket)) for c in self.columns), key=str(ticket.id))
-        if keep is not None and str(keep.id) in self._tickets:
+        want, self.want = self.want, None
+        if want is not None and str(want) in self._tickets:
+            table.move_cursor(row=table.get_row_index(str(want)), animate=False)
+        elif keep is not None and str(keep.id) in self._tickets:
             table.move_cursor(row=table.get_row_index(str(keep.id)), animate=False)
         elif page.items:
             table.move_cursor(row=min(keep_row, len(page.items) - 1), animate=False)

@@ -88,7 +88,9 @@ def start_server(
 def serve_in_thread(app: Any) -> Iterator[str]:
     """``app`` served by uvicorn in a thread of this process; yields the API base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
+    # As `shopfloor serve`: the app alone decides whether to believe X-Forwarded-For.
+    config = uvicorn.Config(app, port=port, log_level="warning", proxy_headers=False)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_SECONDS

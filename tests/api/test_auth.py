@@ -5,15 +5,20 @@ from __future__ import annotations
 import base64
 import json
 import time
+from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 
-from shopfloor.api.tokens import TokenType
-from shopfloor.domain import set_active
+from shopfloor.api import create_app
+from shopfloor.cli import main as cli_main
+from shopfloor.config import SettingsError, load_settings
+from shopfloor.domain import Shop, set_active
 from shopfloor.domain.users import change_password
 
-from .conftest import SECRET, Api, Crew
+from ..conftest import People
+from .conftest import SECRET, Api, Crew, refused, serve_in_thread
 
 
 def login(api: Api, username: str, password: str = "secret-pw") -> tuple[int, dict]:
@@ -95,12 +100,45 @@ def test_repeated_failed_logins_are_throttled_with_429(api: Api, crew: Crew) -> 
     assert login(api, crew.admin.username)[0] == 200
 
 
+def _refresh(api: Api, token: str) -> httpx.Response:
+    return api.post("auth/refresh/", body={"refresh": token})
+
+
+def _me(api: Api, access: str) -> int:
+    return api.http.get("users/me/", headers={"Authorization": f"Bearer {access}"}).status_code
+
+
 def test_refresh_gives_a_new_access_token_and_rotates_refresh(api: Api, crew: Crew) -> None:
     _, body = login(api, crew.master.username)
-    data = api.ok(api.post("auth/refresh/", body={"refresh": body["data"]["refresh"]}))
-    assert set(data) == {"access", "refresh"}
-    me = api.request("GET", "users/me/", headers={"Authorization": f"Bearer {data['access']}"})
-    assert api.ok(me)["id"] == crew.master.id
+    first = body["data"]
+    second = api.ok(_refresh(api, first["refresh"]))
+    assert set(second) == {"access", "refresh"}
+    assert second["refresh"] != first["refresh"]
+    assert _me(api, second["access"]) == 200
+    # The new refresh token works once more; the retired one never again.
+    third = api.ok(_refresh(api, second["refresh"]))
+    assert third["refresh"] not in (first["refresh"], second["refresh"])
+    retired = refused(api.post("auth/verify/", body={"token": second["refresh"]}), 401)
+    assert retired["error"] == "refresh_token_retired"
+
+
+def test_a_reused_refresh_token_ends_its_whole_session(api: Api, crew: Crew) -> None:
+    """RFC 6819 5.2.2.3: a retired refresh token coming back means it was copied."""
+    _, body = login(api, crew.qc.username)
+    stolen = body["data"]["refresh"]
+    owner = api.ok(_refresh(api, stolen))  # the owner refreshes; the thief kept a copy
+    _, other_login = login(api, crew.qc.username)  # the same user on another device
+
+    reused = refused(_refresh(api, stolen), 401)
+    assert reused["error"] == "refresh_token_reused"
+    assert "log in again" in reused["message"]
+    # Everything the family issued is over: its newest refresh and its access tokens.
+    assert refused(_refresh(api, owner["refresh"]), 401)["error"] == "session_revoked"
+    assert _me(api, owner["access"]) == 401
+    assert _me(api, body["data"]["access"]) == 401
+    # The other login is another family and goes on.
+    assert _me(api, other_login["data"]["access"]) == 200
+    assert api.ok(_refresh(api, other_login["data"]["refresh"]))
 
 
 def test_refresh_refuses_an_access_token(api: Api, crew: Crew) -> None:
@@ -110,10 +148,24 @@ def test_refresh_refuses_an_access_token(api: Api, crew: Crew) -> None:
 
 
 def test_refresh_for_a_deactivated_user_is_401(api: Api, crew: Crew) -> None:
-    refresh = api.tokens.issue(crew.tech2.id, TokenType.REFRESH)
+    _, body = login(api, crew.tech2.username)
     set_active(api.shop, None, crew.tech2.id, False)
-    response = api.post("auth/refresh/", body={"refresh": refresh})
-    assert response.status_code == 401
+    assert _refresh(api, body["data"]["refresh"]).status_code == 401
+
+
+def test_reactivating_a_user_does_not_revive_their_old_tokens(api: Api, crew: Crew) -> None:
+    _, body = login(api, crew.tech2.username)
+    old = body["data"]
+    set_active(api.shop, None, crew.tech2.id, False)
+    set_active(api.shop, None, crew.tech2.id, True)
+    assert _me(api, old["access"]) == 401
+    for response in (
+        _refresh(api, old["refresh"]),
+        api.post("auth/verify/", body={"token": old["access"]}),
+    ):
+        assert refused(response, 401)["error"] == "credentials_changed"
+    _, fresh = login(api, crew.tech2.username)
+    assert _me(api, fresh["data"]["access"]) == 200
 
 
 def test_verify_accepts_a_valid_token_and_refuses_garbage(api: Api, crew: Crew) -> None:
@@ -133,7 +185,8 @@ def _forge(claims: dict[str, object], key: str = SECRET, alg: str = "HS256") -> 
 
 def _claims(user_id: int, **extra: object) -> dict[str, object]:
     now = int(time.time())
-    return {"sub": str(user_id), "type": "access", "iat": now, "exp": now + 600, **extra}
+    claims = {"sub": str(user_id), "type": "access", "ver": 0, "jti": "j", "iat": now}
+    return {**claims, "exp": now + 600, **extra}
 
 
 def _b64(data: dict[str, object]) -> str:
@@ -220,23 +273,23 @@ def test_token_of_a_deactivated_user_is_refused(api: Api, crew: Crew) -> None:
     assert "deactivated" in response.json()["message"]
 
 
-def test_changing_the_password_ends_sessions_that_began_before(api: Api, crew: Crew) -> None:
-    """A leaked token stops working once its owner changes the password."""
-    earlier = int(time.time()) - 60
-    access = _forge(_claims(crew.tech2.id, iat=earlier))
-    refresh = _forge(_claims(crew.tech2.id, iat=earlier, type="refresh"))
-
-    def me(token: str) -> int:
-        return api.http.get("users/me/", headers={"Authorization": f"Bearer {token}"}).status_code
-
-    assert me(access) == 200
+def test_changing_the_password_ends_sessions_even_within_the_same_second(
+    api: Api, crew: Crew
+) -> None:
+    """A leaked token stops working once its owner changes the password, however soon."""
+    _, body = login(api, crew.tech2.username)
+    tokens = body["data"]
+    assert _me(api, tokens["access"]) == 200
 
     change_password(api.shop, None, crew.tech2.id, "a-new-password")
+    # Stamped in the second of the change (or after): time alone cannot refuse it.
+    same_second = _forge(_claims(crew.tech2.id))
 
     for response in (
-        api.http.get("users/me/", headers={"Authorization": f"Bearer {access}"}),
-        api.post("auth/refresh/", body={"refresh": refresh}),
-        api.post("auth/verify/", body={"token": access}),
+        api.http.get("users/me/", headers={"Authorization": f"Bearer {tokens['access']}"}),
+        api.http.get("users/me/", headers={"Authorization": f"Bearer {same_second}"}),
+        _refresh(api, tokens["refresh"]),
+        api.post("auth/verify/", body={"token": tokens["access"]}),
     ):
         assert response.status_code == 401
         assert response.json()["error"] == "credentials_changed"
@@ -246,10 +299,58 @@ def test_changing_the_password_ends_sessions_that_began_before(api: Api, crew: C
             "auth/login/", body={"username": crew.tech2.username, "password": "a-new-password"}
         )
     )
-    assert me(fresh["access"]) == 200
+    assert _me(api, fresh["access"]) == 200
+
+
+def test_access_tokens_last_a_shift_and_refresh_tokens_a_week(api: Api, crew: Crew) -> None:
+    _, body = login(api, crew.nobody.username)
+    for kind, lifetime in (("access", 8 * 3600), ("refresh", 7 * 24 * 3600)):
+        claims = jwt.decode(body["data"][kind], SECRET, algorithms=["HS256"])
+        assert claims["exp"] - claims["iat"] == lifetime
 
 
 def test_a_token_without_issue_time_is_refused(api: Api, crew: Crew) -> None:
     claims = _claims(crew.tech1.id)
     del claims["iat"]
     assert_401(api, {"Authorization": f"Bearer {_forge(claims)}"})
+
+
+def test_token_lifetimes_come_from_the_settings(shop: Shop, people: People, tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "SHOPFLOOR_DATA_DIR": str(tmp_path),
+            "SHOPFLOOR_SECRET_KEY": SECRET,
+            "SHOPFLOOR_ACCESS_TOKEN_SECONDS": "60",
+            "SHOPFLOOR_REFRESH_TOKEN_SECONDS": "3600",
+        }
+    )
+    with serve_in_thread(create_app(shop, settings)) as base:
+        login = httpx.post(f"{base}/auth/login/", json={"username": "qc", "password": "secret-pw"})
+        pair = login.json()["data"]
+        refreshed = httpx.post(f"{base}/auth/refresh/", json={"refresh": pair["refresh"]})
+    for tokens in (pair, refreshed.json()["data"]):
+        for kind, lifetime in (("access", 60), ("refresh", 3600)):
+            claims = jwt.decode(tokens[kind], SECRET, algorithms=["HS256"])
+            assert claims["exp"] - claims["iat"] == lifetime
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SHOPFLOOR_ACCESS_TOKEN_SECONDS", "8h"),
+        ("SHOPFLOOR_ACCESS_TOKEN_SECONDS", "0"),
+        ("SHOPFLOOR_REFRESH_TOKEN_SECONDS", "-5"),
+        ("SHOPFLOOR_REFRESH_TOKEN_SECONDS", "99999999999"),
+        ("SHOPFLOOR_TRUSTED_PROXIES", "127.0.0.1, proxy.local"),
+    ],
+)
+def test_a_bad_auth_setting_is_one_line_naming_the_variable(
+    variable: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        load_settings({variable: value})
+    monkeypatch.setenv(variable, value)
+    assert cli_main(["db", "current"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"shopfloor: {variable}")
+    assert len(err.splitlines()) == 1

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from shopfloor.api.app import create_app
-from shopfloor.config import load_settings
+from shopfloor.config import SettingsError, load_settings
 
 from .conftest import SECRET, Api, serve_in_thread
 
@@ -69,3 +69,9 @@ def test_no_origin_is_allowed_by_default(api: Api, tmp_path: Path) -> None:
     assert response.status_code == 405
     assert "access-control-allow-origin" not in response.headers
     assert load_settings({"SHOPFLOOR_DATA_DIR": str(tmp_path)}).cors_origins == ()
+
+
+@pytest.mark.parametrize("bad", ["admin.example", "ftp://admin.example", "https://a.example/app"])
+def test_a_value_that_is_not_an_origin_stops_the_start(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(SettingsError, match=r"SHOPFLOOR_CORS_ORIGINS=.*is not an origin"):
+        load_settings({"SHOPFLOOR_DATA_DIR": str(tmp_path), "SHOPFLOOR_CORS_ORIGINS": bad})

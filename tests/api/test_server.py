@@ -1,13 +1,19 @@
-"""``shopfloor serve --workers 2``: gunicorn with uvicorn workers serves the same API.
+"""``shopfloor serve``: one uvicorn process, or gunicorn with uvicorn workers, as a real process.
 
 Functional only (no timings here; bench/api_workers.py measures latency).
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from shopfloor.domain import create_user
 from shopfloor.domain.database import create_db_engine
@@ -15,36 +21,179 @@ from shopfloor.domain.shop import Shop
 
 from ..conftest import fast_hasher
 from ..databases import SqliteTemplate
-from .conftest import start_server, stop_server
+from .conftest import SECRET, STARTUP_SECONDS, free_port, start_server, stop_server
+
+# `shopfloor serve`, with each worker process stamping its pid on every response: only
+# this test adds the header, so the product itself tells nobody its pids.
+SERVE_WITH_PID_HEADER = """
+import os, sys
+from shopfloor import cli
+from shopfloor.api import server
+
+product_build_app = server.build_app
+
+def build_app_with_pid(settings):
+    app = product_build_app(settings)
+
+    @app.middleware("http")
+    async def stamp_pid(request, call_next):
+        response = await call_next(request)
+        response.headers["X-Test-Worker-Pid"] = str(os.getpid())
+        return response
+
+    return app
+
+server.build_app = build_app_with_pid
+sys.exit(cli.main(sys.argv[1:]))
+"""
 
 
-def test_two_workers_share_the_signing_key_and_the_database(
+STOP_SIGNALS = [signal.SIGHUP, signal.SIGINT, signal.SIGTERM]
+
+
+def parent_of(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if parent_of(int(entry.name)) == pid:
+                    found.add(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue  # exited while we looked
+    return found
+
+
+def start_with_pid_header(
+    url: str, data_dir: Path, workers: int, *, own_session: bool = False
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "SHOPFLOOR_DATABASE_URL": url,
+        "SHOPFLOOR_DATA_DIR": str(data_dir),
+        "SHOPFLOOR_SECRET_KEY": SECRET,
+    }
+    log = (data_dir / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            SERVE_WITH_PID_HEADER,
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=own_session,  # its own process group, as in its own terminal
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, (data_dir / "server.log").read_text()
+        try:
+            if httpx.get(f"{base}/api/v1/misc/health/", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"server did not start: {(data_dir / 'server.log').read_text()}")
+
+
+def test_two_workers_both_answer_and_share_the_signing_key_and_the_database(
     sqlite_template: SqliteTemplate, tmp_path: Path
 ) -> None:
     with sqlite_template.database(tmp_path) as url:
         shop = Shop(create_db_engine(url), hasher=fast_hasher())
         create_user(shop, None, "boss", "secret-pw", roles=["super_admin"])
         shop.dispose()
-        proc, base = start_server(url, tmp_path, workers=2)
+        proc, base = start_with_pid_header(url, tmp_path, workers=2)
         try:
             login = httpx.post(
                 f"{base}/api/v1/auth/login/", json={"username": "boss", "password": "secret-pw"}
             )
             assert login.status_code == 200
-            token = login.json()["data"]["access"]
-            # Fresh connections are spread over the workers; each must accept the token.
-            for n in range(12):
-                created = httpx.post(
+            auth = {"Authorization": f"Bearer {login.json()['data']['access']}"}
+            # Each request on a fresh connection; the kernel hands it to either worker.
+            # Go on until both have answered (a bounded number of tries).
+            answered_by: set[int] = set()
+            created = 0
+            while len(answered_by) < 2 and created < 200:
+                response = httpx.post(
                     f"{base}/api/v1/bikes/create/",
-                    json={"bike_code": f"RM-W{n:04d}"},
-                    headers={"Authorization": f"Bearer {token}"},
+                    json={"bike_code": f"RM-W{created:04d}"},
+                    headers=auth,
                 )
-                assert created.status_code == 201, created.text
-            listed = httpx.get(
-                f"{base}/api/v1/bikes/", headers={"Authorization": f"Bearer {token}"}
-            )
-            assert listed.json()["total_count"] == 12
+                assert response.status_code == 201, response.text
+                answered_by.add(int(response.headers["X-Test-Worker-Pid"]))
+                created += 1
+            listed = httpx.get(f"{base}/api/v1/bikes/", headers=auth)
+            assert listed.json()["total_count"] == created
         finally:
             stop_server(proc)
+        assert len(answered_by) == 2  # two processes accepted the one token...
+        assert proc.pid not in answered_by  # ...and both were workers, not the master
         assert proc.returncode == 0
         assert "Traceback" not in (tmp_path / "server.log").read_text()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("stop", STOP_SIGNALS, ids=lambda s: s.name)
+def test_serve_stops_cleanly_on_hangup_interrupt_and_terminate(
+    sqlite_template: SqliteTemplate, tmp_path: Path, workers: int, stop: signal.Signals
+) -> None:
+    with sqlite_template.database(tmp_path) as url:
+        proc, base = start_server(url, tmp_path, workers=workers)
+        try:
+            worker_pids = children_of(proc.pid)
+            assert len(worker_pids) == (workers if workers > 1 else 0)
+            proc.send_signal(stop)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        log = (tmp_path / "server.log").read_text()
+        assert proc.returncode == 0, log
+        assert log.strip().splitlines()[-1] == f"shopfloor serve: stopped ({stop.name}).", log
+        assert "Traceback" not in log
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{base}/api/v1/misc/health/", timeout=2)
+        assert all(gone(pid) for pid in worker_pids)  # no worker left serving on its own
+
+
+def gone(pid: int) -> bool:
+    """Exited (a zombie waiting to be reaped counts: it serves nothing)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
+
+
+def test_closing_the_terminal_stops_every_worker_through_the_master(
+    sqlite_template: SqliteTemplate, tmp_path: Path
+) -> None:
+    with sqlite_template.database(tmp_path) as url:
+        proc, _base = start_with_pid_header(url, tmp_path, workers=2, own_session=True)
+        try:
+            workers = children_of(proc.pid)
+            os.killpg(proc.pid, signal.SIGHUP)  # what a closing terminal sends its group
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    log = (tmp_path / "server.log").read_text()
+    assert proc.returncode == 0, log
+    assert log.strip().splitlines()[-1] == "shopfloor serve: stopped (SIGHUP).", log
+    assert "was sent SIGHUP" not in log  # no worker died of it mid-request...
+    assert all(gone(pid) for pid in workers)  # ...the master stopped them all

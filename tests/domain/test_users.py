@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+from typing import Literal
+
 import pytest
 from argon2 import PasswordHasher
 
@@ -10,16 +14,24 @@ from shopfloor.domain import (
     ManualClock,
     PermissionDenied,
     Shop,
+    TokenGrant,
     ValidationFailed,
     authenticate,
     create_user,
     list_users,
+    log_in,
+    rotate_refresh,
+    session_user,
     set_active,
     set_roles,
+    users,
 )
 from shopfloor.domain.models import User
+from shopfloor.domain.users import change_password
 
 from ..conftest import People
+
+WEEK = timedelta(days=7)
 
 
 def test_users_log_in_with_any_case_of_their_name(shop: Shop, people: People) -> None:
@@ -105,8 +117,6 @@ def test_password_hash_is_argon2id_and_rehashed_when_parameters_change(
 
 
 def test_a_session_lasts_only_while_the_user_is_active(shop: Shop, people: People) -> None:
-    from shopfloor.domain import session_user
-
     assert session_user(shop, people.tech1).role_slugs == ("technician",)
     set_active(shop, None, people.tech1, False)
     for user_id in (people.tech1, 9999):
@@ -115,17 +125,192 @@ def test_a_session_lasts_only_while_the_user_is_active(shop: Shop, people: Peopl
         assert err.value.code == "user_inactive"
 
 
-def test_a_password_change_ends_sessions_that_began_before(
+def _version_of(shop: Shop, user_id: int) -> int:
+    with shop.transaction(write=False) as tx:
+        user = tx.session.get(User, user_id)
+        assert user is not None
+        return user.credentials_version
+
+
+def test_a_password_change_ends_tokens_issued_in_the_same_second(
     shop: Shop, people: People, clock: ManualClock
 ) -> None:
-    from shopfloor.domain import session_user
-    from shopfloor.domain.users import change_password
-
-    began = clock.now()
-    clock.advance(minutes=5)
+    """The clock does not move: only the credentials version can tell the tokens apart."""
+    grant = log_in(shop, "tech1", "secret-pw", client="10.0.0.1", refresh_lifetime=WEEK)
+    assert session_user(shop, people.tech1, credentials_version=grant.credentials_version)
     change_password(shop, people.tech1, people.tech1, "my-new-secret")
-    with pytest.raises(AuthenticationFailed, match="password was changed") as err:
-        session_user(shop, people.tech1, issued_at=began)
+    with pytest.raises(AuthenticationFailed, match="log in again") as err:
+        session_user(shop, people.tech1, credentials_version=grant.credentials_version)
     assert err.value.code == "credentials_changed"
-    assert session_user(shop, people.tech1, issued_at=clock.now()).id == people.tech1
-    assert session_user(shop, people.tech2, issued_at=began).id == people.tech2
+    fresh = log_in(shop, "tech1", "my-new-secret", client="10.0.0.1", refresh_lifetime=WEEK)
+    assert session_user(shop, people.tech1, credentials_version=fresh.credentials_version)
+    # Nobody else's tokens are touched.
+    other = _version_of(shop, people.tech2)
+    assert session_user(shop, people.tech2, credentials_version=other).id == people.tech2
+
+
+def test_reactivating_a_user_does_not_revive_tokens_from_before_deactivation(
+    shop: Shop, people: People
+) -> None:
+    grant = log_in(shop, "tech2", "secret-pw", client="10.0.0.1", refresh_lifetime=WEEK)
+    set_active(shop, None, people.tech2, False)
+    set_active(shop, None, people.tech2, True)
+    with pytest.raises(AuthenticationFailed) as err:
+        session_user(shop, people.tech2, credentials_version=grant.credentials_version)
+    assert err.value.code == "credentials_changed"
+    with pytest.raises(AuthenticationFailed):
+        rotate_refresh(
+            shop,
+            people.tech2,
+            credentials_version=grant.credentials_version,
+            family=grant.family,
+            refresh_id=grant.refresh_id,
+            lifetime=WEEK,
+        )
+    # Reactivated, the user logs in afresh.
+    assert log_in(shop, "tech2", "secret-pw", client="10.0.0.1", refresh_lifetime=WEEK)
+
+
+def _rotate(shop: Shop, grant: TokenGrant) -> TokenGrant:
+    return rotate_refresh(
+        shop,
+        grant.user.id,
+        credentials_version=grant.credentials_version,
+        family=grant.family,
+        refresh_id=grant.refresh_id,
+        lifetime=WEEK,
+    )
+
+
+def test_refresh_rotates_and_a_retired_token_revokes_its_family(shop: Shop, people: People) -> None:
+    first = log_in(shop, "qc", "secret-pw", client="10.0.0.1", refresh_lifetime=WEEK)
+    other = log_in(shop, "qc", "secret-pw", client="10.0.0.2", refresh_lifetime=WEEK)
+    second = _rotate(shop, first)
+    assert second.family == first.family
+    assert second.refresh_id != first.refresh_id
+    third = _rotate(shop, second)
+
+    with pytest.raises(AuthenticationFailed) as reused:
+        _rotate(shop, first)  # retired: someone kept a copy
+    assert reused.value.code == "refresh_token_reused"
+    # The whole family is over, for the thief and the owner alike...
+    with pytest.raises(AuthenticationFailed) as ended:
+        _rotate(shop, third)
+    assert ended.value.code == "session_revoked"
+    with pytest.raises(AuthenticationFailed):
+        session_user(
+            shop, people.qc, credentials_version=third.credentials_version, family=third.family
+        )
+    # ...while the user's other login goes on.
+    assert _rotate(shop, other).user.id == people.qc
+
+
+def test_a_retired_refresh_token_does_not_verify(shop: Shop, people: People) -> None:
+    first = log_in(shop, "qc", "secret-pw", client="10.0.0.1", refresh_lifetime=WEEK)
+    second = _rotate(shop, first)
+    version = first.credentials_version
+    with pytest.raises(AuthenticationFailed) as err:
+        session_user(
+            shop,
+            people.qc,
+            credentials_version=version,
+            family=first.family,
+            refresh_id=first.refresh_id,
+        )
+    assert err.value.code == "refresh_token_retired"
+    assert session_user(
+        shop,
+        people.qc,
+        credentials_version=version,
+        family=second.family,
+        refresh_id=second.refresh_id,
+    )
+
+
+class SpyHasher(PasswordHasher):
+    """A fast hasher that records whether any database connection was in use while hashing."""
+
+    def __init__(self, shop: Shop) -> None:
+        super().__init__(time_cost=2, memory_cost=1024, parallelism=1)  # rehashes old ones
+        self.shop = shop
+        self.busy: list[tuple[str, int]] = []
+
+    def _note(self, what: str) -> None:
+        self.busy.append((what, self.shop.engine.pool.checkedout()))
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        self._note("verify")
+        return super().verify(hash, password)
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        self._note("hash")
+        return super().hash(password, salt=salt)
+
+
+def test_password_checks_run_outside_any_transaction(shop: Shop, people: People) -> None:
+    """No connection, so no transaction and no lock, is held while argon2 works."""
+    spy = SpyHasher(shop)
+    shop.hasher = spy
+    authenticate(shop, "tech1", "secret-pw")  # an outdated hash: verified, then rehashed
+    log_in(shop, "tech1", "secret-pw", client="10.0.0.1", refresh_lifetime=WEEK)
+    for name, password in (("tech1", "wrong"), ("ghost", "secret-pw")):
+        with pytest.raises(AuthenticationFailed):
+            authenticate(shop, name, password)
+    assert [what for what, _ in spy.busy].count("verify") == 4
+    assert "hash" in [what for what, _ in spy.busy]
+    assert {held for _, held in spy.busy} == {0}, spy.busy
+
+
+def test_an_unknown_username_costs_a_password_check_too(shop: Shop, people: People) -> None:
+    spy = SpyHasher(shop)
+    shop.hasher = spy
+    with pytest.raises(AuthenticationFailed, match="Wrong username or password"):
+        authenticate(shop, "ghost", "secret-pw")
+    set_active(shop, None, people.tech2, False)
+    with pytest.raises(AuthenticationFailed, match="Wrong username or password"):
+        authenticate(shop, "tech2", "secret-pw")
+    assert [what for what, _ in spy.busy if what == "verify"] == ["verify", "verify"]
+
+
+class CountingSemaphore:
+    """Stands in for the bound on parallel password checks; tells whether it is held."""
+
+    def __init__(self) -> None:
+        self.held = threading.local()
+
+    def __enter__(self) -> None:
+        self.held.now = True
+
+    def __exit__(self, *_exc: object) -> None:
+        self.held.now = False
+
+
+def test_password_checks_take_turns_so_a_burst_cannot_starve_the_shop(
+    shop: Shop, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    turns = CountingSemaphore()
+    monkeypatch.setattr(users, "PASSWORD_CHECKS", turns)
+    checked: list[bool] = []
+
+    class TurnHasher(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+            checked.append(getattr(turns.held, "now", False))
+            return super().verify(hash, password)
+
+    shop.hasher = TurnHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    authenticate(shop, "tech1", "secret-pw")
+    with pytest.raises(AuthenticationFailed):
+        authenticate(shop, "ghost", "secret-pw")
+    assert checked == [True, True]
+
+
+def test_a_password_change_during_the_check_wins(shop: Shop, people: People) -> None:
+    """A login checked against the old password is not let through after a change."""
+    from shopfloor.domain.users import verify_login
+
+    login = verify_login(shop, "tech1", "secret-pw", client="10.0.0.1")
+    change_password(shop, None, people.tech1, "changed-meanwhile")
+    from shopfloor.domain.sessions import _start_family
+
+    with pytest.raises(AuthenticationFailed):
+        _start_family(shop, login, WEEK)

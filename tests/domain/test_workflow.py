@@ -58,6 +58,27 @@ def test_reassigning_keeps_rework_visible(shop: Shop, people: People) -> None:
     assert (reassigned.status, reassigned.technician) == ("rework", people.tech2)
 
 
+def test_an_assignment_for_a_status_that_moved_on_changes_nothing(
+    shop: Shop, people: People
+) -> None:
+    """A screen that showed the ticket as new must not reassign it once someone assigned it."""
+    ticket = intake(shop, people.master)
+    assign_ticket(shop, people.master, ticket.id, people.tech1)
+    with pytest.raises(TransitionNotAllowed, match="is assigned now, no longer new") as err:
+        assign_ticket(shop, people.manager, ticket.id, people.tech2, expected_status="new")
+    assert err.value.code == "status_changed"
+    assert get_ticket(shop, ticket.id).technician == people.tech1
+    assert len(ticket_transitions(shop, ticket.id)) == 2  # created, assigned once
+
+
+def test_a_qc_pass_for_a_status_that_moved_on_changes_nothing(shop: Shop, people: People) -> None:
+    ticket = in_qc(shop, people)
+    qc_fail(shop, people.qc, ticket.id, "Brake rubs")
+    with pytest.raises(TransitionNotAllowed, match="no longer waiting_qc"):
+        qc_pass(shop, people.qc, ticket.id, expected_status="waiting_qc")
+    assert get_ticket(shop, ticket.id).status == "rework"
+
+
 @pytest.mark.parametrize("who", ["master", "manager", "admin"])
 def test_masters_managers_and_admins_may_assign(shop: Shop, people: People, who: str) -> None:
     ticket = intake(shop, people.master)

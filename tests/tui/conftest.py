@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.app import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -14,6 +17,8 @@ from shopfloor.app import ShopfloorApp
 from shopfloor.config import Settings
 from shopfloor.domain import ManualClock, Shop, find_user
 from shopfloor.domain.database import create_db_engine
+from shopfloor.screens.intake_screen import IntakeScreen
+from shopfloor.widgets.timer import WorkTimer
 
 from ..conftest import People, fast_hasher
 from .workshop import Workshop, build_workshop
@@ -66,6 +71,27 @@ async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
     await pilot.pause()
 
 
+def key_event(key: str) -> events.Key:
+    """The Key event a terminal sends for ``key`` (a character or a key name, as Pilot takes)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char: str | None = unicodedata.lookup(
+            _get_unicode_name_from_key(REPLACED_KEYS.get(key, key))
+        )
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+async def burst(pilot: Pilot[None], *keys: str) -> None:
+    """Keys as one fast burst (auto-type, a scanner, ``tmux send-keys``): every key is
+    queued before the first is handled, unlike ``pilot.press`` which waits after each."""
+    for key in keys:
+        pilot.app.post_message(key_event(key))
+    await settle(pilot)
+
+
 async def log_in(pilot: Pilot[None], username: str, password: str = "secret-pw") -> None:
     """Type the credentials into the login screen, as a person would."""
     await pilot.press(*username, "enter", *password, "enter")
@@ -78,6 +104,37 @@ async def sign_in(pilot: Pilot[None], username: str) -> None:
     assert isinstance(app, ShopfloorApp)
     await settle(pilot)
     app.sign_in(find_user(app.shop, username))
+    await settle(pilot)
+
+
+async def read_bike_state(pilot: Pilot[None]) -> None:
+    """Do now what Intake does once typing pauses (read the bike code's state)."""
+    screen = pilot.app.screen
+    if isinstance(screen, IntakeScreen):
+        screen._read_state()
+    await settle(pilot)
+
+
+async def idle_check(pilot: Pilot[None]) -> None:
+    """Run the app's once-a-second idle check now."""
+    app = pilot.app
+    assert isinstance(app, ShopfloorApp)
+    app._check_idle()
+    await settle(pilot)
+
+
+async def poll(pilot: Pilot[None]) -> None:
+    """Run the app's live-refresh poll now and let the screens re-read."""
+    app = pilot.app
+    assert isinstance(app, ShopfloorApp)
+    app._poll()
+    await settle(pilot)
+
+
+async def tick(pilot: Pilot[None]) -> None:
+    """Run the work timer's once-a-second tick now (it reads the shop's ManualClock)."""
+    for timer in pilot.app.screen.query(WorkTimer):
+        timer.tick()
     await settle(pilot)
 
 

@@ -22,7 +22,7 @@ from shopfloor.screens.ticket_detail_screen import TicketDetailScreen
 from shopfloor.widgets.checklist import ChecklistEditor
 
 from ..conftest import People
-from .conftest import log_in, settle
+from .conftest import log_in, read_bike_state, settle
 from .workshop import Workshop
 
 
@@ -35,8 +35,7 @@ async def type_form(pilot: object, code: str, title: str, srt: str) -> None:
 
     assert isinstance(pilot, Pilot)
     await pilot.press(*code)
-    await pilot.pause(0.3)  # the bike state is read after a short pause in typing
-    await settle(pilot)
+    await read_bike_state(pilot)  # what happens once typing pauses
     await pilot.press("enter", *title, "enter", *srt, "enter")
     await settle(pilot)
 
@@ -117,8 +116,7 @@ async def test_picking_a_suggested_code_with_the_arrows(
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "master")
         await pilot.press(*"RM-101")
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await read_bike_state(pilot)
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.screen.query_one("#bike-code", Input).value == "RM-1010"

@@ -16,7 +16,7 @@ from shopfloor.screens.technician_screen import TechnicianScreen
 from shopfloor.screens.ticket_list_screen import TicketListScreen
 
 from ..conftest import People
-from .conftest import FakeIdle, log_in, settle
+from .conftest import FakeIdle, idle_check, log_in, settle
 
 
 def header_text(app: ShopfloorApp) -> str:
@@ -92,7 +92,7 @@ async def test_idle_terminal_locks_and_unlocks_with_the_same_password(
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "qc")
         idle.now += 301
-        await pilot.pause(1.2)  # the idle check runs every second
+        await idle_check(pilot)  # what the app runs every second
         assert isinstance(app.screen, LockScreen)
         await pilot.press("f6")  # nothing behind the lock is reachable
         assert isinstance(app.screen, LockScreen)
@@ -112,7 +112,7 @@ async def test_locked_terminal_can_be_handed_to_someone_else(
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "qc")
         idle.now += 400
-        await pilot.pause(1.2)
+        await idle_check(pilot)
         assert isinstance(app.screen, LockScreen)
         await pilot.press("ctrl+o")
         await settle(pilot)

@@ -17,7 +17,7 @@ from shopfloor.app import ShopfloorApp
 from shopfloor.widgets.ticket_pager import TicketPager
 
 from ..conftest import People
-from .conftest import FakeIdle, settle, sign_in, steady_cursor
+from .conftest import FakeIdle, idle_check, read_bike_state, settle, sign_in, steady_cursor
 from .workshop import Workshop
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 36), id="120x36")]
@@ -41,15 +41,17 @@ def script(
             if result is not None:
                 await result
             await settle(pilot)
-        await pilot.pause(0.3)  # debounced reads (the bike code) fire after typing stops
-        await settle(pilot)
+        await read_bike_state(pilot)  # what Intake does once typing stops
         steady_cursor(pilot)
 
     return run_before
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_login_screen(snap_compare: Compare, app: ShopfloorApp, size: tuple[int, int]) -> None:
+def test_login_screen(
+    snap_compare: Compare, app: ShopfloorApp, people: People, size: tuple[int, int]
+) -> None:
+    # With users: an empty shop opens on the first-run screen (tests/tui/test_first_run.py).
     assert snap_compare(app, terminal_size=size, run_before=script(None, ["t", "e", "c", "h"]))
 
 
@@ -133,7 +135,7 @@ def test_lock_screen(
 ) -> None:
     async def lock(pilot: Pilot[Any]) -> None:
         idle.now += 1000
-        await pilot.pause(1.2)
+        await idle_check(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=script("qc", then=lock))
 

@@ -28,7 +28,7 @@ from shopfloor.screens.ticket_list_screen import TicketListScreen
 from shopfloor.widgets.ticket_pager import TicketPager
 
 from ..conftest import People
-from .conftest import FakeIdle, log_in, settle
+from .conftest import FakeIdle, log_in, settle, tick
 from .workshop import Workshop
 
 
@@ -49,12 +49,12 @@ def row_keys(app: ShopfloorApp) -> list[int]:
 
 async def move_to(pilot: Pilot[None], app: ShopfloorApp, ticket_id: int) -> None:
     """Highlight the ticket's row (waiting for the page that holds it, on a busy machine)."""
-    for _ in range(50):
+    for _ in range(10):
         table = app.screen.query_one(TicketPager).table
         try:
             table.move_cursor(row=table.get_row_index(str(ticket_id)))
         except RowDoesNotExist:
-            await pilot.pause(0.1)
+            await settle(pilot)
             continue
         await pilot.pause()
         return
@@ -102,6 +102,9 @@ async def test_master_reassigns_an_assigned_ticket(
         await move_to(pilot, app, workshop.assigned)
         await pilot.press("tab", "down", "a")  # to the technicians, tech2, assign
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # a reassignment asks first
+        await pilot.press("y")
+        await settle(pilot)
     assert get_ticket(shop, workshop.assigned).technician == people.tech2
 
 
@@ -119,14 +122,14 @@ async def test_technician_times_work_and_sends_it_to_qc(
             app.screen.query_one("#timer-caption", Static).render()
         )
         clock.advance(minutes=5)
-        await pilot.pause(1.2)  # the timer ticks from the shop's clock
+        await tick(pilot)  # the timer ticks from the shop's clock
         assert timer_value(app) == "0:17:34"
         await pilot.press("p")
         await settle(pilot)
         assert open_session_of(shop, people.tech1).status == "paused"  # type: ignore[union-attr]
         assert "PAUSED" in str(app.screen.query_one("#timer-caption", Static).render())
         clock.advance(minutes=3)
-        await pilot.pause(1.2)
+        await tick(pilot)
         assert timer_value(app) == "0:17:34"  # a paused timer stands still
         await pilot.press("p")
         await settle(pilot)
@@ -145,7 +148,7 @@ async def test_technician_times_work_and_sends_it_to_qc(
         await settle(pilot)
         assert "Timer started on" in status_line(app)
         clock.advance(minutes=1)
-        await pilot.pause(1.2)
+        await tick(pilot)
         assert timer_value(app) == "0:01:00"
     assert get_ticket(shop, workshop.running).worked_seconds == 17 * 60 + 34
     assert get_ticket(shop, workshop.assigned).status == "in_progress"
@@ -212,6 +215,9 @@ async def test_qc_passes_first_time_and_shows_the_xp(
         assert row_keys(app) == [workshop.waiting_qc, workshop.waiting_qc_rework]
         await pilot.press("p")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # the bike code, then one key to pass
+        await pilot.press("y")
+        await settle(pilot)
         assert (
             f"#{workshop.waiting_qc} RM-1003 passed QC — first pass: +3 XP (base 2 + bonus 1)"
             in status_line(app)
@@ -228,7 +234,7 @@ async def test_qc_pass_after_rework_earns_no_bonus(
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "qc")
         await move_to(pilot, app, workshop.waiting_qc_rework)
-        await pilot.press("p")
+        await pilot.press("p", "enter")  # enter confirms as well as y
         await settle(pilot)
         assert "passed after rework: +2 XP (base 2)" in status_line(app)
 

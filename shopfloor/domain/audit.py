@@ -1,0 +1,265 @@
+"""Audit: recompute the mutable tables from the append-only history and report every drift.
+
+The history (``ticket_transitions``, ``work_session_events``, ``xp_ledger``) is the
+truth; the rows that change (``tickets.status``, ``work_sessions.active_seconds``,
+``bikes.status``) are caches of it. :func:`verify_shop` checks, with one aggregate
+query per kind, that
+
+- every ticket's status is the ``to_status`` of its last transition;
+- every work session's status is that of its last event, and its stored
+  ``active_seconds`` equals the closed running intervals its events describe;
+- every bike is ``in_service`` exactly while one of its tickets has been started
+  and not yet passed QC (bikes in statuses no ticket sets, like ``blocked``, are
+  only checked for the second half);
+- every ticket was paid the XP its ``qc_pass`` transition recorded (base + bonus),
+  and no ticket was paid XP it never earned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, cast, func, or_, select, union_all
+from sqlalchemy.orm import aliased
+
+from .models import Bike, Ticket, TicketTransition, WorkSession, WorkSessionEvent, XpEntry
+from .shop import Tx, reads
+from .values import BikeStatus, TicketAction, WorkSessionStatus, XpEntryType
+from .worktime import epoch_seconds
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One disagreement between a stored value and what the history says it must be."""
+
+    kind: str  # ticket_status, work_session_status, work_session_total, bike_status, xp
+    subject: str  # "ticket 12", "work session 3", "bike RM-0001"
+    stored: str
+    expected: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.kind} is {self.stored}, the history says {self.expected}"
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What was checked, and every drift found (none: the shop agrees with its history)."""
+
+    tickets: int
+    work_sessions: int
+    bikes: int
+    xp_entries: int
+    drifts: tuple[Drift, ...]
+
+    @property
+    def clean(self) -> bool:
+        return not self.drifts
+
+    def summary(self) -> str:
+        counts = (
+            f"{self.tickets} tickets, {self.work_sessions} work sessions, "
+            f"{self.bikes} bikes and {self.xp_entries} XP entries"
+        )
+        if self.clean:
+            return f"Audit clean: {counts} agree with their history."
+        return f"Audit found {len(self.drifts)} drift(s) in {counts}."
+
+
+def _ticket_status_drifts(tx: Tx) -> list[Drift]:
+    last = (
+        select(TicketTransition.ticket_id, func.max(TicketTransition.id).label("last_id"))
+        .group_by(TicketTransition.ticket_id)
+        .subquery("last_transition")
+    )
+    rows = tx.session.execute(
+        select(Ticket.id, Ticket.status, TicketTransition.to_status)
+        .select_from(Ticket)
+        .outerjoin(last, last.c.ticket_id == Ticket.id)
+        .outerjoin(TicketTransition, TicketTransition.id == last.c.last_id)
+        .where(or_(TicketTransition.id.is_(None), TicketTransition.to_status != Ticket.status))
+        .order_by(Ticket.id)
+    )
+    return [
+        Drift("ticket_status", f"ticket {tid}", stored, expected or "(no transition at all)")
+        for tid, stored, expected in rows
+    ]
+
+
+def _work_session_drifts(tx: Tx) -> list[Drift]:
+    ev = WorkSessionEvent
+    running = WorkSessionStatus.RUNNING.value
+    at = epoch_seconds(ev.event_at)
+    # Each closed running interval starts at an event *to* running and ends at the next
+    # event, which is *from* running. So its seconds are the sum of the ends minus the
+    # sum of the starts, one GROUP BY and no window; a session still running has one
+    # start with no end yet, which is added back once its last event is known below.
+    per_session = (
+        select(
+            ev.work_session_id,
+            (
+                func.sum(case((ev.from_status == running, at), else_=0))
+                - func.sum(case((ev.to_status == running, at), else_=0))
+            ).label("seconds"),
+            func.max(ev.id).label("last_id"),
+        )
+        .group_by(ev.work_session_id)
+        .subquery("per_session")
+    )
+    last = aliased(WorkSessionEvent, name="last_event")
+    open_start = case((last.to_status == running, epoch_seconds(last.event_at)), else_=0)
+    closed_seconds = cast(func.coalesce(per_session.c.seconds, 0) + open_start, Integer)
+    rows = tx.session.execute(
+        select(
+            WorkSession.id,
+            WorkSession.status,
+            WorkSession.active_seconds,
+            last.to_status,
+            closed_seconds,
+        )
+        .select_from(WorkSession)
+        .outerjoin(per_session, per_session.c.work_session_id == WorkSession.id)
+        .outerjoin(last, last.id == per_session.c.last_id)
+        .where(
+            or_(
+                last.id.is_(None),
+                last.to_status != WorkSession.status,
+                closed_seconds != WorkSession.active_seconds,
+            )
+        )
+        .order_by(WorkSession.id)
+    )
+    drifts: list[Drift] = []
+    for sid, status, stored_seconds, last_status, seconds in rows:
+        subject = f"work session {sid}"
+        if last_status != status:
+            drifts.append(
+                Drift("work_session_status", subject, status, last_status or "(no event at all)")
+            )
+        if (seconds or 0) != stored_seconds:
+            drifts.append(
+                Drift("work_session_total", subject, f"{stored_seconds} s", f"{seconds or 0} s")
+            )
+    return drifts
+
+
+def _bike_status_drifts(tx: Tx) -> list[Drift]:
+    tt = TicketTransition
+    per_ticket = (
+        select(
+            tt.ticket_id,
+            func.max(case((tt.action == TicketAction.STARTED.value, 1), else_=0)).label("started"),
+            func.max(case((tt.action == TicketAction.QC_PASS.value, 1), else_=0)).label("passed"),
+        )
+        .group_by(tt.ticket_id)
+        .subquery("per_ticket")
+    )
+    in_work = (
+        select(Ticket.bike_id)
+        .join(per_ticket, per_ticket.c.ticket_id == Ticket.id)
+        .where(per_ticket.c.started == 1, per_ticket.c.passed == 0)
+        .distinct()
+        .subquery("in_work")
+    )
+    in_service = BikeStatus.IN_SERVICE.value
+    rows = tx.session.execute(
+        select(Bike.bike_code, Bike.status, in_work.c.bike_id.is_not(None))
+        .outerjoin(in_work, in_work.c.bike_id == Bike.id)
+        .where(
+            or_(
+                and_(in_work.c.bike_id.is_not(None), Bike.status != in_service),
+                and_(in_work.c.bike_id.is_(None), Bike.status == in_service),
+            )
+        )
+        .order_by(Bike.bike_code)
+    )
+    return [
+        Drift(
+            "bike_status",
+            f"bike {code}",
+            status,
+            in_service + " (a started ticket is not through QC)"
+            if working
+            else BikeStatus.READY.value + " (no ticket is being worked)",
+        )
+        for code, status, working in rows
+    ]
+
+
+def _xp_drifts(tx: Tx) -> list[Drift]:
+    tt = TicketTransition
+    owed = (
+        select(
+            tt.ticket_id.label("ticket_id"),
+            func.sum(
+                func.coalesce(tt.meta["xp_base"].as_integer(), 0)
+                + func.coalesce(tt.meta["xp_bonus"].as_integer(), 0)
+            ).label("amount"),
+        )
+        .where(tt.action == TicketAction.QC_PASS.value)
+        .group_by(tt.ticket_id)
+    )
+    # A ledger reference is "<entry type>:<ticket id>"; the ticket id is what follows.
+    paid_parts: list[Any] = []
+    for kind in XpEntryType:
+        prefix = f"{kind.value}:"
+        paid_parts.append(
+            select(
+                cast(func.substr(XpEntry.reference, len(prefix) + 1), Integer).label("ticket_id"),
+                XpEntry.amount.label("amount"),
+            ).where(XpEntry.reference.startswith(prefix, autoescape=True))
+        )
+    ledger = union_all(*paid_parts).subquery("ledger")
+    paid = (
+        select(ledger.c.ticket_id, func.sum(ledger.c.amount).label("amount"))
+        .group_by(ledger.c.ticket_id)
+        .subquery("paid")
+    )
+    owed_q = owed.subquery("owed")
+    owed_amount = func.coalesce(owed_q.c.amount, 0)
+    paid_amount = func.coalesce(paid.c.amount, 0)
+    rows = tx.session.execute(
+        select(Ticket.id, paid_amount, owed_amount)
+        .outerjoin(owed_q, owed_q.c.ticket_id == Ticket.id)
+        .outerjoin(paid, paid.c.ticket_id == Ticket.id)
+        .where(owed_amount != paid_amount)
+        .order_by(Ticket.id)
+    )
+    drifts = [
+        Drift("xp", f"ticket {tid}", f"{p} XP paid", f"{o} XP (its qc_pass)") for tid, p, o in rows
+    ]
+    orphans = tx.session.execute(
+        select(paid.c.ticket_id, paid.c.amount)
+        .outerjoin(Ticket, Ticket.id == paid.c.ticket_id)
+        .where(Ticket.id.is_(None))
+    )
+    drifts += [
+        Drift("xp", f"ticket {tid}", f"{amount} XP paid", "no such ticket")
+        for tid, amount in orphans
+    ]
+    return drifts
+
+
+def _count(tx: Tx, column: Any) -> int:
+    return int(tx.session.scalar(select(func.count(column))) or 0)
+
+
+@reads
+def verify_shop(tx: Tx) -> AuditReport:
+    """Every drift between the mutable tables and the append-only history (see module doc)."""
+    drifts = (
+        _ticket_status_drifts(tx)
+        + _work_session_drifts(tx)
+        + _bike_status_drifts(tx)
+        + _xp_drifts(tx)
+    )
+    return AuditReport(
+        tickets=_count(tx, Ticket.id),
+        work_sessions=_count(tx, WorkSession.id),
+        bikes=_count(tx, Bike.id),
+        xp_entries=_count(tx, XpEntry.id),
+        drifts=tuple(drifts),
+    )
+
+
+__all__ = ["AuditReport", "Drift", "verify_shop"]

@@ -1,0 +1,184 @@
+"""The one throttle for logins and token checks, kept in the shared database.
+
+Every worker process of the server and every terminal count in the same table,
+so the limits hold however many processes run and across restarts.
+
+An attempt is counted *before* the password or token is checked, in a short
+write transaction that locks the client's rows (an atomic upsert), and given
+back when it succeeds. So parallel requests can never together exceed a limit:
+each one either takes a free slot or is refused with :class:`TooManyAttempts`.
+Rows whose window has passed count for nothing and are pruned by age.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .errors import TooManyAttempts
+from .models import ThrottleEntry
+from .shop import Shop, Tx, writes
+
+# Where a terminal's login comes from: all terminals share it, so a password
+# guesser gains nothing by moving from one terminal to the next.
+TERMINAL_CLIENT = "terminal"
+
+CLIENT_LENGTH = 128
+USERNAME_LENGTH = 150
+PRUNE_BATCH = 500
+
+
+class Scope(StrEnum):
+    LOGIN_USER = "login_user"  # failed logins for one username from one client
+    LOGIN = "login"  # failed logins for any username from one client
+    TOKEN = "token"  # noqa: S105 (a scope name) - refused refresh / verify tokens
+
+
+@dataclass(frozen=True)
+class ThrottleLimits:
+    """How many failures each scope allows within one window."""
+
+    per_user: int = 5
+    per_client: int = 100
+    per_client_tokens: int = 100
+    window: timedelta = timedelta(minutes=5)
+
+    def limit(self, scope: Scope) -> int:
+        return {
+            Scope.LOGIN_USER: self.per_user,
+            Scope.LOGIN: self.per_client,
+            Scope.TOKEN: self.per_client_tokens,
+        }[scope]
+
+
+LIMITS = ThrottleLimits()
+
+Key = tuple[Scope, str, str]
+
+
+def _keys(client: str, username: str | None) -> list[Key]:
+    """The rows an attempt counts in, in one fixed order (so row locks never deadlock)."""
+    client = client[:CLIENT_LENGTH]
+    if username is None:
+        return [(Scope.TOKEN, client, "")]
+    name = username.strip().lower()[:USERNAME_LENGTH]
+    return sorted([(Scope.LOGIN, client, ""), (Scope.LOGIN_USER, client, name)])
+
+
+def _message(scope: Scope, wait: int) -> str:
+    if scope is Scope.TOKEN:
+        return f"Too many refused tokens from your address; wait {wait} seconds and log in again."
+    return f"Too many failed logins; wait {wait} seconds before trying again."
+
+
+def _lock_row(tx: Tx, key: Key) -> tuple[int, datetime]:
+    """The row for ``key`` (created empty if missing), locked until the transaction ends."""
+    scope, client, username = key
+    insert = pg_insert if tx.shop.dialect == "postgresql" else sqlite_insert
+    table = ThrottleEntry.__table__
+    statement = (
+        insert(ThrottleEntry)
+        .values(
+            scope=scope.value,
+            client=client,
+            username=username,
+            failures=0,
+            window_started_at=tx.now,
+        )
+        # A no-op update: on PostgreSQL it takes the row lock an INSERT ... DO NOTHING
+        # would not; SQLite's BEGIN IMMEDIATE already serialises writers.
+        .on_conflict_do_update(
+            index_elements=["scope", "client", "username"],
+            set_={"failures": table.c.failures},
+        )
+        .returning(ThrottleEntry.failures, ThrottleEntry.window_started_at)
+    )
+    failures, started = tx.session.execute(statement).one()
+    return int(failures), started
+
+
+@writes
+def _take(tx: Tx, keys: list[Key], limits: ThrottleLimits) -> None:
+    """Count one attempt in every row of ``keys``, or refuse it if any row is full."""
+    counted: list[tuple[Key, int, datetime]] = []
+    for key in keys:
+        failures, started = _lock_row(tx, key)
+        if started + limits.window <= tx.now:
+            failures, started = 0, tx.now  # the window has passed: start a new one
+        if failures >= limits.limit(key[0]):
+            wait = max(1, math.ceil((started + limits.window - tx.now).total_seconds()))
+            raise TooManyAttempts(_message(key[0], wait), retry_after=wait)
+        counted.append((key, failures + 1, started))
+    for (scope, client, username), failures, started in counted:
+        tx.session.execute(
+            update(ThrottleEntry)
+            .where(
+                ThrottleEntry.scope == scope.value,
+                ThrottleEntry.client == client,
+                ThrottleEntry.username == username,
+            )
+            .values(failures=failures, window_started_at=started)
+        )
+    _prune(tx, limits)
+
+
+def _prune(tx: Tx, limits: ThrottleLimits) -> None:
+    """Delete a batch of rows whose window has passed (they count for nothing).
+
+    Rows another transaction holds are skipped rather than waited for, and this
+    runs last, so pruning never takes part in a lock cycle.
+    """
+    expired = (
+        select(ThrottleEntry.scope, ThrottleEntry.client, ThrottleEntry.username)
+        .where(ThrottleEntry.window_started_at <= tx.now - limits.window)
+        .limit(PRUNE_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    tx.session.execute(
+        delete(ThrottleEntry).where(
+            tuple_(ThrottleEntry.scope, ThrottleEntry.client, ThrottleEntry.username).in_(expired)
+        )
+    )
+
+
+@writes
+def _give_back(tx: Tx, keys: list[Key]) -> None:
+    """An attempt succeeded: clear its username's failures, return its client's slot."""
+    for scope, client, username in keys:
+        where = (
+            ThrottleEntry.scope == scope.value,
+            ThrottleEntry.client == client,
+            ThrottleEntry.username == username,
+        )
+        if scope is Scope.LOGIN_USER:
+            tx.session.execute(delete(ThrottleEntry).where(*where))
+        else:
+            tx.session.execute(
+                update(ThrottleEntry)
+                .where(*where, ThrottleEntry.failures > 0)
+                .values(failures=ThrottleEntry.failures - 1)
+            )
+
+
+@contextmanager
+def attempt(
+    shop: Shop, client: str, username: str | None = None, *, limits: ThrottleLimits = LIMITS
+) -> Iterator[None]:
+    """Count one login (with ``username``) or token check (without) by ``client``.
+
+    Raises :class:`TooManyAttempts` up front when a limit is reached. The attempt
+    stays counted as a failure if the block raises, and is given back if it ends
+    cleanly. Run the block outside any transaction: it is the slow part.
+    """
+    keys = _keys(client, username)
+    _take(shop, keys, limits)
+    yield
+    _give_back(shop, keys)
