@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
-from . import keys
+from . import keys, themes
 from .config import Settings
 from .domain import (
     BikeState,
@@ -44,6 +45,7 @@ from .screens.base import ShopScreen
 from .screens.dashboard_screen import DashboardScreen
 from .screens.dialogs import ChoiceDialog, TimerGuardDialog
 from .screens.intake_screen import IntakeScreen
+from .screens.keys_dialog import KeysDialog, all_keys
 from .screens.lock_screen import LockScreen
 from .screens.login_screen import LoginScreen
 from .screens.paged import PagedTicketsScreen
@@ -117,6 +119,10 @@ class ShopfloorApp(App[None]):
         self._keys_open.set()
         self.key_time = idle_clock()  # when the key being handled arrived
         self.scanner = keys.ScanDetector(settings.scan_prefix, settings.scan_gap_ms / 1000)
+        for theme in themes.THEMES:
+            self.register_theme(theme)
+        # The terminal's own light or dark background where it says, else dark.
+        self.theme = themes.terminal_theme(os.environ)
 
     # --- time -----------------------------------------------------------------------------
 
@@ -417,9 +423,14 @@ class ShopfloorApp(App[None]):
         else:
             self.push_screen(screen)
 
+    def action_show_keys(self) -> None:
+        """Every key of the screen in front, including those the footer has no room for."""
+        if not isinstance(self.screen, KeysDialog):
+            self.push_screen(KeysDialog(all_keys(self.screen)))
+
     def action_toggle_theme(self) -> None:
         """Dark or light, for whichever the terminal's background suits."""
-        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+        self.theme = themes.other_theme(self.theme)
 
     # --- idle lock --------------------------------------------------------------------------
 

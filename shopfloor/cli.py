@@ -41,6 +41,7 @@ from .domain import (
     restore_bike,
     set_active,
     set_roles,
+    set_self_inspection,
 )
 from .domain.audit import verify_shop
 from .domain.database import create_db_engine, current_revision, head_revision, upgrade
@@ -354,6 +355,19 @@ def cmd_bike_archive(restore: bool) -> Callable[[Settings, argparse.Namespace], 
 # --- parser ---------------------------------------------------------------------------------
 
 
+def cmd_rules_self_inspection(settings: Settings, args: argparse.Namespace) -> int:
+    def run(shop: Shop) -> int:
+        allowed = set_self_inspection(shop, None, args.setting == "allow")
+        _say(
+            "Whoever worked on a ticket may now pass or fail its QC (a one-person shop)."
+            if allowed
+            else "Nobody may pass or fail QC on a ticket they worked on."
+        )
+        return 0
+
+    return _with_shop(settings, run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     roles = ", ".join(r.value for r in Role)
     parser = OneLineParser(
@@ -440,6 +454,18 @@ def build_parser() -> argparse.ArgumentParser:
         p = bike.add_parser(name, help=f"{name} a bike")
         p.add_argument("code")
         p.set_defaults(func=cmd_bike_archive(restore))
+
+    from .cli_timers import add_timers_commands
+
+    add_timers_commands(sub)
+    rules = sub.add_parser("rules", help="the workshop's rules").add_subparsers(
+        metavar="RULE", required=True
+    )
+    self_inspection = rules.add_parser(
+        "self-inspection", help="may whoever worked on a ticket judge its QC (default: forbid)"
+    )
+    self_inspection.add_argument("setting", choices=["allow", "forbid"])
+    self_inspection.set_defaults(func=cmd_rules_self_inspection)
     return parser
 
 

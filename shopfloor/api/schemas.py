@@ -264,6 +264,9 @@ class TicketOut(WireModel):
     technician_name: str | None
     worked_seconds: int
     qc_fail_count: int
+    parked_reason: str | None = Field(
+        description="Set while a parked ticket waits (e.g. 'Waiting for parts')."
+    )
 
 
 class TransitionOut(WireModel):
@@ -452,6 +455,7 @@ class FleetOut(WireModel):
     qc_first_pass_total: int
     qc_first_pass_percent: float | None
     qc_trend: list[QcDayOut]
+    tickets_parked: int = Field(description="Assigned tickets on hold (e.g. waiting for parts).")
 
     @classmethod
     def of_view(cls, view: FleetAnalytics) -> FleetOut:
@@ -495,6 +499,7 @@ class FleetOut(WireModel):
             qc_first_pass_total=view.qc_first_pass_total,
             qc_first_pass_percent=view.qc_first_pass_percent,
             qc_trend=QcDayOut.many(view.qc_trend),
+            tickets_parked=view.tickets_parked,
         )
 
 
@@ -511,6 +516,29 @@ class TechnicianStatsOut(WireModel):
     worked_seconds: int
     srt_minutes_done: int
     worked_seconds_done: int
+    efficiency_percent: float | None = Field(
+        description="SRT as % of the time worked on the tickets done (100 = on standard)."
+    )
+    pause_seconds_by_reason: dict[str, int] = Field(description="Pause seconds in the window.")
+    pause_budget_used_seconds: int = Field(description="Counted pause seconds today.")
+    pause_budget_ran_out: bool = Field(description="The daily pause budget ran out today.")
+
+
+class EfficiencyDayOut(WireModel):
+    day: date
+    tickets: int
+    srt_minutes: int
+    worked_seconds: int
+    efficiency_percent: float | None
+
+
+class TicketEfficiencyOut(WireModel):
+    ticket: int
+    bike_code: str
+    technician: int | None
+    srt_minutes: int
+    worked_seconds: int
+    efficiency_percent: float | None
 
 
 class PeriodOut(BaseModel):
@@ -551,6 +579,11 @@ class TeamOut(WireModel):
     days: int
     since: Timestamp
     technicians: list[TechnicianStatsOut]
+    efficiency_by_day: list[EfficiencyDayOut] = Field(
+        description="Per local day: tickets passed QC, their SRT and the time worked on them."
+    )
+    efficiency_by_ticket: list[TicketEfficiencyOut]
+    pauses_by_reason: dict[str, int] = Field(description="Team pause seconds by reason.")
 
     @classmethod
     def of_view(cls, view: TeamAnalytics) -> TeamOut:
@@ -583,6 +616,9 @@ class TeamOut(WireModel):
             days=view.days,
             since=view.since,
             technicians=TechnicianStatsOut.many(view.technicians),
+            efficiency_by_day=EfficiencyDayOut.many(view.efficiency_by_day),
+            efficiency_by_ticket=TicketEfficiencyOut.many(view.efficiency_by_ticket),
+            pauses_by_reason=view.pauses_by_reason,
         )
 
 
@@ -640,6 +676,17 @@ class AssignIn(Body):
 
 
 class QcNoteIn(Body):
+    note: Text | None = None
+
+
+class ReasonIn(Body):
+    """Why the timer pauses or the ticket is parked: a code from the shop's pause reasons."""
+
+    reason: Text | None = Field(
+        default=None,
+        description="waiting_for_parts, tool_or_bay_busy, break, customer_or_manager, other "
+        "(or the shop's own codes); none given: unspecified (pause) / waiting_for_parts (park).",
+    )
     note: Text | None = None
 
 

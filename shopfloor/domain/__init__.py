@@ -40,7 +40,7 @@ from .errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
-from .rules import Permission, allows, ticket_actions_for
+from .rules import PauseReason, Permission, allows, ticket_actions_for
 from .sessions import TokenGrant, log_in, rotate_refresh, session_user
 from .shop import Rules, Shop
 from .throttle import TERMINAL_CLIENT, ThrottleLimits, attempt
@@ -49,9 +49,11 @@ from .tickets import (
     create_ticket,
     get_ticket,
     list_tickets,
+    park_ticket,
     qc_fail,
     qc_pass,
     send_to_qc,
+    set_self_inspection,
     start_ticket,
     ticket_transitions,
 )
@@ -93,16 +95,26 @@ from .views import (
     XpEntryView,
 )
 from .work_sessions import (
+    PauseBudget,
+    StaleTimer,
     current_work_session,
     derived_worked_seconds,
     list_work_sessions,
     open_session_of,
+    pause_budget,
     pause_work_session,
     resume_work_session,
+    set_timer_rules,
+    settle_pause_budget,
+    stale_timers,
     start_work_session,
+    stop_at_shift_end,
+    stop_stale_timers,
     stop_work_session,
+    timer_rules,
     work_session_history,
     worked_seconds_since,
+    worked_seconds_today,
 )
 from .xp import list_xp_entries, xp_total
 
@@ -121,6 +133,8 @@ __all__ = [
     "ManualClock",
     "NotFound",
     "Page",
+    "PauseBudget",
+    "PauseReason",
     "Permission",
     "PermissionDenied",
     "QcDay",
@@ -131,6 +145,7 @@ __all__ = [
     "SchemaOutOfDate",
     "Shop",
     "ShopUnavailable",
+    "StaleTimer",
     "SystemClock",
     "TeamAnalytics",
     "TechnicianStats",
@@ -181,6 +196,8 @@ __all__ = [
     "log_in",
     "normalise_bike_code",
     "open_session_of",
+    "park_ticket",
+    "pause_budget",
     "pause_work_session",
     "qc_fail",
     "qc_pass",
@@ -192,16 +209,24 @@ __all__ = [
     "set_active",
     "set_checklist_template",
     "set_roles",
+    "set_self_inspection",
+    "set_timer_rules",
+    "settle_pause_budget",
+    "stale_timers",
     "start_ticket",
     "start_work_session",
+    "stop_at_shift_end",
+    "stop_stale_timers",
     "stop_work_session",
     "suggest_bike_codes",
     "team_analytics",
     "ticket_actions_for",
     "ticket_transitions",
+    "timer_rules",
     "validate_bike_code",
     "validate_checklist",
     "work_session_history",
     "worked_seconds_since",
+    "worked_seconds_today",
     "xp_total",
 ]

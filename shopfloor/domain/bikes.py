@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy import func, select
 
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
@@ -97,8 +98,48 @@ def check_code_query(query: str, field: str) -> str:
     return query
 
 
+CODE_PREFIX = "RM-"
+MAX_TYPO_DISTANCE = 2
+
+
+def _number_part(code: str) -> str:
+    return code.removeprefix(CODE_PREFIX)
+
+
+def typo_matches(tx: Tx, query: str, limit: int, *, exclude: list[str]) -> list[str]:
+    """Active codes one or two slips away from ``query``: a swapped pair of neighbours, or a
+    dropped, added or changed character (Damerau-Levenshtein on the part after ``RM-``),
+    nearest first."""
+    wanted = _number_part(query)
+    # A short query is only allowed one slip, or everything would be a match.
+    cutoff = MAX_TYPO_DISTANCE if len(wanted) > 2 else 1
+    candidates = list(
+        tx.session.scalars(
+            select(Bike.bike_code).where(
+                Bike.is_active.is_(True),
+                # Every stored code starts with RM-; the query may leave it out.
+                func.length(Bike.bike_code).between(
+                    len(CODE_PREFIX) + len(wanted) - cutoff, len(CODE_PREFIX) + len(wanted) + cutoff
+                ),
+                Bike.bike_code.not_in(exclude),
+            )
+        )
+    )
+    by_number = {_number_part(code): code for code in candidates}
+    matches = process.extract(
+        wanted,
+        list(by_number),
+        scorer=DamerauLevenshtein.distance,
+        score_cutoff=cutoff,
+        limit=None,
+    )
+    # Nearest first; among equally near codes, in code order.
+    ranked = sorted((distance, by_number[number]) for number, distance, _ in matches)
+    return [code for distance, code in ranked if distance > 0][:limit]
+
+
 def closest_codes(tx: Tx, query: str, limit: int = SUGGESTION_LIMIT) -> list[str]:
-    """Active bike codes closest to ``query``: prefix matches, then substring, then fuzzy."""
+    """Active bike codes closest to ``query``: prefix matches, then substring, then typos."""
     if len(query) > MAX_CODE_LENGTH:
         return []  # nothing is close to a text longer than any code
     active = Bike.is_active.is_(True)
@@ -122,18 +163,7 @@ def closest_codes(tx: Tx, query: str, limit: int = SUGGESTION_LIMIT) -> list[str
             .limit(limit - len(found))
         )
     if len(found) < limit:
-        # Fuzzy matching needs candidates; codes of a similar length are enough.
-        candidates = list(
-            tx.session.scalars(
-                select(Bike.bike_code).where(
-                    active,
-                    func.length(Bike.bike_code).between(len(query) - 3, len(query) + 3),
-                )
-            )
-        )
-        for code in difflib.get_close_matches(query, candidates, n=limit, cutoff=0.6):
-            if code not in found and len(found) < limit:
-                found.append(code)
+        found += typo_matches(tx, query, limit - len(found), exclude=found)
     return found
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     func,
     text,
 )
@@ -213,6 +214,8 @@ class WorkSession(Base):
             sqlite_where=text("status IN ('running', 'paused')"),
             postgresql_where=text("status IN ('running', 'paused')"),
         ),
+        # On SQLite this is a pair of triggers (see migration 0007).
+        CheckConstraint("active_seconds >= 0", name="active_seconds_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -229,7 +232,8 @@ class WorkSession(Base):
 
 
 class WorkSessionEvent(Base):
-    """Append-only: the database refuses UPDATE and DELETE."""
+    """Append-only: the database refuses UPDATE and DELETE, and an event older than
+    its session's last one (trigger ``work_session_events_in_order``)."""
 
     __tablename__ = "work_session_events"
 
@@ -277,6 +281,16 @@ class WorkshopRules(Base):
     xp_first_pass_bonus: Mapped[int] = mapped_column(Integer, default=1)
     # The shop's own intake template; NULL means the built-in default.
     default_checklist: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
+    # Timer rules. Pause reasons: [{"code", "label", "counts"}]; NULL is the built-in list.
+    pause_reasons: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
+    pause_budget_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # "HH:MM" local time when the shift ends; NULL: no shift end.
+    shift_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # A one-person workshop inspects its own work; everywhere else a second pair of eyes does.
+    allow_self_inspection: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class RefreshFamily(Base):

@@ -7,6 +7,8 @@ the TUI reads the same tables to decide which keys to offer.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from .errors import PermissionDenied, TransitionNotAllowed
@@ -25,6 +27,8 @@ class Permission(StrEnum):
     READ_ANY_XP = "read_any_xp"
     MANAGE_USERS = "manage_users"
     EDIT_CHECKLIST_TEMPLATE = "edit_checklist_template"
+    EDIT_TIMER_RULES = "edit_timer_rules"  # pause reasons, budget, shift end, time zone
+    EDIT_RULES = "edit_rules"
 
 
 ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
@@ -37,6 +41,8 @@ ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.READ_ANY_XP: frozenset({Role.SUPER_ADMIN, Role.OPS_MANAGER}),
     Permission.MANAGE_USERS: frozenset({Role.SUPER_ADMIN}),
     Permission.EDIT_CHECKLIST_TEMPLATE: frozenset({Role.MASTER, Role.SUPER_ADMIN}),
+    Permission.EDIT_TIMER_RULES: frozenset({Role.SUPER_ADMIN, Role.OPS_MANAGER}),
+    Permission.EDIT_RULES: frozenset({Role.SUPER_ADMIN}),
 }
 
 PERMISSION_PHRASES: dict[Permission, str] = {
@@ -49,6 +55,8 @@ PERMISSION_PHRASES: dict[Permission, str] = {
     Permission.READ_ANY_XP: "read other users' XP",
     Permission.MANAGE_USERS: "manage users",
     Permission.EDIT_CHECKLIST_TEMPLATE: "change the default checklist",
+    Permission.EDIT_TIMER_RULES: "change the timer rules",
+    Permission.EDIT_RULES: "change the workshop's rules",
 }
 
 # action -> {from status: to status}; a status missing from the inner dict is refused.
@@ -66,6 +74,8 @@ TICKET_TRANSITIONS: dict[TicketAction, dict[TicketStatus, TicketStatus]] = {
     TicketAction.TO_WAITING_QC: {TicketStatus.IN_PROGRESS: TicketStatus.WAITING_QC},
     TicketAction.QC_PASS: {TicketStatus.WAITING_QC: TicketStatus.DONE},
     TicketAction.QC_FAIL: {TicketStatus.WAITING_QC: TicketStatus.REWORK},
+    # Back to the same technician's queue; starting it again is the ordinary start.
+    TicketAction.PARKED: {TicketStatus.IN_PROGRESS: TicketStatus.ASSIGNED},
 }
 
 TICKET_ACTION_PERMISSION: dict[TicketAction, Permission] = {
@@ -75,6 +85,7 @@ TICKET_ACTION_PERMISSION: dict[TicketAction, Permission] = {
     TicketAction.TO_WAITING_QC: Permission.WORK,
     TicketAction.QC_PASS: Permission.QC,
     TicketAction.QC_FAIL: Permission.QC,
+    TicketAction.PARKED: Permission.WORK,
 }
 
 # Timer actions: {from status: to status}; ``None`` is "no open session".
@@ -101,6 +112,7 @@ ACTION_PHRASES: dict[TicketAction, str] = {
     TicketAction.TO_WAITING_QC: "send to QC",
     TicketAction.QC_PASS: "pass QC for",
     TicketAction.QC_FAIL: "fail QC for",
+    TicketAction.PARKED: "park",
 }
 
 TIMER_PHRASES: dict[WorkSessionAction, str] = {
@@ -109,6 +121,58 @@ TIMER_PHRASES: dict[WorkSessionAction, str] = {
     WorkSessionAction.RESUMED: "resume",
     WorkSessionAction.STOPPED: "stop",
 }
+
+
+@dataclass(frozen=True)
+class PauseReason:
+    """One reason a technician may give for pausing (or parking); the shop edits the list."""
+
+    code: str
+    label: str
+    # False for breaks of the shift calendar: they do not use up the daily pause budget.
+    counts: bool = True
+    # "Other" asks for a note saying what it was.
+    needs_note: bool = False
+
+
+DEFAULT_PAUSE_REASONS: tuple[PauseReason, ...] = (
+    PauseReason("waiting_for_parts", "Waiting for parts"),
+    PauseReason("tool_or_bay_busy", "Tool or bay busy"),
+    PauseReason("break", "Break", counts=False),
+    PauseReason("customer_or_manager", "Customer or manager"),
+    PauseReason("other", "Other", needs_note=True),
+)
+PARK_DEFAULT_REASON = "waiting_for_parts"
+
+# How long "still working?" waits at the shift's end before the timer is stopped there.
+STILL_WORKING_GRACE = timedelta(minutes=15)
+
+
+def pause_reasons_from_json(raw: object) -> tuple[PauseReason, ...]:
+    """The shop's stored list (``[{"code", "label", "counts", "needs_note"}]``); ``None``
+    or anything unreadable is the built-in list."""
+    if not isinstance(raw, list) or not raw:
+        return DEFAULT_PAUSE_REASONS
+    reasons = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("code"), str):
+            return DEFAULT_PAUSE_REASONS
+        reasons.append(
+            PauseReason(
+                code=item["code"],
+                label=str(item.get("label") or item["code"]),
+                counts=bool(item.get("counts", True)),
+                needs_note=bool(item.get("needs_note", False)),
+            )
+        )
+    return tuple(reasons)
+
+
+def pause_reasons_to_json(reasons: Iterable[PauseReason]) -> list[dict[str, object]]:
+    return [
+        {"code": r.code, "label": r.label, "counts": r.counts, "needs_note": r.needs_note}
+        for r in reasons
+    ]
 
 
 def allows(roles: Iterable[Role | str], permission: Permission) -> bool:

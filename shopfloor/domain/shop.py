@@ -12,8 +12,8 @@ import inspect
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, time
 from typing import Concatenate, ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
@@ -32,7 +32,7 @@ from .errors import (
     ValidationFailed,
 )
 from .models import WITH_ROLES, User, WorkshopRules
-from .rules import Permission, require
+from .rules import DEFAULT_PAUSE_REASONS, PauseReason, Permission, pause_reasons_from_json, require
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -68,6 +68,18 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], DomainError]] = {
     "uq_xp_ledger_reference": lambda: RuleViolation(
         "This XP has already been paid.", field="reference", code="duplicate"
     ),
+    # Only a clock that went backwards can reach these two (events are stamped under the lock).
+    "work_session_events_in_order": lambda: RuleViolation(
+        "The shop clock is behind this timer's last event; check the computer's clock "
+        "and try again.",
+        field="work_session",
+        code="clock_behind",
+    ),
+    "ck_work_sessions_active_seconds_non_negative": lambda: RuleViolation(
+        "Worked time cannot be negative; check the computer's clock and try again.",
+        field="work_session",
+        code="clock_behind",
+    ),
 }
 
 # SQLite names the columns of a violated unique index, not the index.
@@ -80,6 +92,10 @@ _SQLITE_COLUMNS: dict[str, str] = {
     "xp_ledger.reference": "uq_xp_ledger_reference",
 }
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '([^']+)'|([\w.]+))")
+# SQLite triggers standing in for a constraint start their message with its name.
+_SQLITE_TRIGGER = re.compile(
+    r"^(work_session_events_in_order|ck_work_sessions_active_seconds_non_negative):"
+)
 
 
 def _out_of_range(exc: DataError) -> bool:
@@ -101,6 +117,9 @@ def violated_constraint(exc: IntegrityError) -> str | None:
     name = getattr(diag, "constraint_name", None)
     if name:
         return str(name)
+    trigger = _SQLITE_TRIGGER.match(str(exc.orig))
+    if trigger is not None:
+        return trigger.group(1)
     match = _SQLITE_UNIQUE.search(str(exc.orig))
     if match is None:
         return None
@@ -114,6 +133,14 @@ class Rules:
     checklist_min_items: int = 10
     xp_srt_divisor: int = 20
     xp_first_pass_bonus: int = 1
+    pause_reasons: tuple[PauseReason, ...] = DEFAULT_PAUSE_REASONS
+    pause_budget_minutes: int = 30
+    shift_end: time | None = None  # local time in ``time_zone``
+    time_zone: str = "UTC"
+    allow_self_inspection: bool = False
+
+    def pause_reason(self, code: str) -> PauseReason | None:
+        return next((r for r in self.pause_reasons if r.code == code), None)
 
 
 class Shop:
@@ -141,10 +168,7 @@ class Shop:
         session = Session(bind=self._write_bind if write else self.engine, expire_on_commit=False)
         try:
             with session.begin():
-                # Whole seconds: every interval is then exact, so the cached, the
-                # Python-derived and the SQL-derived worked time always agree.
-                now = self.clock.now().replace(microsecond=0)
-                yield Tx(session=session, now=now, shop=self)
+                yield Tx(session=session, shop=self)
         except (OverflowError, DataError) as exc:
             # The use cases check what they store; this is the last line, so a value the
             # database still refuses is the caller's input, never a crash.
@@ -180,11 +204,30 @@ class Shop:
 
 @dataclass
 class Tx:
-    """A running transaction: its session, the one ``now`` it stamps, and its shop."""
+    """A running transaction: its session, its shop, and the one ``now`` it stamps."""
 
     session: Session
-    now: datetime
     shop: Shop
+    _now: datetime | None = field(default=None, init=False, repr=False)
+
+    @property
+    def now(self) -> datetime:
+        """The transaction's one timestamp, read from the clock the first time it is asked for.
+
+        Use cases lock what they change (``lock_ticket``) before they ask, so a
+        transaction that queued for a lock reads the clock only once it holds it:
+        whatever it stamps is then never older than what the lock's previous
+        holder stamped. Taking it when the transaction opened let a request that
+        waited across a second boundary write an event older than the one before.
+        """
+        if self._now is None:
+            # On SQLite the write lock (BEGIN IMMEDIATE) comes with the connection's
+            # BEGIN, which SQLAlchemy emits lazily: make sure it has been taken.
+            self.session.connection()
+            # Whole seconds: every interval is then exact, so the cached, the
+            # Python-derived and the SQL-derived worked time always agree.
+            self._now = self.shop.clock.now().replace(microsecond=0)
+        return self._now
 
     def actor(self, actor_id: int) -> User:
         """The acting user; a missing or deactivated one is not allowed to act at all."""
@@ -210,7 +253,16 @@ class Tx:
         row = self.session.scalar(select(WorkshopRules).where(WorkshopRules.id == 1))
         if row is None:
             return Rules()
-        return Rules(row.checklist_min_items, row.xp_srt_divisor, row.xp_first_pass_bonus)
+        return Rules(
+            row.checklist_min_items,
+            row.xp_srt_divisor,
+            row.xp_first_pass_bonus,
+            pause_reasons=pause_reasons_from_json(row.pause_reasons),
+            pause_budget_minutes=row.pause_budget_minutes,
+            shift_end=time.fromisoformat(row.shift_end) if row.shift_end else None,
+            time_zone=row.time_zone,
+            allow_self_inspection=row.allow_self_inspection,
+        )
 
 
 INT_COLUMN_RANGE = range(-(2**31), 2**31)

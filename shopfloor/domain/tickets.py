@@ -31,12 +31,29 @@ from .errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
-from .models import WITH_ROLES, Bike, Ticket, TicketTransition, User, WorkSession, XpEntry
+from .models import (
+    WITH_ROLES,
+    Bike,
+    Ticket,
+    TicketTransition,
+    User,
+    WorkSession,
+    WorkshopRules,
+    XpEntry,
+)
 from .paging import fetch_page
-from .rules import Permission, may_work_on, next_ticket_status, require
+from .rules import PARK_DEFAULT_REASON, Permission, may_work_on, next_ticket_status, require
 from .shop import Tx, reads, writes
 from .text import clean_text
-from .values import BikeStatus, Role, TicketAction, TicketStatus, WorkSessionStatus, XpEntryType
+from .values import (
+    BikeStatus,
+    Role,
+    StopCause,
+    TicketAction,
+    TicketStatus,
+    WorkSessionStatus,
+    XpEntryType,
+)
 from .views import Page, TicketView, TransitionView
 from .worktime import epoch_seconds
 
@@ -319,6 +336,14 @@ def assign_ticket(
             field="technician_id",
         )
     previous = ticket.technician_id
+    if previous == technician.id:
+        # Nothing would change; an audit row for it would only hide the real history.
+        raise RuleViolation(
+            f"Ticket #{ticket.id} is already assigned to {_full_name(technician)}; "
+            "nothing changed. Choose another technician to reassign it.",
+            field="technician_id",
+            code="already_assigned",
+        )
     record_transition(
         tx,
         ticket,
@@ -354,7 +379,7 @@ def send_to_qc(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
         TicketAction.TO_WAITING_QC, TicketStatus(ticket.status), ticket.id
     )
     require_worker(actor, ticket)
-    stopped = close_open_session(tx, actor, ticket, reason="sent_to_qc")
+    stopped = close_open_session(tx, actor, ticket, reason=StopCause.SENT_TO_QC.value)
     record_transition(
         tx,
         ticket,
@@ -362,6 +387,90 @@ def send_to_qc(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
         to_status,
         actor,
         metadata={"stopped_work_session_id": stopped.id if stopped else None},
+    )
+    return ticket_view_in_tx(tx, ticket)
+
+
+def _full_name(user: User) -> str:
+    return " ".join(p for p in (user.first_name, user.last_name) if p) or user.username
+
+
+def refuse_self_inspection(tx: Tx, actor: User, ticket: Ticket) -> None:
+    """QC is a second pair of eyes: whoever worked on a ticket may not judge it.
+
+    Any work session of the actor's on the ticket counts (a rework by someone else
+    does not wash it out). A one-person shop switches this off in its rules.
+    """
+    if tx.rules().allow_self_inspection:
+        return
+    worked = tx.session.scalar(
+        select(WorkSession.id)
+        .where(WorkSession.ticket_id == ticket.id, WorkSession.technician_id == actor.id)
+        .limit(1)
+    )
+    if worked is not None:
+        raise PermissionDenied(
+            f"You worked on ticket #{ticket.id}, so you may not pass or fail its QC; "
+            "another inspector must check it.",
+            field="ticket_id",
+            code="self_inspection",
+        )
+
+
+@writes
+def set_self_inspection(tx: Tx, actor_id: int | None, allowed: bool) -> bool:
+    """Switch the self-inspection rule (super admins, or the local operator at the CLI)."""
+    tx.authorise(actor_id, Permission.EDIT_RULES)
+    if not isinstance(allowed, bool):
+        raise ValidationFailed("allowed must be true or false.", field="allow_self_inspection")
+    row = tx.session.get(WorkshopRules, 1)
+    if row is None:
+        row = WorkshopRules(id=1)
+        tx.session.add(row)
+    row.allow_self_inspection = allowed
+    return allowed
+
+
+@writes
+def park_ticket(
+    tx: Tx, actor_id: int, ticket_id: int, reason: str | None = None, note: str | None = None
+) -> TicketView:
+    """in_progress -> assigned to the same technician, on hold (by default waiting for parts).
+
+    Its timer stops with the reason on the stop event, which frees the technician
+    to start another bike; starting this one later is the ordinary start.
+    """
+    from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
+
+    actor = tx.actor(actor_id)
+    require(actor.role_slugs, Permission.WORK)
+    ticket = lock_ticket(tx, ticket_id)
+    to_status = next_ticket_status(TicketAction.PARKED, TicketStatus(ticket.status), ticket.id)
+    require_worker(actor, ticket)
+    rules = tx.rules()
+    # A shop that renamed "waiting for parts" parks with its first reason by default.
+    default = (
+        PARK_DEFAULT_REASON
+        if rules.pause_reason(PARK_DEFAULT_REASON)
+        else rules.pause_reasons[0].code
+    )
+    why, text = validate_pause_reason(rules, reason, note, default=default)
+    details = reason_metadata(why, text)
+    stopped = close_open_session(
+        tx, actor, ticket, reason=why.code, details={**details, "cause": StopCause.PARKED.value}
+    )
+    record_transition(
+        tx,
+        ticket,
+        TicketAction.PARKED,
+        to_status,
+        actor,
+        note=text,
+        metadata={
+            **details,
+            "technician_id": ticket.technician_id,
+            "stopped_work_session_id": stopped.id if stopped else None,
+        },
     )
     return ticket_view_in_tx(tx, ticket)
 
@@ -383,6 +492,7 @@ def qc_pass(
     require(actor.role_slugs, Permission.QC)
     ticket = lock_ticket(tx, ticket_id, expected_status)
     to_status = next_ticket_status(TicketAction.QC_PASS, TicketStatus(ticket.status), ticket.id)
+    refuse_self_inspection(tx, actor, ticket)
     text = _validate_note(note)
     rules = tx.rules()
     failures = qc_fail_counts(tx, [ticket.id]).get(ticket.id, 0)
@@ -439,6 +549,7 @@ def qc_fail(tx: Tx, actor_id: int, ticket_id: int, note: str | None = None) -> T
     require(actor.role_slugs, Permission.QC)
     ticket = lock_ticket(tx, ticket_id)
     to_status = next_ticket_status(TicketAction.QC_FAIL, TicketStatus(ticket.status), ticket.id)
+    refuse_self_inspection(tx, actor, ticket)
     record_transition(tx, ticket, TicketAction.QC_FAIL, to_status, actor, note=_validate_note(note))
     return ticket_view_in_tx(tx, ticket)
 
@@ -482,11 +593,50 @@ def qc_fail_counts(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, int]:
     return {ticket_id: int(n) for ticket_id, n in rows}
 
 
+def parked_labels(tx: Tx, tickets: Iterable[Ticket]) -> dict[int, str]:
+    """Why each parked ticket is on hold: assigned tickets whose last transition is a park."""
+    # One query whatever the page holds, so a list costs the same for any page size.
+    assigned = {t.id for t in tickets if t.status == TicketStatus.ASSIGNED}
+    ids = [t.id for t in tickets]
+    if not ids:
+        return {}
+    last = (
+        select(func.max(TicketTransition.id))
+        .where(TicketTransition.ticket_id.in_(ids))
+        .group_by(TicketTransition.ticket_id)
+    )
+    rows = tx.session.execute(
+        select(TicketTransition.ticket_id, TicketTransition.meta).where(
+            TicketTransition.id.in_(last), TicketTransition.action == TicketAction.PARKED
+        )
+    )
+    return {tid: str(meta.get("reason_label") or "Parked") for tid, meta in rows if tid in assigned}
+
+
+def latest_qc_notes(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, str]:
+    """The note of each ticket's most recent QC fail, for tickets that ever failed."""
+    ids = list(ticket_ids)
+    if not ids:
+        return {}
+    rows = tx.session.execute(
+        select(TicketTransition.ticket_id, TicketTransition.note)
+        .where(
+            TicketTransition.ticket_id.in_(ids),
+            TicketTransition.action == TicketAction.QC_FAIL,
+        )
+        .order_by(TicketTransition.created_at, TicketTransition.id)
+    )
+    # Oldest first, so each ticket ends up with its latest note.
+    return {ticket_id: note for ticket_id, note in rows}
+
+
 def _views(tx: Tx, tickets: Sequence[Ticket]) -> list[TicketView]:
-    """Views for tickets whose bike, master and technician are loaded (two more queries)."""
+    """Views for tickets whose bike, master and technician are loaded (three more queries)."""
     ids = [t.id for t in tickets]
     worked = worked_seconds_by_ticket(tx, ids)
     fails = qc_fail_counts(tx, ids)
+    parked = parked_labels(tx, tickets)
+    notes = latest_qc_notes(tx, [i for i in ids if fails.get(i)])
     return [
         TicketView(
             id=t.id,
@@ -510,6 +660,8 @@ def _views(tx: Tx, tickets: Sequence[Ticket]) -> list[TicketView]:
             updated_at=t.updated_at,
             worked_seconds=worked.get(t.id, 0),
             qc_fail_count=fails.get(t.id, 0),
+            parked_reason=parked.get(t.id),
+            latest_qc_note=notes.get(t.id, ""),
         )
         for t in tickets
     ]
@@ -599,6 +751,16 @@ def ticket_transitions(tx: Tx, ticket_id: int) -> list[TransitionView]:
         .where(TicketTransition.ticket_id == ticket_id)
         .order_by(TicketTransition.created_at.desc(), TicketTransition.id.desc())
     )
+    transitions = list(rows)
+    # Name the technician each assignment went to, in one more query.
+    assignees = {
+        t.meta.get("technician_id")
+        for t, *_ in transitions
+        if t.action == TicketAction.ASSIGNED and isinstance(t.meta.get("technician_id"), int)
+    }
+    names: dict[Any, str] = {
+        u.id: _full_name(u) for u in tx.session.scalars(select(User).where(User.id.in_(assignees)))
+    }
     return [
         TransitionView(
             id=t.id,
@@ -611,6 +773,9 @@ def ticket_transitions(tx: Tx, ticket_id: int) -> list[TransitionView]:
             note=t.note,
             metadata=dict(t.meta),
             created_at=t.created_at,
+            technician_name=names.get(t.meta.get("technician_id"))
+            if t.action == TicketAction.ASSIGNED
+            else None,
         )
-        for t, username, first, last in rows
+        for t, username, first, last in transitions
     ]

@@ -45,6 +45,8 @@ class TicketAction(StrEnum):
     TO_WAITING_QC = "to_waiting_qc"
     QC_PASS = "qc_pass"
     QC_FAIL = "qc_fail"
+    # in_progress -> assigned (same technician): on hold, e.g. waiting for parts.
+    PARKED = "parked"
 
 
 class WorkSessionStatus(StrEnum):
@@ -63,6 +65,19 @@ class WorkSessionAction(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     STOPPED = "stopped"
+
+
+# The pause reason recorded when a client sends none (v1 clients never do).
+UNSPECIFIED_PAUSE_REASON = "unspecified"
+
+
+class StopCause(StrEnum):
+    """Why a timer was stopped, when something other than its technician stopped it."""
+
+    SENT_TO_QC = "sent_to_qc"
+    PARKED = "parked"
+    SHIFT_END = "shift_end"  # unanswered "still working?" at the end of the shift
+    STALE = "stale"  # ``shopfloor timers stale --stop``
 
 
 class BikeStatus(StrEnum):

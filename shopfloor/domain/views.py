@@ -74,6 +74,10 @@ class TicketView:
     updated_at: datetime
     worked_seconds: int
     qc_fail_count: int = 0
+    # Set on a parked ticket (assigned again, on hold): why, e.g. "Waiting for parts".
+    parked_reason: str | None = None
+    # What the last QC fail asked the technician to fix ("" when it never failed).
+    latest_qc_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ class TransitionView:
     note: str
     metadata: dict[str, Any]
     created_at: datetime
+    # The technician an ``assigned`` row gave the ticket to, by name (None otherwise).
+    technician_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -252,6 +258,7 @@ class FleetAnalytics:
     backlog_figures: BacklogFigures
     qc_window: QcWindow
     qc_trend: tuple[QcDay, ...] = field(default_factory=tuple)
+    tickets_parked: int = 0  # assigned again, on hold (e.g. waiting for parts)
 
 
 @dataclass(frozen=True)
@@ -268,6 +275,45 @@ class TechnicianStats:
     worked_seconds: int
     srt_minutes_done: int
     worked_seconds_done: int
+    # SRT against worked time on the tickets done in the window: 100 is on standard.
+    efficiency_percent: float | None = None
+    pause_seconds_by_reason: dict[str, int] = field(default_factory=dict)  # in the window
+    pause_budget_used_seconds: int = 0  # today, in the shop's zone
+    pause_budget_ran_out: bool = False  # today
+
+
+def efficiency(srt_minutes: int, worked_seconds: int) -> float | None:
+    """SRT as a percentage of the time worked (100: on standard; above: faster)."""
+    return round(100.0 * srt_minutes * 60 / worked_seconds, 1) if worked_seconds else None
+
+
+@dataclass(frozen=True)
+class EfficiencyDay:
+    """Tickets that passed QC on one local day: their SRT against the time worked on them."""
+
+    day: date
+    tickets: int
+    srt_minutes: int
+    worked_seconds: int
+
+    @property
+    def efficiency_percent(self) -> float | None:
+        return efficiency(self.srt_minutes, self.worked_seconds)
+
+
+@dataclass(frozen=True)
+class TicketEfficiency:
+    """One ticket done in the window: its SRT against the time worked on it."""
+
+    ticket: int
+    bike_code: str
+    technician: int | None
+    srt_minutes: int
+    worked_seconds: int
+
+    @property
+    def efficiency_percent(self) -> float | None:
+        return efficiency(self.srt_minutes, self.worked_seconds)
 
 
 @dataclass(frozen=True)
@@ -276,6 +322,9 @@ class TeamAnalytics:
     since: datetime
     technicians: tuple[TechnicianStats, ...]
     generated_at: datetime
+    efficiency_by_day: tuple[EfficiencyDay, ...] = ()
+    efficiency_by_ticket: tuple[TicketEfficiency, ...] = ()
+    pauses_by_reason: dict[str, int] = field(default_factory=dict)  # seconds, whole team
 
     @property
     def tickets_done_total(self) -> int:

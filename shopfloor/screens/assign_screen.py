@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 from .. import keys
 from ..domain import Page, TicketView, assign_ticket, list_tickets
 from ..domain.boards import TechnicianLoad, technician_load
-from ..widgets.formatting import hm, status_label
+from ..widgets.formatting import hm, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
 from .dialogs import ConfirmDialog
 from .paged import PagedTicketsScreen
@@ -42,11 +42,11 @@ class AssignScreen(PagedTicketsScreen):
                 )
                 yield TicketPager(
                     [
-                        Column("#", lambda t: str(t.id), 3),
-                        Column("Bike", lambda t: t.bike_code, 7),
-                        Column("Title", lambda t: t.title, 10),
-                        Column("Status", lambda t: status_label(t.status), 8),
-                        Column("Tech", lambda t: t.technician_name or "-", 6),
+                        Column("#", lambda t: str(t.id), 3, fit=True),
+                        Column("Bike", lambda t: t.bike_code, 7, fit=True),
+                        Column("Title", lambda t: t.title, 8, grow=2),
+                        Column("Status", ticket_status, 8),
+                        Column("Tech", lambda t: t.technician_name or "-", 5, grow=1),
                     ],
                     self._load,
                     empty="No ticket is waiting for a technician.",

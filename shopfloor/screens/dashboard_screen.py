@@ -64,13 +64,15 @@ class DashboardScreen(ShopScreen):
     def on_mount(self) -> None:
         table = self.query_one("#team-table", DataTable)
         for label, width in (
-            ("Technician", 16),
+            ("Technician", 12),
             ("Done", 4),
             ("1st pass", 8),
             ("XP", 4),
             ("In prog", 7),
             ("Queued", 6),
-            ("Worked", 8),
+            ("Worked", 7),
+            ("SRT eff", 7),  # SRT against the time worked on the tickets done
+            ("Pauses", 7),  # today, against the daily budget
         ):
             table.add_column(label, width=width)
         table.focus()
@@ -94,7 +96,7 @@ class DashboardScreen(ShopScreen):
             f"new {n['new']} · assigned {n['assigned']}\n"
             f"in progress {n['in_progress']}\n"
             f"rework {n['rework']} · in QC {n['waiting_qc']}\n"
-            f"done {n['done']}"
+            f"done {n['done']} · parts wait {fleet.tickets_parked}"
         )
         rates = [d.first_pass_rate for d in fleet.qc_trend]
         self.query_one("#dash-qc-text", Static).update(
@@ -115,11 +117,20 @@ class DashboardScreen(ShopScreen):
                 str(t.in_progress),
                 str(t.assigned),
                 hm(t.worked_seconds),
+                percent(t.efficiency_percent),
+                Text(
+                    "OUT" if t.pause_budget_ran_out else hm(t.pause_budget_used_seconds),
+                    style="bold red" if t.pause_budget_ran_out else "",
+                ),
                 key=str(t.user_id),
             )
         if team.technicians:
             table.move_cursor(row=min(row, len(team.technicians) - 1), animate=False)
-        self.set_status(f"Team figures over the last {team.days} days · d changes the period")
+        out = [t.display_name for t in team.technicians if t.pause_budget_ran_out]
+        ran_out = f" · out of pause budget today: {', '.join(out)}" if out else ""
+        self.set_status(
+            f"Team figures over the last {team.days} days · d changes the period{ran_out}"
+        )
 
     def action_cycle_days(self) -> None:
         self.days_index = (self.days_index + 1) % len(DAY_CHOICES)

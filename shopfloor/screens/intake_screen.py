@@ -39,6 +39,34 @@ from .dialogs import ConfirmDialog, TextDialog
 from .ticket_detail_screen import TicketDetailScreen
 
 STATE_DEBOUNCE_SECONDS = 0.2
+# Where the cursor goes when the domain refuses a field.
+FIELD_WIDGETS = {
+    "bike_code": "#bike-code",
+    "bike_creation_reason": "#bike-code",
+    "title": "#title",
+    "srt_total_minutes": "#srt",
+    "approve_srt": "#approve-srt",
+    "checklist_snapshot": "#checklist-items",
+}
+# The domain names fields as the API does; the screen says what is written beside them.
+FIELD_LABELS: tuple[tuple[str, str], ...] = (
+    ("(approve_srt = true)", "(tick 'SRT approved')"),
+    ("srt_total_minutes", "SRT"),
+    ("approve_srt", "SRT approved"),
+    ("checklist_snapshot", "Checklist"),
+    ("bike_creation_reason", "reason"),
+    ("confirm_create_bike", "confirmation"),
+    ("bike_code", "Bike code"),
+)
+
+
+def on_screen_words(message: str) -> str:
+    """``message`` with the domain's field names replaced by the labels on this screen."""
+    for name, label in FIELD_LABELS:
+        message = message.replace(name, label)
+    return message[:1].upper() + message[1:]
+
+
 # Which message line shows an error about which field.
 FIELD_LINES = {
     "bike_code": "#bike-state",
@@ -68,6 +96,7 @@ class IntakeScreen(ShopScreen):
         self.initial_code = bike_code
         self.state: BikeState | None = None
         self._state_timer: Timer | None = None
+        self._creating = False  # a create is on its way to the database
 
     def compose_body(self) -> Iterable[Any]:
         with Horizontal(id="intake-main"):
@@ -245,6 +274,8 @@ class IntakeScreen(ShopScreen):
         self.set_status("")
 
     def action_submit(self, confirm_create_bike: bool = False, reason: str | None = None) -> None:
+        if self._creating:
+            return  # a second ctrl+s while the first is being created: one ticket, no error
         self._clear_errors()
         srt_text = self.query_one("#srt", Input).value.strip()
         try:
@@ -254,6 +285,7 @@ class IntakeScreen(ShopScreen):
             self.query_one("#srt", Input).focus()
             return
         self.set_status("Creating the ticket…")
+        self._creating = True
         self.call(
             create_ticket,
             self.me,
@@ -269,11 +301,13 @@ class IntakeScreen(ShopScreen):
         )
 
     def _created(self, ticket: TicketView) -> None:
+        self._creating = False
         self.action_clear_form(keep_status=True)
         self.set_status(f"Ticket #{ticket.id} created for {ticket.bike_code}: {ticket.title}.")
         self.app.push_screen(TicketDetailScreen(ticket.id))
 
     def _refused(self, exc: DomainError) -> None:
+        self._creating = False
         code = self.query_one("#bike-code", Input).value.strip().upper()
         if exc.code == "unknown_bike":
             self.set_status("")
@@ -316,6 +350,7 @@ class IntakeScreen(ShopScreen):
         return f"{close}Check the code; if it is right, say why the bike joins the fleet."
 
     def _field_error(self, field: str | None, message: str) -> None:
+        message = on_screen_words(message)
         selector = FIELD_LINES.get(field or "")
         if selector is None:
             self.set_status(message, error=True)
@@ -326,6 +361,8 @@ class IntakeScreen(ShopScreen):
         if selector == "#bike-state":
             line.remove_class("-ok")
             line.add_class("-bad")
+        # The cursor goes where the fix is typed, so the next key lands there.
+        self.query_one(FIELD_WIDGETS[field or ""]).focus()
 
     def action_clear_form(self, keep_status: bool = False) -> None:
         for selector in ("#bike-code", "#title", "#srt"):
@@ -333,6 +370,8 @@ class IntakeScreen(ShopScreen):
         self.query_one("#approve-srt", Checkbox).value = False
         self._show_state(None)
         self._clear_errors()
+        # Every intake starts from the shop's template, not from the last ticket's edits.
+        self.call(checklist_template, done=self._fill_checklist)
         if not keep_status:
             self.set_status("Form cleared.")
         self.query_one("#bike-code", Input).focus()

@@ -53,10 +53,10 @@ class QcQueueScreen(PagedTicketsScreen):
         with Horizontal(id="qc-main"):
             yield TicketPager(
                 [
-                    Column("#", lambda t: str(t.id), 3),
-                    Column("Bike", lambda t: t.bike_code, 7),
-                    Column("Title", lambda t: t.title, 8),
-                    Column("Tech", lambda t: t.technician_name or "-", 8),
+                    Column("#", lambda t: str(t.id), 3, fit=True),
+                    Column("Bike", lambda t: t.bike_code, 7, fit=True),
+                    Column("Title", lambda t: t.title, 8, grow=2),
+                    Column("Tech", lambda t: t.technician_name or "-", 6, grow=1),
                     Column("Worked/SRT", srt_vs_worked, 10),
                     Column("Pass", lambda t: "rework" if t.qc_fail_count else "first", 6),
                 ],
@@ -163,8 +163,12 @@ class QcQueueScreen(PagedTicketsScreen):
         self.app.push_screen(
             TextDialog(
                 f"Fail QC on #{ticket.id} {ticket.bike_code}?",
-                detail="What must the technician fix? (enter to fail it, escape to cancel)",
+                detail=(
+                    "A fail needs a note: what must the technician fix? "
+                    "(enter to fail it, escape to cancel)"
+                ),
                 placeholder="e.g. Rear brake still rubs; adjust the caliper.",
+                required=True,
             ),
             noted,
         )

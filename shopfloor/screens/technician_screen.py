@@ -8,12 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Static
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, Static
 
 from .. import keys
 from ..domain import (
     Page,
+    PauseBudget,
+    PauseReason,
+    Rules,
     Shop,
     TicketAction,
     TicketStatus,
@@ -22,21 +27,28 @@ from ..domain import (
     get_ticket,
     list_tickets,
     open_session_of,
+    park_ticket,
+    pause_budget,
     pause_work_session,
     resume_work_session,
     send_to_qc,
+    settle_pause_budget,
     start_work_session,
+    stop_at_shift_end,
     stop_work_session,
     ticket_actions_for,
-    worked_seconds_since,
+    timer_rules,
+    worked_seconds_today,
     xp_total,
 )
-from ..domain.rules import may_start_timer
+from ..domain.rules import STILL_WORKING_GRACE, may_start_timer
+from ..domain.work_sessions import shift_end_passed
+from ..domain.worktime import shop_zone
 from ..widgets.checklist import ChecklistView
-from ..widgets.formatting import hms, srt_vs_worked, status_label
+from ..widgets.formatting import hm, hms, srt_vs_worked, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
 from ..widgets.timer import WorkTimer
-from .dialogs import ConfirmDialog
+from .dialogs import ConfirmDialog, TextDialog
 from .paged import PagedTicketsScreen
 
 MY_STATUSES = ("in_progress", "rework", "assigned", "waiting_qc")
@@ -52,20 +64,72 @@ class MyDay:
     worked_today: int
     xp: int
     read_at: datetime
+    rules: Rules
+    budget: PauseBudget
+    budget_resumed: bool  # this read found the pause budget used up and resumed the timer
 
 
-def read_my_day(shop: Shop, technician_id: int, since: datetime) -> MyDay:
-    """Everything the timer panel shows (runs in a worker)."""
+def read_my_day(shop: Shop, technician_id: int) -> MyDay:
+    """Everything the timer panel shows (runs in a worker); a paused timer whose pause
+    budget ran out is resumed first (the domain records that it was automatic)."""
+    budget = pause_budget(shop, technician_id)
+    resumed = budget.left_seconds == 0 and settle_pause_budget(shop, technician_id) is not None
+    if resumed:
+        budget = pause_budget(shop, technician_id)
     read_at = shop.clock.now()
     session = open_session_of(shop, technician_id)
     ticket = get_ticket(shop, session.ticket) if session else None
     return MyDay(
         session,
         ticket,
-        worked_seconds_since(shop, technician_id, since),
+        worked_seconds_today(shop, technician_id),
         xp_total(shop, technician_id),
         read_at,
+        timer_rules(shop),
+        budget,
+        resumed,
     )
+
+
+class ReasonDialog(ModalScreen[PauseReason | None]):
+    """The shop's pause reasons, numbered: one digit picks, escape cancels."""
+
+    BINDINGS = keys.PICK_NUMBER
+
+    def __init__(self, question: str, reasons: tuple[PauseReason, ...]) -> None:
+        super().__init__()
+        self.question = question
+        self.reasons = reasons[:9]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title", markup=False)
+            lines = [f"{n}  {r.label}" for n, r in enumerate(self.reasons, start=1)]
+            yield Static("\n".join(lines), classes="dialog-detail", markup=False)
+            yield Static("1-9 = pick   escape = cancel", classes="dialog-hint")
+        yield Footer()
+
+    def action_pick(self, number: int) -> None:
+        if 1 <= number <= len(self.reasons):
+            self.dismiss(self.reasons[number - 1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def is_rework(ticket: TicketView) -> bool:
+    return ticket.status == TicketStatus.REWORK
+
+
+def qc_note_text(ticket: TicketView) -> str:
+    """The latest QC note in words (an inspector may have failed it without one, via the API)."""
+    return f"QC said: {ticket.latest_qc_note}" if ticket.latest_qc_note else "QC left no note."
+
+
+def status_with_qc_note(ticket: TicketView) -> str:
+    """The status, and on a rework ticket what QC asked to fix."""
+    label = ticket_status(ticket)
+    return f"{label}: {ticket.latest_qc_note or 'no note'}" if is_rework(ticket) else label
 
 
 class TechnicianScreen(PagedTicketsScreen):
@@ -77,6 +141,10 @@ class TechnicianScreen(PagedTicketsScreen):
     def __init__(self) -> None:
         super().__init__()
         self.day: MyDay | None = None
+        # "Still working?" at the shift's end: the end asked about, its dialog, and an end
+        # the technician said yes to (asked once per shift end).
+        self._asked_for: datetime | None = None
+        self._still_working: ConfirmDialog | None = None
 
     def compose_body(self) -> Iterable[Any]:
         with Horizontal(id="tech-top"):
@@ -84,13 +152,18 @@ class TechnicianScreen(PagedTicketsScreen):
             with Vertical(id="tech-summary"):
                 yield Static("", id="today")
                 yield Static("", id="xp")
+                yield Static("", id="pauses")
         with Horizontal(id="tech-main"):
             yield TicketPager(
                 [
                     Column("#", lambda t: str(t.id), 4),
                     Column("Bike", lambda t: t.bike_code, 7),
                     Column("Title", lambda t: t.title, 11),
-                    Column("Status", lambda t: status_label(t.status), 11),
+                    Column("Status", ticket_status, 11),
+                    Column("#", lambda t: str(t.id), 3, fit=True),
+                    Column("Bike", lambda t: t.bike_code, 7, fit=True),
+                    Column("Title", lambda t: t.title, 6, grow=1),
+                    Column("Status", status_with_qc_note, 8, grow=2),
                     Column("Worked/SRT", srt_vs_worked, 10),
                 ],
                 self._load,
@@ -98,6 +171,7 @@ class TechnicianScreen(PagedTicketsScreen):
                 id="my-tickets",
             )
             with VerticalScroll(id="tech-checklist"):
+                yield Static("", id="qc-note", markup=False)
                 yield Static("Checklist", classes="section-title")
                 yield ChecklistView("", id="checklist")
 
@@ -116,8 +190,7 @@ class TechnicianScreen(PagedTicketsScreen):
 
     def refresh_data(self) -> None:
         super().refresh_data()
-        since = self.shop_app.local_midnight_utc()
-        self.call(read_my_day, self.me, since, done=self._show_day, group="day", exclusive=True)
+        self.call(read_my_day, self.me, done=self._show_day, group="day", exclusive=True)
 
     def _show_day(self, day: MyDay) -> None:
         self.day = day
@@ -135,6 +208,16 @@ class TechnicianScreen(PagedTicketsScreen):
                 caption=f"{state} · #{ticket.id} {ticket.bike_code} {ticket.title}",
             )
         self.query_one("#xp", Static).update(f"XP  [b]{day.xp}[/b]")
+        budget = day.budget
+        if budget.budget_seconds:
+            used = f"{hm(budget.used_seconds)} of {hm(budget.budget_seconds)}"
+            flag = " [b]used up[/b]" if budget.ran_out_today else ""
+            self.query_one("#pauses", Static).update(f"Pauses  {used}{flag}")
+        if day.budget_resumed:
+            self.set_status(
+                "Your pause budget for today is used up, so the timer resumed by itself.",
+                error=True,
+            )
         self._tick_today()
         self.refresh_bindings()
 
@@ -142,15 +225,62 @@ class TechnicianScreen(PagedTicketsScreen):
         day = self.day
         if day is None:
             return
+        self.check_shift_end()
         extra = 0
         if day.session is not None and day.session.status == "running":
             extra = max(0, int((self.now() - day.read_at).total_seconds()))
         self.query_one("#today", Static).update(f"Today  [b]{hms(day.worked_today + extra)}[/b]")
 
+    def check_shift_end(self) -> None:
+        """At the shift's end ask "still working?"; unanswered for a while, or answered no,
+        the timer is stopped at the shift's end (by the domain, which says it was automatic)."""
+        day = self.day
+        if day is None or day.session is None:
+            return
+        now = self.shop.clock.now()
+        end = shift_end_passed(day.rules, day.session, now)
+        if end is None:
+            return
+        if self._asked_for == end:
+            dialog = self._still_working
+            if (
+                dialog is not None
+                and self.app.screen is dialog
+                and now >= end + STILL_WORKING_GRACE
+            ):
+                dialog.dismiss(False)  # nobody answered
+            return
+        self._asked_for = end
+        ticket = day.session.ticket
+        local = end.astimezone(shop_zone(day.rules.time_zone)).strftime("%H:%M")
+
+        def answered(still: bool | None) -> None:
+            self._still_working = None
+            if still:
+                self.set_status("Timer kept running after the shift's end.")
+                return
+            self.call(
+                stop_at_shift_end,
+                self.me,
+                ticket,
+                done=self._after(f"Timer stopped automatically at the shift's end ({local})."),
+            )
+
+        self._still_working = ConfirmDialog(
+            "Still working?",
+            f"The shift ended at {local}. y keeps the timer on #{ticket} running; n, or no "
+            f"answer within {int(STILL_WORKING_GRACE.total_seconds() // 60)} minutes, stops it "
+            f"at {local}.",
+        )
+        self.app.push_screen(self._still_working, answered)
+
     def on_ticket_pager_highlighted(self, event: TicketPager.Highlighted) -> None:
         ticket = event.ticket
         items = ticket.checklist_snapshot if ticket else ()
         self.query_one("#checklist", ChecklistView).show(items)
+        note = self.query_one("#qc-note", Static)
+        note.update(qc_note_text(ticket) if ticket and is_rework(ticket) else "")
+        note.display = bool(ticket and is_rework(ticket))
         self.refresh_bindings()
 
     # --- which keys apply -------------------------------------------------------------------
@@ -181,6 +311,9 @@ class TechnicianScreen(PagedTicketsScreen):
         if action == "send_to_qc":
             ok = ticket is not None and TicketAction.TO_WAITING_QC in self._actions(ticket)
             return True if ok else None
+        if action == "park":
+            ok = ticket is not None and TicketAction.PARKED in self._actions(ticket)
+            return True if ok else None
         return True
 
     # --- actions ----------------------------------------------------------------------------
@@ -196,6 +329,10 @@ class TechnicianScreen(PagedTicketsScreen):
         ticket = self.pager.highlighted
         if ticket is None:
             return
+        message = f"Timer started on #{ticket.id} {ticket.bike_code}."
+        if is_rework(ticket):
+            # The fix the inspector asked for, once more, as the rework begins.
+            message = f"Rework started on #{ticket.id} {ticket.bike_code}. {qc_note_text(ticket)}"
         self.act(
             "start",
             ticket.id,
@@ -203,7 +340,7 @@ class TechnicianScreen(PagedTicketsScreen):
             start_work_session,
             self.me,
             ticket.id,
-            done=self._after(f"Timer started on #{ticket.id} {ticket.bike_code}."),
+            done=self._after(message),
         )
 
     def action_pause_resume(self) -> None:
@@ -211,19 +348,74 @@ class TechnicianScreen(PagedTicketsScreen):
         if session is None:
             self.set_status("No timer is open; s starts one.", error=True)
             return
-        if session.status == "running":
-            fn, word, doing = pause_work_session, "paused", "Pausing"
-        else:
-            fn, word, doing = resume_work_session, "resumed", "Resuming"
-        self.act(
-            "pause_resume",
-            session.ticket,
-            f"{doing} the timer",
-            fn,
-            self.me,
-            session.ticket,
-            done=self._after(f"Timer {word}."),
-        )
+        if session.status != "running":
+            self.act(
+                "pause_resume",
+                session.ticket,
+                "Resuming the timer",
+                resume_work_session,
+                self.me,
+                session.ticket,
+                done=self._after("Timer resumed."),
+            )
+            return
+
+        def pause(reason: PauseReason, note: str) -> None:
+            self.act(
+                "pause_resume",
+                session.ticket,
+                "Pausing the timer",
+                pause_work_session,
+                self.me,
+                session.ticket,
+                reason.code,
+                note,
+                done=self._after(f"Timer paused: {reason.label}."),
+            )
+
+        self._ask_reason(f"Pause #{session.ticket}: why?", pause)
+
+    def _ask_reason(self, question: str, then: Any) -> None:
+        """Pick a reason with one digit; a reason that needs a note asks for it next."""
+        reasons = self.day.rules.pause_reasons if self.day else ()
+
+        def picked(reason: PauseReason | None) -> None:
+            if reason is None:
+                return
+            if not reason.needs_note:
+                then(reason, "")
+                return
+
+            def noted(note: str | None) -> None:
+                if note:
+                    then(reason, note)
+
+            self.app.push_screen(TextDialog(f"{reason.label}: what is it?", required=True), noted)
+
+        self.app.push_screen(ReasonDialog(question, reasons), picked)
+
+    def action_park(self) -> None:
+        ticket = self.pager.highlighted
+        if ticket is None:
+            return
+
+        def park(reason: PauseReason, note: str) -> None:
+            self.act(
+                "park",
+                ticket.id,
+                "Parking the bike",
+                park_ticket,
+                self.me,
+                ticket.id,
+                reason.code,
+                note,
+                done=self._after(
+                    f"#{ticket.id} {ticket.bike_code} parked ({reason.label}); "
+                    "you can start another bike."
+                ),
+            )
+
+        self._ask_reason(f"Park #{ticket.id} {ticket.bike_code}: why does it wait?", park)
 
     def action_stop(self) -> None:
         session = self.open_session

@@ -23,6 +23,7 @@ from ..domain import (
     ticket_transitions,
     work_session_history,
 )
+from ..domain.values import UNSPECIFIED_PAUSE_REASON
 from ..widgets.checklist import ChecklistView
 from ..widgets.formatting import hm, hms, local_time, status_label
 from .base import ShopScreen
@@ -55,6 +56,7 @@ TRANSITION_WORDS = {
     "to_waiting_qc": "sent to QC",
     "qc_pass": "QC passed",
     "qc_fail": "QC failed",
+    "parked": "parked",
 }
 TIMER_WORDS = {
     "started": "timer started",
@@ -72,6 +74,12 @@ def transition_line(t: TransitionView) -> str:
         meta = t.metadata
         kind = "first pass" if meta.get("first_pass") else "after rework"
         extra = f" ({kind}, +{meta.get('xp_base', 0)}+{meta.get('xp_bonus', 0)} XP)"
+    elif t.action == "parked":
+        extra = f" ({t.metadata.get('reason_label', 'on hold')})"
+    elif t.action == "assigned" and t.technician_name:
+        # Both sides of an assignment: who got the ticket, and (below) who gave it.
+        what = "reassigned" if t.metadata.get("previous_technician_id") else "assigned"
+        extra = f" to {t.technician_name}"
     elif t.action == "created" and t.metadata.get("bike_created_during_intake"):
         extra = f" (new bike: {t.metadata.get('bike_creation_reason')})"
     note = f" — {t.note}" if t.note else ""
@@ -79,9 +87,17 @@ def transition_line(t: TransitionView) -> str:
 
 
 def timer_line(e: WorkSessionEventView) -> str:
-    """One timer event in words."""
-    reason = e.metadata.get("reason")
-    why = " (sent to QC)" if reason == "sent_to_qc" else ""
+    """One timer event in words, with why it paused or stopped (and if it was automatic)."""
+    meta = e.metadata
+    if meta.get("automatic"):
+        return f"{TIMER_WORDS.get(e.action, e.action)} automatically: {meta.get('message', '')}"
+    if meta.get("reason") == "sent_to_qc":
+        why = " (sent to QC)"
+    elif meta.get("reason_label") and meta.get("reason") != UNSPECIFIED_PAUSE_REASON:
+        note = f" — {meta['note']}" if meta.get("note") else ""
+        why = f" ({meta['reason_label']}{note})"
+    else:
+        why = ""
     return f"{TIMER_WORDS.get(e.action, e.action)}{why} by {e.actor_name}"
 
 
@@ -135,9 +151,10 @@ class TicketDetailScreen(ShopScreen):
         over = t.worked_seconds - srt
         balance = f"{hm(over)} over SRT" if over > 0 else f"{hm(-over)} left of SRT"
         fails = f" · failed QC {t.qc_fail_count} time(s)" if t.qc_fail_count else ""
+        parked = f" · {escape(t.parked_reason.lower())}" if t.parked_reason else ""
         self.query_one("#detail-fields", Static).update(
             f"[b]#{t.id} {escape(t.bike_code)}[/b] — {escape(t.title)} · "
-            f"[b]{status_label(t.status)}[/b]{fails}\n"
+            f"[b]{status_label(t.status)}[/b]{parked}{fails}\n"
             f"SRT {t.srt_total_minutes} min, approved {local_time(t.srt_approved_at, tz)} · "
             f"worked {hms(t.worked_seconds)} · {balance}\n"
             f"Master {escape(t.master_name)} · technician {escape(t.technician_name or '-')} · "

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import keys
 from ..domain import Page, TicketStatus, TicketView, list_tickets
-from ..widgets.formatting import hm, local_time, status_label
+from ..widgets.formatting import hm, local_time, status_label, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
 from .paged import PagedTicketsScreen
 
@@ -33,11 +33,11 @@ class TicketListScreen(PagedTicketsScreen):
         tz = self.shop_app.tz
         yield TicketPager(
             [
-                Column("#", lambda t: str(t.id), 4),
-                Column("Bike", lambda t: t.bike_code, 9),
-                Column("Title", lambda t: t.title, 11),
-                Column("Status", lambda t: status_label(t.status), 11),
-                Column("Technician", lambda t: t.technician_name or "-", 12),
+                Column("#", lambda t: str(t.id), 3, fit=True),
+                Column("Bike", lambda t: t.bike_code, 7, fit=True),
+                Column("Title", lambda t: t.title, 11, grow=2),
+                Column("Status", ticket_status, 11),
+                Column("Technician", lambda t: t.technician_name or "-", 10, grow=1),
                 Column("Worked", lambda t: hm(t.worked_seconds), 6),
                 Column("Created", lambda t: local_time(t.created_at, tz), 12),
             ],

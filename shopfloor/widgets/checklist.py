@@ -48,10 +48,13 @@ class ChecklistEditor(Vertical):
 
     def compose(self) -> ComposeResult:
         yield ListView(id="checklist-items")
+        # No select-on-focus: editing keeps the task's text, and the first key typed
+        # adds to it instead of replacing it.
         yield Input(
             placeholder="task text; enter to save, escape to cancel",
             id="checklist-line",
             compact=True,
+            select_on_focus=False,
         )
 
     async def on_mount(self) -> None:
@@ -113,10 +116,16 @@ class ChecklistEditor(Vertical):
         await self._render_items(target)
         self.post_message(self.Changed(self))
 
+    async def on_list_view_selected(self, event: ListView.Selected) -> None:
+        # Enter on a task edits it (the list takes enter before the editor's own binding).
+        event.stop()
+        await self.action_edit_item()
+
     def _open_line(self, index: int, text: str) -> None:
         self._editing = index
         line = self.query_one("#checklist-line", Input)
         line.value = text
+        line.cursor_position = len(text)  # carry on typing at the end of the task
         line.display = True
         line.focus()
 

@@ -34,6 +34,13 @@ def status_label(status: str) -> str:
     return status.replace("_qc", " QC").replace("_", " ")
 
 
+def ticket_status(ticket: TicketView) -> str:
+    """A ticket's status for lists; a parked one reads as why it waits (``waiting for parts``)."""
+    if ticket.parked_reason:
+        return ticket.parked_reason.lower()
+    return status_label(ticket.status)
+
+
 def srt_vs_worked(ticket: TicketView) -> str:
     """Worked time against the standard repair time: ``35m/45m``."""
     return f"{hm(ticket.worked_seconds)}/{ticket.srt_total_minutes}m"

@@ -1,28 +1,70 @@
-"""The session header: screen, who is logged in and in which role, and the shop's clock."""
+"""The session header: screen, who is logged in and in which role, the shop's clock, and
+the keys that work everywhere (screen switches, role, log out, theme, ? for all keys)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widgets import Static
+
+from .. import keys
 
 if TYPE_CHECKING:
     from ..app import ShopfloorApp
 
 
-class SessionHeader(Horizontal):
-    """One line: ``shopfloor · Screen`` | ``Name (username) · Role`` | clock."""
+def nav_keys(screen: Screen[object]) -> list[tuple[str, str]]:
+    """(key, label) of the everywhere-keys this screen's user may press now, in keymap order."""
+    app = screen.app
+    shown: list[tuple[str, str]] = []
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        action = binding.action.split("(", 1)[0]
+        if action not in keys.NAV_ACTIONS or binding.key in keys.NAV_HIDDEN_KEYS:
+            continue
+        if active.enabled:
+            shown.append((app.get_key_display(binding), binding.description))
+    return shown
+
+
+class NavKeys(Static):
+    """One line of the keys that work on every screen, kept in step with the bindings."""
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self.call_after_refresh(self.show_keys)
+
+    def _bindings_changed(self, _screen: Screen[object]) -> None:
+        self.show_keys()
+
+    def show_keys(self) -> None:
+        # One space between entries, the key in bold: a super admin with a second role
+        # still fits 80 columns.
+        line = Text()
+        for key, label in nav_keys(self.screen):
+            line.append(key, style="bold")
+            line.append(f" {label} ")
+        line.rstrip()
+        self.update(line)
+
+
+class SessionHeader(Vertical):
+    """``shopfloor · Screen`` | ``Name (username) · Role`` | clock, and the key line."""
 
     def __init__(self, title: str) -> None:
         super().__init__()
         self.screen_title = title
 
     def compose(self) -> ComposeResult:
-        yield Static(f"shopfloor · {self.screen_title}", id="header-title", markup=False)
-        yield Static("", id="header-user", markup=False)
-        yield Static("", id="header-clock")
+        with Horizontal(id="header-top"):
+            yield Static(f"shopfloor · {self.screen_title}", id="header-title", markup=False)
+            yield Static("", id="header-user", markup=False)
+            yield Static("", id="header-clock")
+        yield NavKeys("", id="header-keys")
 
     def on_mount(self) -> None:
         self.refresh_header()

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -18,16 +19,60 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
+from .. import keys
 from ..domain import DomainError, NotFound, Page, TicketView
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its heading, its width and how a ticket fills it."""
+    """One column: its heading, how a ticket fills it and how wide it is.
+
+    ``width`` is the least it gets. A ``fit`` column widens to its longest cell on
+    the page (ticket numbers and codes are never cut); ``grow`` columns share the
+    width left over, in proportion to their ``grow`` (titles use a wide terminal).
+    """
 
     label: str
     value: Callable[[TicketView], str]
     width: int | None = None
+    grow: int = 0
+    fit: bool = False
+
+
+def column_widths(
+    columns: Sequence[Column], cells: Sequence[Sequence[str]], space: int
+) -> list[int]:
+    """Widths (without cell padding) that fill ``space`` columns of text."""
+    widths: list[int] = []
+    for n, column in enumerate(columns):
+        width = column.width or cell_len(column.label)
+        if column.fit:
+            width = max([width, cell_len(column.label), *(cell_len(row[n]) for row in cells)])
+        widths.append(width)
+    growers = [n for n, c in enumerate(columns) if c.grow > 0]
+    spare = space - sum(widths)
+    # Too narrow: growing columns give way first, down to their heading, widest first.
+    while spare < 0:
+        shrinkable = [n for n in growers if widths[n] > cell_len(columns[n].label)]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda n: widths[n])
+        widths[widest] -= 1
+        spare += 1
+    if growers and spare > 0:
+        total = sum(columns[n].grow for n in growers)
+        given = 0
+        for i, n in enumerate(growers):
+            share = spare - given if i == len(growers) - 1 else spare * columns[n].grow // total
+            widths[n] += share
+            given += share
+    return widths
+
+
+class TicketTable(DataTable[Text]):
+    """A row table: Home/End go to the first/last row, never sideways."""
+
+    BINDINGS = keys.TICKET_TABLE
 
 
 class TicketPager(Vertical):
@@ -75,14 +120,34 @@ class TicketPager(Vertical):
         self.want: int | None = None  # a ticket to highlight once a page holding it is read
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
-        yield table
+        yield TicketTable(cursor_type="row", zebra_stripes=True)
         yield Static("Loading…", classes="pager-info", markup=False)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for column in self.columns:
-            table.add_column(column.label, width=column.width)
+        self._fill(self.table, ())
+
+    def _fill(self, table: DataTable[Text], tickets: Sequence[TicketView]) -> None:
+        """Lay the columns out for the table's width, then add one row per ticket."""
+        cells = [[c.value(t) for c in self.columns] for t in tickets]
+        # Cell padding on both sides of each column, and room for the vertical scrollbar
+        # whether or not it shows, so a long page never pushes the table sideways.
+        padding = 2 * table.cell_padding * len(self.columns)
+        space = table.size.width - padding - table.styles.scrollbar_size_vertical
+        widths = column_widths(self.columns, cells, space)
+        table.clear(columns=True)
+        for column, width in zip(self.columns, widths, strict=True):
+            table.add_column(column.label, width=width)
+        for ticket, row in zip(tickets, cells, strict=True):
+            # Text, not str: a title like "[red]" must show as typed, not as markup.
+            table.add_row(*(Text(c) for c in row), key=str(ticket.id))
+
+    def on_resize(self) -> None:
+        # Columns grow and shrink with the terminal; the highlighted ticket stays put.
+        table = self.table
+        row = table.cursor_row
+        self._fill(table, self.page.items if self.page else ())
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
 
     @property
     def table(self) -> DataTable[Text]:
@@ -154,10 +219,7 @@ class TicketPager(Vertical):
         self.page_number = number
         self.page = page
         self._tickets = {str(t.id): t for t in page.items}
-        table.clear()
-        for ticket in page.items:
-            # Text, not str: a title like "[red]" must show as typed, not as markup.
-            table.add_row(*(Text(c.value(ticket)) for c in self.columns), key=str(ticket.id))
+        self._fill(table, page.items)
         want, self.want = self.want, None
         if want is not None and str(want) in self._tickets:
             table.move_cursor(row=table.get_row_index(str(want)), animate=False)

@@ -104,3 +104,14 @@ def test_demo_shop_lives_in_its_own_file_and_is_made_once(
     assert not (tmp_path / "data" / "shopfloor.sqlite3").exists()  # the real shop is untouched
     again = run(["demo", "--no-tui"], env)
     assert "already there" in again.stdout
+
+
+def test_a_one_person_shop_allows_self_inspection(env: dict[str, str]) -> None:
+    allowed = run(["rules", "self-inspection", "allow"], env)
+    assert allowed.returncode == 0, allowed.stderr
+    assert "may now pass or fail its QC" in allowed.stdout
+    forbidden = run(["rules", "self-inspection", "forbid"], env)
+    assert "Nobody may pass or fail QC on a ticket they worked on." in forbidden.stdout
+    wrong = run(["rules", "self-inspection", "maybe"], env)
+    assert wrong.returncode != 0
+    assert "invalid choice" in wrong.stderr

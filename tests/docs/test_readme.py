@@ -180,6 +180,26 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
         (["bike", "list", "--archived"], "RM-5001"),
         (["bike", "restore", "RM-5001"], "Bike RM-5001 restored."),
     ],
+    "`shopfloor timers rules [--shift-end HH:MM\\|none] [--time-zone ZONE] "
+    "[--pause-budget MIN] [--reason CODE=LABEL …]`": [
+        (["timers", "rules"], "pause budget: 30 min a day"),
+        (
+            ["timers", "rules", "--shift-end", "20:00", "--time-zone", "Europe/Prague"],
+            "shift end: 20:00",
+        ),
+        (
+            ["timers", "rules", "--reason", "parts=Waiting for parts", "--reason", "lunch=Lunch!"],
+            "pause reason 2: lunch = Lunch (break: not counted)",
+        ),
+    ],
+    "`shopfloor timers stale [--older-than 12h] [--stop]`": [
+        (["timers", "stale"], "No forgotten timers."),
+        (["timers", "stale", "--older-than", "1000d", "--stop"], "No forgotten timers."),
+    ],
+    "`shopfloor rules self-inspection allow\\|forbid`": [
+        (["rules", "self-inspection", "allow"], "may now pass or fail its QC"),
+        (["rules", "self-inspection", "forbid"], "Nobody may pass or fail QC"),
+    ],
 }
 
 

@@ -58,6 +58,27 @@ def test_suggestions_rank_prefix_then_substring_then_fuzzy(shop: Shop, people: P
     assert err.value.field == "q"
 
 
+def test_suggestions_catch_a_swapped_dropped_added_or_changed_character(
+    shop: Shop, people: People
+) -> None:
+    for n in range(1, 41):
+        create_bike(shop, people.master, f"RM-{1000 + n}")
+    assert suggest_bike_codes(shop, "RM-1050")[0] == "RM-1005"  # two digits swapped
+    assert "RM-1005" in suggest_bike_codes(shop, "RM-105")  # a digit dropped
+    assert suggest_bike_codes(shop, "RM-10005")[0] == "RM-1005"  # a digit added
+    assert "RM-1005" in suggest_bike_codes(shop, "RM-1095")  # a digit changed
+    assert suggest_bike_codes(shop, "RM-7777") == []  # nothing near: nothing offered
+
+
+def test_typo_matches_come_after_prefix_and_substring_matches(shop: Shop, people: People) -> None:
+    for code in ["RM-1005", "RM-1050", "RM-10501", "RM-2105"]:
+        create_bike(shop, people.master, code)
+    # prefix matches, then codes one slip away (nearest first, then in code order)
+    assert suggest_bike_codes(shop, "RM-105") == ["RM-1050", "RM-10501", "RM-1005", "RM-2105"]
+    # substring matches, then the code one slip away
+    assert suggest_bike_codes(shop, "105") == ["RM-1050", "RM-10501", "RM-2105", "RM-1005"]
+
+
 def test_suggestions_leave_out_archived_bikes(shop: Shop, people: People) -> None:
     old = create_bike(shop, people.master, "RM-0500")
     create_bike(shop, people.master, "RM-0501")

@@ -114,7 +114,7 @@ def test_paused_timer_is_stopped_on_send_to_qc_without_counting_the_pause(
     ticket = assigned(shop, people)
     start_work_session(shop, people.tech1, ticket.id)
     clock.advance(minutes=10)
-    pause_work_session(shop, people.tech1, ticket.id)
+    pause_work_session(shop, people.tech1, ticket.id, reason="break")  # beyond the budget
     clock.advance(hours=2)
     assert send_to_qc(shop, people.tech1, ticket.id).worked_seconds == 600
 

@@ -223,3 +223,98 @@ async def test_a_too_short_default_checklist_is_refused(
         await settle(pilot)
         assert "at least 10 are required" in text_of(app, "#checklist-error")
     assert checklist_template(shop) == DEFAULT_CHECKLIST
+
+
+async def test_editing_a_task_keeps_its_text_with_the_cursor_at_the_end(
+    app: ShopfloorApp, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "master")
+        editor = app.screen.query_one(ChecklistEditor)
+        default = list(editor.items)
+        editor.query_one("#checklist-items").focus()
+        await pilot.pause()
+        await pilot.press("home", "e", *" and fork", "enter")  # e edits the first task
+        await pilot.press("down", "enter", *" twice", "enter")  # so does enter
+        await settle(pilot)
+        assert editor.items[:2] == [f"{default[0]} and fork", f"{default[1]} twice"]
+        assert editor.items[2:] == default[2:]
+
+
+async def test_each_new_intake_starts_from_the_shops_template(
+    app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "master")
+        await type_form(pilot, "RM-1010", "Full service", "60")
+        await pilot.press("space")
+        editor = app.screen.query_one(ChecklistEditor)
+        editor.query_one("#checklist-items").focus()
+        await pilot.pause()
+        await pilot.press("a", *"Check torque arm", "enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketDetailScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert app.screen.query_one(ChecklistEditor).items == list(checklist_template(shop))
+    (ticket,) = list_tickets(shop, bike_code="RM-1010").items
+    assert ticket.checklist_snapshot[-1] == "Check torque arm"
+
+
+async def test_a_refused_create_puts_the_cursor_on_the_field_and_names_its_label(
+    app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "master")
+        await type_form(pilot, "RM-1010", "Brake service", "0")
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert text_of(app, "#srt-error") == "SRT must be more than 0 minutes."
+        srt = app.screen.query_one("#srt", Input)
+        assert srt.has_focus
+        await pilot.press("backspace", *"45")  # typing goes straight into the SRT
+        await settle(pilot)
+        assert srt.value == "45"
+        await pilot.press("tab", "space", "ctrl+s")  # approve again, then create
+        await settle(pilot)
+        assert isinstance(app.screen, TicketDetailScreen)
+    assert list_tickets(shop, bike_code="RM-1010").items[0].srt_total_minutes == 45
+
+
+async def test_unapproved_srt_points_at_the_checkbox_by_its_label(
+    app: ShopfloorApp, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "master")
+        await type_form(pilot, "RM-1010", "Brake service", "45")
+        app.screen.query_one("#title", Input).focus()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        message = text_of(app, "#srt-error")
+        assert "tick 'SRT approved'" in message
+        assert "approve_srt" not in message
+        assert app.screen.query_one("#approve-srt", Checkbox).has_focus
+
+
+async def test_a_second_create_while_the_first_is_on_its_way_is_ignored(
+    app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "master")
+        await type_form(pilot, "RM-1010", "Brake service", "45")
+        await pilot.press("space")
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        screen.action_submit()
+        screen.action_submit()  # the double tap, before the first has answered
+        await settle(pilot)
+        assert isinstance(app.screen, TicketDetailScreen)
+        assert "Not created" not in text_of(app, "#status-line")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Not created" not in text_of(app, "#status-line")
+        assert "created for RM-1010" in text_of(app, "#status-line")
+    assert list_tickets(shop, bike_code="RM-1010").total_count == 1

@@ -155,3 +155,31 @@ def test_technician_screen_light_theme(
 ) -> None:
     """F9 switches to the light theme for terminals with a light background."""
     assert snap_compare(app, terminal_size=(80, 24), run_before=script("tech1", ["f9"]))
+
+
+ROLE_SCREENS = [
+    *(("admin", name) for name in ("intake", "assign", "my_work", "qc", "tickets", "dashboard")),
+    *(("master", name) for name in ("intake", "assign", "tickets")),
+    ("admin", "ticket_detail"),
+    ("master", "ticket_detail"),
+]
+
+
+@pytest.mark.parametrize(
+    ("username", "screen"), ROLE_SCREENS, ids=[f"{u}-{s}" for u, s in ROLE_SCREENS]
+)
+def test_every_screen_at_80x24_as_super_admin_and_master(
+    snap_compare: Compare, app: ShopfloorApp, workshop: Workshop, username: str, screen: str
+) -> None:
+    """The keys line and the footer fit 80 columns on every screen of both roles."""
+
+    def go(pilot: Pilot[Any]) -> Any:
+        app = pilot.app
+        assert isinstance(app, ShopfloorApp)
+        if screen == "ticket_detail":
+            app.action_go("tickets")
+            return pilot.press("enter")
+        app.action_go(screen)
+        return None
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=script(username, then=go))

@@ -124,7 +124,9 @@ async def test_technician_times_work_and_sends_it_to_qc(
         clock.advance(minutes=5)
         await tick(pilot)  # the timer ticks from the shop's clock
         assert timer_value(app) == "0:17:34"
-        await pilot.press("p")
+        await pilot.press("p")  # pause asks why: one digit picks the reason
+        await settle(pilot)
+        await pilot.press("2")
         await settle(pilot)
         assert open_session_of(shop, people.tech1).status == "paused"  # type: ignore[union-attr]
         assert "PAUSED" in str(app.screen.query_one("#timer-caption", Static).render())

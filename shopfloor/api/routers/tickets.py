@@ -17,6 +17,7 @@ from ..schemas import (
     PageEnvelope,
     QcNoteIn,
     QueryId,
+    ReasonIn,
     Text,
     TicketCreateIn,
     TicketOut,
@@ -90,6 +91,14 @@ def start(ticket_id: TicketId, shop: ShopDep, user: UserDep) -> Reply:
 def to_waiting_qc(ticket_id: TicketId, shop: ShopDep, user: UserDep) -> Reply:
     """in_progress -> waiting_qc; an open timer is stopped."""
     return ok(TicketOut.of(domain.send_to_qc(shop, user.id, ticket_id)))
+
+
+@router.post("/{ticket_id:id}/park/", response_model=Envelope[TicketOut])
+def park(ticket_id: TicketId, shop: ShopDep, user: UserDep, body: ReasonIn | None = None) -> Reply:
+    """in_progress -> assigned to the same technician, on hold (default: waiting for parts);
+    the timer stops with the reason. Starting it again is the ordinary start."""
+    reason, note = (body.reason, body.note) if body else (None, None)
+    return ok(TicketOut.of(domain.park_ticket(shop, user.id, ticket_id, reason, note)))
 
 
 @router.post("/{ticket_id:id}/qc-pass/", response_model=Envelope[TicketOut])

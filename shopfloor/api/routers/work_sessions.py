@@ -8,7 +8,7 @@ from ... import domain
 from ..deps import ShopDep, UserDep
 from ..params import Reply, TicketId
 from ..responses import AUTHED
-from ..schemas import Envelope, WorkSessionEventOut, WorkSessionOut, ok
+from ..schemas import Envelope, ReasonIn, WorkSessionEventOut, WorkSessionOut, ok
 
 router = APIRouter(prefix="/tickets/{ticket_id:id}/work-session", tags=["work sessions"])
 
@@ -20,9 +20,10 @@ def start(ticket_id: TicketId, shop: ShopDep, user: UserDep) -> Reply:
 
 
 @router.post("/pause/", response_model=Envelope[WorkSessionOut], responses=AUTHED)
-def pause(ticket_id: TicketId, shop: ShopDep, user: UserDep) -> Reply:
-    """running -> paused."""
-    return ok(WorkSessionOut.of(domain.pause_work_session(shop, user.id, ticket_id)))
+def pause(ticket_id: TicketId, shop: ShopDep, user: UserDep, body: ReasonIn | None = None) -> Reply:
+    """running -> paused, with an optional reason and note (none: ``unspecified``)."""
+    reason, note = (body.reason, body.note) if body else (None, None)
+    return ok(WorkSessionOut.of(domain.pause_work_session(shop, user.id, ticket_id, reason, note)))
 
 
 @router.post("/resume/", response_model=Envelope[WorkSessionOut], responses=AUTHED)

@@ -20,7 +20,7 @@ refused. Intake and archive take the bike's row lock in the domain; on
 PostgreSQL the ticket check also takes a share lock on the bike's row, so the
 two checks cannot both pass in concurrent transactions even without it.
 
-Revision ID: 0006
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-25
 """
@@ -31,7 +31,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0006"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

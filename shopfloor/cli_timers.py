@@ -1,0 +1,141 @@
+"""``shopfloor timers …``: forgotten timers and the shop's timer rules, from the command line.
+
+Run as the local operator (no login), like the other administration commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from .bootstrap import open_shop
+from .config import Settings
+from .domain import (
+    PauseReason,
+    Shop,
+    ValidationFailed,
+    set_timer_rules,
+    stale_timers,
+    stop_stale_timers,
+    timer_rules,
+)
+from .domain.worktime import shop_zone
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``12h``, ``90m``, ``1d``, ``1h30m`` as a timedelta; anything else is refused by name."""
+    match = _DURATION.match(text.strip().lower())
+    if not text.strip() or match is None:
+        raise ValidationFailed(
+            f"--older-than {text!r} is not a duration; write it like 12h, 90m or 1d.",
+            field="older_than",
+        )
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
+    shop = open_shop(settings.database_url)
+    try:
+        return action(shop)
+    finally:
+        shop.dispose()
+
+
+def cmd_stale(settings: Settings, args: argparse.Namespace) -> int:
+    older_than = parse_duration(args.older_than) if args.older_than else None
+
+    def run(shop: Shop) -> int:
+        zone = shop_zone(timer_rules(shop).time_zone)
+        act = stop_stale_timers if args.stop else stale_timers
+        found = act(shop, None, older_than)
+        for t in found:
+            last = t.last_event_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            verb = (
+                f"stopped at {t.stop_at.astimezone(zone):%H:%M}" if args.stop else t.session.status
+            )
+            print(
+                f"#{t.ticket} {t.bike_code}  {t.technician_name}  {verb}  "
+                f"(last touched {last}): {t.why}"
+            )
+        if not found:
+            print("No forgotten timers.")
+        elif args.stop:
+            print(f"Stopped {len(found)} timer(s).")
+        return 0
+
+    return _with_shop(settings, run)
+
+
+def _parse_reason(text: str) -> PauseReason:
+    """``code=Label``, with ``!`` after the label for a break (not counted) and ``+note``
+    for a reason that needs a note: ``lunch=Lunch!``, ``other=Other+note``."""
+    code, sep, label = text.partition("=")
+    if not sep or not code.strip() or not label.strip():
+        raise ValidationFailed(
+            f"Pause reason {text!r} should read code=Label, e.g. waiting_for_parts=Waiting for "
+            "parts (add ! for a break, +note when it needs a note).",
+            field="reason",
+        )
+    label = label.strip()
+    needs_note = label.endswith("+note")
+    label = label.removesuffix("+note").strip()
+    counts = not label.endswith("!")
+    return PauseReason(code.strip(), label.rstrip("!").strip(), counts, needs_note)
+
+
+def cmd_rules(settings: Settings, args: argparse.Namespace) -> int:
+    def run(shop: Shop) -> int:
+        changes: dict[str, Any] = {}
+        if args.shift_end is not None:
+            changes["shift_end"] = None if args.shift_end.lower() == "none" else args.shift_end
+        if args.time_zone is not None:
+            changes["time_zone"] = args.time_zone
+        if args.pause_budget is not None:
+            changes["pause_budget_minutes"] = args.pause_budget
+        if args.reason:
+            changes["pause_reasons"] = [_parse_reason(r) for r in args.reason]
+        rules = set_timer_rules(shop, None, **changes) if changes else timer_rules(shop)
+        shift = rules.shift_end.strftime("%H:%M") if rules.shift_end else "none"
+        print(f"time zone: {rules.time_zone}")
+        print(f"shift end: {shift}")
+        print(f"pause budget: {rules.pause_budget_minutes} min a day")
+        for n, r in enumerate(rules.pause_reasons, start=1):
+            flags = ("" if r.counts else " (break: not counted)") + (
+                " (needs a note)" if r.needs_note else ""
+            )
+            print(f"pause reason {n}: {r.code} = {r.label}{flags}")
+        return 0
+
+    return _with_shop(settings, run)
+
+
+def add_timers_commands(sub: Any) -> None:
+    """Add ``timers stale`` and ``timers rules`` to the ``shopfloor`` parser."""
+    timers = sub.add_parser("timers", help="forgotten timers and the timer rules").add_subparsers(
+        metavar="ACTION", required=True
+    )
+    stale = timers.add_parser(
+        "stale",
+        help="list (or --stop) open timers left past the shift's end, on a ticket no longer "
+        "in progress or with another technician",
+    )
+    stale.add_argument("--older-than", metavar="DURATION", help="also those untouched this long")
+    stale.add_argument("--stop", action="store_true", help="stop them, recording why")
+    stale.set_defaults(func=cmd_stale)
+    rules = timers.add_parser("rules", help="show or change the shop's timer rules")
+    rules.add_argument("--shift-end", metavar="HH:MM", help="local time; 'none' removes it")
+    rules.add_argument("--time-zone", metavar="ZONE", help="e.g. Europe/Prague")
+    rules.add_argument("--pause-budget", type=int, metavar="MINUTES", help="per technician a day")
+    rules.add_argument(
+        "--reason",
+        action="append",
+        metavar="CODE=LABEL",
+        help="repeat to replace the pause reasons (LABEL! = a break, LABEL+note = needs a note)",
+    )
+    rules.set_defaults(func=cmd_rules)
