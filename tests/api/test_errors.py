@@ -243,6 +243,7 @@ ID_ROUTES = [
     ("POST", "tickets/{}/to-waiting-qc/"),
     ("POST", "tickets/{}/qc-pass/"),
     ("POST", "tickets/{}/qc-fail/"),
+    ("POST", "tickets/{}/park/"),
     ("GET", "tickets/{}/transitions/"),
     ("POST", "tickets/{}/work-session/start/"),
     ("POST", "tickets/{}/work-session/pause/"),
