@@ -76,6 +76,8 @@ class Settings:
     scan_gap_ms: int = DEFAULT_SCAN_GAP_MS
     double_tap_ms: int = DEFAULT_DOUBLE_TAP_MS
     cors_origins: tuple[str, ...] = ()
+    # Over SSH an empty shop is not offered to whoever connects first (first-run screen).
+    remote_terminal: bool = False
 
     @property
     def demo_database_url(self) -> str:
@@ -283,4 +285,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "SHOPFLOOR_DOUBLE_TAP_MS", parse_milliseconds, DEFAULT_DOUBLE_TAP_MS
         ),
         cors_origins=_setting(env, "SHOPFLOOR_CORS_ORIGINS", parse_cors_origins, ()),
+        remote_terminal=any(env.get(name) for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY")),
     )
