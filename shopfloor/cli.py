@@ -86,11 +86,9 @@ def worker_count(raw: str) -> int:
 def cmd_tui(settings: Settings, _args: argparse.Namespace) -> int:
     from .app import run_tui
 
-    shop = open_shop(settings.database_url)
-    try:
-        run_tui(shop, settings)
-    finally:
-        shop.dispose()
+    # The login screen shows first; the shop (SQLAlchemy, the models, the schema
+    # check) opens behind it, and a failure still ends as one line on stderr.
+    run_tui(None, settings, open_shop=lambda: open_shop(settings.database_url))
     return 0
 
 
