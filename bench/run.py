@@ -86,11 +86,17 @@ SHOPFLOOR_START = textwrap.dedent(
     """
     from shopfloor import cli  # the console script's module: its imports count
     from shopfloor.app import ShopfloorApp
-    from shopfloor.bootstrap import open_shop
     from shopfloor.screens.login_screen import LoginScreen
 
+
+    def open_shop():  # as cli.cmd_tui does: in the app's worker
+        from shopfloor.bootstrap import open_shop
+
+        return open_shop(settings.database_url)
+
+
     settings = cli.load_settings()
-    app = ShopfloorApp(None, settings, open_shop=lambda: open_shop(settings.database_url))
+    app = ShopfloorApp(None, settings, open_shop=open_shop)
 
     async def shown(pilot):
         while not isinstance(app.screen, LoginScreen) or not app.screen.is_mounted:
@@ -394,7 +400,10 @@ def main() -> None:
         env = {**os.environ, "SHOPFLOOR_DATA_DIR": tmp_dir, "SHOPFLOOR_SECRET_KEY": SECRET,
                "SHOPFLOOR_DATABASE_URL": f"sqlite:///{tmp / 'tui.sqlite3'}",
                "PYTHONPATH": str(ROOT)}  # fmt: skip
-        results = bench_tui(plan["rounds"], env)
+        # The TUI starts as installed: the data directory's own SQLite file, no URL set
+        # (a set SHOPFLOOR_DATABASE_URL is checked with SQLAlchemy's URL parser first).
+        tui_env = {k: v for k, v in env.items() if k != "SHOPFLOOR_DATABASE_URL"}
+        results = bench_tui(plan["rounds"], tui_env)
         results += bench_domain(plan["rounds"], plan["workflows"], tmp)
         results.append(bench_api(plan["tickets"], plan["rounds"], plan["requests"], tmp, env))
     stamp = datetime.now(UTC).replace(microsecond=0)
