@@ -19,6 +19,8 @@ Every value is checked in :func:`load_settings`: a bad one raises :class:`Settin
 whose message names the variable and says what it accepts. To add a setting, write a
 parser (``str -> value``, raising ``ValueError`` with what is accepted), add a field to
 :class:`Settings` and one ``_setting(...)`` line in :func:`load_settings`.
+- ``SHOPFLOOR_CORS_ORIGINS``: comma-separated origins whose browser pages may call the
+  API (e.g. the original web admin on its own origin); none by default.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ class Settings:
     scan_prefix: str = DEFAULT_SCAN_PREFIX
     scan_gap_ms: int = DEFAULT_SCAN_GAP_MS
     double_tap_ms: int = DEFAULT_DOUBLE_TAP_MS
+    cors_origins: tuple[str, ...] = ()
+    # Over SSH an empty shop is not offered to whoever connects first (first-run screen).
+    remote_terminal: bool = False
 
     @property
     def demo_database_url(self) -> str:
@@ -217,6 +222,22 @@ def parse_milliseconds(raw: str) -> int:
     return int(text)
 
 
+def parse_cors_origins(raw: str) -> tuple[str, ...]:
+    """Comma-separated origins, ``scheme://host[:port]``, as browsers send them."""
+    origins: list[str] = []
+    for item in (part.strip().rstrip("/") for part in raw.split(",")):
+        if not item:
+            continue
+        scheme, sep, host = item.partition("://")
+        if scheme not in ("http", "https") or not sep or not host or "/" in host:
+            raise ValueError(
+                f"names {item!r}, which is not an origin; give a comma-separated list "
+                "such as https://admin.example, http://10.0.0.5:3000"
+            )
+        origins.append(item)
+    return tuple(origins)
+
+
 def _setting(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:
     """``env[name]`` parsed, or ``default`` when unset or empty; a bad value names ``name``."""
     raw = env.get(name, "")
@@ -265,4 +286,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         double_tap_ms=_setting(
             env, "SHOPFLOOR_DOUBLE_TAP_MS", parse_milliseconds, DEFAULT_DOUBLE_TAP_MS
         ),
+        cors_origins=_setting(env, "SHOPFLOOR_CORS_ORIGINS", parse_cors_origins, ()),
+        remote_terminal=any(env.get(name) for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY")),
     )

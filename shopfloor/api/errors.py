@@ -52,7 +52,7 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
     403: ("permission_denied", "Your roles do not allow this action."),
     404: ("not_found", "There is nothing at this path; check the URL against /api/docs/."),
     405: ("method_not_allowed", "This path does not accept that method; see the Allow header."),
-    413: ("too_large", "The request body is too large; send at most 1 MB."),
+    413: ("too_large", "The request body is larger than 1 MB; send less."),
     429: ("too_many_requests", "Too many attempts; wait a moment and try again."),
 }
 

@@ -10,9 +10,31 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path, Query
+from starlette.convertors import Convertor, register_url_convertor
 
 from ..domain.paging import MAX_PER_PAGE
 from .schemas import MAX_ID
+
+
+class IdConvertor(Convertor[int]):
+    """Digits in a path, as ``int`` does, but never an error for a very long number.
+
+    Python refuses to parse an int of more than 4,300 digits (starlette's ``int``
+    convertor would then fail with a 500); anything longer than a SQL INTEGER can
+    only name nothing, so it becomes an out-of-range id that validation answers 404.
+    """
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> int:
+        return int(value) if len(value) <= len(str(MAX_ID)) else MAX_ID + 1
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+# Routes write ``{ticket_id:id}``; registered before any router module defines a path.
+register_url_convertor("id", IdConvertor())
 
 # What a route returns: an envelope dict that FastAPI checks against its response_model.
 Reply = dict[str, object]

@@ -24,14 +24,25 @@ from pydantic import (
 
 from ..domain import (
     BikeStatus,
+    FleetAnalytics,
     Page,
     Role,
+    TeamAnalytics,
     TicketAction,
     TicketStatus,
     WorkSessionAction,
     WorkSessionStatus,
     XpEntryType,
 )
+from ..domain.checklists import (
+    MAX_CHECKLIST_ITEMS,
+    MAX_NOTE_LENGTH,
+    MAX_REF_LENGTH,
+    MAX_REF_NUMBER,
+    MAX_TASK_LENGTH,
+)
+from ..domain.shop import Rules
+from ..domain.tickets import MAX_SRT_MINUTES
 
 T = TypeVar("T")
 
@@ -64,39 +75,50 @@ def _storable(text: str) -> str:
 Text = Annotated[str, AfterValidator(_storable)]
 
 
-def _storable_json(value: Any) -> Any:
-    """Free-form JSON whose every string (keys included) is storable text."""
-    if isinstance(value, str):
-        return _storable(value)
-    if isinstance(value, list):
-        return [_storable_json(v) for v in value]
-    if isinstance(value, dict):
-        return {_storable(str(k)): _storable_json(v) for k, v in value.items()}
-    return value
-
-
-# The checklist's shape is the domain's rule (with its own messages); the API only
-# makes sure the text in it can be stored.
-Checklist = Annotated[
-    list[Any],
-    AfterValidator(_storable_json),
-    WithJsonSchema(
-        {
-            "type": "array",
-            "description": "Tasks: non-empty strings, or objects with a non-empty task.",
-            "items": {
-                "anyOf": [
-                    {"type": "string"},
-                    {
-                        "type": "object",
-                        "properties": {"task": {"type": "string"}},
-                        "required": ["task"],
+def checklist_json_schema(minimum: int = Rules().checklist_min_items) -> dict[str, Any]:
+    """What the domain accepts as a checklist, for the OpenAPI document."""
+    flag = {"type": ["boolean", "null"]}
+    return {
+        "type": "array",
+        "description": (
+            f"At least {minimum} (the shop's rule) and at most {MAX_CHECKLIST_ITEMS} tasks: "
+            "non-blank strings, or objects with a non-blank task and only the fields below."
+        ),
+        "minItems": minimum,
+        "maxItems": MAX_CHECKLIST_ITEMS,
+        "items": {
+            "anyOf": [
+                {"type": "string", "minLength": 1, "maxLength": MAX_TASK_LENGTH},
+                {
+                    "type": "object",
+                    "properties": {
+                        "task": {"type": "string", "minLength": 1, "maxLength": MAX_TASK_LENGTH},
+                        "done": flag,
+                        "critical": flag,
+                        "note": {"type": ["string", "null"], "maxLength": MAX_NOTE_LENGTH},
+                        "ref": {
+                            "anyOf": [
+                                {"type": "string", "maxLength": MAX_REF_LENGTH},
+                                {
+                                    "type": "integer",
+                                    "minimum": -MAX_REF_NUMBER,
+                                    "maximum": MAX_REF_NUMBER,
+                                },
+                                {"type": "null"},
+                            ]
+                        },
                     },
-                ]
-            },
-        }
-    ),
-]
+                    "required": ["task"],
+                    "additionalProperties": False,
+                },
+            ]
+        },
+    }
+
+
+# The checklist's shape (text included) is the domain's rule, checked flat, item by item,
+# with its own messages; the API only documents it.
+Checklist = Annotated[list[Any], WithJsonSchema(checklist_json_schema())]
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -200,14 +222,23 @@ class RoleOut(WireModel):
 
 
 class UserOut(WireModel):
+    """users/me/: every field of the original's user; those shopfloor keeps no record of
+    (patronymic, email, phone, level, telegram) are always null."""
+
     id: int
     username: str
     first_name: str
     last_name: str
+    patronymic: None = None
+    email: None = None
+    phone: None = None
+    level: None = None
     roles: list[RoleOut]
+    telegram: None = None
     is_active: bool
     display_name: str
     created_at: Timestamp
+    updated_at: Timestamp | None
 
 
 class TicketOut(WireModel):
@@ -312,18 +343,164 @@ class QcDayOut(WireModel):
     first_pass_rate: float | None
 
 
+class FleetCountsOut(BaseModel):
+    """Bikes: ``total`` includes archived ones, ``active`` does not; statuses are of active."""
+
+    total: int
+    active: int
+    ready: int
+    in_service: int
+    rented: int
+    blocked: int
+    write_off: int
+
+
+class TicketCountsOut(BaseModel):
+    active_total: int
+    new: int
+    assigned: int
+    in_progress: int
+    waiting_qc: int
+    rework: int
+    done: int
+
+
+class FlagBucketsOut(BaseModel):
+    """Active tickets by flag_minutes: green <= 30, yellow 31-60, red 61-120, black
+    121-180, black_plus > 180."""
+
+    green: int
+    yellow: int
+    red: int
+    black: int
+    black_plus: int
+
+
+class StatusBucketsOut(BaseModel):
+    new: int
+    assigned: int
+    in_progress: int
+    waiting_qc: int
+    rework: int
+
+
+class BacklogKpisOut(BaseModel):
+    avg_flag_minutes: float | None
+    avg_age_minutes: float | None
+    red_or_worse_count: int
+    black_or_worse_count: int
+
+
+class BacklogOut(BaseModel):
+    total: int
+    flag_buckets: FlagBucketsOut
+    status_buckets: StatusBucketsOut
+    kpis: BacklogKpisOut
+
+
+class FleetKpisOut(BaseModel):
+    availability_percent: float = Field(description="Ready bikes per active bike, in %.")
+    stockout_now: bool = Field(description="True when no active bike is ready.")
+
+
+class QcCountsOut(BaseModel):
+    done: int
+    first_pass_done: int
+    rework_done: int
+    first_pass_rate_percent: float | None
+    qc_pass_events: int
+    qc_fail_events: int
+
+
+class QcTrendDayOut(QcCountsOut):
+    date: date
+
+
+class QcOut(BaseModel):
+    window_days: int
+    start_date: date
+    end_date: date
+    totals: QcCountsOut
+    trend: list[QcTrendDayOut] = Field(description="One row a day, oldest first.")
+
+
+def _qc_counts(counts: Any) -> dict[str, Any]:
+    return {
+        "done": counts.done,
+        "first_pass_done": counts.first_pass_done,
+        "rework_done": counts.rework_done,
+        "first_pass_rate_percent": counts.first_pass_rate_percent,
+        "qc_pass_events": counts.qc_pass_events,
+        "qc_fail_events": counts.qc_fail_events,
+    }
+
+
 class FleetOut(WireModel):
+    """The original's keys (generated_at, fleet, tickets, backlog, kpis, qc) and
+    shopfloor's own beside them."""
+
+    generated_at: Timestamp
+    fleet: FleetCountsOut
+    tickets: TicketCountsOut
+    backlog: BacklogOut
+    kpis: FleetKpisOut
+    qc: QcOut
     bikes_total: int
     bikes_by_status: dict[str, int]
     availability_percent: float
     tickets_by_status: dict[str, int]
-    backlog: int
+    backlog_total: int
     waiting_for_technician: int
     qc_passed_total: int
     qc_first_pass_total: int
     qc_first_pass_percent: float | None
     qc_trend: list[QcDayOut]
     tickets_parked: int = Field(description="Assigned tickets on hold (e.g. waiting for parts).")
+
+    @classmethod
+    def of_view(cls, view: FleetAnalytics) -> FleetOut:
+        backlog, qc = view.backlog_figures, view.qc_window
+        tickets = view.tickets_by_status
+        return cls(
+            generated_at=view.generated_at,
+            fleet=FleetCountsOut(
+                total=view.bikes_all, active=view.bikes_total, **view.bikes_by_status
+            ),
+            tickets=TicketCountsOut(active_total=view.backlog, **tickets),
+            backlog=BacklogOut(
+                total=backlog.total,
+                flag_buckets=FlagBucketsOut(**backlog.flag_buckets),
+                status_buckets=StatusBucketsOut(**backlog.status_buckets),
+                kpis=BacklogKpisOut(
+                    avg_flag_minutes=backlog.avg_flag_minutes,
+                    avg_age_minutes=backlog.avg_age_minutes,
+                    red_or_worse_count=backlog.red_or_worse_count,
+                    black_or_worse_count=backlog.black_or_worse_count,
+                ),
+            ),
+            kpis=FleetKpisOut(
+                availability_percent=view.availability_percent,
+                stockout_now=view.bikes_by_status.get("ready", 0) == 0,
+            ),
+            qc=QcOut(
+                window_days=qc.window_days,
+                start_date=qc.start_date,
+                end_date=qc.end_date,
+                totals=QcCountsOut(**_qc_counts(qc.totals)),
+                trend=[QcTrendDayOut(date=d.day, **_qc_counts(d)) for d in qc.trend],
+            ),
+            bikes_total=view.bikes_total,
+            bikes_by_status=view.bikes_by_status,
+            availability_percent=view.availability_percent,
+            tickets_by_status=tickets,
+            backlog_total=view.backlog,
+            waiting_for_technician=view.waiting_for_technician,
+            qc_passed_total=view.qc_passed_total,
+            qc_first_pass_total=view.qc_first_pass_total,
+            qc_first_pass_percent=view.qc_first_pass_percent,
+            qc_trend=QcDayOut.many(view.qc_trend),
+            tickets_parked=view.tickets_parked,
+        )
 
 
 class TechnicianStatsOut(WireModel):
@@ -364,7 +541,41 @@ class TicketEfficiencyOut(WireModel):
     efficiency_percent: float | None
 
 
+class PeriodOut(BaseModel):
+    days: int
+    start_date: date
+    end_date: date
+
+
+class TeamSummaryOut(BaseModel):
+    technicians_total: int
+    tickets_done_total: int
+    raw_xp_total: int
+    first_pass_rate_percent: float | None
+
+
+class TeamMemberOut(BaseModel):
+    """One active technician, as the original's web admin reads it (its picker too)."""
+
+    user_id: int
+    name: str
+    username: str
+    level: None = Field(default=None, description="Not kept by shopfloor: always null.")
+    tickets_done: int
+    tickets_first_pass: int
+    first_pass_rate_percent: float | None
+    raw_xp: int
+    in_progress_now: int
+
+
 class TeamOut(WireModel):
+    """The original's keys (generated_at, period, summary, members) and shopfloor's own
+    (days, since, technicians) beside them."""
+
+    generated_at: Timestamp
+    period: PeriodOut
+    summary: TeamSummaryOut
+    members: list[TeamMemberOut]
     days: int
     since: Timestamp
     technicians: list[TechnicianStatsOut]
@@ -373,6 +584,42 @@ class TeamOut(WireModel):
     )
     efficiency_by_ticket: list[TicketEfficiencyOut]
     pauses_by_reason: dict[str, int] = Field(description="Team pause seconds by reason.")
+
+    @classmethod
+    def of_view(cls, view: TeamAnalytics) -> TeamOut:
+        return cls(
+            generated_at=view.generated_at,
+            period=PeriodOut(
+                days=view.days,
+                start_date=view.since.date(),
+                end_date=view.generated_at.date(),
+            ),
+            summary=TeamSummaryOut(
+                technicians_total=len(view.technicians),
+                tickets_done_total=view.tickets_done_total,
+                raw_xp_total=view.xp_total,
+                first_pass_rate_percent=view.first_pass_rate_percent,
+            ),
+            members=[
+                TeamMemberOut(
+                    user_id=t.user_id,
+                    name=t.display_name,
+                    username=t.username,
+                    tickets_done=t.done,
+                    tickets_first_pass=t.first_pass,
+                    first_pass_rate_percent=t.first_pass_percent,
+                    raw_xp=t.xp,
+                    in_progress_now=t.in_progress,
+                )
+                for t in view.technicians
+            ],
+            days=view.days,
+            since=view.since,
+            technicians=TechnicianStatsOut.many(view.technicians),
+            efficiency_by_day=EfficiencyDayOut.many(view.efficiency_by_day),
+            efficiency_by_ticket=TicketEfficiencyOut.many(view.efficiency_by_ticket),
+            pauses_by_reason=view.pauses_by_reason,
+        )
 
 
 # --- request bodies -----------------------------------------------------------------------------
@@ -398,13 +645,25 @@ class VerifyIn(Body):
     token: Text = Field(max_length=4096)
 
 
+def _approval_required(schema: dict[str, Any]) -> None:
+    # The server refuses a ticket without approve_srt: true, so the document says so.
+    schema.setdefault("required", []).append("approve_srt")
+
+
 class TicketCreateIn(Body):
-    bike_code: Text
-    title: Text
+    # Bounds here are documented only; the domain enforces them with its own sentences.
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_approval_required)
+
+    bike_code: Text = Field(json_schema_extra={"minLength": 1})
+    title: Text = Field(json_schema_extra={"minLength": 1})
     checklist_snapshot: Checklist
-    srt_total_minutes: StrictInt
+    srt_total_minutes: StrictInt = Field(
+        json_schema_extra={"minimum": 1, "maximum": MAX_SRT_MINUTES}
+    )
     approve_srt: StrictBool = Field(
-        default=False, description="Must be true: the master approves the SRT."
+        default=False,
+        description="Must be true: the master approves the SRT.",
+        json_schema_extra={"enum": [True]},
     )
     confirm_create_bike: StrictBool = Field(
         default=False, description="Add an unknown bike to the fleet during intake."
@@ -432,4 +691,4 @@ class ReasonIn(Body):
 
 
 class BikeCreateIn(Body):
-    bike_code: Text
+    bike_code: Text = Field(json_schema_extra={"minLength": 1})

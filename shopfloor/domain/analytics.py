@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, literal_column, select
 from sqlalchemy.orm import aliased
 
 from .errors import ValidationFailed
@@ -25,9 +25,12 @@ from .values import (
     TicketStatus,
 )
 from .views import (
+    BacklogFigures,
     EfficiencyDay,
     FleetAnalytics,
+    QcCounts,
     QcDay,
+    QcWindow,
     TeamAnalytics,
     TechnicianStats,
     TicketEfficiency,
@@ -37,6 +40,7 @@ from .work_sessions import PauseBudget, pause_budget_today
 from .workload import active_technicians, open_ticket_counts, worked_seconds_by_technician
 from .worktime import (
     clipped_seconds,
+    epoch_seconds,
     local_offset_seconds,
     local_window_start,
     pause_segments,
@@ -45,6 +49,16 @@ from .worktime import (
 )
 
 MAX_DAYS = 90
+# The original's fleet QC block always covers the last week.
+QC_WINDOW_DAYS = 7
+# An active ticket's flag bucket by its flag_minutes: (bucket, most minutes), in order.
+FLAG_BUCKETS: tuple[tuple[str, int | None], ...] = (
+    ("green", 30),
+    ("yellow", 60),
+    ("red", 120),
+    ("black", 180),
+    ("black_plus", None),
+)
 
 
 def _check_days(days: int) -> None:
@@ -110,6 +124,7 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
         for d in (since.astimezone(shop_zone(zone)).date() + timedelta(days=i) for i in range(days))
     )
     passed, first = int(totals[0]), int(totals[1])
+    all_bikes = int(tx.session.scalar(select(func.count()).select_from(Bike)) or 0)
     return FleetAnalytics(
         bikes_total=bikes_total,
         bikes_by_status=bikes_by_status,
@@ -123,8 +138,91 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
         qc_first_pass_total=first,
         qc_first_pass_percent=round(100.0 * first / passed, 1) if passed else None,
         qc_trend=trend,
+        generated_at=tx.now,
+        bikes_all=all_bikes,
+        backlog_figures=_backlog(tx),
+        qc_window=_qc_window(tx),
         tickets_parked=_parked_count(tx),
     )
+
+
+def _flag_bucket() -> Any:
+    # Constants inline (not bound parameters): PostgreSQL must see the GROUP BY
+    # expression as the very one selected.
+    whens: list[tuple[Any, Any]] = [
+        (Ticket.flag_minutes <= literal_column(str(most)), literal_column(f"'{name}'"))
+        for name, most in FLAG_BUCKETS
+        if most is not None
+    ]
+    return case(*whens, else_=literal_column(f"'{FLAG_BUCKETS[-1][0]}'"))
+
+
+def _backlog(tx: Tx) -> BacklogFigures:
+    """Active tickets by flag bucket and by status, in one grouped query."""
+    bucket = _flag_bucket()
+    rows = tx.session.execute(
+        select(
+            bucket,
+            Ticket.status,
+            func.count(),
+            func.sum(Ticket.flag_minutes),
+            func.sum(epoch_seconds(Ticket.created_at)),
+        )
+        .where(Ticket.status != TicketStatus.DONE)
+        .group_by(bucket, Ticket.status)
+    ).all()
+    flags = {name: 0 for name, _ in FLAG_BUCKETS}
+    statuses = {s.value: 0 for s in TicketStatus if s in ACTIVE_TICKET_STATUSES}
+    total = flag_sum = created_sum = 0
+    for name, status, n, flag_minutes, created in rows:
+        flags[name] += int(n)
+        statuses[status] = statuses.get(status, 0) + int(n)
+        total += int(n)
+        flag_sum += int(flag_minutes or 0)
+        created_sum += int(created or 0)
+    now = int(tx.now.timestamp())
+    return BacklogFigures(
+        total=total,
+        flag_buckets=flags,
+        status_buckets=statuses,
+        avg_flag_minutes=round(flag_sum / total, 1) if total else None,
+        avg_age_minutes=round((now * total - created_sum) / total / 60, 1) if total else None,
+    )
+
+
+def _qc_window(tx: Tx) -> QcWindow:
+    """QC passes (first or after rework) and fails per day over the last week."""
+    since = _start_of_window(tx, QC_WINDOW_DAYS)
+    zone = tx.rules().time_zone
+    first_day = since.astimezone(shop_zone(zone)).date()
+    is_pass, first_pass = _passes()
+    is_fail = TicketTransition.action == TicketAction.QC_FAIL
+    day = shifted_date(TicketTransition.created_at, local_offset_seconds(tx.now, zone))
+    rows = tx.session.execute(
+        select(
+            day,
+            func.sum(_one_if(is_pass)),
+            func.sum(_one_if(and_(is_pass, first_pass))),
+            func.sum(_one_if(is_fail)),
+        )
+        .where(TicketTransition.action.in_([TicketAction.QC_PASS, TicketAction.QC_FAIL]))
+        .where(TicketTransition.created_at >= since)
+        .group_by(day)
+    ).all()
+    by_day = {_as_date(d): (int(p or 0), int(fp or 0), int(f or 0)) for d, p, fp, f in rows}
+    trend = tuple(
+        QcCounts(d, p, fp, p, f)
+        for d in (first_day + timedelta(days=i) for i in range(QC_WINDOW_DAYS))
+        for p, fp, f in [by_day.get(d, (0, 0, 0))]
+    )
+    totals = QcCounts(
+        trend[-1].day,
+        sum(c.done for c in trend),
+        sum(c.first_pass_done for c in trend),
+        sum(c.qc_pass_events for c in trend),
+        sum(c.qc_fail_events for c in trend),
+    )
+    return QcWindow(QC_WINDOW_DAYS, first_day, trend[-1].day, totals, trend)
 
 
 @reads
@@ -196,6 +294,7 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
         days=days,
         since=since,
         technicians=tuple(stats),
+        generated_at=tx.now,
         efficiency_by_day=timers.by_day,
         efficiency_by_ticket=timers.by_ticket,
         pauses_by_reason=timers.pauses_by_reason,

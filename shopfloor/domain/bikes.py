@@ -19,6 +19,9 @@ from .values import BikeStatus, TicketStatus
 from .views import BikeState, BikeView, Page
 
 BIKE_CODE_RE = re.compile(r"^RM-[A-Z0-9-]{4,29}$")
+# The longest code BIKE_CODE_RE accepts. Nothing longer can match a code, and SQLite
+# refuses LIKE patterns past 50,000 bytes, so longer searches are refused up front.
+MAX_CODE_LENGTH = 32
 _WHITESPACE = re.compile(r"\s+")
 SUGGESTION_LIMIT = 5
 MIN_QUERY_LENGTH = 2
@@ -34,6 +37,12 @@ def validate_bike_code(raw: str, field: str = "bike_code") -> str:
     code = normalise_bike_code(raw)
     if not code:
         raise ValidationFailed("Enter a bike code, for example RM-0001.", field=field)
+    if len(code) > MAX_CODE_LENGTH:
+        raise ValidationFailed(
+            f"{field} is {len(code)} characters long; a bike code has at most "
+            f"{MAX_CODE_LENGTH}, for example RM-0001.",
+            field=field,
+        )
     if not BIKE_CODE_RE.match(code):
         raise ValidationFailed(
             f"Bike code {code!r} is not valid: it must be RM- followed by 4 to 29 letters, "
@@ -78,6 +87,17 @@ def active_ticket_id(tx: Tx, bike_id: int) -> int | None:
     )
 
 
+def check_code_query(query: str, field: str) -> str:
+    """A code fragment to search for, or a ValidationFailed if it is longer than any code."""
+    if len(query) > MAX_CODE_LENGTH:
+        raise ValidationFailed(
+            f"{field} is {len(query)} characters long; no bike code is longer than "
+            f"{MAX_CODE_LENGTH}. Search with part of a code.",
+            field=field,
+        )
+    return query
+
+
 CODE_PREFIX = "RM-"
 MAX_TYPO_DISTANCE = 2
 
@@ -120,6 +140,8 @@ def typo_matches(tx: Tx, query: str, limit: int, *, exclude: list[str]) -> list[
 
 def closest_codes(tx: Tx, query: str, limit: int = SUGGESTION_LIMIT) -> list[str]:
     """Active bike codes closest to ``query``: prefix matches, then substring, then typos."""
+    if len(query) > MAX_CODE_LENGTH:
+        return []  # nothing is close to a text longer than any code
     active = Bike.is_active.is_(True)
     found: list[str] = list(
         tx.session.scalars(
@@ -148,7 +170,7 @@ def closest_codes(tx: Tx, query: str, limit: int = SUGGESTION_LIMIT) -> list[str
 @reads
 def suggest_bike_codes(tx: Tx, query: str, limit: int = SUGGESTION_LIMIT) -> list[str]:
     """Up to ``limit`` closest codes for a query of at least two characters."""
-    q = normalise_bike_code(query)
+    q = check_code_query(normalise_bike_code(query), "q")
     if len(q) < MIN_QUERY_LENGTH:
         raise ValidationFailed(
             f"Type at least {MIN_QUERY_LENGTH} characters of the bike code to get suggestions.",
@@ -317,7 +339,8 @@ def list_bikes(
                 f"Unknown bike status; use one of: {valid}.", field="status"
             ) from None
     if query:
-        stmt = stmt.where(Bike.bike_code.contains(normalise_bike_code(query), autoescape=True))
+        fragment = check_code_query(normalise_bike_code(query), "q")
+        stmt = stmt.where(Bike.bike_code.contains(fragment, autoescape=True))
     if archived is not None:
         stmt = stmt.where(Bike.is_active.is_(not archived))
     rows, total = fetch_page(tx, stmt, page, per_page)

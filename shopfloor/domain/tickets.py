@@ -23,7 +23,7 @@ from .bikes import (
     normalise_bike_code,
     validate_bike_code,
 )
-from .checklists import validate_checklist
+from .checklists import readable_checklist, validate_checklist
 from .errors import (
     NotFound,
     PermissionDenied,
@@ -557,7 +557,7 @@ def _views(tx: Tx, tickets: Sequence[Ticket]) -> list[TicketView]:
             technician=t.technician_id,
             technician_name=t.technician.full_name if t.technician else None,
             title=t.title,
-            checklist_snapshot=tuple(t.checklist_snapshot),
+            checklist_snapshot=readable_checklist(t.checklist_snapshot),
             srt_total_minutes=t.srt_total_minutes,
             srt_approved_by=t.srt_approved_by_id,
             srt_approved_at=t.srt_approved_at,
@@ -612,7 +612,7 @@ def parse_statuses(statuses: str | Iterable[str] | None) -> list[TicketStatus]:
         except ValueError:
             valid = ", ".join(s.value for s in TicketStatus)
             raise ValidationFailed(
-                f"Unknown ticket status {item!r}; use one of: {valid}.", field="status"
+                f"Unknown ticket status {item[:40]!r}; use one of: {valid}.", field="status"
             ) from None
     return parsed
 

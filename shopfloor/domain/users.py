@@ -40,6 +40,7 @@ def user_view(user: User) -> UserView:
         is_active=user.is_active,
         roles=tuple(RoleView(slug, ROLE_NAMES[Role(slug)]) for slug in user.role_slugs),
         created_at=user.created_at,
+        updated_at=user.updated_at,
     )
 
 

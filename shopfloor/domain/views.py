@@ -29,6 +29,7 @@ class UserView:
     is_active: bool
     roles: tuple[RoleView, ...]
     created_at: datetime
+    updated_at: datetime | None = None
 
     @property
     def role_slugs(self) -> tuple[str, ...]:
@@ -188,6 +189,58 @@ class QcDay:
         return round(100.0 * self.first_pass / self.passed, 1) if self.passed else None
 
 
+def _rate(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+@dataclass(frozen=True)
+class QcCounts:
+    """QC outcomes over a day, or over a whole window (``day`` is then its last day)."""
+
+    day: date
+    done: int
+    first_pass_done: int
+    qc_pass_events: int
+    qc_fail_events: int
+
+    @property
+    def rework_done(self) -> int:
+        """Tickets passed after at least one QC fail."""
+        return self.done - self.first_pass_done
+
+    @property
+    def first_pass_rate_percent(self) -> float | None:
+        return _rate(self.first_pass_done, self.done)
+
+
+@dataclass(frozen=True)
+class QcWindow:
+    window_days: int
+    start_date: date
+    end_date: date
+    totals: QcCounts
+    trend: tuple[QcCounts, ...]
+
+
+@dataclass(frozen=True)
+class BacklogFigures:
+    """Active tickets by flag bucket and status, with their average flag time and age."""
+
+    total: int
+    flag_buckets: dict[str, int]
+    status_buckets: dict[str, int]
+    avg_flag_minutes: float | None
+    avg_age_minutes: float | None
+
+    @property
+    def red_or_worse_count(self) -> int:
+        return sum(self.flag_buckets[b] for b in ("red", "black", "black_plus"))
+
+    @property
+    def black_or_worse_count(self) -> int:
+        return sum(self.flag_buckets[b] for b in ("black", "black_plus"))
+
+
 @dataclass(frozen=True)
 class FleetAnalytics:
     bikes_total: int
@@ -199,6 +252,11 @@ class FleetAnalytics:
     qc_passed_total: int
     qc_first_pass_total: int
     qc_first_pass_percent: float | None
+    # The original's figures, as the contract spells them.
+    generated_at: datetime
+    bikes_all: int  # archived bikes included
+    backlog_figures: BacklogFigures
+    qc_window: QcWindow
     qc_trend: tuple[QcDay, ...] = field(default_factory=tuple)
     tickets_parked: int = 0  # assigned again, on hold (e.g. waiting for parts)
 
@@ -263,6 +321,23 @@ class TeamAnalytics:
     days: int
     since: datetime
     technicians: tuple[TechnicianStats, ...]
+    generated_at: datetime
     efficiency_by_day: tuple[EfficiencyDay, ...] = ()
     efficiency_by_ticket: tuple[TicketEfficiency, ...] = ()
     pauses_by_reason: dict[str, int] = field(default_factory=dict)  # seconds, whole team
+
+    @property
+    def tickets_done_total(self) -> int:
+        return sum(t.done for t in self.technicians)
+
+    @property
+    def first_pass_total(self) -> int:
+        return sum(t.first_pass for t in self.technicians)
+
+    @property
+    def xp_total(self) -> int:
+        return sum(t.xp for t in self.technicians)
+
+    @property
+    def first_pass_rate_percent(self) -> float | None:
+        return _rate(self.first_pass_total, self.tickets_done_total)

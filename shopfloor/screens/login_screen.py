@@ -58,7 +58,8 @@ class LoginScreen(ServiceCalls, Screen[None]):
         self.call(_shop_has_users, done=self._offer_first_run)
 
     def _offer_first_run(self, has_users: bool) -> None:
-        """A shop with nobody to log in: say so, show the command, offer to make the admin."""
+        """A shop with nobody to log in: say so, show the command, and at a local terminal
+        offer to make the admin (over SSH, the first to connect must not own the shop)."""
         if has_users:
             return
         from .first_run_screen import FIRST_ADMIN_COMMAND, FirstRunScreen
@@ -67,6 +68,8 @@ class LoginScreen(ServiceCalls, Screen[None]):
             f"This shop has no users yet; create the first administrator with: "
             f"{FIRST_ADMIN_COMMAND}"
         )
+        if cast("ShopfloorApp", self.app).settings.remote_terminal:
+            return
         self.app.push_screen(FirstRunScreen(), self._first_admin_created)
 
     def _first_admin_created(self, user: UserView | None) -> None:

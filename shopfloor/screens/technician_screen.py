@@ -156,10 +156,6 @@ class TechnicianScreen(PagedTicketsScreen):
         with Horizontal(id="tech-main"):
             yield TicketPager(
                 [
-                    Column("#", lambda t: str(t.id), 4),
-                    Column("Bike", lambda t: t.bike_code, 7),
-                    Column("Title", lambda t: t.title, 11),
-                    Column("Status", ticket_status, 11),
                     Column("#", lambda t: str(t.id), 3, fit=True),
                     Column("Bike", lambda t: t.bike_code, 7, fit=True),
                     Column("Title", lambda t: t.title, 6, grow=1),

@@ -102,6 +102,70 @@ def test_team_analytics(api: Api, crew: Crew) -> None:
         refused(api.get("analytics/team/", crew.admin, days=days), 400, "days")
 
 
+def test_fleet_analytics_has_the_originals_keys(api: Api, crew: Crew) -> None:
+    api.ticket_in(crew, "done")
+    api.intake(crew.master)
+    data = api.ok(api.get("analytics/fleet/", crew.manager))
+    assert {"generated_at", "fleet", "tickets", "backlog", "kpis", "qc"} <= set(data)
+    assert set(data["fleet"]) == {
+        "total", "active", "ready", "in_service", "rented", "blocked", "write_off"
+    }  # fmt: skip
+    assert data["fleet"]["total"] >= data["fleet"]["active"] >= data["fleet"]["ready"]
+    assert set(data["tickets"]) == {
+        "active_total", "new", "assigned", "in_progress", "waiting_qc", "rework", "done"
+    }  # fmt: skip
+    assert data["tickets"]["active_total"] >= 1
+    backlog = data["backlog"]
+    assert set(backlog) == {"total", "flag_buckets", "status_buckets", "kpis"}
+    assert set(backlog["flag_buckets"]) == {"green", "yellow", "red", "black", "black_plus"}
+    assert set(backlog["status_buckets"]) == {
+        "new", "assigned", "in_progress", "waiting_qc", "rework"
+    }  # fmt: skip
+    assert sum(backlog["flag_buckets"].values()) == backlog["total"]
+    assert set(backlog["kpis"]) == {
+        "avg_flag_minutes", "avg_age_minutes", "red_or_worse_count", "black_or_worse_count"
+    }  # fmt: skip
+    assert set(data["kpis"]) == {"availability_percent", "stockout_now"}
+    assert isinstance(data["kpis"]["stockout_now"], bool)
+    qc = data["qc"]
+    assert set(qc) == {"window_days", "start_date", "end_date", "totals", "trend"}
+    counts = {
+        "done", "first_pass_done", "rework_done", "first_pass_rate_percent",
+        "qc_pass_events", "qc_fail_events",
+    }  # fmt: skip
+    assert set(qc["totals"]) == counts
+    assert qc["window_days"] == len(qc["trend"]) == 7
+    assert set(qc["trend"][0]) == counts | {"date"}
+    assert [d["date"] for d in qc["trend"]] == sorted(d["date"] for d in qc["trend"])
+    assert (qc["trend"][0]["date"], qc["trend"][-1]["date"]) == (qc["start_date"], qc["end_date"])
+    assert qc["totals"]["done"] >= 1
+
+
+def test_team_analytics_has_the_originals_keys_and_members_for_the_picker(
+    api: Api, crew: Crew
+) -> None:
+    api.ticket_in(crew, "done")
+    data = api.ok(api.get("analytics/team/", crew.admin))
+    assert {"generated_at", "period", "summary", "members"} <= set(data)
+    assert set(data["period"]) == {"days", "start_date", "end_date"}
+    assert data["period"]["days"] == 7
+    assert set(data["summary"]) == {
+        "technicians_total", "tickets_done_total", "raw_xp_total", "first_pass_rate_percent"
+    }  # fmt: skip
+    members = {m["user_id"]: m for m in data["members"]}
+    assert {crew.tech1.id, crew.tech2.id} <= set(members)
+    assert data["summary"]["technicians_total"] == len(members)
+    mine = members[crew.tech1.id]
+    assert set(mine) == {
+        "user_id", "name", "username", "level", "tickets_done", "tickets_first_pass",
+        "first_pass_rate_percent", "raw_xp", "in_progress_now",
+    }  # fmt: skip
+    assert (mine["username"], mine["name"], mine["level"]) == (crew.tech1.username, "tech1", None)
+    assert (mine["tickets_done"], mine["tickets_first_pass"], mine["raw_xp"]) == (1, 1, 4)
+    assert (mine["first_pass_rate_percent"], mine["in_progress_now"]) == (100.0, 0)
+    assert data["summary"]["raw_xp_total"] == sum(m["raw_xp"] for m in data["members"])
+
+
 def test_health_is_bare_and_needs_no_token(api: Api) -> None:
     response = api.get("misc/health/")
     assert response.status_code == 200

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
-from .conftest import Api
+from .conftest import Api, intake_body, refused
 
 CONTRACT_PATHS = {
     ("post", "auth/login/"), ("post", "auth/refresh/"), ("post", "auth/verify/"),
@@ -87,3 +88,79 @@ def test_interactive_docs_are_served(api: Api) -> None:
     assert response.status_code == 200
     assert "swagger" in response.text.lower()
     assert "/api/schema/" in response.text
+
+
+def test_the_docs_page_loads_nothing_from_the_internet(api: Api) -> None:
+    # A workshop server often has no internet: every file the page needs is ours.
+    page = api.http.get(f"{api.base_url}/api/docs/").text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert len(assets) >= 3, page
+    for url in assets:
+        assert url.startswith("/api/docs/assets/"), url
+        response = api.http.get(f"{api.base_url}{url}")
+        assert response.status_code == 200, url
+        assert len(response.content) > 100, url
+    assert (
+        "SwaggerUIBundle"
+        in api.http.get(f"{api.base_url}/api/docs/assets/swagger-ui-bundle.js").text
+    )
+    assert not re.search(r"https?://", page.split("<script>")[-1]), page
+
+
+def _param(schema: dict[str, Any], path: str, name: str) -> dict[str, Any]:
+    for parameter in schema["paths"][f"/api/v1/{path}"]["get"]["parameters"]:
+        if parameter["name"] == name:
+            return parameter["schema"]  # type: ignore[no-any-return]
+    raise AssertionError(name)
+
+
+def test_the_document_states_what_the_server_enforces(schema: dict[str, Any]) -> None:
+    components = schema["components"]["schemas"]
+    intake = components["TicketCreateIn"]
+    assert set(intake["required"]) >= {
+        "bike_code", "title", "checklist_snapshot", "srt_total_minutes", "approve_srt"
+    }  # fmt: skip
+    fields = intake["properties"]
+    assert fields["approve_srt"]["enum"] == [True]
+    assert (fields["bike_code"]["minLength"], fields["title"]["minLength"]) == (1, 1)
+    assert (fields["srt_total_minutes"]["minimum"], fields["srt_total_minutes"]["maximum"]) == (
+        1,
+        100_000,
+    )
+    checklist = fields["checklist_snapshot"]
+    assert (checklist["minItems"], checklist["maxItems"]) == (10, 200)
+    text_item, object_item = checklist["items"]["anyOf"]
+    assert (text_item["minLength"], text_item["maxLength"]) == (1, 500)
+    assert object_item["additionalProperties"] is False
+    assert set(object_item["properties"]) == {"task", "done", "critical", "note", "ref"}
+    assert set(_param(schema, "bikes/", "status")["enum"]) == {
+        "ready", "in_service", "rented", "blocked", "write_off"
+    }  # fmt: skip
+    assert set(_param(schema, "xp/ledger/", "entry_type")["enum"]) == {
+        "ticket_base_xp", "ticket_qc_first_pass_bonus"
+    }  # fmt: skip
+    days = _param(schema, "analytics/team/", "days")
+    assert (days["minimum"], days["maximum"]) == (1, 90)
+    assert components["TicketOut"]["properties"]["status"]["$ref"].endswith("/TicketStatus")
+    assert len(components["TicketStatus"]["enum"]) == 6
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"checklist_snapshot": [f"Task {i}" for i in range(9)]}, "checklist_snapshot"),
+        ({"checklist_snapshot": [f"Task {i}" for i in range(201)]}, "checklist_snapshot"),
+        ({"checklist_snapshot": [" " * 495 + "x" * 6] * 10}, "checklist_snapshot"),
+        ({"checklist_snapshot": [{"task": "x", "other": 1}] * 10}, "checklist_snapshot"),
+        ({"srt_total_minutes": 0}, "srt_total_minutes"),
+        ({"srt_total_minutes": 100_001}, "srt_total_minutes"),
+        ({"approve_srt": False}, "approve_srt"),
+        ({"title": ""}, "title"),
+        ({"bike_code": ""}, "bike_code"),
+    ],
+)
+def test_each_documented_bound_is_enforced(api: Api, overrides: dict[str, Any], field: str) -> None:
+    master = api.member("master")
+    code = api.add_bike(master)["bike_code"]
+    response = api.post("tickets/create/", master, intake_body(code, **overrides))
+    refused(response, 400, field)

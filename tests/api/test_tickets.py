@@ -8,7 +8,8 @@ import pytest
 
 from shopfloor.domain import set_active
 
-from ..factories import CHECKLIST
+from ..domain.test_hostile_input import legacy_checklist, store_checklist_behind_the_domain
+from ..factories import CHECKLIST, intake
 from .conftest import Api, Crew, intake_body, refused
 
 TICKET_FIELDS = {
@@ -212,10 +213,20 @@ def test_list_is_paginated_newest_first_with_filters(api: Api, crew: Crew) -> No
     assert none_new["page_count"] == 1
 
 
-def test_list_defaults_and_caps_per_page(api: Api, crew: Crew) -> None:
+def test_list_defaults_and_caps_per_page_at_500(api: Api, crew: Crew) -> None:
     api.intake(crew.master)
     assert api.ok_page(api.get("tickets/", crew.qc))["per_page"] == 10
-    assert api.ok_page(api.get("tickets/", crew.qc, per_page=1000))["per_page"] == 100
+    assert api.ok_page(api.get("tickets/", crew.qc, per_page=1000))["per_page"] == 500
+
+
+def test_a_page_of_400_tickets_holds_400(api: Api, crew: Crew) -> None:
+    # The original web admin asks for 200-400 per page and reads only page 1.
+    for _ in range(101):
+        intake(api.shop, crew.master.id, api.bike_code())
+    total = api.ok_page(api.get("tickets/", crew.qc))["total_count"]
+    page = api.ok_page(api.get("tickets/", crew.qc, per_page=400))
+    assert page["per_page"] == 400
+    assert len(page["results"]) == min(total, 400) > 100
 
 
 @pytest.mark.parametrize(
@@ -233,3 +244,74 @@ def test_list_refuses_bad_query_parameters(
     api: Api, crew: Crew, params: dict[str, Any], field: str
 ) -> None:
     refused(api.get("tickets/", crew.qc, **params), 400, field)
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    item: dict[str, Any] = {"task": "deep"}
+    for _ in range(depth):
+        item = {"task": "deep", "note": item}
+    return item
+
+
+@pytest.mark.parametrize(
+    "item",
+    [_nested(300), {"task": "x", "sub": {"a": 1}}, {"task": "x", "done": "yes"}, [["x"]]],
+)
+def test_checklist_items_beyond_a_task_and_flat_known_fields_are_400_naming_the_item(
+    api: Api, crew: Crew, item: Any
+) -> None:
+    code = api.add_bike(crew.master)["bike_code"]
+    body = intake_body(code, checklist_snapshot=[*CHECKLIST[:9], item])
+    response = api.post("tickets/create/", crew.master, body)
+    assert refused(response, 400, "checklist_snapshot")["message"].startswith("Checklist item 10 ")
+    assert api.ok_page(api.get("tickets/", crew.master, bike_code=code))["total_count"] == 0
+
+
+@pytest.mark.parametrize("depth", [900, 5000])
+def test_a_checklist_item_nested_as_deep_as_json_allows_is_400_not_500(
+    api: Api, crew: Crew, depth: int
+) -> None:
+    code = api.add_bike(crew.master)["bike_code"]
+    tasks = b", ".join(b'"%s"' % t.encode() for t in CHECKLIST[:9])
+    deep = b'{"task": "x", "note": ' * depth + b'"x"' + b"}" * depth
+    content = (
+        b'{"bike_code": "%s", "title": "t", "srt_total_minutes": 45, "approve_srt": true, '
+        b'"checklist_snapshot": [%s, %s]}' % (code.encode(), tasks, deep)
+    )
+    response = api.request(
+        "POST",
+        "tickets/create/",
+        crew.master,
+        content=content,
+        headers={"Content-Type": "application/json"},
+    )
+    refused(response, 400)
+
+
+@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity"])
+def test_nan_and_infinity_in_a_checklist_are_400_on_both_databases(
+    api: Api, crew: Crew, number: bytes
+) -> None:
+    code = api.add_bike(crew.master)["bike_code"]
+    tasks = b", ".join(b'"%s"' % t.encode() for t in CHECKLIST[:9])
+    content = (
+        b'{"bike_code": "%s", "title": "t", "srt_total_minutes": 45, "approve_srt": true, '
+        b'"checklist_snapshot": [%s, {"task": "x", "ref": %s}]}' % (code.encode(), tasks, number)
+    )
+    response = api.request(
+        "POST",
+        "tickets/create/",
+        crew.master,
+        content=content,
+        headers={"Content-Type": "application/json"},
+    )
+    refused(response, 400, "checklist_snapshot")
+
+
+def test_odd_stored_checklists_do_not_break_the_detail_or_the_list(api: Api, crew: Crew) -> None:
+    ticket = api.intake(crew.master)
+    store_checklist_behind_the_domain(api.shop, ticket["id"], legacy_checklist(api.shop.dialect))
+    detail = api.ok(api.get(f"tickets/{ticket['id']}/", crew.qc))
+    assert detail["checklist_snapshot"][-1] == "Plain task"
+    listed = api.ok_page(api.get("tickets/", crew.qc, per_page=100))
+    assert ticket["id"] in [t["id"] for t in listed["results"]]

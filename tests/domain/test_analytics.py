@@ -141,3 +141,53 @@ def test_assign_board_load_is_for_whoever_assigns(
     assert (load["tech1"].in_progress, load["tech1"].assigned, load["tech1"].timer) == (0, 0, None)
     with pytest.raises(PermissionDenied, match="may not assign technicians"):
         technician_load(busy_shop, people.tech1, since=midnight)
+
+
+def test_fleet_has_the_originals_backlog_and_qc_week(
+    busy_shop: Shop, people: People, clock: ManualClock
+) -> None:
+    fleet = fleet_analytics(busy_shop, people.manager)
+    assert fleet.generated_at == clock.now()
+    assert fleet.bikes_all == 6  # the archived one too
+    backlog = fleet.backlog_figures
+    assert backlog.total == 2
+    assert backlog.status_buckets == {
+        "new": 1, "assigned": 0, "in_progress": 1, "waiting_qc": 0, "rework": 0
+    }  # fmt: skip
+    # Flag minutes are set when QC passes, so the open tickets are all green.
+    assert backlog.flag_buckets == {"green": 2, "yellow": 0, "red": 0, "black": 0, "black_plus": 0}
+    assert (backlog.avg_flag_minutes, backlog.red_or_worse_count) == (0.0, 0)
+    assert backlog.avg_age_minutes is not None
+    assert backlog.avg_age_minutes >= 0
+    qc = fleet.qc_window
+    assert (qc.window_days, len(qc.trend), qc.end_date) == (7, 7, clock.now().date())
+    last_two = [(d.done, d.first_pass_done, d.rework_done, d.qc_fail_events) for d in qc.trend]
+    assert last_two[-2:] == [(1, 1, 0, 0), (2, 1, 1, 1)]
+    assert (qc.totals.done, qc.totals.first_pass_rate_percent) == (3, 66.7)
+
+
+def test_backlog_flag_buckets_follow_the_originals_bounds(
+    shop: Shop, people: People, clock: ManualClock
+) -> None:
+    from sqlalchemy import text
+
+    minutes = [30, 31, 60, 61, 120, 121, 180, 181]
+    for i, flag in enumerate(minutes):
+        ticket = intake(shop, people.master, f"RM-10{i:02d}")
+        with shop.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE tickets SET flag_minutes = :m WHERE id = :id"),
+                {"m": flag, "id": ticket.id},
+            )
+    clock.advance(minutes=90)
+    backlog = fleet_analytics(shop, people.manager).backlog_figures
+    assert backlog.flag_buckets == {"green": 1, "yellow": 2, "red": 2, "black": 2, "black_plus": 1}
+    assert (backlog.red_or_worse_count, backlog.black_or_worse_count) == (5, 3)
+    assert backlog.avg_flag_minutes == sum(minutes) / len(minutes)
+    assert backlog.avg_age_minutes == 90.0
+
+
+def test_team_summary_adds_up_the_members(busy_shop: Shop, people: People) -> None:
+    team = team_analytics(busy_shop, people.manager, days=7)
+    assert (team.tickets_done_total, team.first_pass_total, team.xp_total) == (3, 2, 5 + 3)
+    assert team.first_pass_rate_percent == 66.7

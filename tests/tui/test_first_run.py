@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from shopfloor.app import ShopfloorApp
+from shopfloor.config import Settings, load_settings
 from shopfloor.domain import RuleViolation, Shop, authenticate, create_user, list_users
 from shopfloor.domain.users import create_first_admin
 from shopfloor.screens.dashboard_screen import DashboardScreen
 from shopfloor.screens.first_run_screen import FirstRunScreen
 from shopfloor.screens.login_screen import LoginScreen
 
-from .conftest import settle, steady_cursor
+from .conftest import FakeIdle, settle, steady_cursor
 
 
 def text_of(app: ShopfloorApp, selector: str) -> str:
@@ -109,3 +113,22 @@ async def test_if_someone_else_makes_the_first_user_meanwhile_the_plain_login_re
         assert isinstance(app.screen, LoginScreen)
         assert text_of(app, "#login-error") == ""
     assert [u.username for u in list_users(shop)] == ["ivan"]
+
+
+async def test_over_ssh_an_empty_shop_shows_the_command_but_offers_no_admin_form(
+    shop: Shop, settings: Settings, idle: FakeIdle
+) -> None:
+    remote = ShopfloorApp(shop, replace(settings, remote_terminal=True), tz=UTC, idle_clock=idle)
+    async with remote.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(remote.screen, LoginScreen)
+        assert "shopfloor user add NAME --role super_admin" in text_of(remote, "#login-error")
+    assert list_users(shop) == []
+
+
+def test_an_ssh_session_counts_as_a_remote_terminal(tmp_path: Path) -> None:
+    local = load_settings({"SHOPFLOOR_DATA_DIR": str(tmp_path)})
+    over_ssh = load_settings(
+        {"SHOPFLOOR_DATA_DIR": str(tmp_path), "SSH_CONNECTION": "10.0.0.5 5022 10.0.0.1 22"}
+    )
+    assert (local.remote_terminal, over_ssh.remote_terminal) == (False, True)

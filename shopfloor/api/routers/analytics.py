@@ -27,8 +27,11 @@ def fleet(
         int, Query(description="Days of QC trend, 1 to 90.", json_schema_extra=DAYS)
     ] = 14,
 ) -> Reply:
-    """Bikes and tickets by status, availability, backlog and the QC first-pass trend."""
-    return ok(FleetOut.of(domain.fleet_analytics(shop, user.id, days=days)))
+    """Bikes and tickets by status, backlog by flag bucket, availability and QC.
+
+    ``qc`` always covers the last 7 days (as the original's); ``days`` sets the length
+    of shopfloor's own ``qc_trend``."""
+    return ok(FleetOut.of_view(domain.fleet_analytics(shop, user.id, days=days)))
 
 
 @router.get("/team/", response_model=Envelope[TeamOut])
@@ -37,5 +40,6 @@ def team(
     user: UserDep,
     days: Annotated[int, Query(description="1 to 90.", json_schema_extra=DAYS)] = 7,
 ) -> Reply:
-    """Per technician: done, first-pass %, XP, load and worked time."""
-    return ok(TeamOut.of(domain.team_analytics(shop, user.id, days=days)))
+    """Per active technician (``members``, and shopfloor's ``technicians``): done,
+    first-pass %, XP, load and worked time over the last ``days`` days."""
+    return ok(TeamOut.of_view(domain.team_analytics(shop, user.id, days=days)))

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ... import domain
+from ...domain import BikeStatus
 from ...domain.paging import DEFAULT_PER_PAGE
 from ..deps import ShopDep, UserDep
 from ..params import BikeId, PageNumber, PerPage, Reply, per_page_capped
@@ -31,7 +32,12 @@ def list_bikes(
     _user: UserDep,
     page: PageNumber = 1,
     per_page: PerPage = DEFAULT_PER_PAGE,
-    status: Annotated[Text | None, Query(description="Bike status.")] = None,
+    status: Annotated[
+        Text | None,
+        Query(
+            description="Bike status.", json_schema_extra={"enum": [s.value for s in BikeStatus]}
+        ),
+    ] = None,
     q: Annotated[Text | None, Query(description="Part of a bike code.")] = None,
     archived: Annotated[bool | None, Query(description="Only archived, or only active.")] = None,
 ) -> Reply:
@@ -64,18 +70,18 @@ def suggest(
     return ok({"query": domain.normalise_bike_code(q), "suggestions": suggestions})
 
 
-@router.get("/{bike_id:int}/", response_model=Envelope[BikeOut])
+@router.get("/{bike_id:id}/", response_model=Envelope[BikeOut])
 def get_bike(bike_id: BikeId, shop: ShopDep, _user: UserDep) -> Reply:
     return ok(BikeOut.of(domain.get_bike(shop, bike_id)))
 
 
-@router.post("/{bike_id:int}/archive/", response_model=Envelope[BikeOut])
+@router.post("/{bike_id:id}/archive/", response_model=Envelope[BikeOut])
 def archive(bike_id: BikeId, shop: ShopDep, user: UserDep) -> Reply:
     """Take the bike out of the fleet; its code stays reserved."""
     return ok(BikeOut.of(domain.archive_bike(shop, user.id, bike_id)))
 
 
-@router.post("/{bike_id:int}/restore/", response_model=Envelope[BikeOut])
+@router.post("/{bike_id:id}/restore/", response_model=Envelope[BikeOut])
 def restore(bike_id: BikeId, shop: ShopDep, user: UserDep) -> Reply:
     """Bring an archived bike back into the fleet."""
     return ok(BikeOut.of(domain.restore_bike(shop, user.id, bike_id)))

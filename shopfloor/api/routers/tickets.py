@@ -70,30 +70,30 @@ def create_ticket(body: TicketCreateIn, shop: ShopDep, user: UserDep) -> Reply:
     return ok(TicketOut.of(ticket))
 
 
-@router.get("/{ticket_id:int}/", response_model=Envelope[TicketOut])
+@router.get("/{ticket_id:id}/", response_model=Envelope[TicketOut])
 def get_ticket(ticket_id: TicketId, shop: ShopDep, _user: UserDep) -> Reply:
     return ok(TicketOut.of(domain.get_ticket(shop, ticket_id)))
 
 
-@router.post("/{ticket_id:int}/assign/", response_model=Envelope[TicketOut])
+@router.post("/{ticket_id:id}/assign/", response_model=Envelope[TicketOut])
 def assign(ticket_id: TicketId, body: AssignIn, shop: ShopDep, user: UserDep) -> Reply:
     """Give the ticket to an active technician."""
     return ok(TicketOut.of(domain.assign_ticket(shop, user.id, ticket_id, body.technician_id)))
 
 
-@router.post("/{ticket_id:int}/start/", response_model=Envelope[TicketOut])
+@router.post("/{ticket_id:id}/start/", response_model=Envelope[TicketOut])
 def start(ticket_id: TicketId, shop: ShopDep, user: UserDep) -> Reply:
     """assigned/rework -> in_progress, by the assigned technician."""
     return ok(TicketOut.of(domain.start_ticket(shop, user.id, ticket_id)))
 
 
-@router.post("/{ticket_id:int}/to-waiting-qc/", response_model=Envelope[TicketOut])
+@router.post("/{ticket_id:id}/to-waiting-qc/", response_model=Envelope[TicketOut])
 def to_waiting_qc(ticket_id: TicketId, shop: ShopDep, user: UserDep) -> Reply:
     """in_progress -> waiting_qc; an open timer is stopped."""
     return ok(TicketOut.of(domain.send_to_qc(shop, user.id, ticket_id)))
 
 
-@router.post("/{ticket_id:int}/park/", response_model=Envelope[TicketOut])
+@router.post("/{ticket_id:id}/park/", response_model=Envelope[TicketOut])
 def park(ticket_id: TicketId, shop: ShopDep, user: UserDep, body: ReasonIn | None = None) -> Reply:
     """in_progress -> assigned to the same technician, on hold (default: waiting for parts);
     the timer stops with the reason. Starting it again is the ordinary start."""
@@ -101,7 +101,7 @@ def park(ticket_id: TicketId, shop: ShopDep, user: UserDep, body: ReasonIn | Non
     return ok(TicketOut.of(domain.park_ticket(shop, user.id, ticket_id, reason, note)))
 
 
-@router.post("/{ticket_id:int}/qc-pass/", response_model=Envelope[TicketOut])
+@router.post("/{ticket_id:id}/qc-pass/", response_model=Envelope[TicketOut])
 def qc_pass(
     ticket_id: TicketId, shop: ShopDep, user: UserDep, body: QcNoteIn | None = None
 ) -> Reply:
@@ -110,7 +110,7 @@ def qc_pass(
     return ok(TicketOut.of(ticket))
 
 
-@router.post("/{ticket_id:int}/qc-fail/", response_model=Envelope[TicketOut])
+@router.post("/{ticket_id:id}/qc-fail/", response_model=Envelope[TicketOut])
 def qc_fail(
     ticket_id: TicketId, shop: ShopDep, user: UserDep, body: QcNoteIn | None = None
 ) -> Reply:
@@ -119,7 +119,7 @@ def qc_fail(
     return ok(TicketOut.of(ticket))
 
 
-@router.get("/{ticket_id:int}/transitions/", response_model=Envelope[list[TransitionOut]])
+@router.get("/{ticket_id:id}/transitions/", response_model=Envelope[list[TransitionOut]])
 def transitions(ticket_id: TicketId, shop: ShopDep, _user: UserDep) -> Reply:
     """The ticket's workflow transitions, newest first."""
     return ok(TransitionOut.many(domain.ticket_transitions(shop, ticket_id)))

@@ -10,7 +10,7 @@ from ..params import Reply, TicketId
 from ..responses import AUTHED
 from ..schemas import Envelope, ReasonIn, WorkSessionEventOut, WorkSessionOut, ok
 
-router = APIRouter(prefix="/tickets/{ticket_id:int}/work-session", tags=["work sessions"])
+router = APIRouter(prefix="/tickets/{ticket_id:id}/work-session", tags=["work sessions"])
 
 
 @router.post("/start/", response_model=Envelope[WorkSessionOut], responses=AUTHED)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ... import domain
+from ...domain import XpEntryType
 from ...domain.xp import MAX_LIMIT
 from ..deps import ShopDep, UserDep
 from ..params import Reply
@@ -28,7 +29,9 @@ def ledger(
     ] = 100,
     user_id: Annotated[QueryId | None, Query(description="Whose entries (managers only).")] = None,
     ticket_id: Annotated[QueryId | None, Query()] = None,
-    entry_type: Annotated[Text | None, Query()] = None,
+    entry_type: Annotated[
+        Text | None, Query(json_schema_extra={"enum": [t.value for t in XpEntryType]})
+    ] = None,
 ) -> Reply:
     """The caller's entries, or anyone's for a super admin or operations manager."""
     entries = domain.list_xp_entries(
