@@ -184,10 +184,7 @@ class ShopfloorApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(self.login_hint))
         if self._open_shop is not None:
-            # After the first paint: the imports would otherwise hold the GIL before it.
-            self.call_after_refresh(
-                self.run_worker, self._open_in_worker, thread=True, group="open"
-            )
+            self.run_worker(self._open_in_worker, thread=True, group="open")
         self.set_interval(self._poll_seconds, self._poll)
         self.set_interval(1.0, self._check_idle)
 
