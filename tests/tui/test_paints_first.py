@@ -1,5 +1,8 @@
 """The login screen paints before SQLAlchemy and the models are imported (issue 13).
 
+The subprocess goes the ``shopfloor`` command's way: the CLI module and its parser, then
+the app, with the shop opened in the app's worker (as ``cli.cmd_tui`` does).
+
 The check runs in a fresh interpreter: in the test process SQLAlchemy is long imported.
 """
 
@@ -18,8 +21,11 @@ SCRIPT = textwrap.dedent(
     import asyncio, json, sys, threading
     from pathlib import Path
 
+    from shopfloor import cli  # the console script's start-up path, parser included
     from shopfloor.app import ShopfloorApp
     from shopfloor.config import Settings
+
+    cli.build_parser()
     from shopfloor.screens.login_screen import LoginScreen
 
     url, data_dir = sys.argv[1], Path(sys.argv[2])
@@ -94,8 +100,11 @@ class Unreachable(Exception):
 async def test_a_shop_that_cannot_open_closes_the_tui_and_hands_the_error_back(
     tmp_path: Path,
 ) -> None:
+    from shopfloor import cli  # the console script's start-up path, parser included
     from shopfloor.app import ShopfloorApp
     from shopfloor.config import Settings
+
+    cli.build_parser()
 
     def open_shop() -> Shop:
         raise Unreachable("The database at db.example is not answering.")
