@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App
@@ -23,46 +24,54 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
-from . import keys, themes
-from .config import Settings
+from . import domain, keys, themes
 from .domain import (
     BikeState,
-    ChangeMarker,
     DomainError,
     Role,
-    Shop,
     TicketView,
     UserView,
     WorkSessionView,
-    bike_state,
-    change_marker,
-    get_ticket,
-    open_session_of,
-    pause_work_session,
 )
-from .screens.assign_screen import AssignScreen
 from .screens.base import ShopScreen
-from .screens.dashboard_screen import DashboardScreen
 from .screens.dialogs import ChoiceDialog, TimerGuardDialog
-from .screens.intake_screen import IntakeScreen
 from .screens.keys_dialog import KeysDialog, all_keys
-from .screens.lock_screen import LockScreen
 from .screens.login_screen import LoginScreen
-from .screens.paged import PagedTicketsScreen
-from .screens.qc_queue_screen import QcQueueScreen
 from .screens.session import Session, user_roles
-from .screens.technician_screen import TechnicianScreen
-from .screens.ticket_detail_screen import TicketDetailScreen
-from .screens.ticket_list_screen import TicketListScreen
 
-SCREENS: dict[str, Callable[[], ShopScreen]] = {
-    "intake": IntakeScreen,
-    "assign": AssignScreen,
-    "my_work": TechnicianScreen,
-    "qc": QcQueueScreen,
-    "tickets": TicketListScreen,
-    "dashboard": DashboardScreen,
-}
+if TYPE_CHECKING:
+    from .config import Settings
+    from .domain import ChangeMarker, Shop
+
+# This module, the login screen and what they import stay free of SQLAlchemy and the
+# models (issue 13): the login screen paints first, and the shop is opened and the
+# other screens imported in a worker meanwhile. tests/tui/test_paints_first.py checks.
+
+
+def screen_classes() -> dict[str, Callable[[], ShopScreen]]:
+    """The role screens by name (imported on first use: they need the domain)."""
+    from .screens.assign_screen import AssignScreen
+    from .screens.dashboard_screen import DashboardScreen
+    from .screens.intake_screen import IntakeScreen
+    from .screens.qc_queue_screen import QcQueueScreen
+    from .screens.technician_screen import TechnicianScreen
+    from .screens.ticket_list_screen import TicketListScreen
+
+    return {
+        "intake": IntakeScreen,
+        "assign": AssignScreen,
+        "my_work": TechnicianScreen,
+        "qc": QcQueueScreen,
+        "tickets": TicketListScreen,
+        "dashboard": DashboardScreen,
+    }
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SCREENS":  # the old constant, for callers that want the whole table
+        return screen_classes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 POLL_SECONDS = 1.0  # a change made elsewhere shows within two polls at most
 # A key waits for the previous key's effects (focus moves, messages) at most this long,
@@ -74,8 +83,8 @@ KEY_HOLD_LIMIT = 10.0
 
 def scan_lookup(shop: Shop, code: str) -> tuple[BikeState, TicketView | None]:
     """The scanned bike's state and its active ticket, if any (runs in a worker)."""
-    state = bike_state(shop, code)
-    ticket = get_ticket(shop, state.active_ticket_id) if state.active_ticket_id else None
+    state = domain.bike_state(shop, code)
+    ticket = domain.get_ticket(shop, state.active_ticket_id) if state.active_ticket_id else None
     return state, ticket
 
 
@@ -89,16 +98,24 @@ class ShopfloorApp(App[None]):
 
     def __init__(
         self,
-        shop: Shop,
+        shop: Shop | None,
         settings: Settings,
         *,
+        open_shop: Callable[[], Shop] | None = None,
         tz: tzinfo | None = None,
         poll_seconds: float = POLL_SECONDS,
         idle_clock: Callable[[], float] = time.monotonic,
         login_hint: str = "",
     ) -> None:
         super().__init__()
-        self.shop = shop
+        # Either an open shop, or how to open one: then it opens in a worker while the
+        # login screen shows, and workers asking for it wait (see ``shop``).
+        self._shop = shop
+        self._open_shop = open_shop
+        self._shop_ready = threading.Event()
+        if shop is not None:
+            self._shop_ready.set()
+        self.startup_error: Exception | None = None  # why the shop did not open
         self.settings = settings
         self.login_hint = login_hint
         self.tz = tz
@@ -124,6 +141,33 @@ class ShopfloorApp(App[None]):
         # The terminal's own light or dark background where it says, else dark.
         self.theme = themes.terminal_theme(os.environ)
 
+    @property
+    def shop(self) -> Shop:
+        """The shop; until it is open (workers only ask then), wait for it."""
+        self._shop_ready.wait()
+        if self._shop is None:
+            raise DomainError("The shop could not be opened.", field="database")
+        return self._shop
+
+    @property
+    def opened_shop(self) -> Shop | None:
+        """The shop this app opened itself (for its caller to dispose), if any."""
+        return self._shop if self._open_shop is not None else None
+
+    def _open_in_worker(self) -> None:
+        """In a thread: open the shop, then import the screens the login leads to."""
+        assert self._open_shop is not None
+        try:
+            self._shop = self._open_shop()
+        except Exception as exc:  # reported as one line once the TUI has closed
+            self.startup_error = exc
+            with contextlib.suppress(RuntimeError):
+                self.call_from_thread(self.exit, None, 1)
+            return
+        finally:
+            self._shop_ready.set()
+        screen_classes()
+
     # --- time -----------------------------------------------------------------------------
 
     def local_now(self) -> datetime:
@@ -139,6 +183,8 @@ class ShopfloorApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(self.login_hint))
+        if self._open_shop is not None:
+            self.run_worker(self._open_in_worker, thread=True, group="open")
         self.set_interval(self._poll_seconds, self._poll)
         self.set_interval(1.0, self._check_idle)
 
@@ -272,6 +318,8 @@ class ShopfloorApp(App[None]):
         code = state.code
         if ticket is None:
             if session.may_open("intake"):
+                from .screens.intake_screen import IntakeScreen
+
                 self._show(IntakeScreen(bike_code=code))
                 return
             self._tell(f"Scanned {code}: {state.message}", error=True)
@@ -296,13 +344,18 @@ class ShopfloorApp(App[None]):
                 "assign", ticket.id, f"Scanned {where}: a digit assigns it.", reassign=reassign
             )
             return
+        from .screens.ticket_detail_screen import TicketDetailScreen
+
         self.push_screen(TicketDetailScreen(ticket.id))
 
     def _open_on(self, name: str, ticket_id: int, message: str, *, reassign: bool = False) -> None:
         """Show screen ``name`` (reusing it if it is open) with ``ticket_id`` highlighted."""
+        from .screens.assign_screen import AssignScreen
+        from .screens.paged import PagedTicketsScreen
+
         screen: Screen[Any] = self.screen
-        if not isinstance(screen, SCREENS[name]):  # type: ignore[arg-type]
-            screen = SCREENS[name]()
+        if not isinstance(screen, screen_classes()[name]):  # type: ignore[arg-type]
+            screen = screen_classes()[name]()
             self._show(screen)
         assert isinstance(screen, PagedTicketsScreen)
         if reassign and isinstance(screen, AssignScreen):
@@ -324,7 +377,7 @@ class ShopfloorApp(App[None]):
             session = Session(user, role)
         self.session = session
         self._last_input = self._idle_clock()
-        self._show(SCREENS[session.home]())
+        self._show(screen_classes()[session.home]())
 
     def action_logout(self) -> None:
         """Hand the terminal to the next person (asking first if your timer runs)."""
@@ -348,7 +401,7 @@ class ShopfloorApp(App[None]):
         me = session.user.id
 
         def read(shop: Shop) -> WorkSessionView | None:
-            return open_session_of(shop, me)
+            return domain.open_session_of(shop, me)
 
         def ask(open_session: WorkSessionView | None) -> None:
             if open_session is None or open_session.status != "running":
@@ -362,7 +415,7 @@ class ShopfloorApp(App[None]):
                     active = self.screen
                     if isinstance(active, ShopScreen):
                         active.call(
-                            pause_work_session,
+                            domain.pause_work_session,
                             me,
                             open_session.ticket,
                             done=lambda _: leave(),
@@ -384,30 +437,34 @@ class ShopfloorApp(App[None]):
         def chosen(slug: str | None) -> None:
             if slug and self.session is not None:
                 self.session = Session(self.session.user, Role(slug))
-                self._show(SCREENS[self.session.home]())
+                self._show(screen_classes()[self.session.home]())
 
         self.push_screen(ChoiceDialog("Work as which role?", options), chosen)
 
     def action_go(self, name: str) -> None:
         if self.session is None or not self.session.may_open(name):
             return
-        if isinstance(self.screen, SCREENS[name]):  # type: ignore[arg-type]
+        if isinstance(self.screen, screen_classes()[name]):  # type: ignore[arg-type]
             return
-        self._show(SCREENS[name]())
+        self._show(screen_classes()[name]())
 
     def open_intake(self, bike_code: str) -> None:
         """Intake with ``bike_code`` filled in: the hook for a barcode scanner later."""
         if self.session is not None and self.session.may_open("intake"):
+            from .screens.intake_screen import IntakeScreen
+
             self._show(IntakeScreen(bike_code=bike_code))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("go", "switch_role") and isinstance(self.screen, LockScreen):
+        if action in ("go", "switch_role") and self._locked():
             return False
         if action == "go":
             name = str(parameters[0])
-            if isinstance(self.screen, SCREENS[name]):  # type: ignore[arg-type]
+            if self.session is None:  # logged out: no screen to go to (nor to import)
+                return False
+            if isinstance(self.screen, screen_classes()[name]):  # type: ignore[arg-type]
                 return False  # no key for the screen you are on
-            return self.session is not None and self.session.may_open(name)
+            return self.session.may_open(name)
         if action == "switch_role":
             return self.session is not None and len(self.session.user.role_slugs) > 1
         if action == "logout":
@@ -435,7 +492,7 @@ class ShopfloorApp(App[None]):
     # --- idle lock --------------------------------------------------------------------------
 
     def _check_idle(self) -> None:
-        if self.session is None or isinstance(self.screen, LockScreen):
+        if self.session is None or self._locked():
             return
         if not self.settings.idle_lock_enabled:  # SHOPFLOOR_IDLE_LOCK_SECONDS=0 or off
             return
@@ -444,8 +501,17 @@ class ShopfloorApp(App[None]):
 
     def lock(self) -> None:
         """Cover the screen until the same user types their password (or someone logs in)."""
-        if self.session is not None and not isinstance(self.screen, LockScreen):
+        if self.session is not None and not self._locked():
+            from .screens.lock_screen import LockScreen
+
             self.push_screen(LockScreen(self.session.user))
+
+    def _locked(self) -> bool:
+        if self.session is None:
+            return False  # nobody to lock the screen for, and no need to import it
+        from .screens.lock_screen import LockScreen
+
+        return isinstance(self.screen, LockScreen)
 
     # --- live refresh -----------------------------------------------------------------------
 
@@ -459,7 +525,8 @@ class ShopfloorApp(App[None]):
         """In a thread: a few index lookups; the screens re-read only when something moved."""
         worker = get_current_worker()
         try:
-            marker: ChangeMarker | None = change_marker(self.shop)
+            shop = self.shop  # waits while the shop opens: import nothing before
+            marker: ChangeMarker | None = domain.change_marker(shop)
         except (DomainError, Exception):  # the database may be briefly busy; try next tick
             marker = None
         if not worker.is_cancelled:
@@ -480,9 +547,25 @@ class ShopfloorApp(App[None]):
                 screen.shop_changed()
 
 
-def run_tui(shop: Shop, settings: Settings, *, login_hint: str = "") -> None:
-    """Open the terminal UI on ``shop`` until the user quits.
+def run_tui(
+    shop: Shop | None,
+    settings: Settings,
+    *,
+    open_shop: Callable[[], Shop] | None = None,
+    login_hint: str = "",
+) -> None:
+    """Open the terminal UI on ``shop`` (or on what ``open_shop`` opens) until the user quits.
 
-    ``login_hint`` is shown under the login form (the demo lists its logins there).
+    With ``open_shop`` the login screen shows at once and the shop opens behind it; if it
+    cannot open, the TUI closes and the error is raised here. ``login_hint`` is shown
+    under the login form (the demo lists its logins there).
     """
-    ShopfloorApp(shop, settings, login_hint=login_hint).run()
+    app = ShopfloorApp(shop, settings, open_shop=open_shop, login_hint=login_hint)
+    try:
+        app.run()
+    finally:
+        opened = app.opened_shop
+        if opened is not None:
+            opened.dispose()
+    if app.startup_error is not None:
+        raise app.startup_error

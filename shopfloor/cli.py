@@ -12,42 +12,17 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError
-
-from .bootstrap import (
-    StartupError,
-    backup_sqlite,
-    database_problem,
-    open_engine,
-    open_shop,
-    safe_url,
-    sqlite_path,
-)
+# Only light modules here: ``shopfloor`` with no command shows the login screen before
+# SQLAlchemy and the models are imported (issue 13), so the commands import the rest.
+from . import domain
 from .config import Settings, SettingsError, load_settings
-from .domain import (
-    DomainError,
-    NotFound,
-    Shop,
-    archive_bike,
-    create_bikes,
-    create_user,
-    find_user,
-    get_bike_by_code,
-    list_bikes,
-    list_users,
-    restore_bike,
-    set_active,
-    set_roles,
-    set_self_inspection,
-)
-from .domain.audit import verify_shop
-from .domain.database import create_db_engine, current_revision, head_revision, upgrade
-from .domain.grants import grant_app_role
-from .domain.users import change_password, check_new_user
+from .domain import DomainError, NotFound
 from .domain.values import Role
+
+if TYPE_CHECKING:
+    from .domain import Shop
 
 EXIT_ERROR = 1
 
@@ -85,16 +60,18 @@ def worker_count(raw: str) -> int:
 
 def cmd_tui(settings: Settings, _args: argparse.Namespace) -> int:
     from .app import run_tui
+    from .bootstrap import open_shop
 
-    shop = open_shop(settings.database_url)
-    try:
-        run_tui(shop, settings)
-    finally:
-        shop.dispose()
+    # The login screen shows first; the shop (SQLAlchemy, the models, the schema
+    # check) opens behind it, and a failure still ends as one line on stderr.
+    run_tui(None, settings, open_shop=lambda: open_shop(settings.database_url))
     return 0
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from .bootstrap import open_shop
     from .demo import DEMO_PASSWORD, DEMO_USERS, build_demo
 
     url = settings.demo_database_url
@@ -127,6 +104,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import DatabaseError
+
+    from .bootstrap import database_problem, open_engine, safe_url
+    from .domain.database import current_revision, upgrade
+
     engine = open_engine(settings.database_url)
     try:
         before = current_revision(engine)
@@ -145,6 +127,9 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_db_grant(settings: Settings, args: argparse.Namespace) -> int:
+    from .domain.database import create_db_engine
+    from .domain.grants import grant_app_role
+
     engine = create_db_engine(settings.database_url)
     try:
         granted = grant_app_role(engine, args.role)
@@ -156,6 +141,11 @@ def cmd_db_grant(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_db_current(settings: Settings, _args: argparse.Namespace) -> int:
     """Show the revision; a read-only look that never creates a file."""
+    from sqlalchemy.exc import DatabaseError
+
+    from .bootstrap import database_problem, open_engine, safe_url, sqlite_path
+    from .domain.database import current_revision, head_revision
+
     url = settings.database_url
     path = sqlite_path(url)
     head = head_revision()
@@ -183,6 +173,8 @@ def cmd_db_current(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_db_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from .bootstrap import backup_sqlite, open_shop, sqlite_path
+
     # Open (and so check and migrate) the shop first: a backup of a broken file is no backup.
     open_shop(settings.database_url).dispose()
     target = Path(args.path).expanduser().resolve()
@@ -195,6 +187,8 @@ def cmd_db_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(settings: Settings, _args: argparse.Namespace) -> int:
+    from .domain.audit import verify_shop
+
     def run(shop: Shop) -> int:
         report = verify_shop(shop)
         for drift in report.drifts:
@@ -224,6 +218,8 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
+    from .bootstrap import open_shop
+
     shop = open_shop(settings.database_url)
     try:
         return action(shop)
@@ -232,6 +228,8 @@ def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
 
 
 def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
+    from .domain.users import check_new_user
+
     # Every argument is checked before the password is asked for.
     username, _roles = check_new_user(
         args.username, args.role or (), args.first_name, args.last_name
@@ -239,13 +237,13 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
 
     def run(shop: Shop) -> int:
         try:
-            taken = find_user(shop, username)
+            taken = domain.find_user(shop, username)
         except NotFound:
             pass
         else:
             raise CliError(f"Username {taken.username!r} is taken (usernames ignore case).")
         password = _read_password(args.password_stdin)
-        user = create_user(
+        user = domain.create_user(
             shop,
             None,
             username,
@@ -263,7 +261,7 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_user_list(settings: Settings, _args: argparse.Namespace) -> int:
     def run(shop: Shop) -> int:
-        users = list_users(shop)
+        users = domain.list_users(shop)
         if not users:
             _say("No users yet; add one with `shopfloor user add NAME --role ROLE`.")
         for u in users:
@@ -278,7 +276,7 @@ def cmd_user_list(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_user_roles(settings: Settings, args: argparse.Namespace) -> int:
     def run(shop: Shop) -> int:
         roles = [] if args.none else args.role
-        user = set_roles(shop, None, find_user(shop, args.username).id, roles)
+        user = domain.set_roles(shop, None, domain.find_user(shop, args.username).id, roles)
         _say(f"{user.username} now holds: {', '.join(user.role_slugs) or 'no role'}")
         return 0
 
@@ -288,7 +286,7 @@ def cmd_user_roles(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_user_active(active: bool) -> Callable[[Settings, argparse.Namespace], int]:
     def command(settings: Settings, args: argparse.Namespace) -> int:
         def run(shop: Shop) -> int:
-            user = set_active(shop, None, find_user(shop, args.username).id, active)
+            user = domain.set_active(shop, None, domain.find_user(shop, args.username).id, active)
             _say(f"{user.username} is {'active' if active else 'deactivated'}.")
             return 0
 
@@ -298,10 +296,12 @@ def cmd_user_active(active: bool) -> Callable[[Settings, argparse.Namespace], in
 
 
 def cmd_user_passwd(settings: Settings, args: argparse.Namespace) -> int:
+    from .domain.users import change_password
+
     password = _read_password(args.password_stdin)
 
     def run(shop: Shop) -> int:
-        user = change_password(shop, None, find_user(shop, args.username).id, password)
+        user = change_password(shop, None, domain.find_user(shop, args.username).id, password)
         _say(f"Password changed for {user.username}.")
         return 0
 
@@ -310,7 +310,7 @@ def cmd_user_passwd(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_bike_add(settings: Settings, args: argparse.Namespace) -> int:
     def run(shop: Shop) -> int:
-        for bike in create_bikes(shop, None, args.codes):
+        for bike in domain.create_bikes(shop, None, args.codes):
             _say(f"Added bike {bike.bike_code} (id {bike.id}), {bike.status}.")
         return 0
 
@@ -322,7 +322,7 @@ def cmd_bike_list(settings: Settings, args: argparse.Namespace) -> int:
         page = 1
         archived = True if args.archived else None
         while True:
-            result = list_bikes(
+            result = domain.list_bikes(
                 shop, page=page, per_page=100, status=args.status, archived=archived
             )
             for b in result.items:
@@ -341,8 +341,8 @@ def cmd_bike_list(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_bike_archive(restore: bool) -> Callable[[Settings, argparse.Namespace], int]:
     def command(settings: Settings, args: argparse.Namespace) -> int:
         def run(shop: Shop) -> int:
-            bike = get_bike_by_code(shop, args.code)
-            action = restore_bike if restore else archive_bike
+            bike = domain.get_bike_by_code(shop, args.code)
+            action = domain.restore_bike if restore else domain.archive_bike
             bike = action(shop, None, bike.id)
             _say(f"Bike {bike.bike_code} {'restored' if restore else 'archived'}.")
             return 0
@@ -357,7 +357,7 @@ def cmd_bike_archive(restore: bool) -> Callable[[Settings, argparse.Namespace], 
 
 def cmd_rules_self_inspection(settings: Settings, args: argparse.Namespace) -> int:
     def run(shop: Shop) -> int:
-        allowed = set_self_inspection(shop, None, args.setting == "allow")
+        allowed = domain.set_self_inspection(shop, None, args.setting == "allow")
         _say(
             "Whoever worked on a ticket may now pass or fail its QC (a one-person shop)."
             if allowed
@@ -475,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         return int(args.func(settings, args))
-    except (DomainError, CliError, SettingsError, StartupError) as exc:
+    except (DomainError, CliError, SettingsError) as exc:
         print(f"shopfloor: {exc}", file=sys.stderr)
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("shopfloor."):
@@ -484,6 +484,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        from .bootstrap import StartupError  # imported when needed: see the imports above
+
+        if not isinstance(exc, StartupError):
+            raise
+        print(f"shopfloor: {exc}", file=sys.stderr)
     return EXIT_ERROR
 
 

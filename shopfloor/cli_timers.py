@@ -9,20 +9,14 @@ import argparse
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .bootstrap import open_shop
+from . import domain
 from .config import Settings
-from .domain import (
-    PauseReason,
-    Shop,
-    ValidationFailed,
-    set_timer_rules,
-    stale_timers,
-    stop_stale_timers,
-    timer_rules,
-)
-from .domain.worktime import shop_zone
+from .domain import PauseReason, ValidationFailed
+
+if TYPE_CHECKING:
+    from .domain import Shop
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
@@ -40,6 +34,8 @@ def parse_duration(text: str) -> timedelta:
 
 
 def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
+    from .bootstrap import open_shop  # here, not above: the TUI starts without it
+
     shop = open_shop(settings.database_url)
     try:
         return action(shop)
@@ -51,8 +47,10 @@ def cmd_stale(settings: Settings, args: argparse.Namespace) -> int:
     older_than = parse_duration(args.older_than) if args.older_than else None
 
     def run(shop: Shop) -> int:
-        zone = shop_zone(timer_rules(shop).time_zone)
-        act = stop_stale_timers if args.stop else stale_timers
+        from .domain.worktime import shop_zone
+
+        zone = shop_zone(domain.timer_rules(shop).time_zone)
+        act = domain.stop_stale_timers if args.stop else domain.stale_timers
         found = act(shop, None, older_than)
         for t in found:
             last = t.last_event_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
@@ -100,7 +98,9 @@ def cmd_rules(settings: Settings, args: argparse.Namespace) -> int:
             changes["pause_budget_minutes"] = args.pause_budget
         if args.reason:
             changes["pause_reasons"] = [_parse_reason(r) for r in args.reason]
-        rules = set_timer_rules(shop, None, **changes) if changes else timer_rules(shop)
+        rules = (
+            domain.set_timer_rules(shop, None, **changes) if changes else domain.timer_rules(shop)
+        )
         shift = rules.shift_end.strftime("%H:%M") if rules.shift_end else "none"
         print(f"time zone: {rules.time_zone}")
         print(f"shift end: {shift}")

@@ -34,8 +34,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from platformdirs import user_data_dir
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 DEFAULT_IDLE_LOCK_SECONDS = 300
 DEFAULT_ACCESS_TOKEN_SECONDS = 8 * 3600  # one shift
@@ -152,6 +150,10 @@ def data_dir_problem(data_dir: Path, exc: OSError) -> str:
 
 def parse_database_url(raw: str) -> str:
     """A URL for a backend shopfloor supports."""
+    # Imported here, not above: the TUI's start-up path imports this module (issue 13).
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(raw)
     except ArgumentError:

@@ -3,30 +3,17 @@
 Entrypoints (the TUI, the HTTP server, the CLI) open a :class:`Shop` and call the
 use cases re-exported here; each runs in one transaction and raises a
 :class:`DomainError` subclass when a rule says no.
+
+The use cases are imported on first use (PEP 562), so importing the errors,
+values, views and rules (as the TUI's login screen does) does not load SQLAlchemy
+and the models.
 """
 
-from .analytics import fleet_analytics, team_analytics
-from .bikes import (
-    archive_bike,
-    bike_state,
-    create_bike,
-    create_bikes,
-    get_bike,
-    get_bike_by_code,
-    list_bikes,
-    normalise_bike_code,
-    restore_bike,
-    suggest_bike_codes,
-    validate_bike_code,
-)
-from .changes import ChangeMarker, change_marker
-from .checklists import (
-    DEFAULT_CHECKLIST,
-    checklist_task,
-    checklist_template,
-    set_checklist_template,
-    validate_checklist,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .clock import Clock, ManualClock, SystemClock
 from .errors import (
     AuthenticationFailed,
@@ -41,33 +28,6 @@ from .errors import (
     ValidationFailed,
 )
 from .rules import PauseReason, Permission, allows, ticket_actions_for
-from .sessions import TokenGrant, log_in, rotate_refresh, session_user
-from .shop import Rules, Shop
-from .throttle import TERMINAL_CLIENT, ThrottleLimits, attempt
-from .tickets import (
-    assign_ticket,
-    create_ticket,
-    get_ticket,
-    list_tickets,
-    park_ticket,
-    qc_fail,
-    qc_pass,
-    send_to_qc,
-    set_self_inspection,
-    start_ticket,
-    ticket_transitions,
-)
-from .users import (
-    authenticate,
-    change_password,
-    create_user,
-    find_user,
-    get_user,
-    list_roles,
-    list_users,
-    set_active,
-    set_roles,
-)
 from .values import (
     ACTIVE_TICKET_STATUSES,
     BikeStatus,
@@ -94,29 +54,165 @@ from .views import (
     WorkSessionView,
     XpEntryView,
 )
-from .work_sessions import (
-    PauseBudget,
-    StaleTimer,
-    current_work_session,
-    derived_worked_seconds,
-    list_work_sessions,
-    open_session_of,
-    pause_budget,
-    pause_work_session,
-    resume_work_session,
-    set_timer_rules,
-    settle_pause_budget,
-    stale_timers,
-    start_work_session,
-    stop_at_shift_end,
-    stop_stale_timers,
-    stop_work_session,
-    timer_rules,
-    work_session_history,
-    worked_seconds_since,
-    worked_seconds_today,
-)
-from .xp import list_xp_entries, xp_total
+
+if TYPE_CHECKING:
+    from .analytics import fleet_analytics, team_analytics
+    from .bikes import (
+        archive_bike,
+        bike_state,
+        create_bike,
+        create_bikes,
+        get_bike,
+        get_bike_by_code,
+        list_bikes,
+        normalise_bike_code,
+        restore_bike,
+        suggest_bike_codes,
+        validate_bike_code,
+    )
+    from .changes import ChangeMarker, change_marker
+    from .checklists import (
+        DEFAULT_CHECKLIST,
+        checklist_task,
+        checklist_template,
+        set_checklist_template,
+        validate_checklist,
+    )
+    from .sessions import TokenGrant, log_in, rotate_refresh, session_user
+    from .shop import Rules, Shop
+    from .throttle import TERMINAL_CLIENT, ThrottleLimits, attempt
+    from .tickets import (
+        assign_ticket,
+        create_ticket,
+        get_ticket,
+        list_tickets,
+        park_ticket,
+        qc_fail,
+        qc_pass,
+        send_to_qc,
+        set_self_inspection,
+        start_ticket,
+        ticket_transitions,
+    )
+    from .users import (
+        authenticate,
+        change_password,
+        create_user,
+        find_user,
+        get_user,
+        list_roles,
+        list_users,
+        set_active,
+        set_roles,
+    )
+    from .work_sessions import (
+        PauseBudget,
+        StaleTimer,
+        current_work_session,
+        derived_worked_seconds,
+        list_work_sessions,
+        open_session_of,
+        pause_budget,
+        pause_work_session,
+        resume_work_session,
+        set_timer_rules,
+        settle_pause_budget,
+        stale_timers,
+        start_work_session,
+        stop_at_shift_end,
+        stop_stale_timers,
+        stop_work_session,
+        timer_rules,
+        work_session_history,
+        worked_seconds_since,
+        worked_seconds_today,
+    )
+    from .xp import list_xp_entries, xp_total
+
+# Name -> the submodule defining it, imported when the name is first asked for.
+_LAZY: dict[str, str] = {
+    "fleet_analytics": "analytics",
+    "team_analytics": "analytics",
+    "archive_bike": "bikes",
+    "bike_state": "bikes",
+    "create_bike": "bikes",
+    "create_bikes": "bikes",
+    "get_bike": "bikes",
+    "get_bike_by_code": "bikes",
+    "list_bikes": "bikes",
+    "normalise_bike_code": "bikes",
+    "restore_bike": "bikes",
+    "suggest_bike_codes": "bikes",
+    "validate_bike_code": "bikes",
+    "ChangeMarker": "changes",
+    "change_marker": "changes",
+    "DEFAULT_CHECKLIST": "checklists",
+    "checklist_task": "checklists",
+    "checklist_template": "checklists",
+    "set_checklist_template": "checklists",
+    "validate_checklist": "checklists",
+    "TokenGrant": "sessions",
+    "log_in": "sessions",
+    "rotate_refresh": "sessions",
+    "session_user": "sessions",
+    "Rules": "shop",
+    "Shop": "shop",
+    "TERMINAL_CLIENT": "throttle",
+    "ThrottleLimits": "throttle",
+    "attempt": "throttle",
+    "assign_ticket": "tickets",
+    "create_ticket": "tickets",
+    "get_ticket": "tickets",
+    "list_tickets": "tickets",
+    "park_ticket": "tickets",
+    "qc_fail": "tickets",
+    "qc_pass": "tickets",
+    "send_to_qc": "tickets",
+    "set_self_inspection": "tickets",
+    "start_ticket": "tickets",
+    "ticket_transitions": "tickets",
+    "authenticate": "users",
+    "change_password": "users",
+    "create_user": "users",
+    "find_user": "users",
+    "get_user": "users",
+    "list_roles": "users",
+    "list_users": "users",
+    "set_active": "users",
+    "set_roles": "users",
+    "PauseBudget": "work_sessions",
+    "StaleTimer": "work_sessions",
+    "current_work_session": "work_sessions",
+    "derived_worked_seconds": "work_sessions",
+    "list_work_sessions": "work_sessions",
+    "open_session_of": "work_sessions",
+    "pause_budget": "work_sessions",
+    "pause_work_session": "work_sessions",
+    "resume_work_session": "work_sessions",
+    "set_timer_rules": "work_sessions",
+    "settle_pause_budget": "work_sessions",
+    "stale_timers": "work_sessions",
+    "start_work_session": "work_sessions",
+    "stop_at_shift_end": "work_sessions",
+    "stop_stale_timers": "work_sessions",
+    "stop_work_session": "work_sessions",
+    "timer_rules": "work_sessions",
+    "work_session_history": "work_sessions",
+    "worked_seconds_since": "work_sessions",
+    "worked_seconds_today": "work_sessions",
+    "list_xp_entries": "xp",
+    "xp_total": "xp",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this hook
+    return value
+
 
 __all__ = [
     "ACTIVE_TICKET_STATUSES",

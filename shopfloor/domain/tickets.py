@@ -28,7 +28,6 @@ from .errors import (
     NotFound,
     PermissionDenied,
     RuleViolation,
-    TransitionNotAllowed,
     ValidationFailed,
 )
 from .models import (
@@ -42,7 +41,7 @@ from .models import (
     XpEntry,
 )
 from .paging import fetch_page
-from .rules import PARK_DEFAULT_REASON, Permission, may_work_on, next_ticket_status, require
+from .rules import PARK_DEFAULT_REASON, Permission, next_ticket_status, require
 from .shop import Tx, reads, writes
 from .text import clean_text
 from .values import (
@@ -55,6 +54,8 @@ from .values import (
     XpEntryType,
 )
 from .views import Page, TicketView, TransitionView
+from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
+from .workflow import lock_ticket, record_transition, require_worker, start_ticket_in_tx
 from .worktime import epoch_seconds
 
 MAX_TITLE = 200
@@ -98,95 +99,6 @@ def _validate_note(raw: Any) -> str:
     if len(note) > MAX_NOTE:
         raise ValidationFailed(f"The note is longer than {MAX_NOTE} characters.", field="note")
     return note
-
-
-# --- shared steps -----------------------------------------------------------------------------
-
-
-def lock_ticket(tx: Tx, ticket_id: int, expected_status: str | None = None) -> Ticket:
-    """The ticket, locked for the rest of the transaction (PostgreSQL; SQLite locks it all).
-
-    ``expected_status`` is the status the caller showed the user: if the ticket has
-    moved on since (another terminal acted first), nothing is done and the error says so.
-    """
-    ticket = tx.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
-    if ticket is None:
-        raise NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
-    if expected_status is not None and ticket.status != expected_status:
-        raise TransitionNotAllowed(
-            f"Ticket #{ticket.id} is {ticket.status} now, no longer {expected_status}; "
-            "someone acted on it first, so nothing was changed.",
-            field="status",
-            code="status_changed",
-        )
-    return ticket
-
-
-def require_worker(actor: User, ticket: Ticket) -> None:
-    """Work on a ticket is for its assigned technician (a super admin may act for them)."""
-    require(actor.role_slugs, Permission.WORK)
-    if may_work_on(actor.role_slugs, is_assigned_technician=ticket.technician_id == actor.id):
-        return
-    if ticket.technician_id is None:
-        raise PermissionDenied(
-            f"Ticket {ticket.id} has no technician yet; a manager must assign it first."
-        )
-    raise PermissionDenied(
-        f"Ticket {ticket.id} is assigned to another technician; only they can work on it."
-    )
-
-
-def record_transition(
-    tx: Tx,
-    ticket: Ticket,
-    action: TicketAction,
-    to_status: TicketStatus,
-    actor: User,
-    *,
-    note: str = "",
-    metadata: dict[str, Any] | None = None,
-) -> TicketTransition:
-    """Move ``ticket`` to ``to_status`` and append the audit row for it."""
-    row = TicketTransition(
-        ticket_id=ticket.id,
-        from_status=None if action is TicketAction.CREATED else ticket.status,
-        to_status=to_status.value,
-        action=action.value,
-        actor_id=actor.id,
-        note=note,
-        meta=metadata or {},
-        created_at=tx.now,
-    )
-    ticket.status = to_status.value
-    ticket.updated_at = tx.now
-    tx.session.add(row)
-    return row
-
-
-def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket) -> None:
-    """assigned/rework -> in_progress; the bike goes into service."""
-    to_status = next_ticket_status(TicketAction.STARTED, TicketStatus(ticket.status), ticket.id)
-    require_worker(actor, ticket)
-    busy = tx.session.scalar(
-        select(Ticket.id).where(
-            Ticket.technician_id == ticket.technician_id,
-            Ticket.status == TicketStatus.IN_PROGRESS,
-            Ticket.id != ticket.id,
-        )
-    )
-    if busy is not None:
-        raise RuleViolation(
-            f"The technician already has ticket #{busy} in progress; "
-            "send it to QC before starting another.",
-            field="technician",
-            code="technician_busy",
-        )
-    was = ticket.status
-    record_transition(tx, ticket, TicketAction.STARTED, to_status, actor, metadata={"was": was})
-    ticket.started_at = ticket.started_at or tx.now
-    bike = tx.session.get_one(Bike, ticket.bike_id)
-    bike.status = BikeStatus.IN_SERVICE.value
-    bike.updated_at = tx.now
 
 
 def _intake_code(tx: Tx, raw: str) -> str:
@@ -370,7 +282,6 @@ def start_ticket(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
 @writes
 def send_to_qc(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
     """in_progress -> waiting_qc; an open timer is stopped in the same transaction."""
-    from .work_sessions import close_open_session
 
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.WORK)
@@ -440,7 +351,6 @@ def park_ticket(
     Its timer stops with the reason on the stop event, which frees the technician
     to start another bike; starting this one later is the ordinary start.
     """
-    from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
 
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.WORK)

@@ -27,7 +27,6 @@ from .rules import (
 )
 from .shop import Rules, Tx, reads, writes
 from .text import clean_text
-from .tickets import lock_ticket, require_worker, start_ticket_in_tx
 from .values import (
     OPEN_SESSION_STATUSES,
     UNSPECIFIED_PAUSE_REASON,
@@ -37,6 +36,7 @@ from .values import (
     WorkSessionStatus,
 )
 from .views import WorkSessionEventView, WorkSessionView
+from .workflow import lock_ticket, require_worker, start_ticket_in_tx
 from .worktime import (
     clipped_seconds,
     derive_worked_seconds,

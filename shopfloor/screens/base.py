@@ -20,12 +20,13 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from ..domain import AuthenticationFailed, DomainError, Shop
+from ..domain import AuthenticationFailed, DomainError
 from ..widgets.header import SessionHeader
 from .session import Session
 
 if TYPE_CHECKING:
     from ..app import ShopfloorApp
+    from ..domain import Shop
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)

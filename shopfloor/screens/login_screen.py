@@ -10,13 +10,27 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from .. import keys
-from ..domain import DomainError, UserView, authenticate
-from ..domain.users import shop_has_users
+from ..domain import DomainError, UserView
 from .base import ServiceCalls
-from .first_run_screen import FIRST_ADMIN_COMMAND, FirstRunScreen
 
 if TYPE_CHECKING:
     from ..app import ShopfloorApp
+    from ..domain import Shop
+
+# The screen itself imports no SQLAlchemy and no models, so it paints at once; the use
+# cases below import them in the worker they run in (issue 13).
+
+
+def _shop_has_users(shop: Shop) -> bool:
+    from ..domain.users import shop_has_users
+
+    return shop_has_users(shop)
+
+
+def _authenticate(shop: Shop, username: str, password: str) -> UserView:
+    from ..domain.users import authenticate
+
+    return authenticate(shop, username, password)
 
 
 class LoginScreen(ServiceCalls, Screen[None]):
@@ -41,13 +55,15 @@ class LoginScreen(ServiceCalls, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
-        self.call(shop_has_users, done=self._offer_first_run)
+        self.call(_shop_has_users, done=self._offer_first_run)
 
     def _offer_first_run(self, has_users: bool) -> None:
         """A shop with nobody to log in: say so, show the command, and at a local terminal
         offer to make the admin (over SSH, the first to connect must not own the shop)."""
         if has_users:
             return
+        from .first_run_screen import FIRST_ADMIN_COMMAND, FirstRunScreen
+
         self.query_one("#login-error", Static).update(
             f"This shop has no users yet; create the first administrator with: "
             f"{FIRST_ADMIN_COMMAND}"
@@ -75,7 +91,7 @@ class LoginScreen(ServiceCalls, Screen[None]):
         self.query_one("#login-error", Static).update("Checking…")
         # Keys typed on (F3, a scan...) are for the home screen: they wait for it.
         cast("ShopfloorApp", self.app).hold_keys()
-        self.call(authenticate, username, password, done=self._signed_in)
+        self.call(_authenticate, username, password, done=self._signed_in)
 
     def _signed_in(self, user: UserView) -> None:
         app = cast("ShopfloorApp", self.app)

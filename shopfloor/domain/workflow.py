@@ -1,0 +1,103 @@
+"""The workflow steps the ticket and timer use cases share (inside their transaction).
+
+Both :mod:`.tickets` and :mod:`.work_sessions` import these; neither imports the
+other's internals back, so there is no import cycle between them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from .errors import NotFound, PermissionDenied, RuleViolation, TransitionNotAllowed
+from .models import Bike, Ticket, TicketTransition, User
+from .rules import Permission, may_work_on, next_ticket_status, require
+from .shop import Tx
+from .values import BikeStatus, TicketAction, TicketStatus
+
+
+def lock_ticket(tx: Tx, ticket_id: int, expected_status: str | None = None) -> Ticket:
+    """The ticket, locked for the rest of the transaction (PostgreSQL; SQLite locks it all).
+
+    ``expected_status`` is the status the caller showed the user: if the ticket has
+    moved on since (another terminal acted first), nothing is done and the error says so.
+    """
+    ticket = tx.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    if ticket is None:
+        raise NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
+    if expected_status is not None and ticket.status != expected_status:
+        raise TransitionNotAllowed(
+            f"Ticket #{ticket.id} is {ticket.status} now, no longer {expected_status}; "
+            "someone acted on it first, so nothing was changed.",
+            field="status",
+            code="status_changed",
+        )
+    return ticket
+
+
+def require_worker(actor: User, ticket: Ticket) -> None:
+    """Work on a ticket is for its assigned technician (a super admin may act for them)."""
+    require(actor.role_slugs, Permission.WORK)
+    if may_work_on(actor.role_slugs, is_assigned_technician=ticket.technician_id == actor.id):
+        return
+    if ticket.technician_id is None:
+        raise PermissionDenied(
+            f"Ticket {ticket.id} has no technician yet; a manager must assign it first."
+        )
+    raise PermissionDenied(
+        f"Ticket {ticket.id} is assigned to another technician; only they can work on it."
+    )
+
+
+def record_transition(
+    tx: Tx,
+    ticket: Ticket,
+    action: TicketAction,
+    to_status: TicketStatus,
+    actor: User,
+    *,
+    note: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> TicketTransition:
+    """Move ``ticket`` to ``to_status`` and append the audit row for it."""
+    row = TicketTransition(
+        ticket_id=ticket.id,
+        from_status=None if action is TicketAction.CREATED else ticket.status,
+        to_status=to_status.value,
+        action=action.value,
+        actor_id=actor.id,
+        note=note,
+        meta=metadata or {},
+        created_at=tx.now,
+    )
+    ticket.status = to_status.value
+    ticket.updated_at = tx.now
+    tx.session.add(row)
+    return row
+
+
+def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket) -> None:
+    """assigned/rework -> in_progress; the bike goes into service."""
+    to_status = next_ticket_status(TicketAction.STARTED, TicketStatus(ticket.status), ticket.id)
+    require_worker(actor, ticket)
+    busy = tx.session.scalar(
+        select(Ticket.id).where(
+            Ticket.technician_id == ticket.technician_id,
+            Ticket.status == TicketStatus.IN_PROGRESS,
+            Ticket.id != ticket.id,
+        )
+    )
+    if busy is not None:
+        raise RuleViolation(
+            f"The technician already has ticket #{busy} in progress; "
+            "send it to QC before starting another.",
+            field="technician",
+            code="technician_busy",
+        )
+    was = ticket.status
+    record_transition(tx, ticket, TicketAction.STARTED, to_status, actor, metadata={"was": was})
+    ticket.started_at = ticket.started_at or tx.now
+    bike = tx.session.get_one(Bike, ticket.bike_id)
+    bike.status = BikeStatus.IN_SERVICE.value
+    bike.updated_at = tx.now
