@@ -492,7 +492,8 @@ class ShopfloorApp(App[None]):
     # --- idle lock --------------------------------------------------------------------------
 
     def _check_idle(self) -> None:
-        if self.session is None or self._locked():
+        # The interval can fire once more while the app closes and its screens are gone.
+        if self.session is None or not self.screen_stack or self._locked():
             return
         if not self.settings.idle_lock_enabled:  # SHOPFLOOR_IDLE_LOCK_SECONDS=0 or off
             return

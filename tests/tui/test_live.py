@@ -144,3 +144,15 @@ async def test_refreshes_arriving_together_show_one_consistent_page(
             app._marker = None
         await settle(pilot)
         assert [int(k) for k in rows(app)] == [workshop.waiting_qc, workshop.waiting_qc_rework]
+
+
+async def test_an_idle_check_that_fires_while_the_app_closes_does_not_crash_it(
+    app: ShopfloorApp, people: People
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        await settle(pilot)
+    # The 1 s interval may fire once more after the last screen is gone (seen in CI).
+    assert app.session is not None
+    assert not app.screen_stack
+    app._check_idle()
