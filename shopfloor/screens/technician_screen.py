@@ -38,11 +38,12 @@ from ..domain import (
     stop_work_session,
     ticket_actions_for,
     timer_rules,
+    work_session_history,
     worked_seconds_today,
     xp_total,
 )
 from ..domain.rules import STILL_WORKING_GRACE, may_start_timer
-from ..domain.work_sessions import shift_end_passed
+from ..domain.work_sessions import BUDGET_USED_UP, shift_end_passed
 from ..domain.worktime import shop_zone
 from ..widgets.checklist import ChecklistView
 from ..widgets.formatting import hm, hms, srt_vs_worked, ticket_status
@@ -66,19 +67,25 @@ class MyDay:
     read_at: datetime
     rules: Rules
     budget: PauseBudget
-    budget_resumed: bool  # this read found the pause budget used up and resumed the timer
+    # The open session's latest event when the pause budget resumed it; the screen says so
+    # once per event, whichever read (this screen's, another terminal's) did the resuming.
+    budget_resume_event: int | None
 
 
 def read_my_day(shop: Shop, technician_id: int) -> MyDay:
     """Everything the timer panel shows (runs in a worker); a paused timer whose pause
     budget ran out is resumed first (the domain records that it was automatic)."""
     budget = pause_budget(shop, technician_id)
-    resumed = budget.left_seconds == 0 and settle_pause_budget(shop, technician_id) is not None
-    if resumed:
+    if budget.left_seconds == 0 and settle_pause_budget(shop, technician_id) is not None:
         budget = pause_budget(shop, technician_id)
     read_at = shop.clock.now()
     session = open_session_of(shop, technician_id)
     ticket = get_ticket(shop, session.ticket) if session else None
+    resume_event = None
+    if session is not None and session.status == "running" and budget.ran_out_today:
+        latest = work_session_history(shop, session.ticket)[0]
+        if latest.metadata.get("reason") == BUDGET_USED_UP:
+            resume_event = latest.id
     return MyDay(
         session,
         ticket,
@@ -87,7 +94,7 @@ def read_my_day(shop: Shop, technician_id: int) -> MyDay:
         read_at,
         timer_rules(shop),
         budget,
-        resumed,
+        resume_event,
     )
 
 
@@ -141,6 +148,7 @@ class TechnicianScreen(PagedTicketsScreen):
     def __init__(self) -> None:
         super().__init__()
         self.day: MyDay | None = None
+        self._told_budget_event: int | None = None
         # "Still working?" at the shift's end: the end asked about, its dialog, and an end
         # the technician said yes to (asked once per shift end).
         self._asked_for: datetime | None = None
@@ -209,7 +217,8 @@ class TechnicianScreen(PagedTicketsScreen):
             used = f"{hm(budget.used_seconds)} of {hm(budget.budget_seconds)}"
             flag = " [b]used up[/b]" if budget.ran_out_today else ""
             self.query_one("#pauses", Static).update(f"Pauses  {used}{flag}")
-        if day.budget_resumed:
+        if day.budget_resume_event not in (None, self._told_budget_event):
+            self._told_budget_event = day.budget_resume_event
             self.set_status(
                 "Your pause budget for today is used up, so the timer resumed by itself.",
                 error=True,

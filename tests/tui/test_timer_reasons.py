@@ -15,6 +15,7 @@ from shopfloor.domain import (
     park_ticket,
     pause_work_session,
     set_timer_rules,
+    settle_pause_budget,
     work_session_history,
 )
 from shopfloor.screens.assign_screen import AssignScreen
@@ -159,6 +160,27 @@ async def test_the_technician_sees_the_timer_resume_when_the_pause_budget_runs_o
         assert "30m of 30m used up" in str(pauses.render())
         assert "RUNNING" in str(app.screen.query_one("#timer-caption", Static).render())
     assert open_session_of(shop, people.tech1).status == "running"  # type: ignore[union-attr]
+
+
+async def test_the_technician_is_told_of_a_budget_resume_that_another_read_settled(
+    app: ShopfloorApp, shop: Shop, clock: ManualClock, people: People, workshop: Workshop
+) -> None:
+    """Another terminal, the API or an overlapping refresh may be the one that resumes."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        await pilot.press("p", "2")  # tool or bay busy: counted
+        await settle(pilot)
+        clock.advance(minutes=45)
+        assert settle_pause_budget(shop, people.tech1) is not None  # resumed elsewhere
+        screen = app.screen
+        assert isinstance(screen, TechnicianScreen)
+        screen.refresh_data()
+        await settle(pilot)
+        assert "pause budget for today is used up" in status_line(app)
+        screen.set_status("")
+        screen.refresh_data()  # the same resume is told once
+        await settle(pilot)
+        assert "pause budget" not in status_line(app)
 
 
 async def test_the_dashboard_shows_parked_bikes_efficiency_and_who_ran_out_of_pauses(
