@@ -116,6 +116,8 @@ async def test_picking_a_suggested_code_with_the_arrows(
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "master")
         await pilot.press(*"RM-101")
+        await settle(pilot)  # every queued key has reached the field before its state is read
+        assert app.screen.query_one("#bike-code", Input).value == "RM-101"
         await read_bike_state(pilot)
         await pilot.press("down", "enter")
         await settle(pilot)
