@@ -10,19 +10,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal_column, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, func, literal_column, select
 
 from .errors import ValidationFailed
-from .models import Bike, Ticket, TicketTransition, WorkSession, XpEntry
+from .models import Bike, PauseDay, TechnicianDay, Ticket, TicketStatusCount, WorkSession
 from .rules import Permission, require
 from .shop import Tx, reads
 from .values import (
     ACTIVE_TICKET_STATUSES,
     UNSPECIFIED_PAUSE_REASON,
     BikeStatus,
-    TicketAction,
     TicketStatus,
+    WorkSessionStatus,
 )
 from .views import (
     BacklogFigures,
@@ -37,14 +36,10 @@ from .views import (
     efficiency,
 )
 from .work_sessions import PauseBudget, pause_budget_today
-from .workload import active_technicians, open_ticket_counts, worked_seconds_by_technician
+from .workload import active_technicians, open_ticket_counts
 from .worktime import (
-    clipped_seconds,
     epoch_seconds,
-    local_offset_seconds,
     local_window_start,
-    pause_segments,
-    shifted_date,
     shop_zone,
 )
 
@@ -80,15 +75,6 @@ def _one_if(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
 
-def _passes() -> tuple[Any, Any]:
-    """qc_pass transitions, and whether each one was a first pass (no earlier QC fail)."""
-    fail = aliased(TicketTransition)
-    first_pass = ~exists().where(
-        and_(fail.ticket_id == TicketTransition.ticket_id, fail.action == TicketAction.QC_FAIL)
-    )
-    return TicketTransition.action == TicketAction.QC_PASS, first_pass
-
-
 @reads
 def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
     """Bikes by status, availability, tickets by status, backlog and the QC first-pass trend."""
@@ -102,26 +88,26 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
     bikes_by_status = {s.value: int(bikes.get(s.value, 0)) for s in BikeStatus}
     bikes_total = sum(bikes_by_status.values())
     tickets = dict(
-        tx.session.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
+        tx.session.execute(select(TicketStatusCount.status, TicketStatusCount.tickets)).all()
     )
     tickets_by_status = {s.value: int(tickets.get(s.value, 0)) for s in TicketStatus}
 
-    is_pass, first_pass = _passes()
-    totals = tx.session.execute(
-        select(func.count(), func.coalesce(func.sum(_one_if(first_pass)), 0)).where(is_pass)
-    ).one()
     since = _start_of_window(tx, days)
     zone = tx.rules().time_zone
-    day = shifted_date(TicketTransition.created_at, local_offset_seconds(tx.now, zone))
-    trend_rows = tx.session.execute(
-        select(day, func.count(), func.sum(_one_if(first_pass)))
-        .where(is_pass, TicketTransition.created_at >= since)
-        .group_by(day)
-    ).all()
-    by_day = {_as_date(d): (int(n), int(fp or 0)) for d, n, fp in trend_rows}
+    first_day = since.astimezone(shop_zone(zone)).date()
+    totals = tx.session.execute(
+        select(
+            func.coalesce(func.sum(TechnicianDay.done), 0),
+            func.coalesce(func.sum(TechnicianDay.first_pass), 0),
+        )
+    ).one()
+    by_day = {
+        _as_date(d): (int(n or 0), int(fp or 0), int(f or 0))
+        for d, n, fp, f in _per_day(tx, first_day, TechnicianDay.qc_fails)
+    }
     trend = tuple(
-        QcDay(d, *by_day.get(d, (0, 0)))
-        for d in (since.astimezone(shop_zone(zone)).date() + timedelta(days=i) for i in range(days))
+        QcDay(d, *by_day.get(d, (0, 0, 0))[:2])
+        for d in (first_day + timedelta(days=i) for i in range(days))
     )
     passed, first = int(totals[0]), int(totals[1])
     all_bikes = int(tx.session.scalar(select(func.count()).select_from(Bike)) or 0)
@@ -141,7 +127,7 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
         generated_at=tx.now,
         bikes_all=all_bikes,
         backlog_figures=_backlog(tx),
-        qc_window=_qc_window(tx),
+        qc_window=_qc_window(tx, by_day if days >= QC_WINDOW_DAYS else None),
         tickets_parked=_parked_count(tx),
     )
 
@@ -168,7 +154,8 @@ def _backlog(tx: Tx) -> BacklogFigures:
             func.sum(Ticket.flag_minutes),
             func.sum(epoch_seconds(Ticket.created_at)),
         )
-        .where(Ticket.status != TicketStatus.DONE)
+        # The active statuses by name: an index range, not a scan of every done ticket.
+        .where(Ticket.status.in_([s.value for s in ACTIVE_TICKET_STATUSES]))
         .group_by(bucket, Ticket.status)
     ).all()
     flags = {name: 0 for name, _ in FLAG_BUCKETS}
@@ -190,26 +177,33 @@ def _backlog(tx: Tx) -> BacklogFigures:
     )
 
 
-def _qc_window(tx: Tx) -> QcWindow:
+def _per_day(tx: Tx, first_day: date, *extra: Any) -> list[Any]:
+    """The shop's QC passes and first passes (and ``extra`` sums) per local day since then."""
+    return list(
+        tx.session.execute(
+            select(
+                TechnicianDay.day,
+                func.sum(TechnicianDay.done),
+                func.sum(TechnicianDay.first_pass),
+                *[func.sum(column) for column in extra],
+            )
+            .where(TechnicianDay.day >= first_day)
+            .group_by(TechnicianDay.day)
+        ).all()
+    )
+
+
+def _qc_window(tx: Tx, known: dict[date, tuple[int, int, int]] | None = None) -> QcWindow:
     """QC passes (first or after rework) and fails per day over the last week."""
     since = _start_of_window(tx, QC_WINDOW_DAYS)
     zone = tx.rules().time_zone
     first_day = since.astimezone(shop_zone(zone)).date()
-    is_pass, first_pass = _passes()
-    is_fail = TicketTransition.action == TicketAction.QC_FAIL
-    day = shifted_date(TicketTransition.created_at, local_offset_seconds(tx.now, zone))
-    rows = tx.session.execute(
-        select(
-            day,
-            func.sum(_one_if(is_pass)),
-            func.sum(_one_if(and_(is_pass, first_pass))),
-            func.sum(_one_if(is_fail)),
-        )
-        .where(TicketTransition.action.in_([TicketAction.QC_PASS, TicketAction.QC_FAIL]))
-        .where(TicketTransition.created_at >= since)
-        .group_by(day)
-    ).all()
-    by_day = {_as_date(d): (int(p or 0), int(fp or 0), int(f or 0)) for d, p, fp, f in rows}
+    by_day = known
+    if by_day is None:
+        by_day = {
+            _as_date(d): (int(p or 0), int(fp or 0), int(f or 0))
+            for d, p, fp, f in _per_day(tx, first_day, TechnicianDay.qc_fails)
+        }
     trend = tuple(
         QcCounts(d, p, fp, p, f)
         for d in (first_day + timedelta(days=i) for i in range(QC_WINDOW_DAYS))
@@ -233,41 +227,27 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
     since = _start_of_window(tx, days)
     techs = active_technicians(tx)
 
-    is_pass, first_pass = _passes()
-    done_rows = tx.session.execute(
+    first_day = since.astimezone(shop_zone(tx.rules().time_zone)).date()
+    rows = tx.session.execute(
         select(
-            Ticket.technician_id,
-            func.count(),
-            func.sum(_one_if(first_pass)),
-            func.sum(Ticket.srt_total_minutes),
+            TechnicianDay.technician_id,
+            func.sum(TechnicianDay.done),
+            func.sum(TechnicianDay.first_pass),
+            func.sum(TechnicianDay.srt_minutes_done),
+            func.sum(TechnicianDay.worked_seconds_done),
+            func.sum(TechnicianDay.xp),
+            func.sum(TechnicianDay.worked_seconds),
         )
-        .select_from(TicketTransition)
-        .join(Ticket, Ticket.id == TicketTransition.ticket_id)
-        .where(is_pass, TicketTransition.created_at >= since)
-        .group_by(Ticket.technician_id)
+        .where(TechnicianDay.day >= first_day)
+        .group_by(TechnicianDay.technician_id)
     ).all()
-    done = {tid: (int(n), int(fp or 0), int(srt or 0)) for tid, n, fp, srt in done_rows}
-
-    passed_in_window = select(TicketTransition.ticket_id).where(
-        is_pass, TicketTransition.created_at >= since
-    )
-    worked_done = dict(
-        tx.session.execute(
-            select(Ticket.technician_id, func.sum(WorkSession.active_seconds))
-            .join(WorkSession, WorkSession.ticket_id == Ticket.id)
-            .where(Ticket.id.in_(passed_in_window))
-            .group_by(Ticket.technician_id)
-        ).all()
-    )
-    xp = dict(
-        tx.session.execute(
-            select(XpEntry.user_id, func.sum(XpEntry.amount))
-            .where(XpEntry.created_at >= since)
-            .group_by(XpEntry.user_id)
-        ).all()
-    )
+    done = {tid: (int(n or 0), int(fp or 0), int(srt or 0)) for tid, n, fp, srt, *_ in rows}
+    worked_done = {tid: int(w or 0) for tid, _, _, _, w, _, _ in rows}
+    xp = {tid: int(x or 0) for tid, *_, x, _ in rows}
+    worked = {tid: int(w or 0) for tid, *_, w in rows}
+    for tid, seconds in _open_seconds(tx, since, WorkSessionStatus.RUNNING):
+        worked[tid] = worked.get(tid, 0) + seconds
     in_progress, assigned = open_ticket_counts(tx)
-    worked = worked_seconds_by_technician(tx, since)
     timers = _TimerFigures.read(tx, since, days, [tid for tid, _, _ in techs])
 
     stats = []
@@ -305,19 +285,31 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
 
 
 def _parked_count(tx: Tx) -> int:
-    """Assigned tickets whose last transition parked them."""
-    last = (
-        select(func.max(TicketTransition.id))
-        .join(Ticket, Ticket.id == TicketTransition.ticket_id)
-        .where(Ticket.status == TicketStatus.ASSIGNED)
-        .group_by(TicketTransition.ticket_id)
-    )
+    """Assigned tickets on hold (their parked reason is kept while they stay parked)."""
     n = tx.session.scalar(
         select(func.count()).where(
-            TicketTransition.id.in_(last), TicketTransition.action == TicketAction.PARKED
+            Ticket.status == TicketStatus.ASSIGNED, Ticket.parked_reason.is_not(None)
         )
     )
     return int(n or 0)
+
+
+def _open_seconds(tx: Tx, since: datetime, status: WorkSessionStatus) -> list[tuple[int, int]]:
+    """(technician, seconds since ``since``) of the intervals still open now in ``status``
+    (the daily rollups hold only closed ones); with the reason too, for pauses."""
+    start = (
+        WorkSession.last_started_at
+        if status is WorkSessionStatus.RUNNING
+        else WorkSession.updated_at
+    )
+    rows = tx.session.execute(
+        select(WorkSession.technician_id, start).where(WorkSession.status == status.value)
+    ).all()
+    return [(tid, _clipped(at, since, tx.now)) for tid, at in rows if at is not None]
+
+
+def _clipped(start: datetime, since: datetime, now: datetime) -> int:
+    return max(0, int(now.timestamp()) - int(max(start, since).timestamp()))
 
 
 @dataclass(frozen=True)
@@ -331,57 +323,57 @@ class _TimerFigures:
     @classmethod
     def read(cls, tx: Tx, since: datetime, days: int, technicians: list[int]) -> _TimerFigures:
         zone = tx.rules().time_zone
-        is_pass, _ = _passes()
-        worked = (
-            select(WorkSession.ticket_id, func.sum(WorkSession.active_seconds).label("worked"))
-            .group_by(WorkSession.ticket_id)
-            .subquery("worked")
-        )
-        day = shifted_date(TicketTransition.created_at, local_offset_seconds(tx.now, zone))
+        first = since.astimezone(shop_zone(zone)).date()
+        # Only the tickets done in the window: a range of the done_at index.
         rows = tx.session.execute(
             select(
                 Ticket.id,
                 Bike.bike_code,
                 Ticket.technician_id,
                 Ticket.srt_total_minutes,
-                func.coalesce(worked.c.worked, 0),
-                day,
+                Ticket.worked_seconds,
             )
-            .select_from(TicketTransition)
-            .join(Ticket, Ticket.id == TicketTransition.ticket_id)
             .join(Bike, Bike.id == Ticket.bike_id)
-            .outerjoin(worked, worked.c.ticket_id == Ticket.id)
-            .where(is_pass, TicketTransition.created_at >= since)
-            .order_by(TicketTransition.created_at, Ticket.id)
+            .where(Ticket.done_at >= since)
+            .order_by(Ticket.done_at, Ticket.id)
         ).all()
         by_ticket = tuple(
-            TicketEfficiency(tid, code, tech, srt, int(w)) for tid, code, tech, srt, w, _ in rows
+            TicketEfficiency(tid, code, tech, srt, int(w or 0)) for tid, code, tech, srt, w in rows
         )
-        days_seen: dict[date, tuple[int, int, int]] = {}
-        for _, _, _, srt, w, d in rows:
-            n, s, ws = days_seen.get(_as_date(d), (0, 0, 0))
-            days_seen[_as_date(d)] = (n + 1, s + srt, ws + int(w))
-        first = since.astimezone(shop_zone(zone)).date()
+        days_seen = {
+            _as_date(d): (int(n or 0), int(srt or 0), int(w or 0))
+            for d, n, _, srt, w in _per_day(
+                tx, first, TechnicianDay.srt_minutes_done, TechnicianDay.worked_seconds_done
+            )
+        }
         by_day = tuple(
             EfficiencyDay(d, *days_seen.get(d, (0, 0, 0)))
             for d in (first + timedelta(days=i) for i in range(days))
         )
 
-        seg = pause_segments(tx.now, since).subquery("pauses")
-        reason = func.coalesce(seg.c.reason, UNSPECIFIED_PAUSE_REASON)
-        pause_rows = tx.session.execute(
+        pause_rows: list[tuple[Any, Any, Any]] = [
+            (tid, why, seconds)
+            for tid, why, seconds in tx.session.execute(
+                select(PauseDay.technician_id, PauseDay.reason, func.sum(PauseDay.seconds))
+                .where(PauseDay.day >= first)
+                .group_by(PauseDay.technician_id, PauseDay.reason)
+            )
+        ]
+        open_pauses = tx.session.execute(
             select(
-                seg.c.technician_id,
-                reason,
-                func.sum(clipped_seconds(seg.c.seg_start, seg.c.seg_end, since)),
-            ).group_by(seg.c.technician_id, reason)
+                WorkSession.technician_id,
+                func.coalesce(WorkSession.pause_reason, UNSPECIFIED_PAUSE_REASON),
+                WorkSession.updated_at,
+            ).where(WorkSession.status == WorkSessionStatus.PAUSED.value)
         ).all()
+        pause_rows += [(tid, why, _clipped(at, since, tx.now)) for tid, why, at in open_pauses]
         per_tech: dict[int, dict[str, int]] = {}
         team: dict[str, int] = {}
         for tid, why, seconds in pause_rows:
             if not seconds:
                 continue
-            per_tech.setdefault(tid, {})[str(why)] = int(seconds)
+            mine = per_tech.setdefault(tid, {})
+            mine[str(why)] = mine.get(str(why), 0) + int(seconds)
             team[str(why)] = team.get(str(why), 0) + int(seconds)
         budgets = {tid: pause_budget_today(tx, tid) for tid in technicians}
         return cls(by_day, by_ticket, team, per_tech, budgets)

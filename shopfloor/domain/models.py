@@ -8,13 +8,14 @@ and, in the migration, triggers that make the audit tables append-only.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -154,6 +155,9 @@ class Ticket(Base):
         ),
         Index("ix_tickets_status_created", "status", "created_at"),
         Index("ix_tickets_created_id", "created_at", "id"),
+        # A technician's list and the team's window of passed tickets are range scans.
+        Index("ix_tickets_technician_created", "technician_id", "created_at", "id"),
+        Index("ix_tickets_done_at", "done_at"),
         CheckConstraint("srt_total_minutes > 0", name="srt_positive"),
     )
 
@@ -173,6 +177,15 @@ class Ticket(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Caches of the history, kept in the transaction that writes it (see rollups.py),
+    # so a ticket's view needs no query over its transitions or sessions.
+    qc_fail_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    latest_qc_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The label of the reason it was parked while it stays parked; NULL otherwise.
+    parked_reason: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # Seconds of its closed running intervals; plus now - running_since while one runs.
+    worked_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    running_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     bike: Mapped[Bike] = relationship(lazy="raise")
     master: Mapped[User] = relationship(foreign_keys=[master_id], lazy="raise")
@@ -227,6 +240,8 @@ class WorkSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     # A cache of the closed running intervals; the event history is the truth.
     active_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # While paused: the reason code of the pause (for the daily pause rollups).
+    pause_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -326,6 +341,44 @@ class ThrottleEntry(Base):
     username: Mapped[str] = mapped_column(String(150), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class TicketStatusCount(Base):
+    """How many tickets are in each status, kept exact by triggers on ``tickets``."""
+
+    __tablename__ = "ticket_status_counts"
+
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class TechnicianDay(Base):
+    """One technician's figures on one of the shop's local days, kept in the transaction
+    that writes the events (see rollups.py); the history can always rebuild them."""
+
+    __tablename__ = "technician_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # The technician (the ticket's, or the session's); 0 if none.
+    technician_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_pass: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    srt_minutes_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    worked_seconds_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    qc_fails: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    xp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    worked_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class PauseDay(Base):
+    """Paused seconds per shop-local day, technician and pause reason."""
+
+    __tablename__ = "pause_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    technician_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 WITH_ROLES = selectinload(User.role_links)

@@ -21,13 +21,19 @@ def check_page(page: int, per_page: int) -> None:
         raise ValidationFailed(f"per_page must be between 1 and {MAX_PER_PAGE}.", field="per_page")
 
 
-def fetch_page(tx: Tx, query: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
-    """The rows of ``page`` and the total count; a page past the last one is NotFound."""
+def fetch_page(
+    tx: Tx, query: Select[Any], page: int, per_page: int, *, total: int | None = None
+) -> tuple[list[Any], int]:
+    """The rows of ``page`` and the total count; a page past the last one is NotFound.
+
+    ``total``: the count when the caller knows it already (kept counters), so none runs.
+    """
     check_page(page, per_page)
-    # Count over the same FROM and WHERE only: wrapping the entity select would make
-    # the database read every row's columns just to count them.
-    counter = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    total = int(tx.session.scalar(counter) or 0)
+    if total is None:
+        # Count over the same FROM and WHERE only: wrapping the entity select would make
+        # the database read every row's columns just to count them.
+        counter = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+        total = int(tx.session.scalar(counter) or 0)
     last = max(1, -(-total // per_page))
     if page > last:
         raise NotFound(f"Page {page} does not exist; there are {last} page(s).", field="page")

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
+from . import rollups
 from .bikes import (
     MIN_QUERY_LENGTH,
     active_ticket_id,
@@ -34,6 +37,7 @@ from .models import (
     WITH_ROLES,
     Bike,
     Ticket,
+    TicketStatusCount,
     TicketTransition,
     User,
     WorkSession,
@@ -50,13 +54,11 @@ from .values import (
     StopCause,
     TicketAction,
     TicketStatus,
-    WorkSessionStatus,
     XpEntryType,
 )
 from .views import Page, TicketView, TransitionView
 from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
 from .workflow import lock_ticket, record_transition, require_worker, start_ticket_in_tx
-from .worktime import epoch_seconds
 
 MAX_TITLE = 200
 MAX_SRT_MINUTES = 100_000
@@ -449,6 +451,7 @@ def _pay_xp(tx: Tx, ticket: Ticket, kind: XpEntryType, amount: int, what: str) -
             created_at=tx.now,
         )
     )
+    rollups.on_xp(tx, ticket.technician_id, amount)
     return amount
 
 
@@ -467,125 +470,103 @@ def qc_fail(tx: Tx, actor_id: int, ticket_id: int, note: str | None = None) -> T
 # --- reading ----------------------------------------------------------------------------------
 
 
-def worked_seconds_by_ticket(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, int]:
-    """Worked seconds per ticket: closed intervals plus the running one, in one query."""
+def _running_seconds(t: Ticket, now: datetime) -> int:
+    if t.running_since is None:
+        return 0
+    return int(now.timestamp()) - int(t.running_since.timestamp())
+
+
+def _cached(tx: Tx, ticket_ids: Iterable[int]) -> list[Ticket]:
+    """The tickets, from the identity map where the transaction holds them already."""
     ids = list(ticket_ids)
-    if not ids:
-        return {}
-    now_epoch = literal(int(tx.now.timestamp()))
-    running = case(
-        (
-            WorkSession.status == WorkSessionStatus.RUNNING,
-            cast(now_epoch - epoch_seconds(WorkSession.last_started_at), Integer),
-        ),
-        else_=0,
-    )
-    rows = tx.session.execute(
-        select(WorkSession.ticket_id, func.sum(WorkSession.active_seconds + running))
-        .where(WorkSession.ticket_id.in_(ids))
-        .group_by(WorkSession.ticket_id)
-    )
-    return {ticket_id: int(total or 0) for ticket_id, total in rows}
+    found: dict[int, Ticket] = {}
+    for i in ids:
+        held = tx.session.identity_map.get(identity_key(Ticket, i))
+        if isinstance(held, Ticket):
+            found[i] = held
+    missing = [i for i in ids if i not in found]
+    if missing:
+        found.update(
+            (t.id, t) for t in tx.session.scalars(select(Ticket).where(Ticket.id.in_(missing)))
+        )
+    return [found[i] for i in ids if i in found]
+
+
+def worked_seconds_by_ticket(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, int]:
+    """Worked seconds per ticket: closed intervals plus the running one (kept on the ticket)."""
+    return {
+        t.id: (t.worked_seconds or 0) + _running_seconds(t, tx.now)
+        for t in _cached(tx, ticket_ids)
+        if t.worked_seconds or t.running_since is not None
+    }
 
 
 def qc_fail_counts(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, int]:
-    ids = list(ticket_ids)
-    if not ids:
-        return {}
-    rows = tx.session.execute(
-        select(TicketTransition.ticket_id, func.count())
-        .where(
-            TicketTransition.ticket_id.in_(ids),
-            TicketTransition.action == TicketAction.QC_FAIL,
-        )
-        .group_by(TicketTransition.ticket_id)
-    )
-    return {ticket_id: int(n) for ticket_id, n in rows}
+    """How often each ticket failed QC (tickets that never did are left out)."""
+    return {t.id: t.qc_fail_count for t in _cached(tx, ticket_ids) if t.qc_fail_count}
 
 
 def parked_labels(tx: Tx, tickets: Iterable[Ticket]) -> dict[int, str]:
-    """Why each parked ticket is on hold: assigned tickets whose last transition is a park."""
-    # One query whatever the page holds, so a list costs the same for any page size.
-    assigned = {t.id for t in tickets if t.status == TicketStatus.ASSIGNED}
-    ids = [t.id for t in tickets]
-    if not ids:
-        return {}
-    last = (
-        select(func.max(TicketTransition.id))
-        .where(TicketTransition.ticket_id.in_(ids))
-        .group_by(TicketTransition.ticket_id)
-    )
-    rows = tx.session.execute(
-        select(TicketTransition.ticket_id, TicketTransition.meta).where(
-            TicketTransition.id.in_(last), TicketTransition.action == TicketAction.PARKED
-        )
-    )
-    return {tid: str(meta.get("reason_label") or "Parked") for tid, meta in rows if tid in assigned}
+    """Why each parked ticket is on hold (kept on the ticket while it stays parked)."""
+    return {
+        t.id: t.parked_reason
+        for t in tickets
+        if t.parked_reason is not None and t.status == TicketStatus.ASSIGNED
+    }
 
 
 def latest_qc_notes(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, str]:
     """The note of each ticket's most recent QC fail, for tickets that ever failed."""
-    ids = list(ticket_ids)
-    if not ids:
-        return {}
-    rows = tx.session.execute(
-        select(TicketTransition.ticket_id, TicketTransition.note)
-        .where(
-            TicketTransition.ticket_id.in_(ids),
-            TicketTransition.action == TicketAction.QC_FAIL,
-        )
-        .order_by(TicketTransition.created_at, TicketTransition.id)
+    return {t.id: t.latest_qc_note for t in _cached(tx, ticket_ids) if t.qc_fail_count}
+
+
+def _view(
+    t: Ticket, bike: Bike, master: User, technician: User | None, now: datetime
+) -> TicketView:
+    """A ticket's view from its row and its people: every fact is kept on the row."""
+    return TicketView(
+        id=t.id,
+        bike=t.bike_id,
+        bike_code=bike.bike_code,
+        master=t.master_id,
+        master_name=master.full_name,
+        technician=t.technician_id,
+        technician_name=technician.full_name if technician else None,
+        title=t.title,
+        checklist_snapshot=readable_checklist(t.checklist_snapshot),
+        srt_total_minutes=t.srt_total_minutes,
+        srt_approved_by=t.srt_approved_by_id,
+        srt_approved_at=t.srt_approved_at,
+        flag_minutes=t.flag_minutes,
+        status=t.status,
+        assigned_at=t.assigned_at,
+        started_at=t.started_at,
+        done_at=t.done_at,
+        created_at=t.created_at,
+        updated_at=t.updated_at,
+        worked_seconds=(t.worked_seconds or 0) + _running_seconds(t, now),
+        qc_fail_count=t.qc_fail_count or 0,
+        parked_reason=t.parked_reason if t.status == TicketStatus.ASSIGNED else None,
+        latest_qc_note=(t.latest_qc_note or "") if t.qc_fail_count else "",
     )
-    # Oldest first, so each ticket ends up with its latest note.
-    return {ticket_id: note for ticket_id, note in rows}
 
 
 def _views(tx: Tx, tickets: Sequence[Ticket]) -> list[TicketView]:
-    """Views for tickets whose bike, master and technician are loaded (three more queries)."""
-    ids = [t.id for t in tickets]
-    worked = worked_seconds_by_ticket(tx, ids)
-    fails = qc_fail_counts(tx, ids)
-    parked = parked_labels(tx, tickets)
-    notes = latest_qc_notes(tx, [i for i in ids if fails.get(i)])
-    return [
-        TicketView(
-            id=t.id,
-            bike=t.bike_id,
-            bike_code=t.bike.bike_code,
-            master=t.master_id,
-            master_name=t.master.full_name,
-            technician=t.technician_id,
-            technician_name=t.technician.full_name if t.technician else None,
-            title=t.title,
-            checklist_snapshot=readable_checklist(t.checklist_snapshot),
-            srt_total_minutes=t.srt_total_minutes,
-            srt_approved_by=t.srt_approved_by_id,
-            srt_approved_at=t.srt_approved_at,
-            flag_minutes=t.flag_minutes,
-            status=t.status,
-            assigned_at=t.assigned_at,
-            started_at=t.started_at,
-            done_at=t.done_at,
-            created_at=t.created_at,
-            updated_at=t.updated_at,
-            worked_seconds=worked.get(t.id, 0),
-            qc_fail_count=fails.get(t.id, 0),
-            parked_reason=parked.get(t.id),
-            latest_qc_note=notes.get(t.id, ""),
-        )
-        for t in tickets
-    ]
+    """Views for tickets whose bike, master and technician are loaded (no more queries)."""
+    return [_view(t, t.bike, t.master, t.technician, tx.now) for t in tickets]
 
 
 _RELATED = (joinedload(Ticket.bike), joinedload(Ticket.master), joinedload(Ticket.technician))
 
 
 def ticket_view_in_tx(tx: Tx, ticket: Ticket) -> TicketView:
-    tx.session.flush()
-    loaded = tx.session.scalars(
-        select(Ticket).where(Ticket.id == ticket.id).options(*_RELATED)
-    ).one()
-    return _views(tx, [loaded])[0]
+    """The reply of a write, from what the transaction holds (people by primary key,
+    from the identity map when the use case loaded them already)."""
+    get = tx.session.get_one
+    bike = get(Bike, ticket.bike_id)
+    master = get(User, ticket.master_id)
+    technician = get(User, ticket.technician_id) if ticket.technician_id is not None else None
+    return _view(ticket, bike, master, technician, tx.now)
 
 
 @reads
@@ -617,6 +598,14 @@ def parse_statuses(statuses: str | Iterable[str] | None) -> list[TicketStatus]:
     return parsed
 
 
+def status_count(tx: Tx, statuses: Sequence[str] | None = None) -> int:
+    """How many tickets are in ``statuses`` (all when ``None``), from the kept counters."""
+    stmt = select(func.coalesce(func.sum(TicketStatusCount.tickets), 0))
+    if statuses is not None:
+        stmt = stmt.where(TicketStatusCount.status.in_(list(statuses)))
+    return int(tx.session.scalar(stmt) or 0)
+
+
 @reads
 def list_tickets(
     tx: Tx,
@@ -641,12 +630,17 @@ def list_tickets(
     statuses = parse_statuses(status)
     if statuses:
         stmt = stmt.where(Ticket.status.in_([s.value for s in statuses]))
+    total: int | None = None
+    if technician_id is None and not bike_code:
+        # Exact and O(1): the per-status counters the database keeps with every change.
+        total = status_count(tx, [s.value for s in statuses] or None)
     if technician_id is not None:
         stmt = stmt.where(Ticket.technician_id == technician_id)
     if bike_code:
         code = validate_bike_code(bike_code)
-        stmt = stmt.join(Bike, Bike.id == Ticket.bike_id).where(Bike.bike_code == code)
-    rows, total = fetch_page(tx, stmt, page, per_page)
+        bike_id = select(Bike.id).where(Bike.bike_code == code).scalar_subquery()
+        stmt = stmt.where(Ticket.bike_id == bike_id)
+    rows, total = fetch_page(tx, stmt, page, per_page, total=total)
     return Page(tuple(_views(tx, rows)), total, page, per_page)
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, or_, select
 
+from . import rollups
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
 from .models import Bike, Ticket, User, WorkSession, WorkSessionEvent, WorkshopRules
 from .rules import (
@@ -126,6 +127,9 @@ def _record(
     at: datetime | None = None,
 ) -> None:
     """Append the event (at ``at``, default now) and move the session to ``to_status``."""
+    rollups.on_timer_event(
+        tx, ws, from_status, to_status.value, at or tx.now, (metadata or {}).get("reason")
+    )
     tx.session.add(
         WorkSessionEvent(
             work_session_id=ws.id,
@@ -147,6 +151,7 @@ def _bank_running_time(tx: Tx, ws: WorkSession, at: datetime | None = None) -> N
     """Add the interval that is ending now (or at ``at``) to the cached total."""
     if ws.status == WorkSessionStatus.RUNNING and ws.last_started_at is not None:
         ws.active_seconds += int(((at or tx.now) - ws.last_started_at).total_seconds())
+        rollups.on_banked(tx, ws, ws.last_started_at, at or tx.now)
 
 
 def close_open_session(
@@ -333,7 +338,11 @@ def set_timer_rules(
                 f"Unknown time zone {time_zone!r}; use a name like Europe/Prague or UTC.",
                 field="time_zone",
             ) from None
-        row.time_zone = time_zone
+        if row.time_zone != time_zone:
+            row.time_zone = time_zone
+            # The daily rollups were cut at the old zone's midnights.
+            tx.session.flush()
+            rollups.rebuild_days(tx.session.connection(), time_zone)
     tx.session.flush()
     return tx.rules()
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from . import rollups
 from .errors import NotFound, PermissionDenied, RuleViolation, TransitionNotAllowed
 from .models import Bike, Ticket, TicketTransition, User
 from .rules import Permission, may_work_on, next_ticket_status, require
@@ -71,6 +72,7 @@ def record_transition(
         meta=metadata or {},
         created_at=tx.now,
     )
+    rollups.on_transition(tx, ticket, action, note, row.meta)
     ticket.status = to_status.value
     ticket.updated_at = tx.now
     tx.session.add(row)

@@ -1,0 +1,574 @@
+"""Caches of the history that keep reads flat: ticket facts, status counts, daily rollups.
+
+The audit tables stay the truth; these are kept in the same transaction that
+writes them, so a reader never meets one without the other:
+
+- on ``tickets``: ``qc_fail_count``, ``latest_qc_note``, ``parked_reason`` and
+  ``worked_seconds`` (closed running intervals) plus ``running_since`` (the open
+  interval's start), maintained by :func:`on_transition`, :func:`on_banked` and
+  :func:`on_timer_event`, which the one writer of each event calls;
+- ``ticket_status_counts``: maintained by database triggers on ``tickets`` (see
+  migration 0009), so no writer, not even a hand-written SQL one, can forget it;
+- ``technician_days`` and ``pause_days``: per shop-local day and technician,
+  collected during the transaction and written with one upsert per table just
+  before it commits. Worked and paused time is split at the shop's local midnight.
+
+:func:`rebuild` recomputes all of them from the audit tables in SQL (after a bulk
+load, or when the shop's time zone changes); :func:`expected_days` is the same
+computation read back, which ``audit verify`` compares with what is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased
+
+from .models import (
+    PauseDay,
+    TechnicianDay,
+    Ticket,
+    TicketStatusCount,
+    TicketTransition,
+    WorkSession,
+    WorkSessionEvent,
+    WorkshopRules,
+    XpEntry,
+)
+from .shop import Tx
+from .values import UNSPECIFIED_PAUSE_REASON, TicketAction, WorkSessionStatus
+from .worktime import epoch_seconds, shop_zone
+
+NO_TECHNICIAN = 0
+# QC fails count for the whole shop (the fleet's QC week), never per technician: the
+# ticket's technician may change after a fail, and the history would not say who it was.
+SHOP_WIDE = 0
+PARKED_DEFAULT_LABEL = "Parked"
+DAY_COLUMNS = (
+    "done",
+    "first_pass",
+    "srt_minutes_done",
+    "worked_seconds_done",
+    "qc_fails",
+    "xp",
+    "worked_seconds",
+)
+_PENDING = "shopfloor_rollups"
+_LONGEST_DAY = 25 * 3600
+
+
+# --- shop-local days ------------------------------------------------------------------------
+
+
+def local_day(at: datetime, zone: str) -> date:
+    """The shop-local calendar day ``at`` falls on."""
+    return at.astimezone(shop_zone(zone)).date()
+
+
+def _midnight(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=shop_zone(zone)).astimezone(UTC)
+
+
+def split_by_day(start: datetime, end: datetime, zone: str) -> Iterator[tuple[date, int]]:
+    """Whole seconds of ``[start, end)`` on each shop-local day it touches (none if empty)."""
+    day = local_day(start, zone)
+    while start < end:
+        boundary = min(end, _midnight(day + timedelta(days=1), zone))
+        seconds = int((boundary - start).total_seconds())
+        if seconds > 0:
+            yield day, seconds
+        start, day = boundary, day + timedelta(days=1)
+
+
+# --- incremental maintenance (called by the writers of the events) -------------------------
+
+
+@dataclass
+class _Pending:
+    """What this transaction adds to the daily rollups, merged per key."""
+
+    days: dict[tuple[date, int], dict[str, int]] = field(default_factory=dict)
+    pauses: dict[tuple[date, int, str], int] = field(default_factory=dict)
+    points: list[tuple[datetime, int, str, int]] = field(default_factory=list)
+    worked: list[tuple[datetime, datetime, int]] = field(default_factory=list)
+    paused: list[tuple[datetime, datetime, int, str]] = field(default_factory=list)
+
+
+def _pending(tx: Tx) -> _Pending:
+    found = tx.session.info.get(_PENDING)
+    if found is None:
+        found = tx.session.info[_PENDING] = _Pending()
+    assert isinstance(found, _Pending)
+    return found
+
+
+def _ticket(tx: Tx, ticket_id: int) -> Ticket:
+    # Always in the identity map already: the writers lock the ticket first.
+    return tx.session.get_one(Ticket, ticket_id)
+
+
+def on_transition(
+    tx: Tx, ticket: Ticket, action: TicketAction, note: str, metadata: dict[str, Any]
+) -> None:
+    """Keep the ticket's QC and parking facts and the day's QC figures with a transition."""
+    if action is TicketAction.QC_FAIL:
+        ticket.qc_fail_count = (ticket.qc_fail_count or 0) + 1
+        ticket.latest_qc_note = note
+        _pending(tx).points.append((tx.now, SHOP_WIDE, "qc_fails", 1))
+    if action is TicketAction.PARKED:
+        ticket.parked_reason = str(metadata.get("reason_label") or PARKED_DEFAULT_LABEL)
+    else:
+        ticket.parked_reason = None
+    if action is TicketAction.QC_PASS:
+        tech = ticket.technician_id or NO_TECHNICIAN
+        pending = _pending(tx).points
+        pending.append((tx.now, tech, "done", 1))
+        pending.append((tx.now, tech, "first_pass", 1 if not ticket.qc_fail_count else 0))
+        pending.append((tx.now, tech, "srt_minutes_done", ticket.srt_total_minutes))
+        pending.append((tx.now, tech, "worked_seconds_done", ticket.worked_seconds or 0))
+
+
+def on_xp(tx: Tx, user_id: int, amount: int) -> None:
+    """Count XP paid now on the day's rollup of the user it was paid to."""
+    _pending(tx).points.append((tx.now, user_id, "xp", amount))
+
+
+def on_banked(tx: Tx, ws: WorkSession, start: datetime, end: datetime) -> None:
+    """A running interval of ``ws`` closed: add it to its ticket and its days."""
+    seconds = int((end - start).total_seconds())
+    ticket = _ticket(tx, ws.ticket_id)
+    ticket.worked_seconds = (ticket.worked_seconds or 0) + seconds
+    _pending(tx).worked.append((start, end, ws.technician_id))
+
+
+def on_timer_event(
+    tx: Tx, ws: WorkSession, from_status: str | None, to_status: str, at: datetime, reason: Any
+) -> None:
+    """Before ``ws`` moves to ``to_status`` at ``at``: close a pause, note an open interval.
+
+    ``ws.updated_at`` is still the previous event's time here (``_record`` sets it after).
+    """
+    if from_status == WorkSessionStatus.PAUSED:
+        why = ws.pause_reason or UNSPECIFIED_PAUSE_REASON
+        _pending(tx).paused.append((ws.updated_at, at, ws.technician_id, why))
+    ws.pause_reason = (
+        str(reason or UNSPECIFIED_PAUSE_REASON) if to_status == WorkSessionStatus.PAUSED else None
+    )
+    ticket = _ticket(tx, ws.ticket_id)
+    ticket.running_since = ws.last_started_at if to_status == WorkSessionStatus.RUNNING else None
+
+
+def _zone(session: Session) -> str:
+    rules = session.get(WorkshopRules, 1)  # in the identity map once tx.rules() has read it
+    return rules.time_zone if rules is not None else "UTC"
+
+
+def _insert_for(session: Session) -> Any:
+    bind = session.get_bind()
+    return pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """One upsert per rollup table, in the transaction that is about to commit."""
+    pending = session.info.pop(_PENDING, None)
+    if not isinstance(pending, _Pending):
+        return
+    zone = _zone(session)
+    for at, tech, column, amount in pending.points:
+        row = pending.days.setdefault((local_day(at, zone), tech), {})
+        row[column] = row.get(column, 0) + amount
+    for start, end, tech in pending.worked:
+        for day, seconds in split_by_day(start, end, zone):
+            row = pending.days.setdefault((day, tech), {})
+            row["worked_seconds"] = row.get("worked_seconds", 0) + seconds
+    for start, end, tech, why in pending.paused:
+        for day, seconds in split_by_day(start, end, zone):
+            pending.pauses[(day, tech, why)] = pending.pauses.get((day, tech, why), 0) + seconds
+    make_insert = _insert_for(session)
+    if pending.days:
+        rows = [
+            {"day": d, "technician_id": t, **{c: v.get(c, 0) for c in DAY_COLUMNS}}
+            for (d, t), v in pending.days.items()
+        ]
+        stmt = make_insert(TechnicianDay).values(rows)
+        table = TechnicianDay.__table__
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["day", "technician_id"],
+                set_={c: table.c[c] + stmt.excluded[c] for c in DAY_COLUMNS},
+            )
+        )
+    if pending.pauses:
+        rows = [
+            {"day": d, "technician_id": t, "reason": r, "seconds": s}
+            for (d, t, r), s in pending.pauses.items()
+        ]
+        pstmt = make_insert(PauseDay).values(rows)
+        session.execute(
+            pstmt.on_conflict_do_update(
+                index_elements=["day", "technician_id", "reason"],
+                set_={"seconds": PauseDay.__table__.c.seconds + pstmt.excluded.seconds},
+            )
+        )
+
+
+# --- recomputing from the history ----------------------------------------------------------
+
+
+def _segments(status: WorkSessionStatus) -> Any:
+    """Closed intervals of one status: technician, start and end epochs (and pause reason)."""
+    ev = WorkSessionEvent
+    next_at = func.lead(ev.event_at).over(
+        partition_by=ev.work_session_id, order_by=(ev.event_at, ev.id)
+    )
+    ordered = select(
+        ev.work_session_id,
+        ev.ticket_id,
+        ev.to_status,
+        epoch_seconds(ev.event_at).label("seg_start"),
+        epoch_seconds(next_at).label("seg_end"),
+        func.coalesce(ev.meta["reason"].as_string(), UNSPECIFIED_PAUSE_REASON).label("reason"),
+    ).subquery("ordered")
+    return (
+        select(
+            ordered.c.ticket_id,
+            WorkSession.technician_id,
+            ordered.c.seg_start,
+            ordered.c.seg_end,
+            ordered.c.reason,
+        )
+        .join(WorkSession, WorkSession.id == ordered.c.work_session_id)
+        .where(ordered.c.to_status == status.value, ordered.c.seg_end.is_not(None))
+        .subquery(f"{status.value}_segments")
+    )
+
+
+def _ticket_facts() -> dict[str, Any]:
+    """Correlated expressions of each ticket's cached facts, from the history."""
+    tt = TicketTransition
+    fails = (
+        select(func.count())
+        .where(tt.ticket_id == Ticket.id, tt.action == TicketAction.QC_FAIL.value)
+        .scalar_subquery()
+    )
+    note = (
+        select(tt.note)
+        .where(tt.ticket_id == Ticket.id, tt.action == TicketAction.QC_FAIL.value)
+        .order_by(tt.created_at.desc(), tt.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    later = aliased(TicketTransition, name="later")
+    last = select(func.max(later.id)).where(later.ticket_id == Ticket.id).scalar_subquery()
+    parked_label = (
+        select(func.coalesce(tt.meta["reason_label"].as_string(), PARKED_DEFAULT_LABEL))
+        .where(tt.id == last, tt.action == TicketAction.PARKED.value)
+        .scalar_subquery()
+    )
+    seg = _segments(WorkSessionStatus.RUNNING)
+    worked = (
+        select(func.coalesce(func.sum(seg.c.seg_end - seg.c.seg_start), 0))
+        .where(seg.c.ticket_id == Ticket.id)
+        .scalar_subquery()
+    )
+    running = (
+        select(WorkSession.last_started_at)
+        .where(
+            WorkSession.ticket_id == Ticket.id,
+            WorkSession.status == WorkSessionStatus.RUNNING.value,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return {
+        "qc_fail_count": fails,
+        "latest_qc_note": func.coalesce(note, ""),
+        "parked_reason": case((Ticket.status == "assigned", parked_label), else_=None),
+        "worked_seconds": cast(worked, Integer),
+        "running_since": running,
+    }
+
+
+def _open_pause_reason() -> Any:
+    ev = WorkSessionEvent
+    last_reason = (
+        select(func.coalesce(ev.meta["reason"].as_string(), UNSPECIFIED_PAUSE_REASON))
+        .where(ev.work_session_id == WorkSession.id)
+        .order_by(ev.event_at.desc(), ev.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case((WorkSession.status == WorkSessionStatus.PAUSED.value, last_reason), else_=None)
+
+
+def expected_ticket_facts() -> Any:
+    """Each ticket's id with its cached facts as stored and as the history says."""
+    facts = _ticket_facts()
+    return select(
+        Ticket.id,
+        *[getattr(Ticket, name) for name in facts],
+        *[expr.label(f"expected_{name}") for name, expr in facts.items()],
+    )
+
+
+def _days_table() -> Table:
+    return Table(
+        "rollup_days",
+        MetaData(),
+        Column("day", Date, primary_key=True),
+        Column("start_epoch", Integer, nullable=False),
+        Column("end_epoch", Integer, nullable=False, index=True),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def _fill_days(conn: Connection, days: Table, zone: str) -> None:
+    """One row per shop-local day from the oldest event to the newest (or today)."""
+    moments: list[datetime] = []
+    for column in (TicketTransition.created_at, WorkSessionEvent.event_at, XpEntry.created_at):
+        moments += [m for m in conn.execute(select(func.min(column), func.max(column))).one() if m]
+    moments = [_aware(m) for m in moments]
+    if not moments:
+        return
+    day, end = local_day(min(moments), zone), local_day(max(moments), zone)
+    rows = []
+    while day <= end:
+        rows.append(
+            {
+                "day": day,
+                "start_epoch": int(_midnight(day, zone).timestamp()),
+                "end_epoch": int(_midnight(day + timedelta(days=1), zone).timestamp()),
+            }
+        )
+        day += timedelta(days=1)
+    conn.execute(insert(days), rows)
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite through a bare aggregate: no column type applied
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _day_rows(days: Table) -> tuple[Any, Any]:
+    """SELECTs of ``technician_days`` and ``pause_days`` rows recomputed from the history."""
+    tt = TicketTransition
+    at = epoch_seconds(tt.created_at)
+
+    def day_of(moment: Any) -> Any:
+        # The bound on end_epoch (a day lasts at most 25 hours) keeps it an index range.
+        return and_(
+            days.c.end_epoch > moment,
+            days.c.end_epoch <= moment + _LONGEST_DAY,
+            days.c.start_epoch <= moment,
+        )
+
+    def overlapping(start: Any, end: Any) -> Any:
+        return and_(
+            days.c.end_epoch > start,
+            days.c.end_epoch <= end + _LONGEST_DAY,
+            days.c.start_epoch < end,
+        )
+
+    def zeros(**given: Any) -> list[Any]:
+        return [given.get(c, literal(0)).label(c) for c in DAY_COLUMNS]
+
+    passes = (
+        select(
+            days.c.day,
+            func.coalesce(Ticket.technician_id, NO_TECHNICIAN).label("technician_id"),
+            *zeros(
+                done=literal(1),
+                first_pass=case((Ticket.qc_fail_count == 0, 1), else_=0),
+                srt_minutes_done=Ticket.srt_total_minutes,
+                worked_seconds_done=Ticket.worked_seconds,
+            ),
+        )
+        .select_from(tt)
+        .join(Ticket, Ticket.id == tt.ticket_id)
+        .join(days, day_of(at))
+        .where(tt.action == TicketAction.QC_PASS.value)
+    )
+    fails = (
+        select(days.c.day, literal(SHOP_WIDE).label("technician_id"), *zeros(qc_fails=literal(1)))
+        .select_from(tt)
+        .join(days, day_of(at))
+        .where(tt.action == TicketAction.QC_FAIL.value)
+    )
+    xp = (
+        select(days.c.day, XpEntry.user_id.label("technician_id"), *zeros(xp=XpEntry.amount))
+        .select_from(XpEntry)
+        .join(days, day_of(epoch_seconds(XpEntry.created_at)))
+    )
+    run = _segments(WorkSessionStatus.RUNNING)
+    worked = (
+        select(
+            days.c.day,
+            run.c.technician_id,
+            *zeros(worked_seconds=_overlap(days, run.c.seg_start, run.c.seg_end)),
+        )
+        .select_from(run)
+        .join(days, overlapping(run.c.seg_start, run.c.seg_end))
+    )
+    every = union_all(passes, fails, xp, worked).subquery("every")
+    technician_days = select(
+        every.c.day,
+        every.c.technician_id,
+        *[cast(func.sum(every.c[c]), Integer).label(c) for c in DAY_COLUMNS],
+    ).group_by(every.c.day, every.c.technician_id)
+
+    pause = _segments(WorkSessionStatus.PAUSED)
+    seconds = func.sum(_overlap(days, pause.c.seg_start, pause.c.seg_end))
+    pause_days = (
+        select(days.c.day, pause.c.technician_id, pause.c.reason, cast(seconds, Integer).label("s"))
+        .select_from(pause)
+        .join(days, overlapping(pause.c.seg_start, pause.c.seg_end))
+        .group_by(days.c.day, pause.c.technician_id, pause.c.reason)
+        .having(seconds > 0)
+    )
+    return technician_days, pause_days
+
+
+def _overlap(days: Table, start: Any, end: Any) -> Any:
+    lo = case((start > days.c.start_epoch, start), else_=days.c.start_epoch)
+    hi = case((end < days.c.end_epoch, end), else_=days.c.end_epoch)
+    return hi - lo
+
+
+def _shop_zone(conn: Connection) -> str:
+    zone = conn.scalar(select(WorkshopRules.time_zone).where(WorkshopRules.id == 1))
+    return zone or "UTC"
+
+
+def rebuild_days(conn: Connection, zone: str | None = None) -> None:
+    """Recompute the daily rollups from the history (in the shop's time zone, or ``zone``)."""
+    zone = zone or _shop_zone(conn)
+    days = _days_table()
+    days.create(conn)
+    try:
+        _fill_days(conn, days, zone)
+        technician_days, pause_days = _day_rows(days)
+        conn.execute(delete(TechnicianDay))
+        conn.execute(delete(PauseDay))
+        conn.execute(
+            insert(TechnicianDay).from_select(
+                ["day", "technician_id", *DAY_COLUMNS], technician_days
+            )
+        )
+        conn.execute(
+            insert(PauseDay).from_select(["day", "technician_id", "reason", "seconds"], pause_days)
+        )
+    finally:
+        days.drop(conn)
+
+
+def rebuild(conn: Connection) -> None:
+    """Recompute every cache kept here from the audit tables, in SQL (after a bulk load)."""
+    conn.execute(update(Ticket).values(**_ticket_facts()))
+    conn.execute(update(WorkSession).values(pause_reason=_open_pause_reason()))
+    conn.execute(delete(TicketStatusCount))
+    conn.execute(
+        insert(TicketStatusCount).from_select(
+            ["status", "tickets"], select(Ticket.status, func.count()).group_by(Ticket.status)
+        )
+    )
+    rebuild_days(conn)
+
+
+@dataclass(frozen=True)
+class ExpectedDays:
+    """The rollups as stored and as the history says, keyed alike (zeros left out)."""
+
+    stored_days: dict[tuple[date, int], tuple[int, ...]]
+    expected_days: dict[tuple[date, int], tuple[int, ...]]
+    stored_pauses: dict[tuple[date, int, str], int]
+    expected_pauses: dict[tuple[date, int, str], int]
+
+
+def _nonzero(values: tuple[int, ...]) -> bool:
+    return any(values)
+
+
+def expected_days(conn: Connection) -> ExpectedDays:
+    """Read the rollups and recompute them from the history, for comparison."""
+    days = _days_table()
+    days.create(conn)
+    try:
+        _fill_days(conn, days, _shop_zone(conn))
+        technician_days, pause_days = _day_rows(days)
+        expected = {
+            (_as_date(r[0]), int(r[1])): tuple(int(v or 0) for v in r[2:])
+            for r in conn.execute(technician_days)
+        }
+        pauses = {
+            (_as_date(d), int(t), str(r)): int(s or 0) for d, t, r, s in conn.execute(pause_days)
+        }
+    finally:
+        days.drop(conn)
+    stored = {
+        (r[0], int(r[1])): tuple(int(v or 0) for v in r[2:])
+        for r in conn.execute(
+            select(
+                TechnicianDay.day,
+                TechnicianDay.technician_id,
+                *[getattr(TechnicianDay, c) for c in DAY_COLUMNS],
+            )
+        )
+    }
+    stored_pauses = {
+        (d, int(t), str(r)): int(s)
+        for d, t, r, s in conn.execute(
+            select(PauseDay.day, PauseDay.technician_id, PauseDay.reason, PauseDay.seconds)
+        )
+    }
+    return ExpectedDays(
+        {k: v for k, v in stored.items() if _nonzero(v)},
+        {k: v for k, v in expected.items() if _nonzero(v)},
+        {k: v for k, v in stored_pauses.items() if v},
+        {k: v for k, v in pauses.items() if v},
+    )
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+__all__ = [
+    "ExpectedDays",
+    "expected_days",
+    "expected_ticket_facts",
+    "local_day",
+    "on_banked",
+    "on_timer_event",
+    "on_transition",
+    "on_xp",
+    "rebuild",
+    "rebuild_days",
+    "split_by_day",
+]
