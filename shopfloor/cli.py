@@ -191,7 +191,7 @@ def cmd_audit_verify(settings: Settings, _args: argparse.Namespace) -> int:
 
     def run(shop: Shop) -> int:
         report = verify_shop(shop)
-        for drift in report.drifts:
+        for drift in report.all_drifts:
             _say(str(drift))
         _say(report.summary())
         return 0 if report.clean else EXIT_ERROR

@@ -13,6 +13,11 @@ query per kind, that
   only checked for the second half);
 - every ticket was paid the XP its ``qc_pass`` transition recorded (base + bonus),
   and no ticket was paid XP it never earned.
+
+The read models kept for speed (see :mod:`.rollups`) are checked too and reported
+apart, as ``derived_drifts``: the ticket facts kept on each row, the per-status
+counters and the daily rollups, each recomputed from the history in SQL. A drift
+there is fixed by :func:`.rollups.rebuild`; one in the history's own caches is not.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from sqlalchemy import Integer, and_, case, cast, func, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from .models import Bike, Ticket, TicketTransition, WorkSession, WorkSessionEvent, XpEntry
+from .rollups import DAY_COLUMNS, expected_days, status_count_drifts, ticket_fact_drifts
 from .shop import Tx, reads
 from .values import BikeStatus, TicketAction, WorkSessionStatus, XpEntryType
 from .worktime import epoch_seconds
@@ -33,7 +39,9 @@ from .worktime import epoch_seconds
 class Drift:
     """One disagreement between a stored value and what the history says it must be."""
 
-    kind: str  # ticket_status, work_session_status, work_session_total, bike_status, xp
+    # ticket_status, work_session_status, work_session_total, bike_status, xp; derived:
+    # ticket_fact, ticket_status_count, technician_day, pause_day
+    kind: str
     subject: str  # "ticket 12", "work session 3", "bike RM-0001"
     stored: str
     expected: str
@@ -51,10 +59,15 @@ class AuditReport:
     bikes: int
     xp_entries: int
     drifts: tuple[Drift, ...]
+    derived_drifts: tuple[Drift, ...] = ()
 
     @property
     def clean(self) -> bool:
-        return not self.drifts
+        return not self.drifts and not self.derived_drifts
+
+    @property
+    def all_drifts(self) -> tuple[Drift, ...]:
+        return self.drifts + self.derived_drifts
 
     def summary(self) -> str:
         counts = (
@@ -63,7 +76,13 @@ class AuditReport:
         )
         if self.clean:
             return f"Audit clean: {counts} agree with their history."
-        return f"Audit found {len(self.drifts)} drift(s) in {counts}."
+        derived = (
+            f" The counters and daily rollups drifted in {len(self.derived_drifts)} place(s); "
+            "rebuilding them from the history fixes that."
+            if self.derived_drifts
+            else ""
+        )
+        return f"Audit found {len(self.drifts)} drift(s) in {counts}.{derived}"
 
 
 def _ticket_status_drifts(tx: Tx) -> list[Drift]:
@@ -240,6 +259,50 @@ def _xp_drifts(tx: Tx) -> list[Drift]:
     return drifts
 
 
+def _derived_drifts(tx: Tx) -> list[Drift]:
+    conn = tx.session.connection()
+    drifts = [
+        Drift("ticket_fact", f"ticket {tid}", f"{name} {stored!r}", f"{name} {expected!r}")
+        for tid, name, stored, expected in ticket_fact_drifts(conn)
+    ]
+    drifts += [
+        Drift("ticket_status_count", f"status {status}", f"{stored} ticket(s)", f"{expected}")
+        for status, stored, expected in status_count_drifts(conn)
+    ]
+    days = expected_days(conn)
+    for key in sorted(set(days.stored_days) | set(days.expected_days)):
+        stored, expected = days.stored_days.get(key), days.expected_days.get(key)
+        if stored != expected:
+            day, tech = key
+            drifts.append(
+                Drift(
+                    "technician_day",
+                    f"{day} technician {tech}",
+                    _figures(stored),
+                    _figures(expected),
+                )
+            )
+    for pkey in sorted(set(days.stored_pauses) | set(days.expected_pauses)):
+        stored_s, expected_s = days.stored_pauses.get(pkey, 0), days.expected_pauses.get(pkey, 0)
+        if stored_s != expected_s:
+            day, tech, reason = pkey
+            drifts.append(
+                Drift(
+                    "pause_day",
+                    f"{day} technician {tech} {reason}",
+                    f"{stored_s} s",
+                    f"{expected_s} s",
+                )
+            )
+    return drifts
+
+
+def _figures(values: tuple[int, ...] | None) -> str:
+    if values is None:
+        return "nothing"
+    return ", ".join(f"{name} {v}" for name, v in zip(DAY_COLUMNS, values, strict=True) if v)
+
+
 def _count(tx: Tx, column: Any) -> int:
     return int(tx.session.scalar(select(func.count(column))) or 0)
 
@@ -259,6 +322,7 @@ def verify_shop(tx: Tx) -> AuditReport:
         bikes=_count(tx, Bike.id),
         xp_entries=_count(tx, XpEntry.id),
         drifts=tuple(drifts),
+        derived_drifts=tuple(_derived_drifts(tx)),
     )
 
 

@@ -40,6 +40,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     union_all,
     update,
@@ -284,27 +285,48 @@ def _ticket_facts() -> dict[str, Any]:
         .scalar_subquery()
     )
     later = aliased(TicketTransition, name="later")
-    last = select(func.max(later.id)).where(later.ticket_id == Ticket.id).scalar_subquery()
+    last = (
+        select(func.max(later.id))
+        .where(later.ticket_id == Ticket.id)
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
     parked_label = (
         select(func.coalesce(tt.meta["reason_label"].as_string(), PARKED_DEFAULT_LABEL))
         .where(tt.id == last, tt.action == TicketAction.PARKED.value)
         .scalar_subquery()
     )
-    seg = _segments(WorkSessionStatus.RUNNING)
-    worked = (
-        select(func.coalesce(func.sum(seg.c.seg_end - seg.c.seg_start), 0))
-        .where(seg.c.ticket_id == Ticket.id)
-        .scalar_subquery()
-    )
-    running = (
-        select(WorkSession.last_started_at)
-        .where(
-            WorkSession.ticket_id == Ticket.id,
-            WorkSession.status == WorkSessionStatus.RUNNING.value,
-        )
+    ev, newest = WorkSessionEvent, aliased(WorkSessionEvent, name="newest")
+    newest_id = (
+        select(newest.id)
+        .where(newest.ticket_id == Ticket.id)
+        .order_by(newest.event_at.desc(), newest.id.desc())
         .limit(1)
+        .correlate(Ticket)
         .scalar_subquery()
     )
+    # The ticket's newest timer event started (or resumed) the interval still running.
+    running = (
+        select(ev.event_at)
+        .where(ev.id == newest_id, ev.to_status == WorkSessionStatus.RUNNING.value)
+        .scalar_subquery()
+    )
+    # Closed running intervals: each ends at an event *from* running and starts at one
+    # *to* running, so they sum to the ends minus the starts, plus the open one's start.
+    at = epoch_seconds(ev.event_at)
+    running_value = WorkSessionStatus.RUNNING.value
+    ends_minus_starts = (
+        select(
+            func.coalesce(
+                func.sum(case((ev.from_status == running_value, at), else_=0))
+                - func.sum(case((ev.to_status == running_value, at), else_=0)),
+                0,
+            )
+        )
+        .where(ev.ticket_id == Ticket.id)
+        .scalar_subquery()
+    )
+    worked = ends_minus_starts + func.coalesce(epoch_seconds(running), 0)
     return {
         "qc_fail_count": fails,
         "latest_qc_note": func.coalesce(note, ""),
@@ -326,14 +348,41 @@ def _open_pause_reason() -> Any:
     return case((WorkSession.status == WorkSessionStatus.PAUSED.value, last_reason), else_=None)
 
 
-def expected_ticket_facts() -> Any:
-    """Each ticket's id with its cached facts as stored and as the history says."""
+def ticket_fact_drifts(conn: Connection) -> list[tuple[int, str, Any, Any]]:
+    """(ticket, fact, stored, expected) for every cached ticket fact the history contradicts."""
     facts = _ticket_facts()
-    return select(
-        Ticket.id,
-        *[getattr(Ticket, name) for name in facts],
-        *[expr.label(f"expected_{name}") for name, expr in facts.items()],
+    rows = (
+        select(
+            Ticket.id,
+            *[getattr(Ticket, name) for name in facts],
+            *[expr.label(f"expected_{name}") for name, expr in facts.items()],
+        )
+        .order_by(Ticket.id)
+        .subquery("facts")
     )
+    differs = or_(*[rows.c[name].is_distinct_from(rows.c[f"expected_{name}"]) for name in facts])
+    found = []
+    for row in conn.execute(select(rows).where(differs)).mappings():
+        for name in facts:
+            stored, expected = row[name], row[f"expected_{name}"]
+            if name == "running_since":
+                stored, expected = (
+                    _aware(v) if v is not None else None for v in (stored, expected)
+                )
+            if stored != expected:
+                found.append((int(row["id"]), name, stored, expected))
+    return found
+
+
+def status_count_drifts(conn: Connection) -> list[tuple[str, int, int]]:
+    """(status, stored, expected) where the kept counters disagree with the tickets."""
+    stored = dict(conn.execute(select(TicketStatusCount.status, TicketStatusCount.tickets)).all())
+    expected = dict(conn.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all())
+    return [
+        (status, int(stored.get(status) or 0), int(expected.get(status) or 0))
+        for status in sorted(set(stored) | set(expected))
+        if int(stored.get(status) or 0) != int(expected.get(status) or 0)
+    ]
 
 
 def _days_table() -> Table:
@@ -562,7 +611,6 @@ def _as_date(value: Any) -> date:
 __all__ = [
     "ExpectedDays",
     "expected_days",
-    "expected_ticket_facts",
     "local_day",
     "on_banked",
     "on_timer_event",
@@ -571,4 +619,6 @@ __all__ = [
     "rebuild",
     "rebuild_days",
     "split_by_day",
+    "status_count_drifts",
+    "ticket_fact_drifts",
 ]
