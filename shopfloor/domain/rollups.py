@@ -271,10 +271,11 @@ def _segments(status: WorkSessionStatus) -> Any:
 
 def _ticket_facts() -> dict[str, Any]:
     """Correlated expressions of each ticket's cached facts, from the history."""
-    tt = TicketTransition
+    tt = aliased(TicketTransition, name="history")
     fails = (
         select(func.count())
         .where(tt.ticket_id == Ticket.id, tt.action == TicketAction.QC_FAIL.value)
+        .correlate(Ticket)
         .scalar_subquery()
     )
     note = (
@@ -282,6 +283,7 @@ def _ticket_facts() -> dict[str, Any]:
         .where(tt.ticket_id == Ticket.id, tt.action == TicketAction.QC_FAIL.value)
         .order_by(tt.created_at.desc(), tt.id.desc())
         .limit(1)
+        .correlate(Ticket)
         .scalar_subquery()
     )
     later = aliased(TicketTransition, name="later")
@@ -294,9 +296,11 @@ def _ticket_facts() -> dict[str, Any]:
     parked_label = (
         select(func.coalesce(tt.meta["reason_label"].as_string(), PARKED_DEFAULT_LABEL))
         .where(tt.id == last, tt.action == TicketAction.PARKED.value)
+        .correlate(Ticket)
         .scalar_subquery()
     )
-    ev, newest = WorkSessionEvent, aliased(WorkSessionEvent, name="newest")
+    ev = aliased(WorkSessionEvent, name="timer_history")
+    newest = aliased(WorkSessionEvent, name="newest")
     newest_id = (
         select(newest.id)
         .where(newest.ticket_id == Ticket.id)
@@ -309,6 +313,7 @@ def _ticket_facts() -> dict[str, Any]:
     running = (
         select(ev.event_at)
         .where(ev.id == newest_id, ev.to_status == WorkSessionStatus.RUNNING.value)
+        .correlate(Ticket)
         .scalar_subquery()
     )
     # Closed running intervals: each ends at an event *from* running and starts at one
@@ -324,6 +329,7 @@ def _ticket_facts() -> dict[str, Any]:
             )
         )
         .where(ev.ticket_id == Ticket.id)
+        .correlate(Ticket)
         .scalar_subquery()
     )
     worked = ends_minus_starts + func.coalesce(epoch_seconds(running), 0)
@@ -429,6 +435,8 @@ def _day_rows(days: Table) -> tuple[Any, Any]:
     """SELECTs of ``technician_days`` and ``pause_days`` rows recomputed from the history."""
     tt = TicketTransition
     at = epoch_seconds(tt.created_at)
+    # From the history, not the cached columns, so the audit compares with the truth.
+    facts = _ticket_facts()
 
     def day_of(moment: Any) -> Any:
         # The bound on end_epoch (a day lasts at most 25 hours) keeps it an index range.
@@ -454,9 +462,9 @@ def _day_rows(days: Table) -> tuple[Any, Any]:
             func.coalesce(Ticket.technician_id, NO_TECHNICIAN).label("technician_id"),
             *zeros(
                 done=literal(1),
-                first_pass=case((Ticket.qc_fail_count == 0, 1), else_=0),
+                first_pass=case((facts["qc_fail_count"] == 0, 1), else_=0),
                 srt_minutes_done=Ticket.srt_total_minutes,
-                worked_seconds_done=Ticket.worked_seconds,
+                worked_seconds_done=facts["worked_seconds"],
             ),
         )
         .select_from(tt)
