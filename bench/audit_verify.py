@@ -34,6 +34,7 @@ from shopfloor.domain.models import (
     WorkSessionEvent,
     XpEntry,
 )
+from shopfloor.domain.rollups import rebuild
 
 BATCH = 2_000
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -137,6 +138,9 @@ def load(engine: Engine, tickets: int) -> None:
             conn.execute(insert(WorkSession), merged["ws"])
             conn.execute(insert(WorkSessionEvent), merged["ev"])
             conn.execute(insert(XpEntry), merged["xp"])
+    # The kept read models (ticket facts, daily rollups) follow from what was loaded.
+    with engine.begin() as conn:
+        rebuild(conn)
 
 
 def measure(url: str, tickets: int, repeat: int) -> None:
