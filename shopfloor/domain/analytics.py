@@ -13,11 +13,20 @@ from typing import Any
 from sqlalchemy import case, func, literal_column, select
 
 from .errors import ValidationFailed
-from .models import Bike, PauseDay, TechnicianDay, Ticket, TicketStatusCount, WorkSession
+from .models import (
+    Bike,
+    BikeStatusCount,
+    PauseDay,
+    TechnicianDay,
+    Ticket,
+    TicketStatusCount,
+    WorkSession,
+)
 from .rules import Permission, require
 from .shop import Tx, reads
 from .values import (
     ACTIVE_TICKET_STATUSES,
+    OPEN_SESSION_STATUSES,
     UNSPECIFIED_PAUSE_REASON,
     BikeStatus,
     TicketStatus,
@@ -80,11 +89,11 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
     """Bikes by status, availability, tickets by status, backlog and the QC first-pass trend."""
     require(tx.actor(actor_id).role_slugs, Permission.VIEW_ANALYTICS)
     _check_days(days)
-    bikes = dict(
-        tx.session.execute(
-            select(Bike.status, func.count()).where(Bike.is_active.is_(True)).group_by(Bike.status)
-        ).all()
-    )
+    # Kept exact by triggers on bikes: no scan of the fleet.
+    bike_counts = tx.session.execute(
+        select(BikeStatusCount.status, BikeStatusCount.is_active, BikeStatusCount.bikes)
+    ).all()
+    bikes = {status: int(n) for status, active, n in bike_counts if active}
     bikes_by_status = {s.value: int(bikes.get(s.value, 0)) for s in BikeStatus}
     bikes_total = sum(bikes_by_status.values())
     tickets = dict(
@@ -110,7 +119,7 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
         for d in (first_day + timedelta(days=i) for i in range(days))
     )
     passed, first = int(totals[0]), int(totals[1])
-    all_bikes = int(tx.session.scalar(select(func.count()).select_from(Bike)) or 0)
+    all_bikes = sum(int(n) for _, _, n in bike_counts)
     return FleetAnalytics(
         bikes_total=bikes_total,
         bikes_by_status=bikes_by_status,
@@ -245,10 +254,11 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
     worked_done = {tid: int(w or 0) for tid, _, _, _, w, _, _ in rows}
     xp = {tid: int(x or 0) for tid, *_, x, _ in rows}
     worked = {tid: int(w or 0) for tid, *_, w in rows}
-    for tid, seconds in _open_seconds(tx, since, WorkSessionStatus.RUNNING):
+    open_running, open_paused = _open_intervals(tx, since)
+    for tid, seconds in open_running.items():
         worked[tid] = worked.get(tid, 0) + seconds
     in_progress, assigned = open_ticket_counts(tx)
-    timers = _TimerFigures.read(tx, since, days, [tid for tid, _, _ in techs])
+    timers = _TimerFigures.read(tx, since, days, [tid for tid, _, _ in techs], open_paused)
 
     stats = []
     for tid, username, name in techs:
@@ -294,18 +304,27 @@ def _parked_count(tx: Tx) -> int:
     return int(n or 0)
 
 
-def _open_seconds(tx: Tx, since: datetime, status: WorkSessionStatus) -> list[tuple[int, int]]:
-    """(technician, seconds since ``since``) of the intervals still open now in ``status``
-    (the daily rollups hold only closed ones); with the reason too, for pauses."""
-    start = (
-        WorkSession.last_started_at
-        if status is WorkSessionStatus.RUNNING
-        else WorkSession.updated_at
-    )
+def _open_intervals(tx: Tx, since: datetime) -> tuple[dict[int, int], list[tuple[int, str, int]]]:
+    """The intervals still open now (the daily rollups hold only closed ones), clipped to
+    ``since``: running seconds per technician, and (technician, reason, seconds) paused."""
     rows = tx.session.execute(
-        select(WorkSession.technician_id, start).where(WorkSession.status == status.value)
+        select(
+            WorkSession.technician_id,
+            WorkSession.status,
+            WorkSession.last_started_at,
+            WorkSession.updated_at,
+            WorkSession.pause_reason,
+        ).where(WorkSession.status.in_([s.value for s in OPEN_SESSION_STATUSES]))
     ).all()
-    return [(tid, _clipped(at, since, tx.now)) for tid, at in rows if at is not None]
+    running: dict[int, int] = {}
+    paused: list[tuple[int, str, int]] = []
+    for tid, status, last_started_at, updated_at, reason in rows:
+        if status == WorkSessionStatus.RUNNING and last_started_at is not None:
+            running[tid] = running.get(tid, 0) + _clipped(last_started_at, since, tx.now)
+        elif status == WorkSessionStatus.PAUSED:
+            why = reason or UNSPECIFIED_PAUSE_REASON
+            paused.append((tid, why, _clipped(updated_at, since, tx.now)))
+    return running, paused
 
 
 def _clipped(start: datetime, since: datetime, now: datetime) -> int:
@@ -321,7 +340,14 @@ class _TimerFigures:
     budgets: dict[int, PauseBudget]
 
     @classmethod
-    def read(cls, tx: Tx, since: datetime, days: int, technicians: list[int]) -> _TimerFigures:
+    def read(
+        cls,
+        tx: Tx,
+        since: datetime,
+        days: int,
+        technicians: list[int],
+        open_paused: list[tuple[int, str, int]],
+    ) -> _TimerFigures:
         zone = tx.rules().time_zone
         first = since.astimezone(shop_zone(zone)).date()
         # Only the tickets done in the window: a range of the done_at index.
@@ -359,14 +385,7 @@ class _TimerFigures:
                 .group_by(PauseDay.technician_id, PauseDay.reason)
             )
         ]
-        open_pauses = tx.session.execute(
-            select(
-                WorkSession.technician_id,
-                func.coalesce(WorkSession.pause_reason, UNSPECIFIED_PAUSE_REASON),
-                WorkSession.updated_at,
-            ).where(WorkSession.status == WorkSessionStatus.PAUSED.value)
-        ).all()
-        pause_rows += [(tid, why, _clipped(at, since, tx.now)) for tid, why, at in open_pauses]
+        pause_rows += open_paused
         per_tech: dict[int, dict[str, int]] = {}
         team: dict[str, int] = {}
         for tid, why, seconds in pause_rows:

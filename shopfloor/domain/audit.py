@@ -40,7 +40,7 @@ class Drift:
     """One disagreement between a stored value and what the history says it must be."""
 
     # ticket_status, work_session_status, work_session_total, bike_status, xp; derived:
-    # ticket_fact, ticket_status_count, technician_day, pause_day
+    # ticket_fact, status_count, technician_day, pause_day
     kind: str
     subject: str  # "ticket 12", "work session 3", "bike RM-0001"
     stored: str
@@ -266,8 +266,8 @@ def _derived_drifts(tx: Tx) -> list[Drift]:
         for tid, name, stored, expected in ticket_fact_drifts(conn)
     ]
     drifts += [
-        Drift("ticket_status_count", f"status {status}", f"{stored} ticket(s)", f"{expected}")
-        for status, stored, expected in status_count_drifts(conn)
+        Drift("status_count", what, f"{stored} counted", f"{expected}")
+        for what, stored, expected in status_count_drifts(conn)
     ]
     days = expected_days(conn)
     for key in sorted(set(days.stored_days) | set(days.expected_days)):

@@ -227,6 +227,8 @@ class WorkSession(Base):
             sqlite_where=text("status IN ('running', 'paused')"),
             postgresql_where=text("status IN ('running', 'paused')"),
         ),
+        # A technician's sessions that ended in a window (the pause budget) are a range.
+        Index("ix_work_sessions_technician_ended", "technician_id", "ended_at"),
         # On SQLite this is a pair of triggers (see migration 0007).
         CheckConstraint("active_seconds >= 0", name="active_seconds_non_negative"),
     )
@@ -350,6 +352,16 @@ class TicketStatusCount(Base):
 
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     tickets: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class BikeStatusCount(Base):
+    """How many bikes are in each status (archived ones apart), kept exact by triggers."""
+
+    __tablename__ = "bike_status_counts"
+
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    bikes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class TechnicianDay(Base):

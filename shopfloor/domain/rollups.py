@@ -7,8 +7,9 @@ writes them, so a reader never meets one without the other:
   ``worked_seconds`` (closed running intervals) plus ``running_since`` (the open
   interval's start), maintained by :func:`on_transition`, :func:`on_banked` and
   :func:`on_timer_event`, which the one writer of each event calls;
-- ``ticket_status_counts``: maintained by database triggers on ``tickets`` (see
-  migration 0009), so no writer, not even a hand-written SQL one, can forget it;
+- ``ticket_status_counts`` and ``bike_status_counts``: maintained by database
+  triggers on ``tickets`` and ``bikes`` (see migration 0009), so no writer, not even
+  a hand-written SQL one, can forget them;
 - ``technician_days`` and ``pause_days``: per shop-local day and technician,
   collected during the transaction and written with one upsert per table just
   before it commits. Worked and paused time is split at the shop's local midnight.
@@ -50,6 +51,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from .models import (
+    Bike,
+    BikeStatusCount,
     PauseDay,
     TechnicianDay,
     Ticket,
@@ -381,14 +384,33 @@ def ticket_fact_drifts(conn: Connection) -> list[tuple[int, str, Any, Any]]:
 
 
 def status_count_drifts(conn: Connection) -> list[tuple[str, int, int]]:
-    """(status, stored, expected) where the kept counters disagree with the tickets."""
-    stored = dict(conn.execute(select(TicketStatusCount.status, TicketStatusCount.tickets)).all())
-    expected = dict(conn.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all())
-    return [
-        (status, int(stored.get(status) or 0), int(expected.get(status) or 0))
-        for status in sorted(set(stored) | set(expected))
-        if int(stored.get(status) or 0) != int(expected.get(status) or 0)
-    ]
+    """(what, stored, expected) where the kept counters disagree with the tickets or bikes."""
+    found = []
+    for stored_q, expected_q, what in (
+        (
+            select(TicketStatusCount.status, TicketStatusCount.tickets),
+            select(Ticket.status, func.count()).group_by(Ticket.status),
+            "tickets {}",
+        ),
+        (
+            select(BikeStatusCount.status, BikeStatusCount.is_active, BikeStatusCount.bikes),
+            select(Bike.status, Bike.is_active, func.count()).group_by(Bike.status, Bike.is_active),
+            "bikes {}",
+        ),
+    ):
+        stored = {tuple(r[:-1]): int(r[-1] or 0) for r in conn.execute(stored_q)}
+        expected = {tuple(r[:-1]): int(r[-1] or 0) for r in conn.execute(expected_q)}
+        for key in sorted(set(stored) | set(expected), key=str):
+            if stored.get(key, 0) != expected.get(key, 0):
+                label = what.format(" ".join(_key_word(k) for k in key))
+                found.append((label, stored.get(key, 0), expected.get(key, 0)))
+    return found
+
+
+def _key_word(value: Any) -> str:
+    if isinstance(value, bool):
+        return "active" if value else "archived"
+    return str(value)
 
 
 def _days_table() -> Table:
@@ -553,6 +575,13 @@ def rebuild(conn: Connection) -> None:
     conn.execute(
         insert(TicketStatusCount).from_select(
             ["status", "tickets"], select(Ticket.status, func.count()).group_by(Ticket.status)
+        )
+    )
+    conn.execute(delete(BikeStatusCount))
+    conn.execute(
+        insert(BikeStatusCount).from_select(
+            ["status", "is_active", "bikes"],
+            select(Bike.status, Bike.is_active, func.count()).group_by(Bike.status, Bike.is_active),
         )
     )
     rebuild_days(conn)

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from . import rollups
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
@@ -657,15 +657,24 @@ def _counts(rules: Rules, meta: dict[str, Any]) -> bool:
     return reason.counts if reason is not None else True  # unspecified counts
 
 
+def _sessions_since(technician_id: int, since: datetime) -> Any:
+    """The technician's sessions still open or ended since ``since``: two index ranges
+    (an OR of the two would read every session the technician ever had)."""
+    ended = select(WorkSession.id).where(
+        WorkSession.technician_id == technician_id, WorkSession.ended_at >= since
+    )
+    still_open = select(WorkSession.id).where(
+        WorkSession.technician_id == technician_id, WorkSession.status.in_(_OPEN)
+    )
+    return ended.union_all(still_open)
+
+
 def _technician_events(tx: Tx, technician_id: int, since: datetime) -> list[WorkSessionEvent]:
     return list(
         tx.session.scalars(
             select(WorkSessionEvent)
             .join(WorkSession, WorkSession.id == WorkSessionEvent.work_session_id)
-            .where(
-                WorkSession.technician_id == technician_id,
-                or_(WorkSession.ended_at.is_(None), WorkSession.ended_at >= since),
-            )
+            .where(WorkSession.id.in_(_sessions_since(technician_id, since)))
             .order_by(
                 WorkSessionEvent.work_session_id, WorkSessionEvent.event_at, WorkSessionEvent.id
             )

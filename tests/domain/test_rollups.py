@@ -30,6 +30,7 @@ from shopfloor.domain import (
 )
 from shopfloor.domain.audit import verify_shop
 from shopfloor.domain.models import (
+    BikeStatusCount,
     PauseDay,
     TechnicianDay,
     Ticket,
@@ -114,6 +115,7 @@ def kept(shop: Shop) -> dict[str, Any]:
                 )
                 if n
             },
+            "bikes": sorted(tuple(r) for r in conn.execute(select(BikeStatusCount))),
             "days": sorted(tuple(r) for r in conn.execute(select(TechnicianDay))),
             "pauses": sorted(tuple(r) for r in conn.execute(select(PauseDay))),
         }
@@ -208,7 +210,7 @@ def miscount_new(conn: Connection) -> str:
         .where(TicketStatusCount.status == "new")
         .values(tickets=TicketStatusCount.tickets + 5)
     )
-    return "ticket_status_count"
+    return "status_count"
 
 
 def shorten_a_pause(conn: Connection) -> str:
