@@ -123,17 +123,21 @@ def load(engine: Engine, tickets: int) -> None:
                 [{"id": i + 1, "bike_code": f"RM-{i:06d}", "status": "ready", "is_active": True,
                   "created_at": T0, "updated_at": T0} for i in ids],
             )  # fmt: skip
+            merged: dict[str, list[dict[str, Any]]] = {k: [] for k in ("tt", "ws", "ev", "xp")}
+            for i in ids:
+                for kind, rows in _ticket_rows(i).items():
+                    merged[kind] += rows
+            passed = {
+                t["ticket_id"]: t["created_at"] for t in merged["tt"] if t["action"] == "qc_pass"
+            }
             conn.execute(
                 insert(Ticket),
                 [{"id": i + 1, "bike_id": i + 1, "master_id": 1, "technician_id": 3,
                   "title": "Service", "checklist_snapshot": CHECKLIST, "srt_total_minutes": 30,
                   "srt_approved_by_id": 1, "srt_approved_at": T0, "flag_minutes": 30,
-                  "status": "done", "created_at": T0, "updated_at": T0} for i in ids],
+                  "status": "done", "done_at": passed[i + 1], "created_at": T0, "updated_at": T0}
+                 for i in ids],
             )  # fmt: skip
-            merged: dict[str, list[dict[str, Any]]] = {k: [] for k in ("tt", "ws", "ev", "xp")}
-            for i in ids:
-                for kind, rows in _ticket_rows(i).items():
-                    merged[kind] += rows
             conn.execute(insert(TicketTransition), merged["tt"])
             conn.execute(insert(WorkSession), merged["ws"])
             conn.execute(insert(WorkSessionEvent), merged["ev"])

@@ -21,12 +21,12 @@ from .models import (
     Ticket,
     TicketStatusCount,
     WorkSession,
+    session_is_open,
 )
 from .rules import Permission, require
 from .shop import Tx, reads
 from .values import (
     ACTIVE_TICKET_STATUSES,
-    OPEN_SESSION_STATUSES,
     UNSPECIFIED_PAUSE_REASON,
     BikeStatus,
     TicketStatus,
@@ -314,7 +314,7 @@ def _open_intervals(tx: Tx, since: datetime) -> tuple[dict[int, int], list[tuple
             WorkSession.last_started_at,
             WorkSession.updated_at,
             WorkSession.pause_reason,
-        ).where(WorkSession.status.in_([s.value for s in OPEN_SESSION_STATUSES]))
+        ).where(session_is_open())
     ).all()
     running: dict[int, int] = {}
     paused: list[tuple[int, str, int]] = []

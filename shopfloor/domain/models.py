@@ -26,10 +26,12 @@ from sqlalchemy import (
     Text,
     false,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -391,6 +393,13 @@ class PauseDay(Base):
     technician_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reason: Mapped[str] = mapped_column(String(64), primary_key=True)
     seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+def session_is_open() -> ColumnElement[bool]:
+    """``status IN ('running', 'paused')`` spelled with literals, exactly as the partial
+    indexes' WHERE: SQLite uses a partial index only for a query that repeats it (bound
+    parameters would not), so reading the open sessions is an index range, not a scan."""
+    return WorkSession.status.in_([literal_column("'running'"), literal_column("'paused'")])
 
 
 WITH_ROLES = selectinload(User.role_links)

@@ -17,7 +17,15 @@ from sqlalchemy import func, select
 
 from . import rollups
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
-from .models import Bike, Ticket, User, WorkSession, WorkSessionEvent, WorkshopRules
+from .models import (
+    Bike,
+    Ticket,
+    User,
+    WorkSession,
+    WorkSessionEvent,
+    WorkshopRules,
+    session_is_open,
+)
 from .rules import (
     WORK_SESSION_START_STATUSES,
     PauseReason,
@@ -664,7 +672,7 @@ def _sessions_since(technician_id: int, since: datetime) -> Any:
         WorkSession.technician_id == technician_id, WorkSession.ended_at >= since
     )
     still_open = select(WorkSession.id).where(
-        WorkSession.technician_id == technician_id, WorkSession.status.in_(_OPEN)
+        WorkSession.technician_id == technician_id, session_is_open()
     )
     return ended.union_all(still_open)
 
