@@ -504,6 +504,8 @@ def load(engine: Engine, spec: ShopSpec) -> Loaded:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                     f"(SELECT coalesce(max(id), 1) FROM {table}))"
                 )
+            # Statistics before after_bulk_load: its recomputation needs sane plans.
+            raw.execute("ANALYZE")
             raw.commit()
         else:
             raw.execute("COMMIT")
