@@ -168,6 +168,9 @@ def view_fields(view: type[Any], *, omit: Collection[str] = ()) -> dict[str, Any
     status, a description, a computed or an added field): it replaces the derived
     field in place or adds one at the end. Timestamps go out as :data:`Timestamp`,
     tuples as lists; a nested view must be given its own model there.
+    (Plain class-body semantics: the annotated lines write into the dict assigned to
+    ``__annotations__``, which this module's ``from __future__ import annotations`` keeps
+    a dict, on Python 3.14 too.)
     """
     hints = get_type_hints(view)
     return {
@@ -492,7 +495,7 @@ class TeamSummaryOut(BaseModel):
     first_pass_rate_percent: float | None
 
 
-class TeamMemberOut(BaseModel):
+class TeamMemberOut(WireModel):
     """One active technician, as the original's web admin reads it (its picker too)."""
 
     user_id: int
