@@ -11,7 +11,7 @@ in progress with a running or paused timer, waiting for QC, rework).
 Tickets arrive at a fixed rate (``per_day``, about 110 a day by default), so a
 10,000-ticket shop spans about 90 days and a bigger shop simply has a longer past:
 the last 90 days hold the same rows in every shop, which is what lets a measure say
-whether it grows with history or only with its window. Histories average about 5.9
+whether it grows with history or only with its window. Histories average about 5.8
 transitions per ticket (``tickets_for_transitions`` sizes a shop by transitions).
 
 Rows are generated in Python and loaded in one transaction with ``executemany`` on
@@ -53,7 +53,7 @@ CHECKLIST = [f"Task {i}" for i in range(10)]
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "bench-pw"  # noqa: S105 - the bench users' throwaway password
 BATCH = 5_000  # tickets generated and written per batch (bounds memory)
-AVERAGE_TRANSITIONS = 5.9  # per ticket, measured on these histories; see tickets_for_transitions
+AVERAGE_TRANSITIONS = 5.8  # per ticket, measured on these histories; see tickets_for_transitions
 
 # Loaded people (ids fixed): the master who takes tickets in, a manager, two QC
 # inspectors and ``technicians`` technicians from TECH_FIRST_ID on.
