@@ -550,8 +550,9 @@ def build(url: str, spec: ShopSpec) -> Loaded:
         engine.dispose()
 
 
-def add_user(url: str, username: str, roles: list[str], password: str = PASSWORD) -> int:
-    """A user who can log in (cheap argon2 parameters: logins are not what is measured)."""
+def add_users(url: str, users: dict[str, list[str]], password: str = PASSWORD) -> list[int]:
+    """Users (name -> roles) who can log in with ``password``; their ids. Cheap argon2
+    parameters: logins are not what is measured."""
     from argon2 import PasswordHasher
 
     from shopfloor.domain import Shop, create_user
@@ -560,7 +561,8 @@ def add_user(url: str, username: str, roles: list[str], password: str = PASSWORD
     shop = Shop(create_db_engine(url),
                 hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))  # fmt: skip
     try:
-        return create_user(shop, None, username, password, roles=roles).id
+        return [create_user(shop, None, name, password, roles=roles).id
+                for name, roles in users.items()]  # fmt: skip
     finally:
         shop.dispose()
 
@@ -643,9 +645,9 @@ def main() -> None:
     loaded = build(args.url, ShopSpec(tickets))
     print(loaded.summary())
     if args.login:
-        for name, role in (("master", "master"), ("tech", "technician"), ("qc", "qc_inspector"),
-                           ("manager", "ops_manager")):  # fmt: skip
-            add_user(args.url, f"bench-{name}", [role])
+        roles = {"master": "master", "tech": "technician", "qc": "qc_inspector",
+                 "manager": "ops_manager"}  # fmt: skip
+        add_users(args.url, {f"bench-{name}": [role] for name, role in roles.items()})
 
 
 if __name__ == "__main__":

@@ -322,7 +322,7 @@ def bench_domain(rounds: int, per_round: int, tmp: Path) -> list[Result]:
 
 
 @dataclass
-class Shop:
+class LoadedShop:
     """A loaded scratch database and what it holds."""
 
     url: str
@@ -385,11 +385,18 @@ class Server:
         return sum(times.get(pid, 0) for pid in tree) / CLK_TCK
 
     def stop(self) -> None:
-        self.proc.terminate()
+        stop(self)
+
+
+def stop(*servers: Server) -> None:
+    """Terminate the servers together, then wait for each (shutdowns overlap)."""
+    for server in servers:
+        server.proc.terminate()
+    for server in servers:
         try:
-            self.proc.wait(timeout=15)
+            server.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            server.proc.kill()
 
 
 def login(port: int, username: str) -> str:
@@ -423,7 +430,7 @@ FLEET, TEAM = "/api/v1/analytics/fleet/", "/api/v1/analytics/team/?days=30"
 class ShopTimes:
     """What was measured on one shop."""
 
-    shop: Shop
+    shop: LoadedShop
     ms: dict[str, list[float]]
     statements: dict[str, float]
 
@@ -437,15 +444,13 @@ class Bench:
         self.env = env
         self.proxy = proxy
 
-    def shop(self, tickets: int) -> Shop:
+    def shop(self, tickets: int) -> LoadedShop:
         url = self.scratch.create(f"t{tickets}")
         loaded = data.build(url, data.ShopSpec(tickets))
         print(f"  loaded {loaded.summary()}", flush=True)
-        data.add_user(url, "bench", ["ops_manager", "master"])
-        data.add_user(url, "wf-master", ["master"])
-        data.add_user(url, "wf-tech", ["technician"])
-        data.add_user(url, "wf-qc", ["qc_inspector"])
-        return Shop(url, loaded.tickets, loaded.transitions)
+        data.add_users(url, {"bench": ["ops_manager", "master"], "wf-master": ["master"],
+                             "wf-tech": ["technician"], "wf-qc": ["qc_inspector"]})  # fmt: skip
+        return LoadedShop(url, loaded.tickets, loaded.transitions)
 
     def counted_url(self, url: str) -> str:
         from sqlalchemy.engine import make_url
@@ -456,10 +461,14 @@ class Bench:
             .render_as_string(hide_password=False)
         )
 
-    def servers(self, shop: Shop) -> tuple[Server, Server]:
+    def servers(self, shop: LoadedShop) -> tuple[Server, Server]:
         """One server timed, one on the same database through the counting proxy."""
         timed, counted = Server(shop.url, self.env), Server(self.counted_url(shop.url), self.env)
-        return timed.wait_ready(), counted.wait_ready()
+        try:
+            return timed.wait_ready(), counted.wait_ready()
+        except BaseException:
+            stop(timed, counted)
+            raise
 
     def statements(self, server: Server, path: str, n: int) -> float:
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
@@ -470,7 +479,7 @@ class Bench:
         conn.close()
         return self.proxy.snapshot()["total"] / n
 
-    def measure(self, shop: Shop, plan: dict[str, int], paths: tuple[str, ...],
+    def measure(self, shop: LoadedShop, plan: dict[str, int], paths: tuple[str, ...],
                 workflow: bool = False) -> tuple[ShopTimes, list[Result]]:  # fmt: skip
         """The reads in ``paths`` on ``shop`` (and the HTTP workflow), on one pair of servers."""
         timed, counted = self.servers(shop)
@@ -478,11 +487,10 @@ class Bench:
             times = self.reads(shop, timed, counted, plan, paths)
             results = self.workflow(shop, timed, counted, plan) if workflow else []
         finally:
-            timed.stop()
-            counted.stop()
+            stop(timed, counted)
         return times, results
 
-    def reads(self, shop: Shop, timed: Server, counted: Server, plan: dict[str, int],
+    def reads(self, shop: LoadedShop, timed: Server, counted: Server, plan: dict[str, int],
               paths: tuple[str, ...]) -> ShopTimes:  # fmt: skip
         token = login(timed.port, "bench")
         conn = http.client.HTTPConnection("127.0.0.1", timed.port, timeout=60)
@@ -498,7 +506,7 @@ class Bench:
         statements = {p: self.statements(counted, p, 5) for p in paths if p != HEALTH}
         return ShopTimes(shop, ms, statements)
 
-    def workflow(self, shop: Shop, timed: Server, counted: Server,
+    def workflow(self, shop: LoadedShop, timed: Server, counted: Server,
                  plan: dict[str, int]) -> list[Result]:  # fmt: skip
         names = ("wf-master", "wf-tech", "wf-qc")
         master, tech, qc = (Credentials(u, data.PASSWORD) for u in names)
