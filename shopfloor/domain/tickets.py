@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Integer, case, cast, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from .bikes import (
@@ -31,7 +31,6 @@ from .errors import (
     ValidationFailed,
 )
 from .models import (
-    WITH_ROLES,
     Bike,
     Ticket,
     TicketTransition,
@@ -55,7 +54,13 @@ from .values import (
 )
 from .views import Page, TicketView, TransitionView
 from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
-from .workflow import lock_ticket, record_transition, require_worker, start_ticket_in_tx
+from .workflow import (
+    lock_ticket,
+    record_transition,
+    require_worker,
+    set_bike_status,
+    start_ticket_in_tx,
+)
 from .worktime import epoch_seconds
 
 MAX_TITLE = 200
@@ -234,7 +239,7 @@ def assign_ticket(
     to_status = next_ticket_status(TicketAction.ASSIGNED, TicketStatus(ticket.status), ticket.id)
     if isinstance(technician_id, bool) or not isinstance(technician_id, int):
         raise ValidationFailed("technician_id must be a user id.", field="technician_id")
-    technician = tx.session.get(User, technician_id, options=[WITH_ROLES])
+    technician = tx.user(technician_id)
     if technician is None:
         raise ValidationFailed(f"No user with id {technician_id}.", field="technician_id")
     if not technician.is_active:
@@ -306,26 +311,38 @@ def _full_name(user: User) -> str:
     return " ".join(p for p in (user.first_name, user.last_name) if p) or user.username
 
 
-def refuse_self_inspection(tx: Tx, actor: User, ticket: Ticket) -> None:
+def refuse_self_inspection(tx: Tx, actor: User, ticket: Ticket) -> int:
     """QC is a second pair of eyes: whoever worked on a ticket may not judge it.
 
     Any work session of the actor's on the ticket counts (a rework by someone else
     does not wash it out). A one-person shop switches this off in its rules.
+    Returns how often the ticket failed QC so far (asked in the same statement).
     """
-    if tx.rules().allow_self_inspection:
-        return
-    worked = tx.session.scalar(
-        select(WorkSession.id)
-        .where(WorkSession.ticket_id == ticket.id, WorkSession.technician_id == actor.id)
-        .limit(1)
+    fails = (
+        select(func.count())
+        .select_from(TicketTransition)
+        .where(
+            TicketTransition.ticket_id == ticket.id,
+            TicketTransition.action == TicketAction.QC_FAIL,
+        )
+        .scalar_subquery()
     )
-    if worked is not None:
+    worked: ColumnElement[bool] = (
+        literal(False)
+        if tx.rules().allow_self_inspection
+        else select(WorkSession.id)
+        .where(WorkSession.ticket_id == ticket.id, WorkSession.technician_id == actor.id)
+        .exists()
+    )
+    by_actor, failures = tx.session.execute(select(worked, fails)).one()
+    if by_actor:
         raise PermissionDenied(
             f"You worked on ticket #{ticket.id}, so you may not pass or fail its QC; "
             "another inspector must check it.",
             field="ticket_id",
             code="self_inspection",
         )
+    return int(failures)
 
 
 @writes
@@ -339,6 +356,7 @@ def set_self_inspection(tx: Tx, actor_id: int | None, allowed: bool) -> bool:
         row = WorkshopRules(id=1)
         tx.session.add(row)
     row.allow_self_inspection = allowed
+    tx.forget_rules()
     return allowed
 
 
@@ -402,19 +420,17 @@ def qc_pass(
     require(actor.role_slugs, Permission.QC)
     ticket = lock_ticket(tx, ticket_id, expected_status)
     to_status = next_ticket_status(TicketAction.QC_PASS, TicketStatus(ticket.status), ticket.id)
-    refuse_self_inspection(tx, actor, ticket)
+    failures = refuse_self_inspection(tx, actor, ticket)
     text = _validate_note(note)
     rules = tx.rules()
-    failures = qc_fail_counts(tx, [ticket.id]).get(ticket.id, 0)
     first_pass = failures == 0
     base = math.ceil(ticket.srt_total_minutes / rules.xp_srt_divisor)
     bonus = rules.xp_first_pass_bonus if first_pass else 0
     assert ticket.technician_id is not None  # waiting_qc is only reached by an assigned ticket
-    paid = _pay_xp(tx, ticket, XpEntryType.TICKET_BASE_XP, base, "Base XP for ticket")
+    earned = [(XpEntryType.TICKET_BASE_XP, base, "Base XP for ticket")]
     if bonus:
-        paid += _pay_xp(
-            tx, ticket, XpEntryType.TICKET_QC_FIRST_PASS_BONUS, bonus, "First-pass QC bonus for"
-        )
+        earned.append((XpEntryType.TICKET_QC_FIRST_PASS_BONUS, bonus, "First-pass QC bonus for"))
+    paid = _pay_xp(tx, ticket, earned)
     record_transition(
         tx,
         ticket,
@@ -426,30 +442,37 @@ def qc_pass(
     )
     ticket.done_at = tx.now
     ticket.flag_minutes = ticket.srt_total_minutes
-    bike = tx.session.get_one(Bike, ticket.bike_id)
-    bike.status = BikeStatus.READY.value
-    bike.updated_at = tx.now
+    set_bike_status(tx, ticket.bike_id, BikeStatus.READY)
     return ticket_view_in_tx(tx, ticket)
 
 
-def _pay_xp(tx: Tx, ticket: Ticket, kind: XpEntryType, amount: int, what: str) -> int:
-    """Append an XP entry unless its reference was paid already; the amount paid."""
-    reference = f"{kind.value}:{ticket.id}"
-    if tx.session.scalar(select(XpEntry.id).where(XpEntry.reference == reference)) is not None:
-        return 0
+def _pay_xp(tx: Tx, ticket: Ticket, earned: Sequence[tuple[XpEntryType, int, str]]) -> int:
+    """Append the XP entries (kind, amount, description) whose reference was not paid
+    already, asking for all the references at once; the amount paid."""
     assert ticket.technician_id is not None
-    tx.session.add(
-        XpEntry(
-            user_id=ticket.technician_id,
-            amount=amount,
-            entry_type=kind.value,
-            reference=reference,
-            description=f"{what} #{ticket.id}: {ticket.title}",
-            payload={"ticket_id": ticket.id, "srt_total_minutes": ticket.srt_total_minutes},
-            created_at=tx.now,
+    references = {kind: f"{kind.value}:{ticket.id}" for kind, _, _ in earned}
+    already = set(
+        tx.session.scalars(
+            select(XpEntry.reference).where(XpEntry.reference.in_(references.values()))
         )
     )
-    return amount
+    paid = 0
+    for kind, amount, what in earned:
+        if references[kind] in already:
+            continue
+        tx.session.add(
+            XpEntry(
+                user_id=ticket.technician_id,
+                amount=amount,
+                entry_type=kind.value,
+                reference=references[kind],
+                description=f"{what} #{ticket.id}: {ticket.title}",
+                payload={"ticket_id": ticket.id, "srt_total_minutes": ticket.srt_total_minutes},
+                created_at=tx.now,
+            )
+        )
+        paid += amount
+    return paid
 
 
 @writes

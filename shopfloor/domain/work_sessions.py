@@ -166,24 +166,38 @@ def close_open_session(
 
 
 def _timer_target(
-    tx: Tx, actor_id: int, ticket_id: int
-) -> tuple[User, Ticket, WorkSession | None, bool]:
+    tx: Tx, actor_id: int, ticket_id: int, *, technicians_too: bool = False
+) -> tuple[User, Ticket, WorkSession | None, bool, list[WorkSession]]:
     """The actor, the locked ticket and its open session with its pause budget settled
-    (the last item: whether that just resumed it)."""
+    (then: whether that just resumed it; with ``technicians_too``, the technician's open
+    sessions on other tickets, asked in the same statement)."""
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.WORK)
     ticket = lock_ticket(tx, ticket_id)
     require_worker(actor, ticket)
-    ws = open_session(tx, ticket.id)
+    # Read after the lock: whatever the lock's previous holder did to the timer is seen.
+    mine = WorkSession.ticket_id == ticket.id
+    found = tx.session.scalars(
+        select(WorkSession).where(
+            WorkSession.status.in_(_OPEN),
+            or_(mine, WorkSession.technician_id == ticket.technician_id)
+            if technicians_too
+            else mine,
+        )
+    ).all()
+    ws = next((w for w in found if w.ticket_id == ticket.id), None)
+    elsewhere = [w for w in found if w.ticket_id != ticket.id]
     # The budget is settled lazily: by whatever touches the session first.
     resumed = ws is not None and _enforce_pause_budget(tx, ws)
-    return actor, ticket, ws, resumed
+    return actor, ticket, ws, resumed, elsewhere
 
 
 @writes
 def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     """Start the timer; on an assigned or rework ticket this starts the ticket too."""
-    actor, ticket, current, _ = _timer_target(tx, actor_id, ticket_id)
+    actor, ticket, current, _, elsewhere = _timer_target(
+        tx, actor_id, ticket_id, technicians_too=True
+    )
     if TicketStatus(ticket.status) not in WORK_SESSION_START_STATUSES:
         raise TransitionNotAllowed(
             f"Cannot start the timer on ticket {ticket.id}: it is {ticket.status}; "
@@ -193,15 +207,9 @@ def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView
     to_status = next_session_status(
         WorkSessionAction.STARTED, WorkSessionStatus(current.status) if current else None, ticket.id
     )
-    elsewhere = tx.session.scalar(
-        select(WorkSession.ticket_id).where(
-            WorkSession.technician_id == ticket.technician_id,
-            WorkSession.status.in_(_OPEN),
-        )
-    )
-    if elsewhere is not None:
+    if elsewhere:
         raise RuleViolation(
-            f"The technician already has an open timer on ticket #{elsewhere}; "
+            f"The technician already has an open timer on ticket #{elsewhere[0].ticket_id}; "
             "stop it or send that ticket to QC first.",
             field="work_session",
             code="open_session_exists",
@@ -233,7 +241,7 @@ def _step(
     action: WorkSessionAction,
     metadata: dict[str, Any] | None = None,
 ) -> WorkSessionView:
-    actor, ticket, ws, budget_resumed = _timer_target(tx, actor_id, ticket_id)
+    actor, ticket, ws, budget_resumed, _ = _timer_target(tx, actor_id, ticket_id)
     if budget_resumed and action is WorkSessionAction.RESUMED:
         assert ws is not None
         return session_view(ws, tx.now)  # it already resumed when the budget ran out
@@ -335,6 +343,7 @@ def set_timer_rules(
             ) from None
         row.time_zone = time_zone
     tx.session.flush()
+    tx.forget_rules()
     return tx.rules()
 
 
@@ -606,7 +615,7 @@ def stop_at_shift_end(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView 
     ``None`` when there is nothing to stop (already stopped, or touched since the
     shift ended, e.g. on another terminal).
     """
-    _actor, _ticket, ws, _ = _timer_target(tx, actor_id, ticket_id)
+    _actor, _ticket, ws, _, _ = _timer_target(tx, actor_id, ticket_id)
     if ws is None:
         return None
     rules = tx.rules()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .errors import NotFound, PermissionDenied, RuleViolation, TransitionNotAllowed
 from .models import Bike, Ticket, TicketTransition, User
@@ -98,6 +98,11 @@ def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket) -> None:
     was = ticket.status
     record_transition(tx, ticket, TicketAction.STARTED, to_status, actor, metadata={"was": was})
     ticket.started_at = ticket.started_at or tx.now
-    bike = tx.session.get_one(Bike, ticket.bike_id)
-    bike.status = BikeStatus.IN_SERVICE.value
-    bike.updated_at = tx.now
+    set_bike_status(tx, ticket.bike_id, BikeStatus.IN_SERVICE)
+
+
+def set_bike_status(tx: Tx, bike_id: int, status: BikeStatus) -> None:
+    """Move the ticket's bike to ``status`` (one UPDATE; the bike need not be loaded)."""
+    tx.session.execute(
+        update(Bike).where(Bike.id == bike_id).values(status=status.value, updated_at=tx.now)
+    )
