@@ -16,9 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from .bikes import (
     MIN_QUERY_LENGTH,
-    active_ticket_id,
     closest_codes,
-    find_bike,
     new_bike,
     normalise_bike_code,
     validate_bike_code,
@@ -56,6 +54,7 @@ from .views import Page, TicketView, TransitionView
 from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
 from .workflow import (
     lock_ticket,
+    lock_ticket_to_start,
     record_transition,
     require_worker,
     set_bike_status,
@@ -120,6 +119,26 @@ def _intake_code(tx: Tx, raw: str) -> str:
         ) from None
 
 
+def find_bike_for_intake(tx: Tx, code: str, *, lock: bool = True) -> tuple[Bike | None, int | None]:
+    """The bike with this code, locked, and its active ticket if it has one (one statement).
+
+    The ticket is read with the lock's request, so a ticket opened by whoever held
+    the lock first can be missed; the active-ticket index then refuses the insert,
+    and the retry (see :func:`writes`) reads it and says so.
+    """
+    active = (
+        select(Ticket.id)
+        .where(Ticket.bike_id == Bike.id, Ticket.status != TicketStatus.DONE)
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = select(Bike, active).where(Bike.bike_code == code)
+    if lock:
+        stmt = stmt.with_for_update(of=Bike).execution_options(populate_existing=True)
+    row = tx.session.execute(stmt).one_or_none()
+    return (None, None) if row is None else (row[0], row[1])
+
+
 # --- use cases --------------------------------------------------------------------------------
 
 
@@ -150,7 +169,9 @@ def create_ticket(
             field="approve_srt",
         )
     reason = clean_text(bike_creation_reason or "", "bike_creation_reason").strip()
-    bike = find_bike(tx, code, lock=True)  # an archive of this bike waits, or is waited for
+    bike, existing = find_bike_for_intake(
+        tx, code
+    )  # an archive of this bike waits, or is waited for
     created_bike = False
     if bike is None:
         if not confirm_create_bike:
@@ -177,15 +198,12 @@ def create_ticket(
             field="bike_code",
             code="bike_archived",
         )
-    else:
-        existing = active_ticket_id(tx, bike.id)
-        if existing is not None:
-            raise RuleViolation(
-                f"Bike {code} already has active ticket #{existing}; "
-                "finish it before opening another.",
-                field="bike_code",
-                code="active_ticket_exists",
-            )
+    elif existing is not None:
+        raise RuleViolation(
+            f"Bike {code} already has active ticket #{existing}; finish it before opening another.",
+            field="bike_code",
+            code="active_ticket_exists",
+        )
     ticket = Ticket(
         bike_id=bike.id,
         master_id=actor.id,
@@ -279,8 +297,8 @@ def start_ticket(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
     """assigned/rework -> in_progress, by the assigned technician."""
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.WORK)
-    ticket = lock_ticket(tx, ticket_id)
-    start_ticket_in_tx(tx, actor, ticket)
+    ticket, busy = lock_ticket_to_start(tx, ticket_id)
+    start_ticket_in_tx(tx, actor, ticket, busy)
     return ticket_view_in_tx(tx, ticket)
 
 

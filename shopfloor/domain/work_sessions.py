@@ -36,7 +36,7 @@ from .values import (
     WorkSessionStatus,
 )
 from .views import WorkSessionEventView, WorkSessionView
-from .workflow import lock_ticket, require_worker, start_ticket_in_tx
+from .workflow import lock_ticket, lock_ticket_to_start, require_worker, start_ticket_in_tx
 from .worktime import (
     clipped_seconds,
     derive_worked_seconds,
@@ -165,39 +165,48 @@ def close_open_session(
     return ws
 
 
-def _timer_target(
-    tx: Tx, actor_id: int, ticket_id: int, *, technicians_too: bool = False
-) -> tuple[User, Ticket, WorkSession | None, bool, list[WorkSession]]:
-    """The actor, the locked ticket and its open session with its pause budget settled
-    (then: whether that just resumed it; with ``technicians_too``, the technician's open
-    sessions on other tickets, asked in the same statement)."""
+@dataclass
+class _Target:
+    """What a timer action acts on, read under the ticket's lock."""
+
+    actor: User
+    ticket: Ticket
+    session: WorkSession | None  # the ticket's open one
+    budget_resumed: bool  # settling the pause budget just resumed it
+    elsewhere: list[WorkSession]  # the technician's open ones on other tickets (to start)
+    busy: int | None  # another ticket of the technician's in progress (to start)
+
+
+def _timer_target(tx: Tx, actor_id: int, ticket_id: int, *, to_start: bool = False) -> _Target:
+    """The actor, the locked ticket and its open session with its pause budget settled;
+    ``to_start`` asks, in the same statements, what starting needs to know too."""
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.WORK)
-    ticket = lock_ticket(tx, ticket_id)
+    if to_start:
+        ticket, busy = lock_ticket_to_start(tx, ticket_id)
+    else:
+        ticket, busy = lock_ticket(tx, ticket_id), None
     require_worker(actor, ticket)
     # Read after the lock: whatever the lock's previous holder did to the timer is seen.
     mine = WorkSession.ticket_id == ticket.id
     found = tx.session.scalars(
         select(WorkSession).where(
             WorkSession.status.in_(_OPEN),
-            or_(mine, WorkSession.technician_id == ticket.technician_id)
-            if technicians_too
-            else mine,
+            or_(mine, WorkSession.technician_id == ticket.technician_id) if to_start else mine,
         )
     ).all()
     ws = next((w for w in found if w.ticket_id == ticket.id), None)
-    elsewhere = [w for w in found if w.ticket_id != ticket.id]
     # The budget is settled lazily: by whatever touches the session first.
     resumed = ws is not None and _enforce_pause_budget(tx, ws)
-    return actor, ticket, ws, resumed, elsewhere
+    elsewhere = [w for w in found if w.ticket_id != ticket.id]
+    return _Target(actor, ticket, ws, resumed, elsewhere, busy)
 
 
 @writes
 def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     """Start the timer; on an assigned or rework ticket this starts the ticket too."""
-    actor, ticket, current, _, elsewhere = _timer_target(
-        tx, actor_id, ticket_id, technicians_too=True
-    )
+    target = _timer_target(tx, actor_id, ticket_id, to_start=True)
+    actor, ticket, current = target.actor, target.ticket, target.session
     if TicketStatus(ticket.status) not in WORK_SESSION_START_STATUSES:
         raise TransitionNotAllowed(
             f"Cannot start the timer on ticket {ticket.id}: it is {ticket.status}; "
@@ -207,15 +216,16 @@ def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView
     to_status = next_session_status(
         WorkSessionAction.STARTED, WorkSessionStatus(current.status) if current else None, ticket.id
     )
-    if elsewhere:
+    if target.elsewhere:
         raise RuleViolation(
-            f"The technician already has an open timer on ticket #{elsewhere[0].ticket_id}; "
+            "The technician already has an open timer on ticket "
+            f"#{target.elsewhere[0].ticket_id}; "
             "stop it or send that ticket to QC first.",
             field="work_session",
             code="open_session_exists",
         )
     if ticket.status != TicketStatus.IN_PROGRESS:
-        start_ticket_in_tx(tx, actor, ticket)
+        start_ticket_in_tx(tx, actor, ticket, target.busy)
     assert ticket.technician_id is not None
     ws = WorkSession(
         ticket_id=ticket.id,
@@ -241,8 +251,9 @@ def _step(
     action: WorkSessionAction,
     metadata: dict[str, Any] | None = None,
 ) -> WorkSessionView:
-    actor, ticket, ws, budget_resumed, _ = _timer_target(tx, actor_id, ticket_id)
-    if budget_resumed and action is WorkSessionAction.RESUMED:
+    target = _timer_target(tx, actor_id, ticket_id)
+    actor, ticket, ws = target.actor, target.ticket, target.session
+    if target.budget_resumed and action is WorkSessionAction.RESUMED:
         assert ws is not None
         return session_view(ws, tx.now)  # it already resumed when the budget ran out
     if action is WorkSessionAction.PAUSED and ws is not None and metadata is not None:
@@ -615,7 +626,7 @@ def stop_at_shift_end(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView 
     ``None`` when there is nothing to stop (already stopped, or touched since the
     shift ended, e.g. on another terminal).
     """
-    _actor, _ticket, ws, _, _ = _timer_target(tx, actor_id, ticket_id)
+    ws = _timer_target(tx, actor_id, ticket_id).session
     if ws is None:
         return None
     rules = tx.rules()

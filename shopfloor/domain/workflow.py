@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
 
 from .errors import NotFound, PermissionDenied, RuleViolation, TransitionNotAllowed
 from .models import Bike, Ticket, TicketTransition, User
@@ -23,7 +24,36 @@ def lock_ticket(tx: Tx, ticket_id: int, expected_status: str | None = None) -> T
     ``expected_status`` is the status the caller showed the user: if the ticket has
     moved on since (another terminal acted first), nothing is done and the error says so.
     """
-    ticket = tx.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    stmt = select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+    return _checked(tx.session.scalar(stmt), ticket_id, expected_status)
+
+
+def lock_ticket_to_start(tx: Tx, ticket_id: int) -> tuple[Ticket, int | None]:
+    """:func:`lock_ticket`, and another ticket its technician has in progress, if any,
+    asked in the same statement.
+
+    That one is read with the lock's request, so it can miss a ticket started by
+    whoever held the lock first; the one-in-progress index then refuses the start,
+    and the retry (see :func:`writes`) reads it and names it.
+    """
+    other = aliased(Ticket)
+    busy = (
+        select(other.id)
+        .where(
+            other.technician_id == Ticket.technician_id,
+            other.status == TicketStatus.IN_PROGRESS,
+            other.id != Ticket.id,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = select(Ticket, busy).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
+    row = tx.session.execute(stmt).one_or_none()
+    ticket = _checked(None if row is None else row[0], ticket_id, None)
+    return ticket, None if row is None else row[1]
+
+
+def _checked(ticket: Ticket | None, ticket_id: int, expected_status: str | None) -> Ticket:
     if ticket is None:
         raise NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
     if expected_status is not None and ticket.status != expected_status:
@@ -77,17 +107,13 @@ def record_transition(
     return row
 
 
-def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket) -> None:
-    """assigned/rework -> in_progress; the bike goes into service."""
+def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket, busy: int | None) -> None:
+    """assigned/rework -> in_progress; the bike goes into service.
+
+    ``busy``: another ticket of the technician's in progress (:func:`lock_ticket_to_start`).
+    """
     to_status = next_ticket_status(TicketAction.STARTED, TicketStatus(ticket.status), ticket.id)
     require_worker(actor, ticket)
-    busy = tx.session.scalar(
-        select(Ticket.id).where(
-            Ticket.technician_id == ticket.technician_id,
-            Ticket.status == TicketStatus.IN_PROGRESS,
-            Ticket.id != ticket.id,
-        )
-    )
     if busy is not None:
         raise RuleViolation(
             f"The technician already has ticket #{busy} in progress; "
