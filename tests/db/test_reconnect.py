@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import event
 
@@ -32,8 +31,9 @@ from shopfloor.domain.database import create_db_engine
 from shopfloor.domain.shop import ConnectionLost
 
 from ..conftest import T0, fast_hasher
-from ..databases import PostgresTemplate, _libpq
+from ..databases import PostgresTemplate, terminate_backends
 from ..factories import intake
+from ..statements import seen_disconnects
 
 pytestmark = pytest.mark.postgres
 
@@ -48,44 +48,19 @@ def pg_shop(postgres_template: PostgresTemplate, tmp_path: Path) -> Iterator[Sho
             shop.dispose()
 
 
-def terminate_backends(shop: Shop, pid: int | None = None) -> int:
-    """End the server side of the shop's connections (or of one), from outside; how many."""
-    url = shop.engine.url.render_as_string(hide_password=False)
-    with psycopg.connect(_libpq(url), autocommit=True) as admin:
-        rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND (%s::int IS NULL OR pid = %s::int)",
-            (pid, pid),
-        ).fetchall()
-    return len(rows)
-
-
-def seen_disconnects(shop: Shop) -> list[bool]:
-    """Grows by one each time the engine finds a connection dead."""
-    seen: list[bool] = []
-
-    def on_error(context: Any) -> None:
-        if context.is_disconnect:
-            seen.append(True)
-
-    event.listen(shop.engine, "handle_error", on_error)
-    return seen
-
-
 def test_a_use_case_after_the_server_dropped_the_pooled_connection_succeeds_once(
     pg_shop: Shop,
 ) -> None:
     master = create_user(pg_shop, None, "master", "secret-pw", roles=["master"]).id
     create_bike(pg_shop, master, "RM-0001")
-    disconnects = seen_disconnects(pg_shop)
-    assert terminate_backends(pg_shop) >= 1
+    disconnects = seen_disconnects(pg_shop.engine)
+    assert terminate_backends(pg_shop.engine) >= 1
 
     ticket = intake(pg_shop, master, "RM-0002")  # a write
 
     assert disconnects == [True]  # it did meet the dead connection, and went on
     assert [t.action for t in ticket_transitions(pg_shop, ticket.id)] == ["created"]
-    assert terminate_backends(pg_shop) >= 1
+    assert terminate_backends(pg_shop.engine) >= 1
     assert [b.bike_code for b in list_bikes(pg_shop).items] == ["RM-0001", "RM-0002"]  # a read
     assert disconnects == [True, True]
 
@@ -103,7 +78,7 @@ def test_a_connection_that_dies_during_commit_is_not_retried(pg_shop: Shop) -> N
     )
 
     def die_before_commit_arrives(conn: Any) -> None:
-        terminate_backends(pg_shop, conn.connection.dbapi_connection.info.backend_pid)
+        terminate_backends(pg_shop.engine, conn.connection.dbapi_connection.info.backend_pid)
 
     event.listen(pg_shop.engine, "commit", die_before_commit_arrives)
     try:
@@ -127,7 +102,7 @@ def test_a_dead_connection_found_twice_running_is_unavailable(pg_shop: Shop) -> 
 
     def kill_every_connection(conn: Any, *_args: Any) -> None:
         attempts.append(1)
-        terminate_backends(pg_shop, conn.connection.dbapi_connection.info.backend_pid)
+        terminate_backends(pg_shop.engine, conn.connection.dbapi_connection.info.backend_pid)
 
     event.listen(pg_shop.engine, "begin", kill_every_connection)
     try:
