@@ -55,6 +55,7 @@ from .work_sessions import close_open_session, reason_metadata, validate_pause_r
 from .workflow import (
     lock_ticket,
     lock_ticket_to_start,
+    lock_ticket_with_user,
     record_transition,
     require_worker,
     set_bike_status,
@@ -253,11 +254,14 @@ def assign_ticket(
     """
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.ASSIGN)
-    ticket = lock_ticket(tx, ticket_id, expected_status)
+    is_id = isinstance(technician_id, int) and not isinstance(technician_id, bool)
+    if is_id:
+        ticket, technician = lock_ticket_with_user(tx, ticket_id, technician_id, expected_status)
+    else:
+        ticket, technician = lock_ticket(tx, ticket_id, expected_status), None
     to_status = next_ticket_status(TicketAction.ASSIGNED, TicketStatus(ticket.status), ticket.id)
-    if isinstance(technician_id, bool) or not isinstance(technician_id, int):
+    if not is_id:
         raise ValidationFailed("technician_id must be a user id.", field="technician_id")
-    technician = tx.user(technician_id)
     if technician is None:
         raise ValidationFailed(f"No user with id {technician_id}.", field="technician_id")
     if not technician.is_active:
@@ -329,12 +333,15 @@ def _full_name(user: User) -> str:
     return " ".join(p for p in (user.first_name, user.last_name) if p) or user.username
 
 
-def refuse_self_inspection(tx: Tx, actor: User, ticket: Ticket) -> int:
+def refuse_self_inspection(
+    tx: Tx, actor: User, ticket: Ticket, references: Sequence[str] = ()
+) -> tuple[int, set[str]]:
     """QC is a second pair of eyes: whoever worked on a ticket may not judge it.
 
     Any work session of the actor's on the ticket counts (a rework by someone else
     does not wash it out). A one-person shop switches this off in its rules.
-    Returns how often the ticket failed QC so far (asked in the same statement).
+    In the same statement: how often the ticket failed QC so far, and which of the
+    XP ``references`` have been paid already.
     """
     fails = (
         select(func.count())
@@ -352,7 +359,8 @@ def refuse_self_inspection(tx: Tx, actor: User, ticket: Ticket) -> int:
         .where(WorkSession.ticket_id == ticket.id, WorkSession.technician_id == actor.id)
         .exists()
     )
-    by_actor, failures = tx.session.execute(select(worked, fails)).one()
+    paid = [select(XpEntry.id).where(XpEntry.reference == r).exists() for r in references]
+    by_actor, failures, *found = tx.session.execute(select(worked, fails, *paid)).one()
     if by_actor:
         raise PermissionDenied(
             f"You worked on ticket #{ticket.id}, so you may not pass or fail its QC; "
@@ -360,7 +368,7 @@ def refuse_self_inspection(tx: Tx, actor: User, ticket: Ticket) -> int:
             field="ticket_id",
             code="self_inspection",
         )
-    return int(failures)
+    return int(failures), {r for r, yes in zip(references, found, strict=True) if yes}
 
 
 @writes
@@ -438,7 +446,8 @@ def qc_pass(
     require(actor.role_slugs, Permission.QC)
     ticket = lock_ticket(tx, ticket_id, expected_status)
     to_status = next_ticket_status(TicketAction.QC_PASS, TicketStatus(ticket.status), ticket.id)
-    failures = refuse_self_inspection(tx, actor, ticket)
+    references = [_xp_reference(kind, ticket) for kind in XP_FOR_QC_PASS]
+    failures, already_paid = refuse_self_inspection(tx, actor, ticket, references)
     text = _validate_note(note)
     rules = tx.rules()
     first_pass = failures == 0
@@ -448,7 +457,7 @@ def qc_pass(
     earned = [(XpEntryType.TICKET_BASE_XP, base, "Base XP for ticket")]
     if bonus:
         earned.append((XpEntryType.TICKET_QC_FIRST_PASS_BONUS, bonus, "First-pass QC bonus for"))
-    paid = _pay_xp(tx, ticket, earned)
+    paid = _pay_xp(tx, ticket, earned, already_paid)
     record_transition(
         tx,
         ticket,
@@ -464,26 +473,34 @@ def qc_pass(
     return ticket_view_in_tx(tx, ticket)
 
 
-def _pay_xp(tx: Tx, ticket: Ticket, earned: Sequence[tuple[XpEntryType, int, str]]) -> int:
-    """Append the XP entries (kind, amount, description) whose reference was not paid
-    already, asking for all the references at once; the amount paid."""
+# What a QC pass may pay: the base XP and the first-pass bonus, each once per ticket.
+XP_FOR_QC_PASS = (XpEntryType.TICKET_BASE_XP, XpEntryType.TICKET_QC_FIRST_PASS_BONUS)
+
+
+def _xp_reference(kind: XpEntryType, ticket: Ticket) -> str:
+    return f"{kind.value}:{ticket.id}"
+
+
+def _pay_xp(
+    tx: Tx,
+    ticket: Ticket,
+    earned: Sequence[tuple[XpEntryType, int, str]],
+    already_paid: set[str],
+) -> int:
+    """Append the XP entries (kind, amount, description) whose reference is not among
+    those paid already; the amount paid."""
     assert ticket.technician_id is not None
-    references = {kind: f"{kind.value}:{ticket.id}" for kind, _, _ in earned}
-    already = set(
-        tx.session.scalars(
-            select(XpEntry.reference).where(XpEntry.reference.in_(references.values()))
-        )
-    )
     paid = 0
     for kind, amount, what in earned:
-        if references[kind] in already:
+        reference = _xp_reference(kind, ticket)
+        if reference in already_paid:
             continue
         tx.session.add(
             XpEntry(
                 user_id=ticket.technician_id,
                 amount=amount,
                 entry_type=kind.value,
-                reference=references[kind],
+                reference=reference,
                 description=f"{what} #{ticket.id}: {ticket.title}",
                 payload={"ticket_id": ticket.id, "srt_total_minutes": ticket.srt_total_minutes},
                 created_at=tx.now,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from .errors import NotFound, PermissionDenied, RuleViolation, TransitionNotAllowed
 from .models import Bike, Ticket, TicketTransition, User
@@ -50,6 +50,23 @@ def lock_ticket_to_start(tx: Tx, ticket_id: int) -> tuple[Ticket, int | None]:
     stmt = select(Ticket, busy).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
     row = tx.session.execute(stmt).one_or_none()
     ticket = _checked(None if row is None else row[0], ticket_id, None)
+    return ticket, None if row is None else row[1]
+
+
+def lock_ticket_with_user(
+    tx: Tx, ticket_id: int, user_id: int, expected_status: str | None = None
+) -> tuple[Ticket, User | None]:
+    """:func:`lock_ticket`, and the user ``user_id`` with their roles (if there is one),
+    asked in the same statement, so read with the lock's request."""
+    stmt = (
+        select(Ticket, User)
+        .outerjoin(User, User.id == user_id)
+        .options(joinedload(User.role_links))
+        .where(Ticket.id == ticket_id)
+        .with_for_update(of=Ticket)
+    )
+    row = tx.session.execute(stmt).unique().one_or_none()
+    ticket = _checked(None if row is None else row[0], ticket_id, expected_status)
     return ticket, None if row is None else row[1]
 
 

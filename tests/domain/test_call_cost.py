@@ -21,8 +21,8 @@ from ..conftest import People
 from ..factories import intake
 from ..statements import StatementCounter
 
-# A user row read with its roles: the actor, or someone the use case must check.
-USER_WITH_ROLES = re.compile(r"FROM users LEFT OUTER JOIN user_roles", re.IGNORECASE)
+# A user read with their roles: the actor, or someone the use case must check.
+USER_WITH_ROLES = re.compile(r"JOIN user_roles", re.IGNORECASE)
 
 
 def test_each_terminal_call_is_one_transaction_loading_its_actor_once(
