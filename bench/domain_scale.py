@@ -1,9 +1,9 @@
 """How the read use cases scale with the size of the shop.
 
-Builds two shops through the domain services (a small baseline and a large
-one), then times each read use case on both and prints the large/small ratio
-and the number of SQL statements each call issues. A ratio near 1 means the
-call does not grow with the tables; statements must not grow at all.
+Builds two shops with ``bench/data.py`` (a small baseline and a large one, bulk-loaded
+with realistic histories), then times each read use case on both and prints the
+large/small ratio and the number of SQL statements each call issues. A ratio near 1
+means the call does not grow with the tables; statements must not grow at all.
 
     .venv/bin/python bench/domain_scale.py --tickets 10000
 """
@@ -12,77 +12,35 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from argon2 import PasswordHasher
 from sqlalchemy import event
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import data
 from shopfloor.domain import (
-    ManualClock,
     Shop,
-    assign_ticket,
-    create_bike,
-    create_ticket,
-    create_user,
     fleet_analytics,
     get_ticket,
     list_tickets,
-    qc_pass,
-    send_to_qc,
-    start_work_session,
     team_analytics,
     ticket_transitions,
     work_session_history,
 )
-from shopfloor.domain.database import create_db_engine, upgrade
-
-CHECKLIST = [f"Task {i}" for i in range(10)]
+from shopfloor.domain.database import create_db_engine
 
 
 def build(url: str, tickets: int) -> tuple[Shop, dict[str, int]]:
-    engine = create_db_engine(url)
-    upgrade(engine)
-    clock = ManualClock(datetime.now(UTC) - timedelta(days=30))
-    shop = Shop(
-        engine, clock=clock, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    ids = {
-        name: create_user(shop, None, name, "bench-pw", roles=[role]).id
-        for name, role in [("master", "master"), ("qc", "qc_inspector"), ("manager", "ops_manager")]
-    }
-    techs = [
-        create_user(shop, None, f"tech{i}", "bench-pw", roles=["technician"]).id for i in range(8)
-    ]
-    step = timedelta(days=29) / max(tickets, 1)
-    for i in range(tickets):
-        code = f"RM-{i:06d}"
-        create_bike(shop, ids["master"], code)
-        ticket = create_ticket(
-            shop,
-            ids["master"],
-            bike_code=code,
-            title="Service",
-            checklist=CHECKLIST,
-            srt_total_minutes=30,
-            approve_srt=True,
-        )
-        # Most tickets are finished work with a full history; the newest stay open.
-        if i < tickets - 50:
-            tech = techs[i % len(techs)]
-            assign_ticket(shop, ids["manager"], ticket.id, tech)
-            start_work_session(shop, tech, ticket.id)
-            clock.advance(minutes=20)
-            send_to_qc(shop, tech, ticket.id)
-            qc_pass(shop, ids["qc"], ticket.id)
-        clock.set(clock.now() + step)
-    shop.clock = ManualClock(clock.now())
-    ids["ticket"] = ticket.id
-    return shop, ids
+    """A bulk-loaded shop of ``tickets`` tickets; the ids the calls need."""
+    data.build(url, data.ShopSpec(tickets))
+    # The newest ticket: still open, with the fullest reads (timer, history).
+    return Shop(create_db_engine(url)), {"manager": data.MANAGER_ID, "ticket": tickets}
 
 
 def measure(shop: Shop, call: Callable[[], Any], repeat: int) -> tuple[float, int]:

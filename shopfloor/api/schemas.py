@@ -7,9 +7,10 @@ with an explicit ``+00:00`` offset.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args, get_origin, get_type_hints
 
 from pydantic import (
     AfterValidator,
@@ -24,10 +25,8 @@ from pydantic import (
 
 from ..domain import (
     BikeStatus,
-    FleetAnalytics,
     Page,
     Role,
-    TeamAnalytics,
     TicketAction,
     TicketStatus,
     WorkSessionAction,
@@ -43,6 +42,24 @@ from ..domain.checklists import (
 )
 from ..domain.shop import Rules
 from ..domain.tickets import MAX_SRT_MINUTES
+from ..domain.views import (
+    BikeView,
+    EfficiencyDay,
+    FleetAnalytics,
+    QcCounts,
+    QcDay,
+    QcWindow,
+    RoleView,
+    TeamAnalytics,
+    TechnicianStats,
+    TicketEfficiency,
+    TicketView,
+    TransitionView,
+    UserView,
+    WorkSessionEventView,
+    WorkSessionView,
+    XpEntryView,
+)
 
 T = TypeVar("T")
 
@@ -143,6 +160,41 @@ class WireModel(BaseModel):
         return [cls.of(v) for v in views]
 
 
+def view_fields(view: type[Any], *, omit: Collection[str] = ()) -> dict[str, Any]:
+    """The fields of the domain's ``view`` dataclass, typed for the wire, in its order.
+
+    A response model starts its body with ``__annotations__ = view_fields(SomeView)``;
+    each annotation after that line states where the wire differs (an enum for a
+    status, a description, a computed or an added field): it replaces the derived
+    field in place or adds one at the end. Timestamps go out as :data:`Timestamp`,
+    tuples as lists; a nested view must be given its own model there.
+    (Plain class-body semantics: the annotated lines write into the dict assigned to
+    ``__annotations__``, which this module's ``from __future__ import annotations`` keeps
+    a dict, on Python 3.14 too.)
+    """
+    hints = get_type_hints(view)
+    return {
+        f.name: _wire_type(hints[f.name]) for f in dataclasses.fields(view) if f.name not in omit
+    }
+
+
+def _wire_type(hint: Any) -> Any:
+    if hint is datetime:
+        return Timestamp
+    if hint == datetime | None:
+        return Timestamp | None
+    if get_origin(hint) is tuple:
+        item, *rest = get_args(hint)
+        if rest == [Ellipsis]:
+            return list[item]  # type: ignore[valid-type]
+    return hint
+
+
+def _attributes(view: Any) -> dict[str, Any]:
+    """A dataclass view's fields by name, shallow (nested views stay views)."""
+    return {f.name: getattr(view, f.name) for f in dataclasses.fields(view)}
+
+
 # --- envelopes ----------------------------------------------------------------------------------
 
 
@@ -217,107 +269,55 @@ class TokenValid(BaseModel):
 
 
 class RoleOut(WireModel):
+    __annotations__ = view_fields(RoleView)
     slug: Role
-    name: str
 
 
 class UserOut(WireModel):
     """users/me/: every field of the original's user; those shopfloor keeps no record of
     (patronymic, email, phone, level, telegram) are always null."""
 
-    id: int
-    username: str
-    first_name: str
-    last_name: str
+    __annotations__ = view_fields(UserView)
+    roles: list[RoleOut]
+    display_name: str
     patronymic: None = None
     email: None = None
     phone: None = None
     level: None = None
-    roles: list[RoleOut]
     telegram: None = None
-    is_active: bool
-    display_name: str
-    created_at: Timestamp
-    updated_at: Timestamp | None
 
 
 class TicketOut(WireModel):
-    id: int
-    bike: int
-    master: int
-    technician: int | None
-    title: str
-    checklist_snapshot: list[Any]
-    srt_total_minutes: int
-    srt_approved_by: int
-    srt_approved_at: Timestamp
-    flag_minutes: int
+    __annotations__ = view_fields(TicketView, omit={"latest_qc_note"})
     status: TicketStatus
-    assigned_at: Timestamp | None
-    started_at: Timestamp | None
-    done_at: Timestamp | None
-    created_at: Timestamp
-    updated_at: Timestamp
-    # Additions for clients that show a ticket without more requests.
-    bike_code: str
-    master_name: str
-    technician_name: str | None
-    worked_seconds: int
-    qc_fail_count: int
     parked_reason: str | None = Field(
         description="Set while a parked ticket waits (e.g. 'Waiting for parts')."
     )
 
 
 class TransitionOut(WireModel):
-    id: int
-    ticket: int
+    __annotations__ = view_fields(TransitionView, omit={"technician_name"})
     from_status: TicketStatus | None
     to_status: TicketStatus
     action: TicketAction
-    actor: int
-    actor_name: str
-    note: str
-    metadata: dict[str, Any]
-    created_at: Timestamp
 
 
 class WorkSessionOut(WireModel):
-    id: int
-    ticket: int
-    technician: int
+    __annotations__ = view_fields(WorkSessionView)
     status: WorkSessionStatus
-    started_at: Timestamp
-    last_started_at: Timestamp | None
-    ended_at: Timestamp | None
-    active_seconds: int
-    created_at: Timestamp
-    updated_at: Timestamp
     worked_seconds: int = Field(description="Worked seconds including the running interval.")
 
 
 class WorkSessionEventOut(WireModel):
-    id: int
-    work_session: int
-    ticket: int
+    __annotations__ = view_fields(WorkSessionEventView)
     from_status: WorkSessionStatus | None
     to_status: WorkSessionStatus
     action: WorkSessionAction
-    actor: int
-    actor_name: str
-    event_at: Timestamp
-    metadata: dict[str, Any]
-    created_at: Timestamp
 
 
 class BikeOut(WireModel):
-    id: int
-    bike_code: str
+    __annotations__ = view_fields(BikeView)
     status: BikeStatus
-    is_active: bool
-    archived_at: Timestamp | None
-    created_at: Timestamp
-    updated_at: Timestamp
 
 
 class BikeSuggestions(BaseModel):
@@ -326,20 +326,12 @@ class BikeSuggestions(BaseModel):
 
 
 class XpEntryOut(WireModel):
-    id: int
-    user: int
-    amount: int
+    __annotations__ = view_fields(XpEntryView)
     entry_type: XpEntryType
-    reference: str
-    description: str
-    payload: dict[str, Any]
-    created_at: Timestamp
 
 
 class QcDayOut(WireModel):
-    day: date
-    passed: int
-    first_pass: int
+    __annotations__ = view_fields(QcDay)
     first_pass_rate: float | None
 
 
@@ -384,7 +376,7 @@ class StatusBucketsOut(BaseModel):
     rework: int
 
 
-class BacklogKpisOut(BaseModel):
+class BacklogKpisOut(WireModel):  # read from BacklogFigures: the same names
     avg_flag_minutes: float | None
     avg_age_minutes: float | None
     red_or_worse_count: int
@@ -403,119 +395,75 @@ class FleetKpisOut(BaseModel):
     stockout_now: bool = Field(description="True when no active bike is ready.")
 
 
-class QcCountsOut(BaseModel):
-    done: int
-    first_pass_done: int
+class QcCountsOut(WireModel):
+    __annotations__ = view_fields(QcCounts, omit={"day"})
     rework_done: int
     first_pass_rate_percent: float | None
-    qc_pass_events: int
-    qc_fail_events: int
 
 
 class QcTrendDayOut(QcCountsOut):
-    date: date
+    date: date  # QcCounts.day, as the original names it
 
 
-class QcOut(BaseModel):
-    window_days: int
-    start_date: date
-    end_date: date
+class QcOut(WireModel):
+    __annotations__ = view_fields(QcWindow)
     totals: QcCountsOut
     trend: list[QcTrendDayOut] = Field(description="One row a day, oldest first.")
-
-
-def _qc_counts(counts: Any) -> dict[str, Any]:
-    return {
-        "done": counts.done,
-        "first_pass_done": counts.first_pass_done,
-        "rework_done": counts.rework_done,
-        "first_pass_rate_percent": counts.first_pass_rate_percent,
-        "qc_pass_events": counts.qc_pass_events,
-        "qc_fail_events": counts.qc_fail_events,
-    }
 
 
 class FleetOut(WireModel):
     """The original's keys (generated_at, fleet, tickets, backlog, kpis, qc) and
     shopfloor's own beside them."""
 
-    generated_at: Timestamp
+    # shopfloor's own: FleetAnalytics as it is, but for what feeds the original's keys.
+    __annotations__ = view_fields(
+        FleetAnalytics, omit={"bikes_all", "backlog", "backlog_figures", "qc_window"}
+    )
+    qc_trend: list[QcDayOut]
+    tickets_parked: int = Field(description="Assigned tickets on hold (e.g. waiting for parts).")
+    backlog_total: int  # FleetAnalytics.backlog: the original's `backlog` is an object
+    # The original's keys, in its shapes.
     fleet: FleetCountsOut
     tickets: TicketCountsOut
     backlog: BacklogOut
     kpis: FleetKpisOut
     qc: QcOut
-    bikes_total: int
-    bikes_by_status: dict[str, int]
-    availability_percent: float
-    tickets_by_status: dict[str, int]
-    backlog_total: int
-    waiting_for_technician: int
-    qc_passed_total: int
-    qc_first_pass_total: int
-    qc_first_pass_percent: float | None
-    qc_trend: list[QcDayOut]
-    tickets_parked: int = Field(description="Assigned tickets on hold (e.g. waiting for parts).")
 
     @classmethod
     def of_view(cls, view: FleetAnalytics) -> FleetOut:
         backlog, qc = view.backlog_figures, view.qc_window
-        tickets = view.tickets_by_status
-        return cls(
-            generated_at=view.generated_at,
-            fleet=FleetCountsOut(
-                total=view.bikes_all, active=view.bikes_total, **view.bikes_by_status
-            ),
-            tickets=TicketCountsOut(active_total=view.backlog, **tickets),
-            backlog=BacklogOut(
-                total=backlog.total,
-                flag_buckets=FlagBucketsOut(**backlog.flag_buckets),
-                status_buckets=StatusBucketsOut(**backlog.status_buckets),
-                kpis=BacklogKpisOut(
-                    avg_flag_minutes=backlog.avg_flag_minutes,
-                    avg_age_minutes=backlog.avg_age_minutes,
-                    red_or_worse_count=backlog.red_or_worse_count,
-                    black_or_worse_count=backlog.black_or_worse_count,
+        return cls.model_validate(
+            {
+                **_attributes(view),
+                "backlog_total": view.backlog,
+                "fleet": FleetCountsOut(
+                    total=view.bikes_all, active=view.bikes_total, **view.bikes_by_status
                 ),
-            ),
-            kpis=FleetKpisOut(
-                availability_percent=view.availability_percent,
-                stockout_now=view.bikes_by_status.get("ready", 0) == 0,
-            ),
-            qc=QcOut(
-                window_days=qc.window_days,
-                start_date=qc.start_date,
-                end_date=qc.end_date,
-                totals=QcCountsOut(**_qc_counts(qc.totals)),
-                trend=[QcTrendDayOut(date=d.day, **_qc_counts(d)) for d in qc.trend],
-            ),
-            bikes_total=view.bikes_total,
-            bikes_by_status=view.bikes_by_status,
-            availability_percent=view.availability_percent,
-            tickets_by_status=tickets,
-            backlog_total=view.backlog,
-            waiting_for_technician=view.waiting_for_technician,
-            qc_passed_total=view.qc_passed_total,
-            qc_first_pass_total=view.qc_first_pass_total,
-            qc_first_pass_percent=view.qc_first_pass_percent,
-            qc_trend=QcDayOut.many(view.qc_trend),
-            tickets_parked=view.tickets_parked,
+                "tickets": TicketCountsOut(active_total=view.backlog, **view.tickets_by_status),
+                "backlog": BacklogOut(
+                    total=backlog.total,
+                    flag_buckets=FlagBucketsOut(**backlog.flag_buckets),
+                    status_buckets=StatusBucketsOut(**backlog.status_buckets),
+                    kpis=BacklogKpisOut.of(backlog),
+                ),
+                "kpis": FleetKpisOut(
+                    availability_percent=view.availability_percent,
+                    stockout_now=view.bikes_by_status.get("ready", 0) == 0,
+                ),
+                "qc": QcOut.model_validate(
+                    {
+                        **_attributes(qc),
+                        "trend": [
+                            QcTrendDayOut(**dict(QcCountsOut.of(d)), date=d.day) for d in qc.trend
+                        ],
+                    }
+                ),
+            }
         )
 
 
 class TechnicianStatsOut(WireModel):
-    user_id: int
-    username: str
-    display_name: str
-    done: int
-    first_pass: int
-    first_pass_percent: float | None
-    xp: int
-    in_progress: int
-    assigned: int
-    worked_seconds: int
-    srt_minutes_done: int
-    worked_seconds_done: int
+    __annotations__ = view_fields(TechnicianStats)
     efficiency_percent: float | None = Field(
         description="SRT as % of the time worked on the tickets done (100 = on standard)."
     )
@@ -525,19 +473,12 @@ class TechnicianStatsOut(WireModel):
 
 
 class EfficiencyDayOut(WireModel):
-    day: date
-    tickets: int
-    srt_minutes: int
-    worked_seconds: int
+    __annotations__ = view_fields(EfficiencyDay)
     efficiency_percent: float | None
 
 
 class TicketEfficiencyOut(WireModel):
-    ticket: int
-    bike_code: str
-    technician: int | None
-    srt_minutes: int
-    worked_seconds: int
+    __annotations__ = view_fields(TicketEfficiency)
     efficiency_percent: float | None
 
 
@@ -554,7 +495,7 @@ class TeamSummaryOut(BaseModel):
     first_pass_rate_percent: float | None
 
 
-class TeamMemberOut(BaseModel):
+class TeamMemberOut(WireModel):
     """One active technician, as the original's web admin reads it (its picker too)."""
 
     user_id: int
@@ -572,53 +513,48 @@ class TeamOut(WireModel):
     """The original's keys (generated_at, period, summary, members) and shopfloor's own
     (days, since, technicians) beside them."""
 
-    generated_at: Timestamp
-    period: PeriodOut
-    summary: TeamSummaryOut
-    members: list[TeamMemberOut]
-    days: int
-    since: Timestamp
+    __annotations__ = view_fields(TeamAnalytics)  # shopfloor's own
     technicians: list[TechnicianStatsOut]
     efficiency_by_day: list[EfficiencyDayOut] = Field(
         description="Per local day: tickets passed QC, their SRT and the time worked on them."
     )
     efficiency_by_ticket: list[TicketEfficiencyOut]
     pauses_by_reason: dict[str, int] = Field(description="Team pause seconds by reason.")
+    # The original's keys, in its shapes.
+    period: PeriodOut
+    summary: TeamSummaryOut
+    members: list[TeamMemberOut]
 
     @classmethod
     def of_view(cls, view: TeamAnalytics) -> TeamOut:
-        return cls(
-            generated_at=view.generated_at,
-            period=PeriodOut(
-                days=view.days,
-                start_date=view.since.date(),
-                end_date=view.generated_at.date(),
-            ),
-            summary=TeamSummaryOut(
-                technicians_total=len(view.technicians),
-                tickets_done_total=view.tickets_done_total,
-                raw_xp_total=view.xp_total,
-                first_pass_rate_percent=view.first_pass_rate_percent,
-            ),
-            members=[
-                TeamMemberOut(
-                    user_id=t.user_id,
-                    name=t.display_name,
-                    username=t.username,
-                    tickets_done=t.done,
-                    tickets_first_pass=t.first_pass,
-                    first_pass_rate_percent=t.first_pass_percent,
-                    raw_xp=t.xp,
-                    in_progress_now=t.in_progress,
-                )
-                for t in view.technicians
-            ],
-            days=view.days,
-            since=view.since,
-            technicians=TechnicianStatsOut.many(view.technicians),
-            efficiency_by_day=EfficiencyDayOut.many(view.efficiency_by_day),
-            efficiency_by_ticket=TicketEfficiencyOut.many(view.efficiency_by_ticket),
-            pauses_by_reason=view.pauses_by_reason,
+        return cls.model_validate(
+            {
+                **_attributes(view),
+                "period": PeriodOut(
+                    days=view.days,
+                    start_date=view.since.date(),
+                    end_date=view.generated_at.date(),
+                ),
+                "summary": TeamSummaryOut(
+                    technicians_total=len(view.technicians),
+                    tickets_done_total=view.tickets_done_total,
+                    raw_xp_total=view.xp_total,
+                    first_pass_rate_percent=view.first_pass_rate_percent,
+                ),
+                "members": [
+                    TeamMemberOut(
+                        user_id=t.user_id,
+                        name=t.display_name,
+                        username=t.username,
+                        tickets_done=t.done,
+                        tickets_first_pass=t.first_pass,
+                        first_pass_rate_percent=t.first_pass_percent,
+                        raw_xp=t.xp,
+                        in_progress_now=t.in_progress,
+                    )
+                    for t in view.technicians
+                ],
+            }
         )
 
 

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,9 +44,19 @@ def free_port() -> int:
 
 
 def start_server(
-    db_url: str, data_dir: Path, *, workers: int = 1
+    db_url: str,
+    data_dir: Path,
+    *,
+    workers: int = 1,
+    program: Sequence[str] = ("-m", "shopfloor.cli"),
+    own_session: bool = False,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """``shopfloor serve`` on a free port, once its health probe answers."""
+    """``shopfloor serve`` on a free port, once its health probe answers.
+
+    ``program`` is what the Python interpreter runs in place of the CLI module (a test's
+    wrapper of it); ``own_session`` gives the server its own process group, as a
+    terminal would.
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -58,8 +68,7 @@ def start_server(
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "shopfloor.cli",
+            *program,
             "serve",
             "--port",
             str(port),
@@ -69,6 +78,7 @@ def start_server(
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=own_session,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_SECONDS

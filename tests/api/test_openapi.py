@@ -83,6 +83,35 @@ def test_success_responses_describe_the_envelopes(schema: dict[str, Any]) -> Non
     assert set(error["required"]) == {"success", "message", "error"}
 
 
+# The v1 contract's objects, field by field (the wire models take theirs from the domain's
+# views, so a field dropped there must not silently leave the document or the wire).
+CONTRACT_OBJECTS = {
+    "TicketOut": "id bike master technician title checklist_snapshot srt_total_minutes "
+    "srt_approved_by srt_approved_at flag_minutes status assigned_at started_at done_at "
+    "created_at updated_at",
+    "TransitionOut": "id ticket from_status to_status action actor note metadata created_at",
+    "WorkSessionOut": "id ticket technician status started_at last_started_at ended_at "
+    "active_seconds created_at updated_at",
+    "WorkSessionEventOut": "id work_session ticket from_status to_status action actor event_at "
+    "metadata created_at",
+    "BikeOut": "id bike_code status is_active created_at updated_at",
+    "XpEntryOut": "id user amount entry_type reference description payload created_at",
+    "UserOut": "id username first_name last_name patronymic email phone level roles telegram "
+    "created_at updated_at",
+    "TeamMemberOut": "user_id name username level tickets_done tickets_first_pass "
+    "first_pass_rate_percent raw_xp in_progress_now",
+}
+
+
+def test_every_contract_object_field_is_documented_as_always_sent(schema: dict[str, Any]) -> None:
+    components = schema["components"]["schemas"]
+    for name, fields in CONTRACT_OBJECTS.items():
+        assert set(components[name]["required"]) >= set(fields.split()), name
+    timestamp = components["TicketOut"]["properties"]["srt_approved_at"]
+    assert (timestamp["type"], timestamp["format"]) == ("string", "date-time")
+    assert components["TicketOut"]["properties"]["checklist_snapshot"]["type"] == "array"
+
+
 def test_interactive_docs_are_served(api: Api) -> None:
     response = api.http.get(f"{api.base_url}/api/docs/")
     assert response.status_code == 200

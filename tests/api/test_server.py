@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -21,7 +19,7 @@ from shopfloor.domain.shop import Shop
 
 from ..conftest import fast_hasher
 from ..databases import SqliteTemplate
-from .conftest import SECRET, STARTUP_SECONDS, free_port, start_server, stop_server
+from .conftest import start_server, stop_server
 
 # `shopfloor serve`, with each worker process stamping its pid on every response: only
 # this test adds the header, so the product itself tells nobody its pids.
@@ -71,41 +69,13 @@ def children_of(pid: int) -> set[int]:
 def start_with_pid_header(
     url: str, data_dir: Path, workers: int, *, own_session: bool = False
 ) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "SHOPFLOOR_DATABASE_URL": url,
-        "SHOPFLOOR_DATA_DIR": str(data_dir),
-        "SHOPFLOOR_SECRET_KEY": SECRET,
-    }
-    log = (data_dir / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            SERVE_WITH_PID_HEADER,
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=own_session,  # its own process group, as in its own terminal
+    return start_server(
+        url,
+        data_dir,
+        workers=workers,
+        program=("-c", SERVE_WITH_PID_HEADER),
+        own_session=own_session,
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, (data_dir / "server.log").read_text()
-        try:
-            if httpx.get(f"{base}/api/v1/misc/health/", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(f"server did not start: {(data_dir / 'server.log').read_text()}")
 
 
 def test_two_workers_both_answer_and_share_the_signing_key_and_the_database(
