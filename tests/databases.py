@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from shopfloor.domain.database import create_db_engine, upgrade
@@ -96,3 +97,17 @@ def skip_or_fail_without_postgres() -> None:
     if REQUIRE_POSTGRES:
         pytest.fail(f"{reason} (SHOPFLOOR_TEST_REQUIRE_POSTGRES=1)")
     pytest.skip(reason)
+
+
+def terminate_backends(engine: Engine, pid: int | None = None) -> int:
+    """End the server side of the connections to ``engine``'s PostgreSQL database (or of
+    the one backend ``pid``) from outside, as a restart or an idle timeout would; how many."""
+    url = engine.url.render_as_string(hide_password=False)
+    with psycopg.connect(_libpq(url), autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND (%s::int IS NULL OR pid = %s::int)",
+            (pid, pid),
+        ).fetchall()
+    return len(rows)

@@ -1,4 +1,9 @@
-"""Dependencies: the shop, the token service, and the authenticated user."""
+"""Dependencies: the shop, the token service, and who the request acts for.
+
+The bearer token is checked here without the database (signature, expiry, kind);
+whether its user may still act is checked by the use case's own transaction,
+which the shop acting for the caller opens (see :meth:`Shop.acting_as`).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..config import Network
-from ..domain import Shop, UserView, session_user
+from ..domain import Caller, Shop
 from .throttle import client_address
 from .tokens import TokenService, TokenType, unauthorised
 
@@ -32,32 +37,30 @@ def api_state(request: Request) -> ApiState:
     return state
 
 
-def get_shop(state: Annotated[ApiState, Depends(api_state)]) -> Shop:
-    return state.shop
-
-
 _bearer = HTTPBearer(auto_error=False, description="An access token from auth/login/.")
 
 
-def current_user(
+def current_caller(
     state: Annotated[ApiState, Depends(api_state)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> UserView:
-    """The active user named by the bearer access token, or 401."""
+) -> Caller:
+    """Who the bearer access token names, or 401 (the database is not asked here)."""
     if credentials is None or not credentials.credentials:
         raise unauthorised(
             "Authentication credentials were not provided; send 'Authorization: Bearer <token>'.",
             "not_authenticated",
         )
     claims = state.tokens.decode(credentials.credentials, TokenType.ACCESS)
-    return session_user(
-        state.shop,
-        claims.user_id,
-        credentials_version=claims.credentials_version,
-        family=claims.family,
-    )
+    return Caller(claims.user_id, claims.credentials_version, claims.family)
 
 
-ShopDep = Annotated[Shop, Depends(get_shop)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def acting_shop(state: Annotated[ApiState, Depends(api_state)], caller: CallerDep) -> Shop:
+    """The shop acting for the caller: each use case checks them in its own transaction."""
+    return state.shop.acting_as(caller)
+
+
+ShopDep = Annotated[Shop, Depends(acting_shop)]
 StateDep = Annotated[ApiState, Depends(api_state)]
-UserDep = Annotated[UserView, Depends(current_user)]

@@ -78,8 +78,8 @@ if TYPE_CHECKING:
         set_checklist_template,
         validate_checklist,
     )
-    from .sessions import TokenGrant, log_in, rotate_refresh, session_user
-    from .shop import Rules, Shop
+    from .sessions import TokenGrant, caller_user, log_in, rotate_refresh, session_user
+    from .shop import Caller, Rules, Shop
     from .throttle import TERMINAL_CLIENT, ThrottleLimits, attempt
     from .tickets import (
         assign_ticket,
@@ -155,8 +155,10 @@ _LAZY: dict[str, str] = {
     "log_in": "sessions",
     "rotate_refresh": "sessions",
     "session_user": "sessions",
+    "caller_user": "sessions",
     "Rules": "shop",
     "Shop": "shop",
+    "Caller": "shop",
     "TERMINAL_CLIENT": "throttle",
     "ThrottleLimits": "throttle",
     "attempt": "throttle",
@@ -222,6 +224,7 @@ __all__ = [
     "BikeState",
     "BikeStatus",
     "BikeView",
+    "Caller",
     "ChangeMarker",
     "Clock",
     "DomainError",
@@ -267,6 +270,7 @@ __all__ = [
     "attempt",
     "authenticate",
     "bike_state",
+    "caller_user",
     "change_marker",
     "change_password",
     "checklist_task",

@@ -20,8 +20,8 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from .errors import AuthenticationFailed
-from .models import RefreshFamily, User
-from .shop import Shop, Tx, reads, writes
+from .models import RefreshFamily
+from .shop import Caller, Shop, Tx, credentials_changed, reads, session_revoked, writes
 from .users import VerifiedLogin, store_login, user_view, verify_login
 from .views import UserView
 
@@ -43,24 +43,6 @@ def _new_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _check_session(tx: Tx, user: User, credentials_version: int | None) -> None:
-    if credentials_version is not None and credentials_version != user.credentials_version:
-        raise AuthenticationFailed(
-            "Your password was changed or your account deactivated after this session "
-            "began; log in again.",
-            field="actor",
-            code="credentials_changed",
-        )
-
-
-def _family_ended() -> AuthenticationFailed:
-    return AuthenticationFailed(
-        "This session has been ended (a refresh token was used twice); log in again.",
-        field="actor",
-        code="session_revoked",
-    )
-
-
 @reads
 def session_user(
     tx: Tx,
@@ -76,19 +58,27 @@ def session_user(
     version is not the user's current one, when its refresh family was revoked,
     or (``refresh_id``, a refresh token) when that token has been retired.
     """
-    user = tx.actor(user_id)
-    _check_session(tx, user, credentials_version)
-    if family is not None:
-        row = tx.session.get(RefreshFamily, family)
-        if row is None or row.user_id != user_id or row.revoked_at is not None:
-            raise _family_ended()
-        if refresh_id is not None and row.current_token != refresh_id:
+    user = tx.check_caller(Caller(user_id, credentials_version, family))
+    if refresh_id is not None and family is not None:
+        row = tx.session.get_one(RefreshFamily, family)  # loaded by the check: no query
+        if row.current_token != refresh_id:
             raise AuthenticationFailed(
                 "This refresh token has been replaced by a newer one; use that, or log in again.",
                 field="token",
                 code="refresh_token_retired",
             )
     return user_view(user)
+
+
+@reads
+def caller_user(tx: Tx) -> UserView:
+    """The user the shop acts for (:meth:`Shop.acting_as`), checked in this transaction."""
+    caller = tx.shop.caller
+    if caller is None:
+        raise AuthenticationFailed(
+            "Nobody is logged in here; log in first.", field="actor", code="not_authenticated"
+        )
+    return user_view(tx.actor(caller.user_id))
 
 
 @writes
@@ -141,9 +131,10 @@ def _rotate(
             "The refresh token is not valid; log in again.", field="refresh", code="token_not_valid"
         )
     if row.revoked_at is not None:
-        raise _family_ended()
+        raise session_revoked()
     user = tx.actor(user_id)
-    _check_session(tx, user, credentials_version)
+    if credentials_version != user.credentials_version:
+        raise credentials_changed()
     if row.current_token != refresh_id:
         # A retired token came back: someone holds a copy. End the family for both.
         row.revoked_at = tx.now

@@ -4,10 +4,17 @@ Every use case runs in exactly one transaction opened here. A write that loses
 a race at a unique index is run once more, so the loser meets the same clear
 pre-check error as if it had come second; should that fail too, the index's
 own message is raised. Screens and routes never open a transaction themselves.
+
+A request acts for the caller its token names (:meth:`Shop.acting_as`): the
+transaction checks that caller first thing, and the use case reuses the user it
+loaded, so authentication costs no transaction of its own. Connections are not
+pinged before use; a use case whose connection turns out dead before COMMIT is
+run once more on a fresh one.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 from collections.abc import Callable, Iterator
@@ -17,10 +24,10 @@ from datetime import datetime, time
 from typing import Concatenate, ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy import Engine, and_, select
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .clock import Clock, SystemClock
 from .database import WRITE_OPTION
@@ -31,11 +38,14 @@ from .errors import (
     ShopUnavailable,
     ValidationFailed,
 )
-from .models import WITH_ROLES, User, WorkshopRules
+from .models import RefreshFamily, User, WorkshopRules
 from .rules import DEFAULT_PAUSE_REASONS, PauseReason, Permission, pause_reasons_from_json, require
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# Roles in the same statement as their user (one round trip, not two).
+_ROLES_JOINED = joinedload(User.role_links)
 
 # Index or constraint name -> the error a lost race becomes when no pre-check caught it.
 CONSTRAINT_ERRORS: dict[str, Callable[[], DomainError]] = {
@@ -127,6 +137,57 @@ def violated_constraint(exc: IntegrityError) -> str | None:
 
 
 @dataclass(frozen=True)
+class Caller:
+    """Who a request acts for, as its (already verified) token says.
+
+    Whether they still may act is the database's to say, in the use case's own
+    transaction: the user must be active, ``credentials_version`` (when given) their
+    current one, and ``family`` (when given) a refresh family of theirs not revoked.
+    """
+
+    user_id: int
+    credentials_version: int | None = None
+    family: str | None = None
+
+
+class ConnectionLost(ShopUnavailable):
+    """The connection died before COMMIT was sent: nothing was committed, so the use case
+    may run again on a fresh connection (the pool drops the dead ones)."""
+
+
+def _unavailable() -> ShopUnavailable:
+    return ShopUnavailable(
+        "The shop database is unavailable or busy; try again in a moment.",
+        field="database",
+    )
+
+
+def user_inactive() -> AuthenticationFailed:
+    return AuthenticationFailed(
+        "Your account no longer exists or has been deactivated; log in again.",
+        field="actor",
+        code="user_inactive",
+    )
+
+
+def credentials_changed() -> AuthenticationFailed:
+    return AuthenticationFailed(
+        "Your password was changed or your account deactivated after this session "
+        "began; log in again.",
+        field="actor",
+        code="credentials_changed",
+    )
+
+
+def session_revoked() -> AuthenticationFailed:
+    return AuthenticationFailed(
+        "This session has been ended (a refresh token was used twice); log in again.",
+        field="actor",
+        code="session_revoked",
+    )
+
+
+@dataclass(frozen=True)
 class Rules:
     """The workshop's tunable rules, as read at the start of a transaction."""
 
@@ -156,7 +217,16 @@ class Shop:
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
         self.hasher = hasher or PasswordHasher()
+        self.caller: Caller | None = None
         self._write_bind = engine.execution_options(**{WRITE_OPTION: True})
+
+    def acting_as(self, caller: Caller) -> Shop:
+        """This shop for one request's ``caller``: every transaction it opens checks the
+        caller first, inside itself, and keeps the user for the use case (no extra
+        transaction, no second lookup). Shares the engine, clock and hasher."""
+        bound = copy.copy(self)
+        bound.caller = caller
+        return bound
 
     @property
     def dialect(self) -> str:
@@ -166,40 +236,62 @@ class Shop:
     def transaction(self, *, write: bool) -> Iterator[Tx]:
         """One transaction: committed when the block ends cleanly, rolled back otherwise."""
         session = Session(bind=self._write_bind if write else self.engine, expire_on_commit=False)
+        committing = False
         try:
             with session.begin():
-                yield Tx(session=session, shop=self)
-        except (OverflowError, DataError) as exc:
-            # The use cases check what they store; this is the last line, so a value the
-            # database still refuses is the caller's input, never a crash.
-            if isinstance(exc, OverflowError) or _out_of_range(exc):
-                raise ValidationFailed(
-                    "A number in the request is out of range (ids and amounts fit in 32 bits).",
-                    code="out_of_range",
-                ) from exc
-            raise ValidationFailed(
-                "A value cannot be stored; check the numbers and text you entered.",
-                code="invalid_value",
-            ) from exc
-        except (OperationalError, PoolTimeout) as exc:
-            if _read_only(exc):
-                # Retrying cannot help here, so the message must not suggest it.
-                raise ShopUnavailable(
-                    "The shop database is read-only, so nothing can be saved; ask whoever "
-                    "runs the shop to make the database file writable.",
-                    field="database",
-                    code="database_read_only",
-                ) from exc
-            # Down, unreachable, locked past the busy timeout, or every connection in use.
-            raise ShopUnavailable(
-                "The shop database is unavailable or busy; try again in a moment.",
-                field="database",
-            ) from exc
+                tx = Tx(session=session, shop=self)
+                if self.caller is not None:
+                    tx.check_caller(self.caller)
+                yield tx
+                session.flush()
+                committing = True
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                translated = _translated(exc)
+                if translated is None:
+                    raise
+                raise translated from exc
+            if committing:
+                # It died while COMMIT was on its way: whether it landed is unknown, so
+                # running the use case again could do it twice.
+                raise _unavailable() from exc
+            raise ConnectionLost(_unavailable().message, field="database") from exc
+        except (OverflowError, PoolTimeout) as exc:
+            raise _translated(exc) or _unavailable() from exc
         finally:
             session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _translated(exc: Exception) -> DomainError | None:
+    """The domain error for what the database refused; ``None`` for the caller to handle
+    (a lost race at a unique index, say)."""
+    if isinstance(exc, (OverflowError, DataError)):
+        # The use cases check what they store; this is the last line, so a value the
+        # database still refuses is the caller's input, never a crash.
+        if isinstance(exc, OverflowError) or _out_of_range(exc):
+            return ValidationFailed(
+                "A number in the request is out of range (ids and amounts fit in 32 bits).",
+                code="out_of_range",
+            )
+        return ValidationFailed(
+            "A value cannot be stored; check the numbers and text you entered.",
+            code="invalid_value",
+        )
+    if isinstance(exc, (OperationalError, PoolTimeout)):
+        if _read_only(exc):
+            # Retrying cannot help here, so the message must not suggest it.
+            return ShopUnavailable(
+                "The shop database is read-only, so nothing can be saved; ask whoever "
+                "runs the shop to make the database file writable.",
+                field="database",
+                code="database_read_only",
+            )
+        # Down, unreachable, locked past the busy timeout, or every connection in use.
+        return _unavailable()
+    return None
 
 
 @dataclass
@@ -209,6 +301,8 @@ class Tx:
     session: Session
     shop: Shop
     _now: datetime | None = field(default=None, init=False, repr=False)
+    _caller: User | None = field(default=None, init=False, repr=False)
+    _rules: Rules | None = field(default=None, init=False, repr=False)
 
     @property
     def now(self) -> datetime:
@@ -229,16 +323,54 @@ class Tx:
             self._now = self.shop.clock.now().replace(microsecond=0)
         return self._now
 
-    def actor(self, actor_id: int) -> User:
-        """The acting user; a missing or deactivated one is not allowed to act at all."""
-        user = self.session.get(User, actor_id, options=[WITH_ROLES])
-        if user is None or not user.is_active:
-            raise AuthenticationFailed(
-                "Your account no longer exists or has been deactivated; log in again.",
-                field="actor",
-                code="user_inactive",
+    def check_caller(self, caller: Caller) -> User:
+        """The caller's user, with roles, while their token may still be used.
+
+        Refused like :meth:`actor`, and when the token's credentials version is not
+        the user's current one or its refresh family was revoked (or is not theirs).
+        One statement: the user, their roles, the family, and the workshop's rules,
+        which most use cases read anyway (one row; :meth:`rules` then needs no query).
+        """
+        stmt = (
+            select(User, RefreshFamily, WorkshopRules)
+            .options(_ROLES_JOINED)
+            .outerjoin(
+                RefreshFamily,
+                and_(RefreshFamily.id == caller.family, RefreshFamily.user_id == User.id),
             )
+            .outerjoin(WorkshopRules, WorkshopRules.id == 1)
+            .where(User.id == caller.user_id)
+        )
+        row = self.session.execute(stmt).unique().one_or_none()
+        if row is None or not row[0].is_active:
+            raise user_inactive()
+        user, family, rules = row
+        version = caller.credentials_version
+        if version is not None and version != user.credentials_version:
+            raise credentials_changed()
+        if caller.family is not None and (family is None or family.revoked_at is not None):
+            raise session_revoked()
+        self._caller = user
+        self._rules = _rules_of(rules)
         return user
+
+    def actor(self, actor_id: int) -> User:
+        """The acting user; a missing or deactivated one is not allowed to act at all.
+
+        Loaded once per transaction: the request's caller was loaded when the
+        transaction began, anyone else comes from the session's identity map the
+        second time.
+        """
+        if self._caller is not None and self._caller.id == actor_id:
+            return self._caller
+        user = self.user(actor_id)
+        if user is None or not user.is_active:
+            raise user_inactive()
+        return user
+
+    def user(self, user_id: int) -> User | None:
+        """Any user with their roles, in one statement (none if already in the session)."""
+        return self.session.get(User, user_id, options=[_ROLES_JOINED])
 
     def authorise(self, actor_id: int | None, permission: Permission) -> User | None:
         """The actor, checked for ``permission``; ``None`` is the local operator at the CLI,
@@ -250,19 +382,33 @@ class Tx:
         return actor
 
     def rules(self) -> Rules:
-        row = self.session.scalar(select(WorkshopRules).where(WorkshopRules.id == 1))
-        if row is None:
-            return Rules()
-        return Rules(
-            row.checklist_min_items,
-            row.xp_srt_divisor,
-            row.xp_first_pass_bonus,
-            pause_reasons=pause_reasons_from_json(row.pause_reasons),
-            pause_budget_minutes=row.pause_budget_minutes,
-            shift_end=time.fromisoformat(row.shift_end) if row.shift_end else None,
-            time_zone=row.time_zone,
-            allow_self_inspection=row.allow_self_inspection,
-        )
+        """The workshop's rules, read once per transaction (a change to them is written
+        through :meth:`forget_rules`)."""
+        if self._rules is None:
+            self._rules = self._read_rules()
+        return self._rules
+
+    def forget_rules(self) -> None:
+        """Read the rules again next time (after this transaction changed them)."""
+        self._rules = None
+
+    def _read_rules(self) -> Rules:
+        return _rules_of(self.session.get(WorkshopRules, 1))
+
+
+def _rules_of(row: WorkshopRules | None) -> Rules:
+    if row is None:
+        return Rules()
+    return Rules(
+        row.checklist_min_items,
+        row.xp_srt_divisor,
+        row.xp_first_pass_bonus,
+        pause_reasons=pause_reasons_from_json(row.pause_reasons),
+        pause_budget_minutes=row.pause_budget_minutes,
+        shift_end=time.fromisoformat(row.shift_end) if row.shift_end else None,
+        time_zone=row.time_zone,
+        allow_self_inspection=row.allow_self_inspection,
+    )
 
 
 INT_COLUMN_RANGE = range(-(2**31), 2**31)
@@ -291,12 +437,14 @@ def _numbers_checker(fn: Callable[..., object]) -> Callable[..., None]:
 
 
 def writes(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
-    """Run a use case in one write transaction; a lost race is retried once, then named."""
+    """Run a use case in one write transaction; a lost race is retried once, then named,
+    and so is a connection found dead before COMMIT."""
     check_numbers = _numbers_checker(fn)
 
     def run(shop: Shop, /, *args: P.args, **kwargs: P.kwargs) -> R:
         check_numbers(*args, **kwargs)
-        for attempt in (1, 2):
+        lost_race = lost_connection = False
+        while True:
             try:
                 with shop.transaction(write=True) as tx:
                     result = fn(tx, *args, **kwargs)
@@ -306,21 +454,31 @@ def writes(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P]
                 name = violated_constraint(exc)
                 if name not in CONSTRAINT_ERRORS:
                     raise
-                if attempt == 2:
+                if lost_race:
                     raise CONSTRAINT_ERRORS[name]() from exc
-        raise AssertionError("unreachable")
+                lost_race = True
+            except ConnectionLost:
+                if lost_connection:
+                    raise
+                lost_connection = True
 
     return _named_like(run, fn)
 
 
 def reads(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
-    """Run a read-only use case in one transaction."""
+    """Run a read-only use case in one transaction (once more if its connection was dead)."""
     check_numbers = _numbers_checker(fn)
 
     def run(shop: Shop, /, *args: P.args, **kwargs: P.kwargs) -> R:
         check_numbers(*args, **kwargs)
-        with shop.transaction(write=False) as tx:
-            return fn(tx, *args, **kwargs)
+        for last in (False, True):
+            try:
+                with shop.transaction(write=False) as tx:
+                    return fn(tx, *args, **kwargs)
+            except ConnectionLost:
+                if last:
+                    raise
+        raise AssertionError("unreachable")
 
     return _named_like(run, fn)
 

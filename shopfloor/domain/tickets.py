@@ -12,16 +12,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, literal, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 
 from . import rollups
 from .bikes import (
     MIN_QUERY_LENGTH,
-    active_ticket_id,
     closest_codes,
-    find_bike,
     new_bike,
     normalise_bike_code,
     validate_bike_code,
@@ -34,7 +32,6 @@ from .errors import (
     ValidationFailed,
 )
 from .models import (
-    WITH_ROLES,
     Bike,
     Ticket,
     TicketStatusCount,
@@ -58,7 +55,15 @@ from .values import (
 )
 from .views import Page, TicketView, TransitionView
 from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
-from .workflow import lock_ticket, record_transition, require_worker, start_ticket_in_tx
+from .workflow import (
+    lock_ticket,
+    lock_ticket_to_start,
+    lock_ticket_with_user,
+    record_transition,
+    require_worker,
+    set_bike_status,
+    start_ticket_in_tx,
+)
 
 MAX_TITLE = 200
 MAX_SRT_MINUTES = 100_000
@@ -117,6 +122,26 @@ def _intake_code(tx: Tx, raw: str) -> str:
         ) from None
 
 
+def find_bike_for_intake(tx: Tx, code: str, *, lock: bool = True) -> tuple[Bike | None, int | None]:
+    """The bike with this code, locked, and its active ticket if it has one (one statement).
+
+    The ticket is read with the lock's request, so a ticket opened by whoever held
+    the lock first can be missed; the active-ticket index then refuses the insert,
+    and the retry (see :func:`writes`) reads it and says so.
+    """
+    active = (
+        select(Ticket.id)
+        .where(Ticket.bike_id == Bike.id, Ticket.status != TicketStatus.DONE)
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = select(Bike, active).where(Bike.bike_code == code)
+    if lock:
+        stmt = stmt.with_for_update(of=Bike).execution_options(populate_existing=True)
+    row = tx.session.execute(stmt).one_or_none()
+    return (None, None) if row is None else (row[0], row[1])
+
+
 # --- use cases --------------------------------------------------------------------------------
 
 
@@ -147,7 +172,9 @@ def create_ticket(
             field="approve_srt",
         )
     reason = clean_text(bike_creation_reason or "", "bike_creation_reason").strip()
-    bike = find_bike(tx, code, lock=True)  # an archive of this bike waits, or is waited for
+    bike, existing = find_bike_for_intake(
+        tx, code
+    )  # an archive of this bike waits, or is waited for
     created_bike = False
     if bike is None:
         if not confirm_create_bike:
@@ -174,15 +201,12 @@ def create_ticket(
             field="bike_code",
             code="bike_archived",
         )
-    else:
-        existing = active_ticket_id(tx, bike.id)
-        if existing is not None:
-            raise RuleViolation(
-                f"Bike {code} already has active ticket #{existing}; "
-                "finish it before opening another.",
-                field="bike_code",
-                code="active_ticket_exists",
-            )
+    elif existing is not None:
+        raise RuleViolation(
+            f"Bike {code} already has active ticket #{existing}; finish it before opening another.",
+            field="bike_code",
+            code="active_ticket_exists",
+        )
     ticket = Ticket(
         bike_id=bike.id,
         master_id=actor.id,
@@ -232,11 +256,14 @@ def assign_ticket(
     """
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.ASSIGN)
-    ticket = lock_ticket(tx, ticket_id, expected_status)
+    is_id = isinstance(technician_id, int) and not isinstance(technician_id, bool)
+    if is_id:
+        ticket, technician = lock_ticket_with_user(tx, ticket_id, technician_id, expected_status)
+    else:
+        ticket, technician = lock_ticket(tx, ticket_id, expected_status), None
     to_status = next_ticket_status(TicketAction.ASSIGNED, TicketStatus(ticket.status), ticket.id)
-    if isinstance(technician_id, bool) or not isinstance(technician_id, int):
+    if not is_id:
         raise ValidationFailed("technician_id must be a user id.", field="technician_id")
-    technician = tx.session.get(User, technician_id, options=[WITH_ROLES])
     if technician is None:
         raise ValidationFailed(f"No user with id {technician_id}.", field="technician_id")
     if not technician.is_active:
@@ -276,8 +303,8 @@ def start_ticket(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
     """assigned/rework -> in_progress, by the assigned technician."""
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.WORK)
-    ticket = lock_ticket(tx, ticket_id)
-    start_ticket_in_tx(tx, actor, ticket)
+    ticket, busy = lock_ticket_to_start(tx, ticket_id)
+    start_ticket_in_tx(tx, actor, ticket, busy)
     return ticket_view_in_tx(tx, ticket)
 
 
@@ -308,26 +335,42 @@ def _full_name(user: User) -> str:
     return " ".join(p for p in (user.first_name, user.last_name) if p) or user.username
 
 
-def refuse_self_inspection(tx: Tx, actor: User, ticket: Ticket) -> None:
+def refuse_self_inspection(
+    tx: Tx, actor: User, ticket: Ticket, references: Sequence[str] = ()
+) -> tuple[int, set[str]]:
     """QC is a second pair of eyes: whoever worked on a ticket may not judge it.
 
     Any work session of the actor's on the ticket counts (a rework by someone else
     does not wash it out). A one-person shop switches this off in its rules.
+    In the same statement: how often the ticket failed QC so far, and which of the
+    XP ``references`` have been paid already.
     """
-    if tx.rules().allow_self_inspection:
-        return
-    worked = tx.session.scalar(
-        select(WorkSession.id)
-        .where(WorkSession.ticket_id == ticket.id, WorkSession.technician_id == actor.id)
-        .limit(1)
+    fails = (
+        select(func.count())
+        .select_from(TicketTransition)
+        .where(
+            TicketTransition.ticket_id == ticket.id,
+            TicketTransition.action == TicketAction.QC_FAIL,
+        )
+        .scalar_subquery()
     )
-    if worked is not None:
+    worked: ColumnElement[bool] = (
+        literal(False)
+        if tx.rules().allow_self_inspection
+        else select(WorkSession.id)
+        .where(WorkSession.ticket_id == ticket.id, WorkSession.technician_id == actor.id)
+        .exists()
+    )
+    paid = [select(XpEntry.id).where(XpEntry.reference == r).exists() for r in references]
+    by_actor, failures, *found = tx.session.execute(select(worked, fails, *paid)).one()
+    if by_actor:
         raise PermissionDenied(
             f"You worked on ticket #{ticket.id}, so you may not pass or fail its QC; "
             "another inspector must check it.",
             field="ticket_id",
             code="self_inspection",
         )
+    return int(failures), {r for r, yes in zip(references, found, strict=True) if yes}
 
 
 @writes
@@ -341,6 +384,7 @@ def set_self_inspection(tx: Tx, actor_id: int | None, allowed: bool) -> bool:
         row = WorkshopRules(id=1)
         tx.session.add(row)
     row.allow_self_inspection = allowed
+    tx.forget_rules()
     return allowed
 
 
@@ -404,19 +448,18 @@ def qc_pass(
     require(actor.role_slugs, Permission.QC)
     ticket = lock_ticket(tx, ticket_id, expected_status)
     to_status = next_ticket_status(TicketAction.QC_PASS, TicketStatus(ticket.status), ticket.id)
-    refuse_self_inspection(tx, actor, ticket)
+    references = [_xp_reference(kind, ticket) for kind in XP_FOR_QC_PASS]
+    failures, already_paid = refuse_self_inspection(tx, actor, ticket, references)
     text = _validate_note(note)
     rules = tx.rules()
-    failures = qc_fail_counts(tx, [ticket.id]).get(ticket.id, 0)
     first_pass = failures == 0
     base = math.ceil(ticket.srt_total_minutes / rules.xp_srt_divisor)
     bonus = rules.xp_first_pass_bonus if first_pass else 0
     assert ticket.technician_id is not None  # waiting_qc is only reached by an assigned ticket
-    paid = _pay_xp(tx, ticket, XpEntryType.TICKET_BASE_XP, base, "Base XP for ticket")
+    earned = [(XpEntryType.TICKET_BASE_XP, base, "Base XP for ticket")]
     if bonus:
-        paid += _pay_xp(
-            tx, ticket, XpEntryType.TICKET_QC_FIRST_PASS_BONUS, bonus, "First-pass QC bonus for"
-        )
+        earned.append((XpEntryType.TICKET_QC_FIRST_PASS_BONUS, bonus, "First-pass QC bonus for"))
+    paid = _pay_xp(tx, ticket, earned, already_paid)
     record_transition(
         tx,
         ticket,
@@ -428,31 +471,46 @@ def qc_pass(
     )
     ticket.done_at = tx.now
     ticket.flag_minutes = ticket.srt_total_minutes
-    bike = tx.session.get_one(Bike, ticket.bike_id)
-    bike.status = BikeStatus.READY.value
-    bike.updated_at = tx.now
+    set_bike_status(tx, ticket.bike_id, BikeStatus.READY)
     return ticket_view_in_tx(tx, ticket)
 
 
-def _pay_xp(tx: Tx, ticket: Ticket, kind: XpEntryType, amount: int, what: str) -> int:
-    """Append an XP entry unless its reference was paid already; the amount paid."""
-    reference = f"{kind.value}:{ticket.id}"
-    if tx.session.scalar(select(XpEntry.id).where(XpEntry.reference == reference)) is not None:
-        return 0
+# What a QC pass may pay: the base XP and the first-pass bonus, each once per ticket.
+XP_FOR_QC_PASS = (XpEntryType.TICKET_BASE_XP, XpEntryType.TICKET_QC_FIRST_PASS_BONUS)
+
+
+def _xp_reference(kind: XpEntryType, ticket: Ticket) -> str:
+    return f"{kind.value}:{ticket.id}"
+
+
+def _pay_xp(
+    tx: Tx,
+    ticket: Ticket,
+    earned: Sequence[tuple[XpEntryType, int, str]],
+    already_paid: set[str],
+) -> int:
+    """Append the XP entries (kind, amount, description) whose reference is not among
+    those paid already; the amount paid."""
     assert ticket.technician_id is not None
-    tx.session.add(
-        XpEntry(
-            user_id=ticket.technician_id,
-            amount=amount,
-            entry_type=kind.value,
-            reference=reference,
-            description=f"{what} #{ticket.id}: {ticket.title}",
-            payload={"ticket_id": ticket.id, "srt_total_minutes": ticket.srt_total_minutes},
-            created_at=tx.now,
+    paid = 0
+    for kind, amount, what in earned:
+        reference = _xp_reference(kind, ticket)
+        if reference in already_paid:
+            continue
+        tx.session.add(
+            XpEntry(
+                user_id=ticket.technician_id,
+                amount=amount,
+                entry_type=kind.value,
+                reference=reference,
+                description=f"{what} #{ticket.id}: {ticket.title}",
+                payload={"ticket_id": ticket.id, "srt_total_minutes": ticket.srt_total_minutes},
+                created_at=tx.now,
+            )
         )
-    )
-    rollups.on_xp(tx, ticket.technician_id, amount)
-    return amount
+        rollups.on_xp(tx, ticket.technician_id, amount)
+        paid += amount
+    return paid
 
 
 @writes

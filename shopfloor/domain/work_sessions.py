@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from . import rollups
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
@@ -45,7 +45,7 @@ from .values import (
     WorkSessionStatus,
 )
 from .views import WorkSessionEventView, WorkSessionView
-from .workflow import lock_ticket, require_worker, start_ticket_in_tx
+from .workflow import lock_ticket, lock_ticket_to_start, require_worker, start_ticket_in_tx
 from .worktime import (
     clipped_seconds,
     derive_worked_seconds,
@@ -178,25 +178,48 @@ def close_open_session(
     return ws
 
 
-def _timer_target(
-    tx: Tx, actor_id: int, ticket_id: int
-) -> tuple[User, Ticket, WorkSession | None, bool]:
-    """The actor, the locked ticket and its open session with its pause budget settled
-    (the last item: whether that just resumed it)."""
+@dataclass
+class _Target:
+    """What a timer action acts on, read under the ticket's lock."""
+
+    actor: User
+    ticket: Ticket
+    session: WorkSession | None  # the ticket's open one
+    budget_resumed: bool  # settling the pause budget just resumed it
+    elsewhere: list[WorkSession]  # the technician's open ones on other tickets (to start)
+    busy: int | None  # another ticket of the technician's in progress (to start)
+
+
+def _timer_target(tx: Tx, actor_id: int, ticket_id: int, *, to_start: bool = False) -> _Target:
+    """The actor, the locked ticket and its open session with its pause budget settled;
+    ``to_start`` asks, in the same statements, what starting needs to know too."""
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.WORK)
-    ticket = lock_ticket(tx, ticket_id)
+    if to_start:
+        ticket, busy = lock_ticket_to_start(tx, ticket_id)
+    else:
+        ticket, busy = lock_ticket(tx, ticket_id), None
     require_worker(actor, ticket)
-    ws = open_session(tx, ticket.id)
+    # Read after the lock: whatever the lock's previous holder did to the timer is seen.
+    mine = WorkSession.ticket_id == ticket.id
+    found = tx.session.scalars(
+        select(WorkSession).where(
+            WorkSession.status.in_(_OPEN),
+            or_(mine, WorkSession.technician_id == ticket.technician_id) if to_start else mine,
+        )
+    ).all()
+    ws = next((w for w in found if w.ticket_id == ticket.id), None)
     # The budget is settled lazily: by whatever touches the session first.
     resumed = ws is not None and _enforce_pause_budget(tx, ws)
-    return actor, ticket, ws, resumed
+    elsewhere = [w for w in found if w.ticket_id != ticket.id]
+    return _Target(actor, ticket, ws, resumed, elsewhere, busy)
 
 
 @writes
 def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     """Start the timer; on an assigned or rework ticket this starts the ticket too."""
-    actor, ticket, current, _ = _timer_target(tx, actor_id, ticket_id)
+    target = _timer_target(tx, actor_id, ticket_id, to_start=True)
+    actor, ticket, current = target.actor, target.ticket, target.session
     if TicketStatus(ticket.status) not in WORK_SESSION_START_STATUSES:
         raise TransitionNotAllowed(
             f"Cannot start the timer on ticket {ticket.id}: it is {ticket.status}; "
@@ -206,21 +229,16 @@ def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView
     to_status = next_session_status(
         WorkSessionAction.STARTED, WorkSessionStatus(current.status) if current else None, ticket.id
     )
-    elsewhere = tx.session.scalar(
-        select(WorkSession.ticket_id).where(
-            WorkSession.technician_id == ticket.technician_id,
-            WorkSession.status.in_(_OPEN),
-        )
-    )
-    if elsewhere is not None:
+    if target.elsewhere:
         raise RuleViolation(
-            f"The technician already has an open timer on ticket #{elsewhere}; "
+            "The technician already has an open timer on ticket "
+            f"#{target.elsewhere[0].ticket_id}; "
             "stop it or send that ticket to QC first.",
             field="work_session",
             code="open_session_exists",
         )
     if ticket.status != TicketStatus.IN_PROGRESS:
-        start_ticket_in_tx(tx, actor, ticket)
+        start_ticket_in_tx(tx, actor, ticket, target.busy)
     assert ticket.technician_id is not None
     ws = WorkSession(
         ticket_id=ticket.id,
@@ -246,8 +264,9 @@ def _step(
     action: WorkSessionAction,
     metadata: dict[str, Any] | None = None,
 ) -> WorkSessionView:
-    actor, ticket, ws, budget_resumed = _timer_target(tx, actor_id, ticket_id)
-    if budget_resumed and action is WorkSessionAction.RESUMED:
+    target = _timer_target(tx, actor_id, ticket_id)
+    actor, ticket, ws = target.actor, target.ticket, target.session
+    if target.budget_resumed and action is WorkSessionAction.RESUMED:
         assert ws is not None
         return session_view(ws, tx.now)  # it already resumed when the budget ran out
     if action is WorkSessionAction.PAUSED and ws is not None and metadata is not None:
@@ -352,6 +371,7 @@ def set_timer_rules(
             tx.session.flush()
             rollups.rebuild_days(tx.session.connection(), time_zone)
     tx.session.flush()
+    tx.forget_rules()
     return tx.rules()
 
 
@@ -623,7 +643,7 @@ def stop_at_shift_end(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView 
     ``None`` when there is nothing to stop (already stopped, or touched since the
     shift ended, e.g. on another terminal).
     """
-    _actor, _ticket, ws, _ = _timer_target(tx, actor_id, ticket_id)
+    ws = _timer_target(tx, actor_id, ticket_id).session
     if ws is None:
         return None
     rules = tx.rules()

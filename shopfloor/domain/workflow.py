@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from . import rollups
 from .errors import NotFound, PermissionDenied, RuleViolation, TransitionNotAllowed
@@ -24,7 +25,53 @@ def lock_ticket(tx: Tx, ticket_id: int, expected_status: str | None = None) -> T
     ``expected_status`` is the status the caller showed the user: if the ticket has
     moved on since (another terminal acted first), nothing is done and the error says so.
     """
-    ticket = tx.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    stmt = select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+    return _checked(tx.session.scalar(stmt), ticket_id, expected_status)
+
+
+def lock_ticket_to_start(tx: Tx, ticket_id: int) -> tuple[Ticket, int | None]:
+    """:func:`lock_ticket`, and another ticket its technician has in progress, if any,
+    asked in the same statement.
+
+    That one is read with the lock's request, so it can miss a ticket started by
+    whoever held the lock first; the one-in-progress index then refuses the start,
+    and the retry (see :func:`writes`) reads it and names it.
+    """
+    other = aliased(Ticket)
+    busy = (
+        select(other.id)
+        .where(
+            other.technician_id == Ticket.technician_id,
+            other.status == TicketStatus.IN_PROGRESS,
+            other.id != Ticket.id,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = select(Ticket, busy).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
+    row = tx.session.execute(stmt).one_or_none()
+    ticket = _checked(None if row is None else row[0], ticket_id, None)
+    return ticket, None if row is None else row[1]
+
+
+def lock_ticket_with_user(
+    tx: Tx, ticket_id: int, user_id: int, expected_status: str | None = None
+) -> tuple[Ticket, User | None]:
+    """:func:`lock_ticket`, and the user ``user_id`` with their roles (if there is one),
+    asked in the same statement, so read with the lock's request."""
+    stmt = (
+        select(Ticket, User)
+        .outerjoin(User, User.id == user_id)
+        .options(joinedload(User.role_links))
+        .where(Ticket.id == ticket_id)
+        .with_for_update(of=Ticket)
+    )
+    row = tx.session.execute(stmt).unique().one_or_none()
+    ticket = _checked(None if row is None else row[0], ticket_id, expected_status)
+    return ticket, None if row is None else row[1]
+
+
+def _checked(ticket: Ticket | None, ticket_id: int, expected_status: str | None) -> Ticket:
     if ticket is None:
         raise NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
     if expected_status is not None and ticket.status != expected_status:
@@ -79,17 +126,13 @@ def record_transition(
     return row
 
 
-def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket) -> None:
-    """assigned/rework -> in_progress; the bike goes into service."""
+def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket, busy: int | None) -> None:
+    """assigned/rework -> in_progress; the bike goes into service.
+
+    ``busy``: another ticket of the technician's in progress (:func:`lock_ticket_to_start`).
+    """
     to_status = next_ticket_status(TicketAction.STARTED, TicketStatus(ticket.status), ticket.id)
     require_worker(actor, ticket)
-    busy = tx.session.scalar(
-        select(Ticket.id).where(
-            Ticket.technician_id == ticket.technician_id,
-            Ticket.status == TicketStatus.IN_PROGRESS,
-            Ticket.id != ticket.id,
-        )
-    )
     if busy is not None:
         raise RuleViolation(
             f"The technician already has ticket #{busy} in progress; "
@@ -100,6 +143,11 @@ def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket) -> None:
     was = ticket.status
     record_transition(tx, ticket, TicketAction.STARTED, to_status, actor, metadata={"was": was})
     ticket.started_at = ticket.started_at or tx.now
-    bike = tx.session.get_one(Bike, ticket.bike_id)
-    bike.status = BikeStatus.IN_SERVICE.value
-    bike.updated_at = tx.now
+    set_bike_status(tx, ticket.bike_id, BikeStatus.IN_SERVICE)
+
+
+def set_bike_status(tx: Tx, bike_id: int, status: BikeStatus) -> None:
+    """Move the ticket's bike to ``status`` (one UPDATE; the bike need not be loaded)."""
+    tx.session.execute(
+        update(Bike).where(Bike.id == bike_id).values(status=status.value, updated_at=tx.now)
+    )

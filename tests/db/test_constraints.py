@@ -116,7 +116,12 @@ def test_a_race_that_slips_past_the_pre_check_is_still_a_clear_domain_error(
 ) -> None:
     """If the pre-check ever misses a concurrent writer, the index answers in domain words."""
     intake(shop, people.master)
-    monkeypatch.setattr(tickets_module, "active_ticket_id", lambda *_: None)
+    found = tickets_module.find_bike_for_intake
+    monkeypatch.setattr(
+        tickets_module,
+        "find_bike_for_intake",
+        lambda tx, code, **kw: (found(tx, code, **kw)[0], None),  # its active ticket missed
+    )
     monkeypatch.setattr(bikes_module, "active_ticket_id", lambda *_: None)
     with pytest.raises(RuleViolation, match="already has an active ticket") as err:
         intake(shop, people.master, create_bike_first=False)

@@ -231,8 +231,12 @@ def test_without_the_domain_locks_the_database_still_keeps_archived_bikes_free(
     The losers then get the database's refusal rather than the domain's sentence,
     which is why the domain takes the lock first.
     """
-    unlocked_find, unlocked_get = bikes_module.find_bike, bikes_module.get_bike_row
-    monkeypatch.setattr(tickets_module, "find_bike", lambda tx, code, **_: unlocked_find(tx, code))
+    unlocked_find, unlocked_get = tickets_module.find_bike_for_intake, bikes_module.get_bike_row
+    monkeypatch.setattr(
+        tickets_module,
+        "find_bike_for_intake",
+        lambda tx, code, **_: unlocked_find(tx, code, lock=False),
+    )
     monkeypatch.setattr(bikes_module, "get_bike_row", lambda tx, i, **_: unlocked_get(tx, i))
     for round_ in range(ROUNDS):
         code = f"RM-{7000 + round_}"

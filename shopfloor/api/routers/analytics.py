@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ... import domain
 from ...domain.analytics import MAX_DAYS
-from ..deps import ShopDep, UserDep
+from ..deps import CallerDep, ShopDep
 from ..params import Reply
 from ..responses import AUTHED
 from ..schemas import Envelope, FleetOut, TeamOut, ok
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/analytics", tags=["analytics"], responses=AUTHED)
 @router.get("/fleet/", response_model=Envelope[FleetOut])
 def fleet(
     shop: ShopDep,
-    user: UserDep,
+    caller: CallerDep,
     days: Annotated[
         int, Query(description="Days of QC trend, 1 to 90.", json_schema_extra=DAYS)
     ] = 14,
@@ -31,15 +31,15 @@ def fleet(
 
     ``qc`` always covers the last 7 days (as the original's); ``days`` sets the length
     of shopfloor's own ``qc_trend``."""
-    return ok(FleetOut.of_view(domain.fleet_analytics(shop, user.id, days=days)))
+    return ok(FleetOut.of_view(domain.fleet_analytics(shop, caller.user_id, days=days)))
 
 
 @router.get("/team/", response_model=Envelope[TeamOut])
 def team(
     shop: ShopDep,
-    user: UserDep,
+    caller: CallerDep,
     days: Annotated[int, Query(description="1 to 90.", json_schema_extra=DAYS)] = 7,
 ) -> Reply:
     """Per active technician (``members``, and shopfloor's ``technicians``): done,
     first-pass %, XP, load and worked time over the last ``days`` days."""
-    return ok(TeamOut.of_view(domain.team_analytics(shop, user.id, days=days)))
+    return ok(TeamOut.of_view(domain.team_analytics(shop, caller.user_id, days=days)))

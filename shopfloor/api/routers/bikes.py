@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from ... import domain
 from ...domain import BikeStatus
 from ...domain.paging import DEFAULT_PER_PAGE
-from ..deps import ShopDep, UserDep
+from ..deps import CallerDep, ShopDep
 from ..params import BikeId, PageNumber, PerPage, Reply, per_page_capped
 from ..responses import AUTHED
 from ..schemas import (
@@ -29,7 +29,6 @@ router = APIRouter(prefix="/bikes", tags=["bikes"], responses=AUTHED)
 @router.get("/", response_model=PageEnvelope[BikeOut])
 def list_bikes(
     shop: ShopDep,
-    _user: UserDep,
     page: PageNumber = 1,
     per_page: PerPage = DEFAULT_PER_PAGE,
     status: Annotated[
@@ -54,15 +53,14 @@ def list_bikes(
 
 
 @router.post("/create/", status_code=201, response_model=Envelope[BikeOut])
-def create_bike(body: BikeCreateIn, shop: ShopDep, user: UserDep) -> Reply:
+def create_bike(body: BikeCreateIn, shop: ShopDep, caller: CallerDep) -> Reply:
     """Add a bike to the fleet (status ready)."""
-    return ok(BikeOut.of(domain.create_bike(shop, user.id, body.bike_code)))
+    return ok(BikeOut.of(domain.create_bike(shop, caller.user_id, body.bike_code)))
 
 
 @router.get("/suggest/", response_model=Envelope[BikeSuggestions])
 def suggest(
     shop: ShopDep,
-    _user: UserDep,
     q: Annotated[Text, Query(description="At least 2 characters of a bike code.")] = "",
 ) -> Reply:
     """Up to five known codes closest to ``q``: prefix, then substring, then fuzzy."""
@@ -71,17 +69,17 @@ def suggest(
 
 
 @router.get("/{bike_id:id}/", response_model=Envelope[BikeOut])
-def get_bike(bike_id: BikeId, shop: ShopDep, _user: UserDep) -> Reply:
+def get_bike(bike_id: BikeId, shop: ShopDep) -> Reply:
     return ok(BikeOut.of(domain.get_bike(shop, bike_id)))
 
 
 @router.post("/{bike_id:id}/archive/", response_model=Envelope[BikeOut])
-def archive(bike_id: BikeId, shop: ShopDep, user: UserDep) -> Reply:
+def archive(bike_id: BikeId, shop: ShopDep, caller: CallerDep) -> Reply:
     """Take the bike out of the fleet; its code stays reserved."""
-    return ok(BikeOut.of(domain.archive_bike(shop, user.id, bike_id)))
+    return ok(BikeOut.of(domain.archive_bike(shop, caller.user_id, bike_id)))
 
 
 @router.post("/{bike_id:id}/restore/", response_model=Envelope[BikeOut])
-def restore(bike_id: BikeId, shop: ShopDep, user: UserDep) -> Reply:
+def restore(bike_id: BikeId, shop: ShopDep, caller: CallerDep) -> Reply:
     """Bring an archived bike back into the fleet."""
-    return ok(BikeOut.of(domain.restore_bike(shop, user.id, bike_id)))
+    return ok(BikeOut.of(domain.restore_bike(shop, caller.user_id, bike_id)))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ... import domain
 from ...domain.paging import DEFAULT_PER_PAGE
-from ..deps import ShopDep, UserDep
+from ..deps import CallerDep, ShopDep
 from ..params import PageNumber, PerPage, Reply, TicketId, per_page_capped
 from ..responses import AUTHED
 from ..schemas import (
@@ -32,7 +32,6 @@ router = APIRouter(prefix="/tickets", tags=["tickets"], responses=AUTHED)
 @router.get("/", response_model=PageEnvelope[TicketOut])
 def list_tickets(
     shop: ShopDep,
-    _user: UserDep,
     page: PageNumber = 1,
     per_page: PerPage = DEFAULT_PER_PAGE,
     status: Annotated[
@@ -54,11 +53,11 @@ def list_tickets(
 
 
 @router.post("/create/", status_code=201, response_model=Envelope[TicketOut])
-def create_ticket(body: TicketCreateIn, shop: ShopDep, user: UserDep) -> Reply:
+def create_ticket(body: TicketCreateIn, shop: ShopDep, caller: CallerDep) -> Reply:
     """Take a bike in: a new ticket with the SRT approved by the caller."""
     ticket = domain.create_ticket(
         shop,
-        user.id,
+        caller.user_id,
         bike_code=body.bike_code,
         title=body.title,
         checklist=body.checklist_snapshot,
@@ -71,55 +70,59 @@ def create_ticket(body: TicketCreateIn, shop: ShopDep, user: UserDep) -> Reply:
 
 
 @router.get("/{ticket_id:id}/", response_model=Envelope[TicketOut])
-def get_ticket(ticket_id: TicketId, shop: ShopDep, _user: UserDep) -> Reply:
+def get_ticket(ticket_id: TicketId, shop: ShopDep) -> Reply:
     return ok(TicketOut.of(domain.get_ticket(shop, ticket_id)))
 
 
 @router.post("/{ticket_id:id}/assign/", response_model=Envelope[TicketOut])
-def assign(ticket_id: TicketId, body: AssignIn, shop: ShopDep, user: UserDep) -> Reply:
+def assign(ticket_id: TicketId, body: AssignIn, shop: ShopDep, caller: CallerDep) -> Reply:
     """Give the ticket to an active technician."""
-    return ok(TicketOut.of(domain.assign_ticket(shop, user.id, ticket_id, body.technician_id)))
+    return ok(
+        TicketOut.of(domain.assign_ticket(shop, caller.user_id, ticket_id, body.technician_id))
+    )
 
 
 @router.post("/{ticket_id:id}/start/", response_model=Envelope[TicketOut])
-def start(ticket_id: TicketId, shop: ShopDep, user: UserDep) -> Reply:
+def start(ticket_id: TicketId, shop: ShopDep, caller: CallerDep) -> Reply:
     """assigned/rework -> in_progress, by the assigned technician."""
-    return ok(TicketOut.of(domain.start_ticket(shop, user.id, ticket_id)))
+    return ok(TicketOut.of(domain.start_ticket(shop, caller.user_id, ticket_id)))
 
 
 @router.post("/{ticket_id:id}/to-waiting-qc/", response_model=Envelope[TicketOut])
-def to_waiting_qc(ticket_id: TicketId, shop: ShopDep, user: UserDep) -> Reply:
+def to_waiting_qc(ticket_id: TicketId, shop: ShopDep, caller: CallerDep) -> Reply:
     """in_progress -> waiting_qc; an open timer is stopped."""
-    return ok(TicketOut.of(domain.send_to_qc(shop, user.id, ticket_id)))
+    return ok(TicketOut.of(domain.send_to_qc(shop, caller.user_id, ticket_id)))
 
 
 @router.post("/{ticket_id:id}/park/", response_model=Envelope[TicketOut])
-def park(ticket_id: TicketId, shop: ShopDep, user: UserDep, body: ReasonIn | None = None) -> Reply:
+def park(
+    ticket_id: TicketId, shop: ShopDep, caller: CallerDep, body: ReasonIn | None = None
+) -> Reply:
     """in_progress -> assigned to the same technician, on hold (default: waiting for parts);
     the timer stops with the reason. Starting it again is the ordinary start."""
     reason, note = (body.reason, body.note) if body else (None, None)
-    return ok(TicketOut.of(domain.park_ticket(shop, user.id, ticket_id, reason, note)))
+    return ok(TicketOut.of(domain.park_ticket(shop, caller.user_id, ticket_id, reason, note)))
 
 
 @router.post("/{ticket_id:id}/qc-pass/", response_model=Envelope[TicketOut])
 def qc_pass(
-    ticket_id: TicketId, shop: ShopDep, user: UserDep, body: QcNoteIn | None = None
+    ticket_id: TicketId, shop: ShopDep, caller: CallerDep, body: QcNoteIn | None = None
 ) -> Reply:
     """waiting_qc -> done: the bike is ready and XP is paid."""
-    ticket = domain.qc_pass(shop, user.id, ticket_id, note=body.note if body else None)
+    ticket = domain.qc_pass(shop, caller.user_id, ticket_id, note=body.note if body else None)
     return ok(TicketOut.of(ticket))
 
 
 @router.post("/{ticket_id:id}/qc-fail/", response_model=Envelope[TicketOut])
 def qc_fail(
-    ticket_id: TicketId, shop: ShopDep, user: UserDep, body: QcNoteIn | None = None
+    ticket_id: TicketId, shop: ShopDep, caller: CallerDep, body: QcNoteIn | None = None
 ) -> Reply:
     """waiting_qc -> rework, with an optional note for the technician."""
-    ticket = domain.qc_fail(shop, user.id, ticket_id, note=body.note if body else None)
+    ticket = domain.qc_fail(shop, caller.user_id, ticket_id, note=body.note if body else None)
     return ok(TicketOut.of(ticket))
 
 
 @router.get("/{ticket_id:id}/transitions/", response_model=Envelope[list[TransitionOut]])
-def transitions(ticket_id: TicketId, shop: ShopDep, _user: UserDep) -> Reply:
+def transitions(ticket_id: TicketId, shop: ShopDep) -> Reply:
     """The ticket's workflow transitions, newest first."""
     return ok(TransitionOut.many(domain.ticket_transitions(shop, ticket_id)))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..deps import UserDep
+from ... import domain
+from ..deps import ShopDep
 from ..responses import errors
 from ..schemas import Envelope, UserOut, ok
 
@@ -12,6 +13,6 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.get("/me/", response_model=Envelope[UserOut], responses=errors(401))
-def me(user: UserDep) -> dict[str, object]:
+def me(shop: ShopDep) -> dict[str, object]:
     """The authenticated user with their roles."""
-    return ok(UserOut.of(user))
+    return ok(UserOut.of(domain.caller_user(shop)))

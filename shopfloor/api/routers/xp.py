@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from ... import domain
 from ...domain import XpEntryType
 from ...domain.xp import MAX_LIMIT
-from ..deps import ShopDep, UserDep
+from ..deps import CallerDep, ShopDep
 from ..params import Reply
 from ..responses import AUTHED
 from ..schemas import Envelope, QueryId, Text, XpEntryOut, ok
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/xp", tags=["xp"], responses=AUTHED)
 @router.get("/ledger/", response_model=Envelope[list[XpEntryOut]])
 def ledger(
     shop: ShopDep,
-    user: UserDep,
+    caller: CallerDep,
     limit: Annotated[
         int,
         Query(
@@ -35,6 +35,11 @@ def ledger(
 ) -> Reply:
     """The caller's entries, or anyone's for a super admin or operations manager."""
     entries = domain.list_xp_entries(
-        shop, user.id, limit=limit, user_id=user_id, ticket_id=ticket_id, entry_type=entry_type
+        shop,
+        caller.user_id,
+        limit=limit,
+        user_id=user_id,
+        ticket_id=ticket_id,
+        entry_type=entry_type,
     )
     return ok(XpEntryOut.many(entries))
