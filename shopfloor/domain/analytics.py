@@ -44,7 +44,7 @@ from .views import (
     TicketEfficiency,
     efficiency,
 )
-from .work_sessions import PauseBudget, pause_budget_today
+from .work_sessions import PauseBudget, pause_budgets_today
 from .workload import active_technicians, open_ticket_counts
 from .worktime import (
     epoch_seconds,
@@ -237,28 +237,38 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
     techs = active_technicians(tx)
 
     first_day = since.astimezone(shop_zone(tx.rules().time_zone)).date()
+    # One read of the window's rollups (days x technicians rows), summed both ways here.
     rows = tx.session.execute(
         select(
+            TechnicianDay.day,
             TechnicianDay.technician_id,
-            func.sum(TechnicianDay.done),
-            func.sum(TechnicianDay.first_pass),
-            func.sum(TechnicianDay.srt_minutes_done),
-            func.sum(TechnicianDay.worked_seconds_done),
-            func.sum(TechnicianDay.xp),
-            func.sum(TechnicianDay.worked_seconds),
-        )
-        .where(TechnicianDay.day >= first_day)
-        .group_by(TechnicianDay.technician_id)
+            TechnicianDay.done,
+            TechnicianDay.first_pass,
+            TechnicianDay.srt_minutes_done,
+            TechnicianDay.worked_seconds_done,
+            TechnicianDay.xp,
+            TechnicianDay.worked_seconds,
+        ).where(TechnicianDay.day >= first_day)
     ).all()
-    done = {tid: (int(n or 0), int(fp or 0), int(srt or 0)) for tid, n, fp, srt, *_ in rows}
-    worked_done = {tid: int(w or 0) for tid, _, _, _, w, _, _ in rows}
-    xp = {tid: int(x or 0) for tid, *_, x, _ in rows}
-    worked = {tid: int(w or 0) for tid, *_, w in rows}
+    per_tech: dict[int, list[int]] = {}
+    per_day: dict[date, tuple[int, int, int]] = {}
+    for day, tid, *figures in rows:
+        mine = per_tech.setdefault(tid, [0] * 6)
+        for i, value in enumerate(figures):
+            mine[i] += int(value or 0)
+        n, _, srt, w, _, _ = figures
+        d = _as_date(day)
+        seen = per_day.get(d, (0, 0, 0))
+        per_day[d] = (seen[0] + int(n or 0), seen[1] + int(srt or 0), seen[2] + int(w or 0))
+    done = {tid: (n, fp, srt) for tid, (n, fp, srt, *_) in per_tech.items()}
+    worked_done = {tid: f[3] for tid, f in per_tech.items()}
+    xp = {tid: f[4] for tid, f in per_tech.items()}
+    worked = {tid: f[5] for tid, f in per_tech.items()}
     open_running, open_paused = _open_intervals(tx, since)
     for tid, seconds in open_running.items():
         worked[tid] = worked.get(tid, 0) + seconds
     in_progress, assigned = open_ticket_counts(tx)
-    timers = _TimerFigures.read(tx, since, days, [tid for tid, _, _ in techs], open_paused)
+    timers = _TimerFigures.read(tx, since, days, [tid for tid, _, _ in techs], open_paused, per_day)
 
     stats = []
     for tid, username, name in techs:
@@ -347,6 +357,7 @@ class _TimerFigures:
         days: int,
         technicians: list[int],
         open_paused: list[tuple[int, str, int]],
+        days_seen: dict[date, tuple[int, int, int]],
     ) -> _TimerFigures:
         zone = tx.rules().time_zone
         first = since.astimezone(shop_zone(zone)).date()
@@ -366,12 +377,6 @@ class _TimerFigures:
         by_ticket = tuple(
             TicketEfficiency(tid, code, tech, srt, int(w or 0)) for tid, code, tech, srt, w in rows
         )
-        days_seen = {
-            _as_date(d): (int(n or 0), int(srt or 0), int(w or 0))
-            for d, n, _, srt, w in _per_day(
-                tx, first, TechnicianDay.srt_minutes_done, TechnicianDay.worked_seconds_done
-            )
-        }
         by_day = tuple(
             EfficiencyDay(d, *days_seen.get(d, (0, 0, 0)))
             for d in (first + timedelta(days=i) for i in range(days))
@@ -394,7 +399,7 @@ class _TimerFigures:
             mine = per_tech.setdefault(tid, {})
             mine[str(why)] = mine.get(str(why), 0) + int(seconds)
             team[str(why)] = team.get(str(why), 0) + int(seconds)
-        budgets = {tid: pause_budget_today(tx, tid) for tid in technicians}
+        budgets = pause_budgets_today(tx, technicians)
         return cls(by_day, by_ticket, team, per_tech, budgets)
 
     def per_technician(self, tid: int, srt_minutes: int, worked_seconds: int) -> dict[str, Any]:

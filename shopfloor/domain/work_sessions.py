@@ -685,40 +685,51 @@ def _counts(rules: Rules, meta: dict[str, Any]) -> bool:
     return reason.counts if reason is not None else True  # unspecified counts
 
 
-def _sessions_since(technician_id: int, since: datetime) -> Any:
-    """The technician's sessions still open or ended since ``since``: two index ranges
-    (an OR of the two would read every session the technician ever had)."""
+def _sessions_since(technician_ids: Sequence[int], since: datetime) -> Any:
+    """The technicians' sessions still open or ended since ``since``: two index ranges
+    (an OR of the two would read every session they ever had). One technician's is a
+    range of (technician, ended_at); several technicians' of ended_at alone."""
     ended = select(WorkSession.id).where(
-        WorkSession.technician_id == technician_id, WorkSession.ended_at >= since
+        WorkSession.technician_id.in_(technician_ids), WorkSession.ended_at >= since
     )
     still_open = select(WorkSession.id).where(
-        WorkSession.technician_id == technician_id, session_is_open()
+        WorkSession.technician_id.in_(technician_ids), session_is_open()
     )
     return ended.union_all(still_open)
 
 
-def _technician_events(tx: Tx, technician_id: int, since: datetime) -> list[WorkSessionEvent]:
-    return list(
-        tx.session.scalars(
-            select(WorkSessionEvent)
-            .join(WorkSession, WorkSession.id == WorkSessionEvent.work_session_id)
-            .where(WorkSession.id.in_(_sessions_since(technician_id, since)))
-            .order_by(
-                WorkSessionEvent.work_session_id, WorkSessionEvent.event_at, WorkSessionEvent.id
-            )
+def _technician_events(
+    tx: Tx, technician_ids: Sequence[int], since: datetime
+) -> dict[int, list[Any]]:
+    """Per technician, the events of their sessions open or ended since ``since``, in
+    order within each session: one statement for any number of technicians."""
+    rows = tx.session.execute(
+        select(
+            WorkSession.technician_id,
+            WorkSessionEvent.work_session_id,
+            WorkSessionEvent.event_at,
+            WorkSessionEvent.to_status,
+            WorkSessionEvent.meta.label("meta"),
         )
-    )
+        .join(WorkSession, WorkSession.id == WorkSessionEvent.work_session_id)
+        .where(WorkSessionEvent.work_session_id.in_(_sessions_since(technician_ids, since)))
+        .order_by(WorkSessionEvent.work_session_id, WorkSessionEvent.event_at, WorkSessionEvent.id)
+    ).all()
+    events: dict[int, list[Any]] = {tid: [] for tid in technician_ids}
+    for row in rows:
+        events[row.technician_id].append(row)
+    return events
 
 
-def _pause_budget(tx: Tx, technician_id: int) -> tuple[PauseBudget, datetime | None]:
-    """Today's budget, and when the open counted pause (if any) runs out of it."""
-    rules = tx.rules()
-    day_start = local_day_start(tx.now, rules.time_zone)
+def _budget_from(
+    rules: Rules, technician_id: int, day_start: datetime, now: datetime, events: list[Any]
+) -> tuple[PauseBudget, datetime | None]:
+    """Today's budget from the technician's events (see :func:`_technician_events`), and
+    when the open counted pause (if any) runs out of it."""
     budget = rules.pause_budget_minutes * 60
     used = 0
     cut_short = False
     open_pause_start: datetime | None = None
-    events = _technician_events(tx, technician_id, day_start)
     for i, event in enumerate(events):
         following = events[i + 1] if i + 1 < len(events) else None
         if event.meta.get("reason") == BUDGET_USED_UP and event.event_at >= day_start:
@@ -735,12 +746,20 @@ def _pause_budget(tx: Tx, technician_id: int) -> tuple[PauseBudget, datetime | N
     runs_out_at = None
     if open_pause_start is not None:
         left_at_start = max(0, budget - used)
-        used += max(0, int((tx.now - open_pause_start).total_seconds()))
+        used += max(0, int((now - open_pause_start).total_seconds()))
         runs_out_at = open_pause_start + timedelta(seconds=left_at_start)
     ran_out = (
         cut_short or (budget > 0 and used >= budget) or (budget == 0 and runs_out_at is not None)
     )
     return PauseBudget(technician_id, budget, used, ran_out), runs_out_at
+
+
+def _pause_budget(tx: Tx, technician_id: int) -> tuple[PauseBudget, datetime | None]:
+    """Today's budget, and when the open counted pause (if any) runs out of it."""
+    rules = tx.rules()
+    day_start = local_day_start(tx.now, rules.time_zone)
+    events = _technician_events(tx, [technician_id], day_start)[technician_id]
+    return _budget_from(rules, technician_id, day_start, tx.now, events)
 
 
 def _enforce_pause_budget(tx: Tx, ws: WorkSession) -> bool:
@@ -791,6 +810,18 @@ def _refuse_pause_without_budget(tx: Tx, ws: WorkSession, metadata: dict[str, An
 def pause_budget_today(tx: Tx, technician_id: int) -> PauseBudget:
     """The technician's pause budget today (the shop's local day), inside a transaction."""
     return _pause_budget(tx, technician_id)[0]
+
+
+def pause_budgets_today(tx: Tx, technician_ids: Sequence[int]) -> dict[int, PauseBudget]:
+    """Each technician's pause budget today, inside a transaction, in one statement."""
+    if not technician_ids:
+        return {}
+    rules = tx.rules()
+    day_start = local_day_start(tx.now, rules.time_zone)
+    events = _technician_events(tx, technician_ids, day_start)
+    return {
+        tid: _budget_from(rules, tid, day_start, tx.now, events[tid])[0] for tid in technician_ids
+    }
 
 
 @reads
