@@ -199,6 +199,16 @@ def cmd_audit_verify(settings: Settings, _args: argparse.Namespace) -> int:
     return _with_shop(settings, run)
 
 
+def cmd_audit_rebuild(settings: Settings, _args: argparse.Namespace) -> int:
+    from .domain.audit import rebuild_read_models
+
+    def run(shop: Shop) -> int:
+        _say(rebuild_read_models(shop).summary())
+        return 0
+
+    return _with_shop(settings, run)
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -413,6 +423,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser(
         "verify", help="recompute statuses, timer totals and XP from the audit history"
     ).set_defaults(func=cmd_audit_verify)
+    audit.add_parser(
+        "rebuild",
+        help="recompute the counters and daily rollups from the history (when verify says so)",
+    ).set_defaults(func=cmd_audit_rebuild)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(
         metavar="ACTION", required=True

@@ -17,7 +17,8 @@ query per kind, that
 The read models kept for speed (see :mod:`.rollups`) are checked too and reported
 apart, as ``derived_drifts``: the ticket facts kept on each row, the per-status
 counters and the daily rollups, each recomputed from the history in SQL. A drift
-there is fixed by :func:`.rollups.rebuild`; one in the history's own caches is not.
+there is fixed by :func:`rebuild_read_models` (``shopfloor audit rebuild``); one in the
+history's own caches is not.
 """
 
 from __future__ import annotations
@@ -25,14 +26,48 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, or_, select, union_all
+from sqlalchemy import Integer, and_, case, cast, func, or_, select, text, union_all
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
-from .models import Bike, Ticket, TicketTransition, WorkSession, WorkSessionEvent, XpEntry
-from .rollups import DAY_COLUMNS, expected_days, status_count_drifts, ticket_fact_drifts
-from .shop import Tx, reads
+from .errors import ShopUnavailable
+from .models import (
+    Bike,
+    BikeStatusCount,
+    PauseDay,
+    TechnicianDay,
+    Ticket,
+    TicketStatusCount,
+    TicketTransition,
+    WorkSession,
+    WorkSessionEvent,
+    XpEntry,
+)
+from .rollups import DAY_COLUMNS, expected_days, rebuild, status_count_drifts, ticket_fact_drifts
+from .shop import Tx, reads, writes
 from .values import BikeStatus, TicketAction, WorkSessionStatus, XpEntryType
 from .worktime import epoch_seconds
+
+REBUILD_COMMAND = "shopfloor audit rebuild"
+# Every table a writer of the history updates or upserts in the same transaction: a
+# writer holds ROW EXCLUSIVE on some of them until it commits, so EXCLUSIVE on all of
+# them waits for the writers in flight and holds off new ones, while plain reads go on.
+# Writers take these in different orders (a new bike then its ticket; a passed ticket
+# then its bike), so waiting for the set could close a deadlock with one of them: each
+# try gives up after _LOCK_WAIT, well before PostgreSQL's deadlock check (1 s by
+# default) would abort the writer, lets go of what it got, and tries again.
+_LOCK_WAIT = "200ms"
+_LOCK_TRIES = 50
+_LOCK_NOT_AVAILABLE = "55P03"
+_REBUILD_LOCKED = (
+    "tickets",
+    "work_sessions",
+    "bikes",
+    "ticket_status_counts",
+    "bike_status_counts",
+    "technician_days",
+    "pause_days",
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +113,7 @@ class AuditReport:
             return f"Audit clean: {counts} agree with their history."
         derived = (
             f" The counters and daily rollups drifted in {len(self.derived_drifts)} place(s); "
-            "rebuilding them from the history fixes that."
+            f"`{REBUILD_COMMAND}` rebuilds them from the history."
             if self.derived_drifts
             else ""
         )
@@ -326,4 +361,73 @@ def verify_shop(tx: Tx) -> AuditReport:
     )
 
 
-__all__ = ["AuditReport", "Drift", "verify_shop"]
+@dataclass(frozen=True)
+class RebuildReport:
+    """What :func:`rebuild_read_models` wrote."""
+
+    tickets: int
+    status_counters: int
+    technician_days: int
+    pause_days: int
+
+    def summary(self) -> str:
+        return (
+            f"Rebuilt the read models from the history: the facts of {self.tickets} tickets, "
+            f"{self.status_counters} status counters, {self.technician_days} technician days "
+            f"and {self.pause_days} pause days."
+        )
+
+
+def _lock_out_writers(tx: Tx) -> None:
+    """Hold the tables every writer changes EXCLUSIVE (PostgreSQL), without ever waiting
+    for one while holding another for longer than ``_LOCK_WAIT``."""
+    session = tx.session
+    session.execute(text(f"SET LOCAL lock_timeout = '{_LOCK_WAIT}'"))
+    for _ in range(_LOCK_TRIES):
+        try:
+            with session.begin_nested():  # a timed-out try releases what it locked
+                session.execute(text(f"LOCK TABLE {', '.join(_REBUILD_LOCKED)} IN EXCLUSIVE MODE"))
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+                raise
+            continue
+        session.execute(text("SET LOCAL lock_timeout = 0"))
+        return
+    raise ShopUnavailable(
+        "The shop is too busy to rebuild its read models now (writers kept the tables "
+        "locked); try again in a quieter moment.",
+        field="database",
+    )
+
+
+@writes
+def rebuild_read_models(tx: Tx) -> RebuildReport:
+    """Recompute the kept read models (ticket facts, status counters, daily rollups) from
+    the history, in one write transaction that no writer of the history interleaves with.
+
+    On SQLite the write transaction is the lock (BEGIN IMMEDIATE: one writer at a time).
+    On PostgreSQL the tables every writer changes are locked EXCLUSIVE first (a table
+    lock, not an advisory one: writers take no advisory lock, but they all take these
+    tables' row locks), so events committed before the rebuild are in it, and later ones
+    wait for its COMMIT and then add to what it wrote. Readers are not held up.
+    """
+    conn = tx.session.connection()
+    if conn.dialect.name == "postgresql":
+        _lock_out_writers(tx)
+    rebuild(conn)
+    return RebuildReport(
+        tickets=_count(tx, Ticket.id),
+        status_counters=_count(tx, TicketStatusCount.status) + _count(tx, BikeStatusCount.status),
+        technician_days=_count(tx, TechnicianDay.day),
+        pause_days=_count(tx, PauseDay.day),
+    )
+
+
+__all__ = [
+    "REBUILD_COMMAND",
+    "AuditReport",
+    "Drift",
+    "RebuildReport",
+    "rebuild_read_models",
+    "verify_shop",
+]

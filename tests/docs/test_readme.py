@@ -143,6 +143,9 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
     "`shopfloor db grant ROLE`": [],  # PostgreSQL roles only: tests/db/test_app_role.py
     "`shopfloor db backup PATH`": [(["db", "backup", "{tmp}/copy.sqlite3"], "Backed up")],
     "`shopfloor audit verify`": [(["audit", "verify"], "Audit clean: 28 tickets")],
+    "`shopfloor audit rebuild`": [
+        (["audit", "rebuild"], "Rebuilt the read models from the history: the facts of 28 tickets")
+    ],
     "`shopfloor user add NAME [--role R …] [--first-name] [--last-name] [--password-stdin]`": [
         (
             [
