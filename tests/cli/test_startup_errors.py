@@ -23,6 +23,7 @@ OPENING_COMMANDS = [
     ["db", "current"],
     ["db", "upgrade"],
     ["audit", "verify"],
+    ["audit", "rebuild"],
 ]
 
 
