@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, literal, select
+from sqlalchemy import ColumnElement, Select, func, insert, literal, select
 from sqlalchemy.orm.util import identity_key
 
 from . import rollups
@@ -40,7 +40,7 @@ from .models import (
     WorkshopRules,
     XpEntry,
 )
-from .paging import fetch_page
+from .paging import fetch_counted_page, fetch_page
 from .rules import PARK_DEFAULT_REASON, Permission, next_ticket_status, require
 from .shop import Tx, reads, writes
 from .text import clean_text
@@ -305,7 +305,7 @@ def start_ticket(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
     """assigned/rework -> in_progress, by the assigned technician."""
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.WORK)
-    ticket, busy = lock_ticket_to_start(tx, ticket_id)
+    ticket, busy = lock_ticket_to_start(tx, ticket_id, for_reply=True)
     start_ticket_in_tx(tx, actor, ticket, busy)
     return ticket_view_in_tx(tx, ticket)
 
@@ -664,12 +664,16 @@ def parse_statuses(statuses: str | Iterable[str] | None) -> list[TicketStatus]:
     return parsed
 
 
-def status_count(tx: Tx, statuses: Sequence[str] | None = None) -> int:
-    """How many tickets are in ``statuses`` (all when ``None``), from the kept counters."""
+def _status_count_query(statuses: Sequence[str] | None = None) -> Select[int]:
     stmt = select(func.coalesce(func.sum(TicketStatusCount.tickets), 0))
     if statuses is not None:
         stmt = stmt.where(TicketStatusCount.status.in_(list(statuses)))
-    return int(tx.session.scalar(stmt) or 0)
+    return stmt
+
+
+def status_count(tx: Tx, statuses: Sequence[str] | None = None) -> int:
+    """How many tickets are in ``statuses`` (all when ``None``), from the kept counters."""
+    return int(tx.session.scalar(_status_count_query(statuses)) or 0)
 
 
 @reads
@@ -696,17 +700,19 @@ def list_tickets(
     statuses = parse_statuses(status)
     if statuses:
         stmt = stmt.where(Ticket.status.in_([s.value for s in statuses]))
-    total: int | None = None
     if technician_id is None and not bike_code:
-        # Exact and O(1): the per-status counters the database keeps with every change.
-        total = status_count(tx, [s.value for s in statuses] or None)
+        # Exact and O(1): the per-status counters the database keeps with every change,
+        # read as a column of the page's own statement.
+        counters = _status_count_query([s.value for s in statuses] or None)
+        rows, total = fetch_counted_page(tx, stmt, counters.scalar_subquery(), page, per_page)
+        return Page(tuple(_views(tx, rows)), total, page, per_page)
     if technician_id is not None:
         stmt = stmt.where(Ticket.technician_id == technician_id)
     if bike_code:
         code = validate_bike_code(bike_code)
         bike_id = select(Bike.id).where(Bike.bike_code == code).scalar_subquery()
         stmt = stmt.where(Ticket.bike_id == bike_id)
-    rows, total = fetch_page(tx, stmt, page, per_page, total=total)
+    rows, total = fetch_page(tx, stmt, page, per_page)
     return Page(tuple(_views(tx, rows)), total, page, per_page)
 
 

@@ -42,13 +42,15 @@ def lock_ticket(
     return _checked(tx.session.scalar(stmt), ticket_id, expected_status)
 
 
-def lock_ticket_to_start(tx: Tx, ticket_id: int) -> tuple[Ticket, int | None]:
+def lock_ticket_to_start(
+    tx: Tx, ticket_id: int, *, for_reply: bool = False
+) -> tuple[Ticket, int | None]:
     """:func:`lock_ticket`, and another ticket its technician has in progress, if any,
     asked in the same statement.
 
     That one is read with the lock's request, so it can miss a ticket started by
     whoever held the lock first; the one-in-progress index then refuses the start,
-    and the retry (see :func:`writes`) reads it and names it.
+    and the retry (see :func:`writes`) reads it and names it. ``for_reply`` as there.
     """
     other = aliased(Ticket)
     busy = (
@@ -62,6 +64,8 @@ def lock_ticket_to_start(tx: Tx, ticket_id: int) -> tuple[Ticket, int | None]:
         .scalar_subquery()
     )
     stmt = select(Ticket, busy).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
+    if for_reply:
+        stmt = stmt.options(*TICKET_PEOPLE)
     row = tx.session.execute(stmt).one_or_none()
     ticket = _checked(None if row is None else row[0], ticket_id, None)
     return ticket, None if row is None else row[1]
