@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import ScalarSelect, Select, func, select
 
 from .errors import NotFound, ValidationFailed
 from .shop import Tx
@@ -39,3 +39,27 @@ def fetch_page(
         raise NotFound(f"Page {page} does not exist; there are {last} page(s).", field="page")
     rows = list(tx.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
     return rows, total
+
+
+def fetch_counted_page(
+    tx: Tx, query: Select[Any], total: ScalarSelect[Any], page: int, per_page: int
+) -> tuple[list[Any], int]:
+    """:func:`fetch_page` in one statement: ``total`` (a scalar subquery that is cheap to
+    evaluate, such as kept counters) is read as a column of the page's own rows.
+
+    Only a page with no rows asks for the total on its own, to tell an empty first page
+    (total 0, no query) from one past the end (NotFound, naming how many there are).
+    """
+    check_page(page, per_page)
+    counted = query.add_columns(total.label("total_count"))
+    found = tx.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).unique()
+    rows = found.all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][-1] or 0)
+    if page == 1:
+        return [], 0
+    count = int(tx.session.scalar(select(total)) or 0)
+    last = max(1, -(-count // per_page))
+    if page > last:
+        raise NotFound(f"Page {page} does not exist; there are {last} page(s).", field="page")
+    return [], count

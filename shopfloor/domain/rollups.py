@@ -115,6 +115,7 @@ def split_by_day(start: datetime, end: datetime, zone: str) -> Iterator[tuple[da
 class _Pending:
     """What this transaction adds to the daily rollups, merged per key."""
 
+    tx: Tx  # whose rules (already read with the caller's check) give the shop's time zone
     days: dict[tuple[date, int], dict[str, int]] = field(default_factory=dict)
     pauses: dict[tuple[date, int, str], int] = field(default_factory=dict)
     points: list[tuple[datetime, int, str, int]] = field(default_factory=list)
@@ -125,7 +126,7 @@ class _Pending:
 def _pending(tx: Tx) -> _Pending:
     found = tx.session.info.get(_PENDING)
     if found is None:
-        found = tx.session.info[_PENDING] = _Pending()
+        found = tx.session.info[_PENDING] = _Pending(tx)
     assert isinstance(found, _Pending)
     return found
 
@@ -186,11 +187,6 @@ def on_timer_event(
     ticket.running_since = ws.last_started_at if to_status == WorkSessionStatus.RUNNING else None
 
 
-def _zone(session: Session) -> str:
-    rules = session.get(WorkshopRules, 1)  # in the identity map once tx.rules() has read it
-    return rules.time_zone if rules is not None else "UTC"
-
-
 def _insert_for(session: Session) -> Any:
     bind = session.get_bind()
     return pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
@@ -202,7 +198,9 @@ def _write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not isinstance(pending, _Pending):
         return
-    zone = _zone(session)
+    # At commit, not when the first event was noted: a change of zone in this
+    # transaction (``forget_rules``) is then read, and an unchanged one costs no query.
+    zone = pending.tx.rules().time_zone
     for at, tech, column, amount in pending.points:
         row = pending.days.setdefault((local_day(at, zone), tech), {})
         row[column] = row.get(column, 0) + amount

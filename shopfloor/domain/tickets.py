@@ -12,8 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Select, func, insert, literal, select
 from sqlalchemy.orm.util import identity_key
 
 from . import rollups
@@ -41,7 +40,7 @@ from .models import (
     WorkshopRules,
     XpEntry,
 )
-from .paging import fetch_page
+from .paging import fetch_counted_page, fetch_page
 from .rules import PARK_DEFAULT_REASON, Permission, next_ticket_status, require
 from .shop import Tx, reads, writes
 from .text import clean_text
@@ -56,6 +55,7 @@ from .values import (
 from .views import Page, TicketView, TransitionView
 from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
 from .workflow import (
+    TICKET_PEOPLE,
     lock_ticket,
     lock_ticket_to_start,
     lock_ticket_with_user,
@@ -218,6 +218,8 @@ def create_ticket(
         srt_approved_at=tx.now,
         flag_minutes=0,
         status=TicketStatus.NEW.value,
+        # Written with the INSERT (the transition below keeps it None): no UPDATE after.
+        parked_reason=None,
         created_at=tx.now,
         updated_at=tx.now,
     )
@@ -303,7 +305,7 @@ def start_ticket(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
     """assigned/rework -> in_progress, by the assigned technician."""
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.WORK)
-    ticket, busy = lock_ticket_to_start(tx, ticket_id)
+    ticket, busy = lock_ticket_to_start(tx, ticket_id, for_reply=True)
     start_ticket_in_tx(tx, actor, ticket, busy)
     return ticket_view_in_tx(tx, ticket)
 
@@ -314,7 +316,7 @@ def send_to_qc(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
 
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.WORK)
-    ticket = lock_ticket(tx, ticket_id)
+    ticket = lock_ticket(tx, ticket_id, for_reply=True)
     to_status = next_ticket_status(
         TicketAction.TO_WAITING_QC, TicketStatus(ticket.status), ticket.id
     )
@@ -400,7 +402,7 @@ def park_ticket(
 
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.WORK)
-    ticket = lock_ticket(tx, ticket_id)
+    ticket = lock_ticket(tx, ticket_id, for_reply=True)
     to_status = next_ticket_status(TicketAction.PARKED, TicketStatus(ticket.status), ticket.id)
     require_worker(actor, ticket)
     rules = tx.rules()
@@ -446,7 +448,7 @@ def qc_pass(
     """
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.QC)
-    ticket = lock_ticket(tx, ticket_id, expected_status)
+    ticket = lock_ticket(tx, ticket_id, expected_status, for_reply=True)
     to_status = next_ticket_status(TicketAction.QC_PASS, TicketStatus(ticket.status), ticket.id)
     references = [_xp_reference(kind, ticket) for kind in XP_FOR_QC_PASS]
     failures, already_paid = refuse_self_inspection(tx, actor, ticket, references)
@@ -492,24 +494,30 @@ def _pay_xp(
     """Append the XP entries (kind, amount, description) whose reference is not among
     those paid already; the amount paid."""
     assert ticket.technician_id is not None
+    rows: list[dict[str, Any]] = []
     paid = 0
     for kind, amount, what in earned:
         reference = _xp_reference(kind, ticket)
         if reference in already_paid:
             continue
-        tx.session.add(
-            XpEntry(
-                user_id=ticket.technician_id,
-                amount=amount,
-                entry_type=kind.value,
-                reference=reference,
-                description=f"{what} #{ticket.id}: {ticket.title}",
-                payload={"ticket_id": ticket.id, "srt_total_minutes": ticket.srt_total_minutes},
-                created_at=tx.now,
-            )
+        rows.append(
+            {
+                "user_id": ticket.technician_id,
+                "amount": amount,
+                "entry_type": kind.value,
+                "reference": reference,
+                "description": f"{what} #{ticket.id}: {ticket.title}",
+                "payload": {"ticket_id": ticket.id, "srt_total_minutes": ticket.srt_total_minutes},
+                "created_at": tx.now,
+            }
         )
         rollups.on_xp(tx, ticket.technician_id, amount)
         paid += amount
+    if rows:
+        # Base and bonus in one multi-row INSERT (not an executemany, which the server
+        # runs row by row); no ids are needed back, so none is returned (the ORM would
+        # insert one row at a time on SQLite to read each id).
+        tx.session.execute(insert(XpEntry).values(rows))
     return paid
 
 
@@ -518,7 +526,7 @@ def qc_fail(tx: Tx, actor_id: int, ticket_id: int, note: str | None = None) -> T
     """waiting_qc -> rework, with an optional note for the technician."""
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.QC)
-    ticket = lock_ticket(tx, ticket_id)
+    ticket = lock_ticket(tx, ticket_id, for_reply=True)
     to_status = next_ticket_status(TicketAction.QC_FAIL, TicketStatus(ticket.status), ticket.id)
     refuse_self_inspection(tx, actor, ticket)
     record_transition(tx, ticket, TicketAction.QC_FAIL, to_status, actor, note=_validate_note(note))
@@ -614,7 +622,7 @@ def _views(tx: Tx, tickets: Sequence[Ticket]) -> list[TicketView]:
     return [_view(t, t.bike, t.master, t.technician, tx.now) for t in tickets]
 
 
-_RELATED = (joinedload(Ticket.bike), joinedload(Ticket.master), joinedload(Ticket.technician))
+_RELATED = TICKET_PEOPLE
 
 
 def ticket_view_in_tx(tx: Tx, ticket: Ticket) -> TicketView:
@@ -656,12 +664,16 @@ def parse_statuses(statuses: str | Iterable[str] | None) -> list[TicketStatus]:
     return parsed
 
 
-def status_count(tx: Tx, statuses: Sequence[str] | None = None) -> int:
-    """How many tickets are in ``statuses`` (all when ``None``), from the kept counters."""
+def _status_count_query(statuses: Sequence[str] | None = None) -> Select[int]:
     stmt = select(func.coalesce(func.sum(TicketStatusCount.tickets), 0))
     if statuses is not None:
         stmt = stmt.where(TicketStatusCount.status.in_(list(statuses)))
-    return int(tx.session.scalar(stmt) or 0)
+    return stmt
+
+
+def status_count(tx: Tx, statuses: Sequence[str] | None = None) -> int:
+    """How many tickets are in ``statuses`` (all when ``None``), from the kept counters."""
+    return int(tx.session.scalar(_status_count_query(statuses)) or 0)
 
 
 @reads
@@ -688,17 +700,19 @@ def list_tickets(
     statuses = parse_statuses(status)
     if statuses:
         stmt = stmt.where(Ticket.status.in_([s.value for s in statuses]))
-    total: int | None = None
     if technician_id is None and not bike_code:
-        # Exact and O(1): the per-status counters the database keeps with every change.
-        total = status_count(tx, [s.value for s in statuses] or None)
+        # Exact and O(1): the per-status counters the database keeps with every change,
+        # read as a column of the page's own statement.
+        counters = _status_count_query([s.value for s in statuses] or None)
+        rows, total = fetch_counted_page(tx, stmt, counters.scalar_subquery(), page, per_page)
+        return Page(tuple(_views(tx, rows)), total, page, per_page)
     if technician_id is not None:
         stmt = stmt.where(Ticket.technician_id == technician_id)
     if bike_code:
         code = validate_bike_code(bike_code)
         bike_id = select(Bike.id).where(Bike.bike_code == code).scalar_subquery()
         stmt = stmt.where(Ticket.bike_id == bike_id)
-    rows, total = fetch_page(tx, stmt, page, per_page, total=total)
+    rows, total = fetch_page(tx, stmt, page, per_page)
     return Page(tuple(_views(tx, rows)), total, page, per_page)
 
 

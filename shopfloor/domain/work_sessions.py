@@ -237,8 +237,6 @@ def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView
             field="work_session",
             code="open_session_exists",
         )
-    if ticket.status != TicketStatus.IN_PROGRESS:
-        start_ticket_in_tx(tx, actor, ticket, target.busy)
     assert ticket.technician_id is not None
     ws = WorkSession(
         ticket_id=ticket.id,
@@ -248,12 +246,18 @@ def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView
         last_started_at=tx.now,
         ended_at=None,
         active_seconds=0,
+        pause_reason=None,  # as the start event leaves it, so the row is written once
         created_at=tx.now,
         updated_at=tx.now,
     )
     tx.session.add(ws)
-    tx.session.flush()
+    tx.session.flush()  # the session's id, for its event
     _record(tx, ws, WorkSessionAction.STARTED, to_status, actor, None)
+    # After the timer's event: the ticket's status and its running interval then go out
+    # in one UPDATE (the bike's status change flushes what is pending).
+    if ticket.status != TicketStatus.IN_PROGRESS:
+        start_ticket_in_tx(tx, actor, ticket, target.busy)
+    tx.session.flush()
     return session_view(ws, tx.now)
 
 

@@ -18,24 +18,39 @@ from .rules import Permission, may_work_on, next_ticket_status, require
 from .shop import Tx
 from .values import BikeStatus, TicketAction, TicketStatus
 
+# A ticket's reply names its bike and people: loaded with the statement that locks it.
+TICKET_PEOPLE = (
+    joinedload(Ticket.bike),
+    joinedload(Ticket.master),
+    joinedload(Ticket.technician),
+)
 
-def lock_ticket(tx: Tx, ticket_id: int, expected_status: str | None = None) -> Ticket:
+
+def lock_ticket(
+    tx: Tx, ticket_id: int, expected_status: str | None = None, *, for_reply: bool = False
+) -> Ticket:
     """The ticket, locked for the rest of the transaction (PostgreSQL; SQLite locks it all).
 
     ``expected_status`` is the status the caller showed the user: if the ticket has
     moved on since (another terminal acted first), nothing is done and the error says so.
+    ``for_reply``: its bike, master and technician come in the same statement (outer
+    joined, and only the ticket's row is locked), for a reply that names them.
     """
-    stmt = select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+    stmt = select(Ticket).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
+    if for_reply:
+        stmt = stmt.options(*TICKET_PEOPLE)
     return _checked(tx.session.scalar(stmt), ticket_id, expected_status)
 
 
-def lock_ticket_to_start(tx: Tx, ticket_id: int) -> tuple[Ticket, int | None]:
+def lock_ticket_to_start(
+    tx: Tx, ticket_id: int, *, for_reply: bool = False
+) -> tuple[Ticket, int | None]:
     """:func:`lock_ticket`, and another ticket its technician has in progress, if any,
     asked in the same statement.
 
     That one is read with the lock's request, so it can miss a ticket started by
     whoever held the lock first; the one-in-progress index then refuses the start,
-    and the retry (see :func:`writes`) reads it and names it.
+    and the retry (see :func:`writes`) reads it and names it. ``for_reply`` as there.
     """
     other = aliased(Ticket)
     busy = (
@@ -49,6 +64,8 @@ def lock_ticket_to_start(tx: Tx, ticket_id: int) -> tuple[Ticket, int | None]:
         .scalar_subquery()
     )
     stmt = select(Ticket, busy).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
+    if for_reply:
+        stmt = stmt.options(*TICKET_PEOPLE)
     row = tx.session.execute(stmt).one_or_none()
     ticket = _checked(None if row is None else row[0], ticket_id, None)
     return ticket, None if row is None else row[1]
@@ -57,12 +74,12 @@ def lock_ticket_to_start(tx: Tx, ticket_id: int) -> tuple[Ticket, int | None]:
 def lock_ticket_with_user(
     tx: Tx, ticket_id: int, user_id: int, expected_status: str | None = None
 ) -> tuple[Ticket, User | None]:
-    """:func:`lock_ticket`, and the user ``user_id`` with their roles (if there is one),
-    asked in the same statement, so read with the lock's request."""
+    """:func:`lock_ticket` (``for_reply``), and the user ``user_id`` with their roles (if
+    there is one), asked in the same statement, so read with the lock's request."""
     stmt = (
         select(Ticket, User)
         .outerjoin(User, User.id == user_id)
-        .options(joinedload(User.role_links))
+        .options(joinedload(User.role_links), *TICKET_PEOPLE)
         .where(Ticket.id == ticket_id)
         .with_for_update(of=Ticket)
     )
