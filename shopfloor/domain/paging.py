@@ -22,11 +22,18 @@ def check_page(page: int, per_page: int) -> None:
 
 
 def fetch_page(
-    tx: Tx, query: Select[Any], page: int, per_page: int, *, total: int | None = None
+    tx: Tx,
+    query: Select[Any],
+    page: int,
+    per_page: int,
+    *,
+    total: int | None = None,
+    whole_rows: bool = False,
 ) -> tuple[list[Any], int]:
     """The rows of ``page`` and the total count; a page past the last one is NotFound.
 
     ``total``: the count when the caller knows it already (kept counters), so none runs.
+    The rows are the query's first column (an entity), or ``whole_rows``.
     """
     check_page(page, per_page)
     if total is None:
@@ -37,8 +44,10 @@ def fetch_page(
     last = max(1, -(-total // per_page))
     if page > last:
         raise NotFound(f"Page {page} does not exist; there are {last} page(s).", field="page")
-    rows = list(tx.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
-    return rows, total
+    paged = query.limit(per_page).offset((page - 1) * per_page)
+    if whole_rows:
+        return list(tx.session.execute(paged).all()), total
+    return list(tx.session.scalars(paged).unique()), total
 
 
 def fetch_counted_page(
@@ -49,13 +58,13 @@ def fetch_counted_page(
 
     Only a page with no rows asks for the total on its own, to tell an empty first page
     (total 0, no query) from one past the end (NotFound, naming how many there are).
+    The rows are whole rows (a Core select), with the total as their last column.
     """
     check_page(page, per_page)
     counted = query.add_columns(total.label("total_count"))
-    found = tx.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).unique()
-    rows = found.all()
+    rows = tx.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
     if rows:
-        return [row[0] for row in rows], int(rows[0][-1] or 0)
+        return list(rows), int(rows[0][-1] or 0)
     if page == 1:
         return [], 0
     count = int(tx.session.scalar(select(total)) or 0)

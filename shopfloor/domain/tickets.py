@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, literal, select
+from sqlalchemy import ColumnElement, Row, Select, func, insert, literal, select
 from sqlalchemy.orm.util import identity_key
 
 from . import rollups
@@ -39,6 +39,7 @@ from .models import (
     WorkSession,
     WorkshopRules,
     XpEntry,
+    full_name,
 )
 from .paging import fetch_counted_page, fetch_page
 from .rules import PARK_DEFAULT_REASON, Permission, next_ticket_status, require
@@ -536,7 +537,7 @@ def qc_fail(tx: Tx, actor_id: int, ticket_id: int, note: str | None = None) -> T
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _running_seconds(t: Ticket, now: datetime) -> int:
+def _running_seconds(t: Ticket | Row[Any], now: datetime) -> int:
     if t.running_since is None:
         return 0
     return int(now.timestamp()) - int(t.running_since.timestamp())
@@ -587,17 +588,22 @@ def latest_qc_notes(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, str]:
 
 
 def _view(
-    t: Ticket, bike: Bike, master: User, technician: User | None, now: datetime
+    t: Ticket | Row[Any],
+    bike_code: str,
+    master_name: str,
+    technician_name: str | None,
+    now: datetime,
 ) -> TicketView:
-    """A ticket's view from its row and its people: every fact is kept on the row."""
+    """A ticket's view from its row (an ORM ticket or a row of :data:`_LIST_COLUMNS`)
+    and its people's names: every other fact is kept on the row."""
     return TicketView(
         id=t.id,
         bike=t.bike_id,
-        bike_code=bike.bike_code,
+        bike_code=bike_code,
         master=t.master_id,
-        master_name=master.full_name,
+        master_name=master_name,
         technician=t.technician_id,
-        technician_name=technician.full_name if technician else None,
+        technician_name=technician_name,
         title=t.title,
         checklist_snapshot=readable_checklist(t.checklist_snapshot),
         srt_total_minutes=t.srt_total_minutes,
@@ -619,7 +625,47 @@ def _view(
 
 def _views(tx: Tx, tickets: Sequence[Ticket]) -> list[TicketView]:
     """Views for tickets whose bike, master and technician are loaded (no more queries)."""
-    return [_view(t, t.bike, t.master, t.technician, tx.now) for t in tickets]
+    return [
+        _view(t, t.bike.bike_code, t.master.full_name, _name_of(t.technician), tx.now)
+        for t in tickets
+    ]
+
+
+def _name_of(user: User | None) -> str | None:
+    return user.full_name if user is not None else None
+
+
+# The list reads plain rows (SQLAlchemy Core, compiled once and cached): the ticket's
+# columns and its people's names, without building an ORM object per ticket and person.
+_tickets = Ticket.__table__
+_bikes = Bike.__table__
+_master = User.__table__.alias("master")
+_technician = User.__table__.alias("technician")
+_LIST_COLUMNS = (
+    *_tickets.c,
+    _bikes.c.bike_code.label("bike_code"),
+    _master.c.username.label("master_username"),
+    _master.c.first_name.label("master_first_name"),
+    _master.c.last_name.label("master_last_name"),
+    _technician.c.username.label("technician_username"),
+    _technician.c.first_name.label("technician_first_name"),
+    _technician.c.last_name.label("technician_last_name"),
+)
+_LIST_FROM = (
+    _tickets.join(_bikes, _bikes.c.id == _tickets.c.bike_id)
+    .join(_master, _master.c.id == _tickets.c.master_id)
+    .outerjoin(_technician, _technician.c.id == _tickets.c.technician_id)
+)
+
+
+def _row_view(row: Row[Any], now: datetime) -> TicketView:
+    technician = (
+        None
+        if row.technician_id is None
+        else full_name(row.technician_first_name, row.technician_last_name, row.technician_username)
+    )
+    master = full_name(row.master_first_name, row.master_last_name, row.master_username)
+    return _view(row, row.bike_code, master, technician, now)
 
 
 _RELATED = TICKET_PEOPLE
@@ -632,7 +678,7 @@ def ticket_view_in_tx(tx: Tx, ticket: Ticket) -> TicketView:
     bike = get(Bike, ticket.bike_id)
     master = get(User, ticket.master_id)
     technician = get(User, ticket.technician_id) if ticket.technician_id is not None else None
-    return _view(ticket, bike, master, technician, tx.now)
+    return _view(ticket, bike.bike_code, master.full_name, _name_of(technician), tx.now)
 
 
 @reads
@@ -688,32 +734,27 @@ def list_tickets(
     oldest_first: bool = False,
 ) -> Page[TicketView]:
     """Tickets, newest first (or oldest first, for queues), filtered in SQL."""
-    order = (
-        (Ticket.created_at, Ticket.id)
-        if oldest_first
-        else (
-            Ticket.created_at.desc(),
-            Ticket.id.desc(),
-        )
-    )
-    stmt = select(Ticket).options(*_RELATED).order_by(*order)
+    t = _tickets.c
+    order = (t.created_at, t.id) if oldest_first else (t.created_at.desc(), t.id.desc())
+    stmt = select(*_LIST_COLUMNS).select_from(_LIST_FROM).order_by(*order)
     statuses = parse_statuses(status)
     if statuses:
-        stmt = stmt.where(Ticket.status.in_([s.value for s in statuses]))
+        stmt = stmt.where(t.status.in_([s.value for s in statuses]))
     if technician_id is None and not bike_code:
         # Exact and O(1): the per-status counters the database keeps with every change,
         # read as a column of the page's own statement.
         counters = _status_count_query([s.value for s in statuses] or None)
         rows, total = fetch_counted_page(tx, stmt, counters.scalar_subquery(), page, per_page)
-        return Page(tuple(_views(tx, rows)), total, page, per_page)
-    if technician_id is not None:
-        stmt = stmt.where(Ticket.technician_id == technician_id)
-    if bike_code:
-        code = validate_bike_code(bike_code)
-        bike_id = select(Bike.id).where(Bike.bike_code == code).scalar_subquery()
-        stmt = stmt.where(Ticket.bike_id == bike_id)
-    rows, total = fetch_page(tx, stmt, page, per_page)
-    return Page(tuple(_views(tx, rows)), total, page, per_page)
+    else:
+        if technician_id is not None:
+            stmt = stmt.where(t.technician_id == technician_id)
+        if bike_code:
+            code = validate_bike_code(bike_code)
+            bike_id = select(Bike.id).where(Bike.bike_code == code).scalar_subquery()
+            stmt = stmt.where(t.bike_id == bike_id)
+        rows, total = fetch_page(tx, stmt, page, per_page, whole_rows=True)
+    now = tx.now
+    return Page(tuple(_row_view(row, now) for row in rows), total, page, per_page)
 
 
 @reads

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm.util import identity_key
 
 from . import rollups
 from .errors import NotFound, PermissionDenied, RuleViolation, TransitionNotAllowed
@@ -165,6 +166,15 @@ def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket, busy: int | None) ->
 
 def set_bike_status(tx: Tx, bike_id: int, status: BikeStatus) -> None:
     """Move the ticket's bike to ``status`` (one UPDATE; the bike need not be loaded)."""
+    loaded = tx.session.identity_map.get(identity_key(Bike, bike_id))
+    if isinstance(loaded, Bike):
+        # Already in the session (a reply names it): the flush writes it with the rest.
+        loaded.status = status.value
+        loaded.updated_at = tx.now
+        return
+    # Not loaded, so there is nothing in the session to keep in step: a plain UPDATE,
+    # without the ORM working out which loaded objects it touches.
     tx.session.execute(
-        update(Bike).where(Bike.id == bike_id).values(status=status.value, updated_at=tx.now)
+        update(Bike).where(Bike.id == bike_id).values(status=status.value, updated_at=tx.now),
+        execution_options={"synchronize_session": False},
     )
