@@ -11,10 +11,14 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..config import Network
-from ..domain import Caller, Shop
+from ..domain import AuthenticationFailed, Caller, DomainError, Shop, caller_user
+from .errors import ApiError
 from .throttle import client_address
 from .tokens import TokenService, TokenType, unauthorised
 
@@ -64,3 +68,35 @@ def acting_shop(state: Annotated[ApiState, Depends(api_state)], caller: CallerDe
 
 ShopDep = Annotated[Shop, Depends(acting_shop)]
 StateDep = Annotated[ApiState, Depends(api_state)]
+
+
+def _needs_caller(dependant: Dependant) -> bool:
+    return any(d.call is current_caller or _needs_caller(d) for d in dependant.dependencies)
+
+
+async def refused_caller(request: Request) -> DomainError | None:
+    """Why the caller of a request that failed validation may no longer act, if so.
+
+    Only for routes that act for a caller, and only for a token that decodes: a
+    missing or broken token has been refused before validation already. The check
+    is the one every use case makes, in a read transaction of its own.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not _needs_caller(route.dependant):
+        return None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    state = api_state(request)
+    try:
+        claims = state.tokens.decode(token.strip(), TokenType.ACCESS)
+    except ApiError:
+        return None
+    caller = Caller(claims.user_id, claims.credentials_version, claims.family)
+    try:
+        await run_in_threadpool(caller_user, state.shop.acting_as(caller))
+    except AuthenticationFailed as refusal:
+        return refusal
+    except DomainError:
+        return None  # e.g. the database is busy: the validation error still stands
+    return None

@@ -8,7 +8,7 @@ enveloped too; anything unexpected is a logged 500 with no stack trace.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -175,10 +175,26 @@ async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Route every failure through the envelope."""
+CallerCheck = Callable[[Request], Awaitable[DomainError | None]]
+
+
+def install_error_handlers(app: FastAPI, *, refused_caller: CallerCheck | None = None) -> None:
+    """Route every failure through the envelope.
+
+    ``refused_caller`` says why a request's caller may no longer act (a token whose
+    session has ended): such a request is answered 401 even when its input is also
+    invalid, as it would be had the input been valid, so a client logs in again
+    instead of fixing input it may not send anyway.
+    """
+
+    async def on_invalid_request(request: Request, exc: Exception) -> JSONResponse:
+        refusal = await refused_caller(request) if refused_caller is not None else None
+        if refusal is not None:
+            return await on_domain_error(request, refusal)
+        return await on_validation_error(request, exc)
+
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
-    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(RequestValidationError, on_invalid_request)
     app.add_exception_handler(Exception, on_unexpected)

@@ -168,6 +168,26 @@ def test_reactivating_a_user_does_not_revive_their_old_tokens(api: Api, crew: Cr
     assert _me(api, fresh["data"]["access"]) == 200
 
 
+def test_an_ended_session_is_told_to_log_in_again_even_when_its_input_is_invalid(
+    api: Api, crew: Crew
+) -> None:
+    """401 comes before 400: a client whose session ended must log in again, whatever
+    else is wrong with the request; a route that needs no session still answers 400."""
+    _, body = login(api, crew.master.username)
+    stale = {"Authorization": f"Bearer {body['data']['access']}"}
+    assert api.request("POST", "bikes/create/", json={}, headers=stale).status_code == 400
+    set_active(api.shop, None, crew.master.id, False)
+    for response in (
+        api.request("POST", "bikes/create/", json={}, headers=stale),
+        api.request("POST", "tickets/create/", json={"bike_code": 7}, headers=stale),
+        api.request("GET", "tickets/?per_page=0", headers=stale),
+    ):
+        assert refused(response, 401)["error"] == "user_inactive"
+        assert response.headers["www-authenticate"] == "Bearer"
+    login_body = api.request("POST", "auth/login/", json={"username": 1}, headers=stale)
+    assert refused(login_body, 400)["error"] == "validation_error"
+
+
 def test_verify_accepts_a_valid_token_and_refuses_garbage(api: Api, crew: Crew) -> None:
     data = api.ok(api.post("auth/verify/", body={"token": crew.qc.token}))
     assert data == {"detail": "Token is valid"}
