@@ -181,9 +181,12 @@ class ShopScreen(ServiceCalls, Screen[None]):
         """One key press, one state change: run ``fn`` like :meth:`call`, unless refused.
 
         Refused with a message: a press while this screen's previous action still runs,
-        and the same ``action`` on another ticket within the double-tap time of the last
-        one (after the first acted, the highlight moved on before the person could see
-        it). ``working`` shows at once and stays while the database keeps us waiting.
+        and the same ``action`` again within the double-tap time of the last one, on
+        whichever ticket: after the first acted, the highlight may have moved on before
+        the person could see it, or the row may still show the state the first press
+        changed (the board not yet refreshed), which the domain would refuse as if
+        someone else had acted. ``working`` shows at once and stays while the database
+        keeps us waiting.
         """
         app = self.shop_app
         if self.refused_while_acting():
@@ -191,12 +194,7 @@ class ShopScreen(ServiceCalls, Screen[None]):
         pressed = app.key_time
         last = self._last_act
         window = app.settings.double_tap_ms / 1000
-        if (
-            last is not None
-            and last[0] == action
-            and last[2] != ticket_id
-            and pressed - last[1] < window
-        ):
+        if last is not None and last[0] == action and pressed - last[1] < window:
             target = f" on #{ticket_id}" if ticket_id is not None else ""
             self.set_status(
                 f"A second press right after the first was ignored (a double tap?); "
