@@ -112,7 +112,12 @@ async def test_master_reassigns_an_assigned_ticket(
 
 
 async def test_technician_times_work_and_sends_it_to_qc(
-    app: ShopfloorApp, shop: Shop, clock: ManualClock, people: People, workshop: Workshop
+    app: ShopfloorApp,
+    shop: Shop,
+    clock: ManualClock,
+    people: People,
+    workshop: Workshop,
+    idle: FakeIdle,
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "tech1")
@@ -133,6 +138,7 @@ async def test_technician_times_work_and_sends_it_to_qc(
         clock.advance(minutes=3)
         await tick(pilot)
         assert timer_value(app) == "0:17:34"  # a paused timer stands still
+        idle.now += 3  # resumed seconds later: a deliberate press, not a double tap
         await pilot.press("p")
         await settle(pilot)
         assert open_session_of(shop, people.tech1).status == "running"  # type: ignore[union-attr]
