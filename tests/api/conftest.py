@@ -81,17 +81,40 @@ def start_server(
         start_new_session=own_session,
     )
     base = f"http://127.0.0.1:{port}"
+    # Ready: it answers, and with several workers the master has forked them all (the
+    # first may answer before the next is forked).
+    forked = workers if workers > 1 else 0
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited: {(data_dir / 'server.log').read_text()}")
         try:
-            if httpx.get(f"{base}/api/v1/misc/health/", timeout=1).status_code == 200:
-                return proc, base
+            answered = httpx.get(f"{base}/api/v1/misc/health/", timeout=1).status_code == 200
         except httpx.TransportError:
-            time.sleep(0.05)
+            answered = False
+        if answered and len(children_of(proc.pid)) >= forked:
+            return proc, base
+        time.sleep(0.05)
     proc.kill()
     raise RuntimeError(f"server did not start: {(data_dir / 'server.log').read_text()}")
+
+
+def parent_of(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def children_of(pid: int) -> set[int]:
+    """The live processes whose parent is ``pid`` (a server's workers)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if parent_of(int(entry.name)) == pid:
+                    found.add(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue  # exited while we looked
+    return found
 
 
 @contextmanager

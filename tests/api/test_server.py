@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,7 @@ from shopfloor.domain.shop import Shop
 
 from ..conftest import fast_hasher
 from ..databases import SqliteTemplate
-from .conftest import STARTUP_SECONDS, start_server, stop_server
+from .conftest import children_of, start_server, stop_server
 
 # `shopfloor serve`, with each worker process stamping its pid on every response: only
 # this test adds the header, so the product itself tells nobody its pids.
@@ -48,23 +47,6 @@ sys.exit(cli.main(sys.argv[1:]))
 
 
 STOP_SIGNALS = [signal.SIGHUP, signal.SIGINT, signal.SIGTERM]
-
-
-def parent_of(pid: int) -> int:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return int(stat.rsplit(")", 1)[1].split()[1])
-
-
-def children_of(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if parent_of(int(entry.name)) == pid:
-                    found.add(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue  # exited while we looked
-    return found
 
 
 def start_with_pid_header(
@@ -124,7 +106,8 @@ def test_serve_stops_cleanly_on_hangup_interrupt_and_terminate(
     with sqlite_template.database(tmp_path) as url:
         proc, base = start_server(url, tmp_path, workers=workers)
         try:
-            worker_pids = forked_workers(proc.pid, workers if workers > 1 else 0)
+            worker_pids = children_of(proc.pid)
+            assert len(worker_pids) == (workers if workers > 1 else 0)
             proc.send_signal(stop)
             proc.wait(timeout=30)
         finally:
@@ -138,19 +121,6 @@ def test_serve_stops_cleanly_on_hangup_interrupt_and_terminate(
         with pytest.raises(httpx.TransportError):
             httpx.get(f"{base}/api/v1/misc/health/", timeout=2)
         assert all(gone(pid) for pid in worker_pids)  # no worker left serving on its own
-
-
-def forked_workers(pid: int, expected: int) -> set[int]:
-    """The server's worker processes, once all ``expected`` have been forked (the first
-    may answer health checks before the master has forked the next): a readiness poll
-    with a deadline, as for start-up."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    found = children_of(pid)
-    while len(found) < expected and time.monotonic() < deadline:
-        time.sleep(0.05)
-        found = children_of(pid)
-    assert len(found) == expected, found
-    return found
 
 
 def gone(pid: int) -> bool:
@@ -168,7 +138,8 @@ def test_closing_the_terminal_stops_every_worker_through_the_master(
     with sqlite_template.database(tmp_path) as url:
         proc, _base = start_with_pid_header(url, tmp_path, workers=2, own_session=True)
         try:
-            workers = forked_workers(proc.pid, 2)
+            workers = children_of(proc.pid)
+            assert len(workers) == 2
             os.killpg(proc.pid, signal.SIGHUP)  # what a closing terminal sends its group
             proc.wait(timeout=30)
         finally:
