@@ -187,9 +187,28 @@ def on_timer_event(
     ticket.running_since = ws.last_started_at if to_status == WorkSessionStatus.RUNNING else None
 
 
-def _insert_for(session: Session) -> Any:
-    bind = session.get_bind()
-    return pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+def _upserts(dialect: str) -> tuple[Any, Any]:
+    """The two rollup upserts for ``dialect``, one row each, built once per process."""
+    found = _UPSERTS.get(dialect)
+    if found is None:
+        make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        days = make_insert(TechnicianDay)
+        table = TechnicianDay.__table__
+        pauses = make_insert(PauseDay)
+        found = _UPSERTS[dialect] = (
+            days.on_conflict_do_update(
+                index_elements=["day", "technician_id"],
+                set_={c: table.c[c] + days.excluded[c] for c in DAY_COLUMNS},
+            ),
+            pauses.on_conflict_do_update(
+                index_elements=["day", "technician_id", "reason"],
+                set_={"seconds": PauseDay.__table__.c.seconds + pauses.excluded.seconds},
+            ),
+        )
+    return found
+
+
+_UPSERTS: dict[str, tuple[Any, Any]] = {}
 
 
 @event.listens_for(Session, "before_commit")
@@ -211,32 +230,22 @@ def _write_pending(session: Session) -> None:
     for start, end, tech, why in pending.paused:
         for day, seconds in split_by_day(start, end, zone):
             pending.pauses[(day, tech, why)] = pending.pauses.get((day, tech, why), 0) + seconds
-    make_insert = _insert_for(session)
+    connection = session.connection()
+    upsert_days, upsert_pauses = _upserts(connection.dialect.name)
+    # Mostly one row each (a step touches one technician's today); more than one goes
+    # as an executemany of the same statement.
     if pending.days:
         rows = [
             {"day": d, "technician_id": t, **{c: v.get(c, 0) for c in DAY_COLUMNS}}
             for (d, t), v in pending.days.items()
         ]
-        stmt = make_insert(TechnicianDay).values(rows)
-        table = TechnicianDay.__table__
-        session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["day", "technician_id"],
-                set_={c: table.c[c] + stmt.excluded[c] for c in DAY_COLUMNS},
-            )
-        )
+        connection.execute(upsert_days, rows)
     if pending.pauses:
         rows = [
             {"day": d, "technician_id": t, "reason": r, "seconds": s}
             for (d, t, r), s in pending.pauses.items()
         ]
-        pstmt = make_insert(PauseDay).values(rows)
-        session.execute(
-            pstmt.on_conflict_do_update(
-                index_elements=["day", "technician_id", "reason"],
-                set_={"seconds": PauseDay.__table__.c.seconds + pstmt.excluded.seconds},
-            )
-        )
+        connection.execute(upsert_pauses, rows)
 
 
 # --- recomputing from the history ----------------------------------------------------------

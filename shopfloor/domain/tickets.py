@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, insert, literal, select
+from sqlalchemy import ColumnElement, Insert, Row, Select, bindparam, func, insert, literal, select
 from sqlalchemy.orm.util import identity_key
 
 from . import rollups
@@ -57,6 +58,7 @@ from .views import Page, TicketView, TransitionView
 from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
 from .workflow import (
     TICKET_PEOPLE,
+    insert_row,
     lock_ticket,
     lock_ticket_to_start,
     lock_ticket_with_user,
@@ -123,6 +125,20 @@ def _intake_code(tx: Tx, raw: str) -> str:
         ) from None
 
 
+# The statements of the workflow's steps are built once, bound by their parameters
+# (see :mod:`.workflow`).
+_ACTIVE_TICKET = (
+    select(Ticket.id)
+    .where(Ticket.bike_id == Bike.id, Ticket.status != TicketStatus.DONE)
+    .limit(1)
+    .scalar_subquery()
+)
+_BIKE_FOR_INTAKE = select(Bike, _ACTIVE_TICKET).where(Bike.bike_code == bindparam("code"))
+_BIKE_FOR_INTAKE_LOCKED = _BIKE_FOR_INTAKE.with_for_update(of=Bike).execution_options(
+    populate_existing=True
+)
+
+
 def find_bike_for_intake(tx: Tx, code: str, *, lock: bool = True) -> tuple[Bike | None, int | None]:
     """The bike with this code, locked, and its active ticket if it has one (one statement).
 
@@ -130,16 +146,8 @@ def find_bike_for_intake(tx: Tx, code: str, *, lock: bool = True) -> tuple[Bike 
     the lock first can be missed; the active-ticket index then refuses the insert,
     and the retry (see :func:`writes`) reads it and says so.
     """
-    active = (
-        select(Ticket.id)
-        .where(Ticket.bike_id == Bike.id, Ticket.status != TicketStatus.DONE)
-        .limit(1)
-        .scalar_subquery()
-    )
-    stmt = select(Bike, active).where(Bike.bike_code == code)
-    if lock:
-        stmt = stmt.with_for_update(of=Bike).execution_options(populate_existing=True)
-    row = tx.session.execute(stmt).one_or_none()
+    stmt = _BIKE_FOR_INTAKE_LOCKED if lock else _BIKE_FOR_INTAKE
+    row = tx.session.execute(stmt, {"code": code}).one_or_none()
     return (None, None) if row is None else (row[0], row[1])
 
 
@@ -208,24 +216,24 @@ def create_ticket(
             field="bike_code",
             code="active_ticket_exists",
         )
-    ticket = Ticket(
-        bike_id=bike.id,
-        master_id=actor.id,
-        technician_id=None,
-        title=title,
-        checklist_snapshot=items,
-        srt_total_minutes=srt,
-        srt_approved_by_id=actor.id,
-        srt_approved_at=tx.now,
-        flag_minutes=0,
-        status=TicketStatus.NEW.value,
-        # Written with the INSERT (the transition below keeps it None): no UPDATE after.
-        parked_reason=None,
-        created_at=tx.now,
-        updated_at=tx.now,
+    ticket = insert_row(
+        tx,
+        Ticket,
+        {
+            "bike_id": bike.id,
+            "master_id": actor.id,
+            "technician_id": None,
+            "title": title,
+            "checklist_snapshot": items,
+            "srt_total_minutes": srt,
+            "srt_approved_by_id": actor.id,
+            "srt_approved_at": tx.now,
+            "flag_minutes": 0,
+            "status": TicketStatus.NEW.value,
+            "created_at": tx.now,
+            "updated_at": tx.now,
+        },
     )
-    tx.session.add(ticket)
-    tx.session.flush()
     record_transition(
         tx,
         ticket,
@@ -338,6 +346,36 @@ def _full_name(user: User) -> str:
     return " ".join(p for p in (user.first_name, user.last_name) if p) or user.username
 
 
+@cache
+def _inspection(self_inspection_allowed: bool, references: int) -> Select[Any]:
+    """Whether the actor worked on the ticket (never, when the shop allows self-inspection),
+    its QC fails so far, and whether each of ``references`` was paid: built once per shape."""
+    fails = (
+        select(func.count())
+        .select_from(TicketTransition)
+        .where(
+            TicketTransition.ticket_id == bindparam("ticket_id"),
+            TicketTransition.action == TicketAction.QC_FAIL,
+        )
+        .scalar_subquery()
+    )
+    worked: ColumnElement[bool] = (
+        literal(False)
+        if self_inspection_allowed
+        else select(WorkSession.id)
+        .where(
+            WorkSession.ticket_id == bindparam("ticket_id"),
+            WorkSession.technician_id == bindparam("actor_id"),
+        )
+        .exists()
+    )
+    paid = [
+        select(XpEntry.id).where(XpEntry.reference == bindparam(f"reference_{i}")).exists()
+        for i in range(references)
+    ]
+    return select(worked, fails, *paid)
+
+
 def refuse_self_inspection(
     tx: Tx, actor: User, ticket: Ticket, references: Sequence[str] = ()
 ) -> tuple[int, set[str]]:
@@ -348,24 +386,10 @@ def refuse_self_inspection(
     In the same statement: how often the ticket failed QC so far, and which of the
     XP ``references`` have been paid already.
     """
-    fails = (
-        select(func.count())
-        .select_from(TicketTransition)
-        .where(
-            TicketTransition.ticket_id == ticket.id,
-            TicketTransition.action == TicketAction.QC_FAIL,
-        )
-        .scalar_subquery()
-    )
-    worked: ColumnElement[bool] = (
-        literal(False)
-        if tx.rules().allow_self_inspection
-        else select(WorkSession.id)
-        .where(WorkSession.ticket_id == ticket.id, WorkSession.technician_id == actor.id)
-        .exists()
-    )
-    paid = [select(XpEntry.id).where(XpEntry.reference == r).exists() for r in references]
-    by_actor, failures, *found = tx.session.execute(select(worked, fails, *paid)).one()
+    stmt = _inspection(tx.rules().allow_self_inspection, len(references))
+    params: dict[str, Any] = {"ticket_id": ticket.id, "actor_id": actor.id}
+    params.update((f"reference_{i}", r) for i, r in enumerate(references))
+    by_actor, failures, *found = tx.session.execute(stmt, params).one()
     if by_actor:
         raise PermissionDenied(
             f"You worked on ticket #{ticket.id}, so you may not pass or fail its QC; "
@@ -518,8 +542,24 @@ def _pay_xp(
         # Base and bonus in one multi-row INSERT (not an executemany, which the server
         # runs row by row); no ids are needed back, so none is returned (the ORM would
         # insert one row at a time on SQLite to read each id).
-        tx.session.execute(insert(XpEntry).values(rows))
+        tx.session.connection().execute(_insert_xp(len(rows)), _numbered(rows))
     return paid
+
+
+@cache
+def _insert_xp(rows: int) -> Insert:
+    """One INSERT of ``rows`` XP entries (bound as ``<column>_<row>``), built once per size."""
+    columns = ("user_id", "amount", "entry_type", "reference", "description", "payload")
+    table = XpEntry.__table__
+    values = [
+        {c: bindparam(f"{c}_{i}", type_=table.c[c].type) for c in (*columns, "created_at")}
+        for i in range(rows)
+    ]
+    return insert(XpEntry).values(values)
+
+
+def _numbered(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {f"{key}_{i}": value for i, row in enumerate(rows) for key, value in row.items()}
 
 
 @writes

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select
 
 from . import rollups
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
@@ -45,7 +45,13 @@ from .values import (
     WorkSessionStatus,
 )
 from .views import WorkSessionEventView, WorkSessionView
-from .workflow import lock_ticket, lock_ticket_to_start, require_worker, start_ticket_in_tx
+from .workflow import (
+    insert_row,
+    lock_ticket,
+    lock_ticket_to_start,
+    require_worker,
+    start_ticket_in_tx,
+)
 from .worktime import (
     clipped_seconds,
     derive_worked_seconds,
@@ -117,10 +123,26 @@ def session_view(ws: WorkSession, now: datetime) -> WorkSessionView:
     )
 
 
+# Open sessions, read after the ticket's lock (built once: see :mod:`.workflow`).
+_OPEN_FOR_TICKET = select(WorkSession).where(
+    WorkSession.ticket_id == bindparam("ticket_id"), WorkSession.status.in_(_OPEN)
+)
+_OPEN_FOR_TICKET_OR_TECHNICIAN = select(WorkSession).where(
+    WorkSession.status.in_(_OPEN),
+    or_(
+        WorkSession.ticket_id == bindparam("ticket_id"),
+        WorkSession.technician_id == bindparam("technician_id"),
+    ),
+)
+
+
 def open_session(tx: Tx, ticket_id: int) -> WorkSession | None:
-    return tx.session.scalar(
-        select(WorkSession).where(WorkSession.ticket_id == ticket_id, WorkSession.status.in_(_OPEN))
-    )
+    return tx.session.scalar(_OPEN_FOR_TICKET, {"ticket_id": ticket_id})
+
+
+# The event is appended with a Core INSERT on the transaction's connection (see
+# :mod:`.workflow`): an audit row is never read back as an object.
+_INSERT_EVENT = insert(WorkSessionEvent)
 
 
 def _record(
@@ -138,18 +160,19 @@ def _record(
     rollups.on_timer_event(
         tx, ws, from_status, to_status.value, at or tx.now, (metadata or {}).get("reason")
     )
-    tx.session.add(
-        WorkSessionEvent(
-            work_session_id=ws.id,
-            ticket_id=ws.ticket_id,
-            from_status=from_status,
-            to_status=to_status.value,
-            action=action.value,
-            actor_id=actor if isinstance(actor, int) else actor.id,
-            event_at=at or tx.now,
-            meta=metadata or {},
-            created_at=tx.now,
-        )
+    tx.session.connection().execute(
+        _INSERT_EVENT,
+        {
+            "work_session_id": ws.id,
+            "ticket_id": ws.ticket_id,
+            "from_status": from_status,
+            "to_status": to_status.value,
+            "action": action.value,
+            "actor_id": actor if isinstance(actor, int) else actor.id,
+            "event_at": at or tx.now,
+            "metadata": metadata or {},
+            "created_at": tx.now,
+        },
     )
     ws.status = to_status.value
     ws.updated_at = at or tx.now
@@ -201,13 +224,9 @@ def _timer_target(tx: Tx, actor_id: int, ticket_id: int, *, to_start: bool = Fal
         ticket, busy = lock_ticket(tx, ticket_id), None
     require_worker(actor, ticket)
     # Read after the lock: whatever the lock's previous holder did to the timer is seen.
-    mine = WorkSession.ticket_id == ticket.id
-    found = tx.session.scalars(
-        select(WorkSession).where(
-            WorkSession.status.in_(_OPEN),
-            or_(mine, WorkSession.technician_id == ticket.technician_id) if to_start else mine,
-        )
-    ).all()
+    stmt = _OPEN_FOR_TICKET_OR_TECHNICIAN if to_start else _OPEN_FOR_TICKET
+    params = {"ticket_id": ticket.id, "technician_id": ticket.technician_id}
+    found = tx.session.scalars(stmt, params).all()
     ws = next((w for w in found if w.ticket_id == ticket.id), None)
     # The budget is settled lazily: by whatever touches the session first.
     resumed = ws is not None and _enforce_pause_budget(tx, ws)
@@ -238,26 +257,27 @@ def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView
             code="open_session_exists",
         )
     assert ticket.technician_id is not None
-    ws = WorkSession(
-        ticket_id=ticket.id,
-        technician_id=ticket.technician_id,
-        status=to_status.value,
-        started_at=tx.now,
-        last_started_at=tx.now,
-        ended_at=None,
-        active_seconds=0,
-        pause_reason=None,  # as the start event leaves it, so the row is written once
-        created_at=tx.now,
-        updated_at=tx.now,
+    ws = insert_row(
+        tx,
+        WorkSession,
+        {
+            "ticket_id": ticket.id,
+            "technician_id": ticket.technician_id,
+            "status": to_status.value,
+            "started_at": tx.now,
+            "last_started_at": tx.now,
+            "ended_at": None,
+            "active_seconds": 0,
+            "pause_reason": None,  # as the start event leaves it, so the row is written once
+            "created_at": tx.now,
+            "updated_at": tx.now,
+        },
     )
-    tx.session.add(ws)
-    tx.session.flush()  # the session's id, for its event
     _record(tx, ws, WorkSessionAction.STARTED, to_status, actor, None)
-    # After the timer's event: the ticket's status and its running interval then go out
-    # in one UPDATE (the bike's status change flushes what is pending).
+    # The ticket's status and its running interval go out in one UPDATE when the
+    # transaction flushes, after the timer's event.
     if ticket.status != TicketStatus.IN_PROGRESS:
         start_ticket_in_tx(tx, actor, ticket, target.busy)
-    tx.session.flush()
     return session_view(ws, tx.now)
 
 

@@ -6,24 +6,64 @@ other's internals back, so there is no import cycle between them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import (
+    BindParameter,
+    ColumnDefault,
+    Insert,
+    Table,
+    bindparam,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from . import rollups
 from .errors import NotFound, PermissionDenied, RuleViolation, TransitionNotAllowed
-from .models import Bike, Ticket, TicketTransition, User
+from .models import Base, Bike, Ticket, TicketTransition, User
 from .rules import Permission, may_work_on, next_ticket_status, require
 from .shop import Tx
 from .values import BikeStatus, TicketAction, TicketStatus
+
+M = TypeVar("M", bound=Base)
 
 # A ticket's reply names its bike and people: loaded with the statement that locks it.
 TICKET_PEOPLE = (
     joinedload(Ticket.bike),
     joinedload(Ticket.master),
     joinedload(Ticket.technician),
+)
+
+
+# The locking reads are built once (bound by the ticket's id): SQLAlchemy then
+# compiles each one once and reuses its cache key, instead of rebuilding a statement
+# per request.
+_TICKET_ID: BindParameter[int] = bindparam("ticket_id")
+_LOCK = select(Ticket).where(Ticket.id == _TICKET_ID).with_for_update(of=Ticket)
+_LOCK_FOR_REPLY = _LOCK.options(*TICKET_PEOPLE)
+_other = aliased(Ticket)
+_BUSY = (
+    select(_other.id)
+    .where(
+        _other.technician_id == Ticket.technician_id,
+        _other.status == TicketStatus.IN_PROGRESS,
+        _other.id != Ticket.id,
+    )
+    .limit(1)
+    .scalar_subquery()
+)
+_LOCK_TO_START = select(Ticket, _BUSY).where(Ticket.id == _TICKET_ID).with_for_update(of=Ticket)
+_LOCK_TO_START_FOR_REPLY = _LOCK_TO_START.options(*TICKET_PEOPLE)
+_LOCK_WITH_USER = (
+    select(Ticket, User)
+    .outerjoin(User, User.id == bindparam("user_id"))
+    .options(joinedload(User.role_links), *TICKET_PEOPLE)
+    .where(Ticket.id == _TICKET_ID)
+    .with_for_update(of=Ticket)
 )
 
 
@@ -37,10 +77,9 @@ def lock_ticket(
     ``for_reply``: its bike, master and technician come in the same statement (outer
     joined, and only the ticket's row is locked), for a reply that names them.
     """
-    stmt = select(Ticket).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
-    if for_reply:
-        stmt = stmt.options(*TICKET_PEOPLE)
-    return _checked(tx.session.scalar(stmt), ticket_id, expected_status)
+    stmt = _LOCK_FOR_REPLY if for_reply else _LOCK
+    ticket = tx.session.scalar(stmt, {"ticket_id": ticket_id})
+    return _checked(ticket, ticket_id, expected_status)
 
 
 def lock_ticket_to_start(
@@ -53,21 +92,8 @@ def lock_ticket_to_start(
     whoever held the lock first; the one-in-progress index then refuses the start,
     and the retry (see :func:`writes`) reads it and names it. ``for_reply`` as there.
     """
-    other = aliased(Ticket)
-    busy = (
-        select(other.id)
-        .where(
-            other.technician_id == Ticket.technician_id,
-            other.status == TicketStatus.IN_PROGRESS,
-            other.id != Ticket.id,
-        )
-        .limit(1)
-        .scalar_subquery()
-    )
-    stmt = select(Ticket, busy).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
-    if for_reply:
-        stmt = stmt.options(*TICKET_PEOPLE)
-    row = tx.session.execute(stmt).one_or_none()
+    stmt = _LOCK_TO_START_FOR_REPLY if for_reply else _LOCK_TO_START
+    row = tx.session.execute(stmt, {"ticket_id": ticket_id}).one_or_none()
     ticket = _checked(None if row is None else row[0], ticket_id, None)
     return ticket, None if row is None else row[1]
 
@@ -77,14 +103,8 @@ def lock_ticket_with_user(
 ) -> tuple[Ticket, User | None]:
     """:func:`lock_ticket` (``for_reply``), and the user ``user_id`` with their roles (if
     there is one), asked in the same statement, so read with the lock's request."""
-    stmt = (
-        select(Ticket, User)
-        .outerjoin(User, User.id == user_id)
-        .options(joinedload(User.role_links), *TICKET_PEOPLE)
-        .where(Ticket.id == ticket_id)
-        .with_for_update(of=Ticket)
-    )
-    row = tx.session.execute(stmt).unique().one_or_none()
+    params = {"ticket_id": ticket_id, "user_id": user_id}
+    row = tx.session.execute(_LOCK_WITH_USER, params).unique().one_or_none()
     ticket = _checked(None if row is None else row[0], ticket_id, expected_status)
     return ticket, None if row is None else row[1]
 
@@ -116,6 +136,50 @@ def require_worker(actor: User, ticket: Ticket) -> None:
     )
 
 
+# Append-only rows and plain status changes go out as Core statements on the
+# transaction's connection: built once here, compiled once, and not staged through
+# the ORM's unit of work (the profile put most of a workflow step's time there).
+_INSERT_TRANSITION = insert(TicketTransition)
+_SET_BIKE_STATUS = (
+    update(Bike)
+    .where(Bike.id == bindparam("bike_id"))
+    .values(status=bindparam("status"), updated_at=bindparam("at"))
+)
+
+
+def insert_row(tx: Tx, model: type[M], values: dict[str, Any]) -> M:
+    """Insert one row with a Core INSERT and return it as a loaded object of the session.
+
+    ``values`` are by attribute name; a column not given gets its default (or NULL),
+    here as in the row, so the object needs no read back and no flush of its own.
+    """
+    table = model.__table__
+    assert isinstance(table, Table)
+    row = dict(values)
+    for column in table.columns:
+        if column.key not in row and not column.primary_key:
+            default = column.default
+            scalar = isinstance(default, ColumnDefault) and default.is_scalar
+            row[column.key] = default.arg if scalar else None
+    result = tx.session.connection().execute(_insert(model), row)
+    key = result.inserted_primary_key
+    assert key is not None
+    obj = model(**row, id=key[0])
+    make_transient_to_detached(obj)  # loaded as if read: nothing of it is pending
+    tx.session.add(obj)
+    return obj
+
+
+_INSERTS: dict[type[Base], Insert] = {}
+
+
+def _insert(model: type[Base]) -> Insert:
+    found = _INSERTS.get(model)
+    if found is None:
+        found = _INSERTS[model] = insert(model)
+    return found
+
+
 def record_transition(
     tx: Tx,
     ticket: Ticket,
@@ -125,23 +189,25 @@ def record_transition(
     *,
     note: str = "",
     metadata: dict[str, Any] | None = None,
-) -> TicketTransition:
+) -> None:
     """Move ``ticket`` to ``to_status`` and append the audit row for it."""
-    row = TicketTransition(
-        ticket_id=ticket.id,
-        from_status=None if action is TicketAction.CREATED else ticket.status,
-        to_status=to_status.value,
-        action=action.value,
-        actor_id=actor.id,
-        note=note,
-        meta=metadata or {},
-        created_at=tx.now,
+    meta = metadata or {}
+    rollups.on_transition(tx, ticket, action, note, meta)
+    tx.session.connection().execute(
+        _INSERT_TRANSITION,
+        {
+            "ticket_id": ticket.id,
+            "from_status": None if action is TicketAction.CREATED else ticket.status,
+            "to_status": to_status.value,
+            "action": action.value,
+            "actor_id": actor.id,
+            "note": note,
+            "metadata": meta,
+            "created_at": tx.now,
+        },
     )
-    rollups.on_transition(tx, ticket, action, note, row.meta)
     ticket.status = to_status.value
     ticket.updated_at = tx.now
-    tx.session.add(row)
-    return row
 
 
 def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket, busy: int | None) -> None:
@@ -166,15 +232,11 @@ def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket, busy: int | None) ->
 
 def set_bike_status(tx: Tx, bike_id: int, status: BikeStatus) -> None:
     """Move the ticket's bike to ``status`` (one UPDATE; the bike need not be loaded)."""
+    tx.session.connection().execute(
+        _SET_BIKE_STATUS, {"bike_id": bike_id, "status": status.value, "at": tx.now}
+    )
     loaded = tx.session.identity_map.get(identity_key(Bike, bike_id))
     if isinstance(loaded, Bike):
-        # Already in the session (a reply names it): the flush writes it with the rest.
-        loaded.status = status.value
-        loaded.updated_at = tx.now
-        return
-    # Not loaded, so there is nothing in the session to keep in step: a plain UPDATE,
-    # without the ORM working out which loaded objects it touches.
-    tx.session.execute(
-        update(Bike).where(Bike.id == bike_id).values(status=status.value, updated_at=tx.now),
-        execution_options={"synchronize_session": False},
-    )
+        # Loaded for a reply: it shows what was written, and has nothing left to flush.
+        set_committed_value(loaded, "status", status.value)
+        set_committed_value(loaded, "updated_at", tx.now)
