@@ -36,7 +36,12 @@ class ApiState:
         return client_address(request, self.trusted_proxies)
 
 
-def api_state(request: Request) -> ApiState:
+# The dependencies below only read the request and decode the token (no I/O), so they
+# are ``async``: FastAPI then calls them on the event loop instead of handing each
+# to the thread pool (three thread hops per request, a tenth of a request's CPU).
+
+
+async def api_state(request: Request) -> ApiState:
     state: ApiState = request.app.state.api
     return state
 
@@ -44,7 +49,7 @@ def api_state(request: Request) -> ApiState:
 _bearer = HTTPBearer(auto_error=False, description="An access token from auth/login/.")
 
 
-def current_caller(
+async def current_caller(
     state: Annotated[ApiState, Depends(api_state)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
@@ -61,7 +66,7 @@ def current_caller(
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-def acting_shop(state: Annotated[ApiState, Depends(api_state)], caller: CallerDep) -> Shop:
+async def acting_shop(state: Annotated[ApiState, Depends(api_state)], caller: CallerDep) -> Shop:
     """The shop acting for the caller: each use case checks them in its own transaction."""
     return state.shop.acting_as(caller)
 
@@ -87,7 +92,7 @@ async def refused_caller(request: Request) -> DomainError | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    state = api_state(request)
+    state: ApiState = request.app.state.api
     try:
         claims = state.tokens.decode(token.strip(), TokenType.ACCESS)
     except ApiError:
