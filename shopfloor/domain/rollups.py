@@ -37,7 +37,6 @@ from sqlalchemy import (
     case,
     cast,
     delete,
-    event,
     func,
     insert,
     literal,
@@ -46,10 +45,9 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
+from . import batch
 from .models import (
     Bike,
     BikeStatusCount,
@@ -187,38 +185,14 @@ def on_timer_event(
     ticket.running_since = ws.last_started_at if to_status == WorkSessionStatus.RUNNING else None
 
 
-def _upserts(dialect: str) -> tuple[Any, Any]:
-    """The two rollup upserts for ``dialect``, one row each, built once per process."""
-    found = _UPSERTS.get(dialect)
-    if found is None:
-        make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        days = make_insert(TechnicianDay)
-        table = TechnicianDay.__table__
-        pauses = make_insert(PauseDay)
-        found = _UPSERTS[dialect] = (
-            days.on_conflict_do_update(
-                index_elements=["day", "technician_id"],
-                set_={c: table.c[c] + days.excluded[c] for c in DAY_COLUMNS},
-            ),
-            pauses.on_conflict_do_update(
-                index_elements=["day", "technician_id", "reason"],
-                set_={"seconds": PauseDay.__table__.c.seconds + pauses.excluded.seconds},
-            ),
-        )
-    return found
-
-
-_UPSERTS: dict[str, tuple[Any, Any]] = {}
-
-
-@event.listens_for(Session, "before_commit")
-def _write_pending(session: Session) -> None:
-    """One upsert per rollup table, in the transaction that is about to commit."""
+def _upserts(session: Session) -> list[batch.Write]:
+    """The transaction's additions to the daily rollups: one upsert per table, sent with
+    the rest of the step's writes (see :mod:`.batch`)."""
     pending = session.info.pop(_PENDING, None)
     if not isinstance(pending, _Pending):
-        return
-    # At commit, not when the first event was noted: a change of zone in this
-    # transaction (``forget_rules``) is then read, and an unchanged one costs no query.
+        return []
+    # When the step's writes go out, not when the first event was noted: a change of
+    # zone in this transaction (``forget_rules``) is then read.
     zone = pending.tx.rules().time_zone
     for at, tech, column, amount in pending.points:
         row = pending.days.setdefault((local_day(at, zone), tech), {})
@@ -230,22 +204,23 @@ def _write_pending(session: Session) -> None:
     for start, end, tech, why in pending.paused:
         for day, seconds in split_by_day(start, end, zone):
             pending.pauses[(day, tech, why)] = pending.pauses.get((day, tech, why), 0) + seconds
-    connection = session.connection()
-    upsert_days, upsert_pauses = _upserts(connection.dialect.name)
-    # Mostly one row each (a step touches one technician's today); more than one goes
-    # as an executemany of the same statement.
+    out: list[batch.Write] = []
     if pending.days:
         rows = [
             {"day": d, "technician_id": t, **{c: v.get(c, 0) for c in DAY_COLUMNS}}
             for (d, t), v in pending.days.items()
         ]
-        connection.execute(upsert_days, rows)
+        out.append(batch.add_rows(TechnicianDay, rows, conflict=("day", "technician_id")))
     if pending.pauses:
         rows = [
             {"day": d, "technician_id": t, "reason": r, "seconds": s}
             for (d, t, r), s in pending.pauses.items()
         ]
-        connection.execute(upsert_pauses, rows)
+        out.append(batch.add_rows(PauseDay, rows, conflict=("day", "technician_id", "reason")))
+    return out
+
+
+batch.contribute(_upserts)
 
 
 # --- recomputing from the history ----------------------------------------------------------

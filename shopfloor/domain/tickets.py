@@ -13,10 +13,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Row, Select, bindparam, func, insert, literal, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, literal, select
 from sqlalchemy.orm.util import identity_key
 
 from . import rollups
+from .batch import insert_later
 from .bikes import (
     MIN_QUERY_LENGTH,
     closest_codes,
@@ -540,26 +541,9 @@ def _pay_xp(
         paid += amount
     if rows:
         # Base and bonus in one multi-row INSERT (not an executemany, which the server
-        # runs row by row); no ids are needed back, so none is returned (the ORM would
-        # insert one row at a time on SQLite to read each id).
-        tx.session.connection().execute(_insert_xp(len(rows)), _numbered(rows))
+        # runs row by row), sent with the step's other writes; no ids are needed back.
+        insert_later(tx.session, XpEntry, *rows)
     return paid
-
-
-@cache
-def _insert_xp(rows: int) -> Insert:
-    """One INSERT of ``rows`` XP entries (bound as ``<column>_<row>``), built once per size."""
-    columns = ("user_id", "amount", "entry_type", "reference", "description", "payload")
-    table = XpEntry.__table__
-    values = [
-        {c: bindparam(f"{c}_{i}", type_=table.c[c].type) for c in (*columns, "created_at")}
-        for i in range(rows)
-    ]
-    return insert(XpEntry).values(values)
-
-
-def _numbered(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    return {f"{key}_{i}": value for i, row in enumerate(rows) for key, value in row.items()}
 
 
 @writes

@@ -13,9 +13,10 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, func, insert, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from . import rollups
+from .batch import insert_later, write_pending
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
 from .models import (
     Bike,
@@ -140,11 +141,6 @@ def open_session(tx: Tx, ticket_id: int) -> WorkSession | None:
     return tx.session.scalar(_OPEN_FOR_TICKET, {"ticket_id": ticket_id})
 
 
-# The event is appended with a Core INSERT on the transaction's connection (see
-# :mod:`.workflow`): an audit row is never read back as an object.
-_INSERT_EVENT = insert(WorkSessionEvent)
-
-
 def _record(
     tx: Tx,
     ws: WorkSession,
@@ -160,8 +156,9 @@ def _record(
     rollups.on_timer_event(
         tx, ws, from_status, to_status.value, at or tx.now, (metadata or {}).get("reason")
     )
-    tx.session.connection().execute(
-        _INSERT_EVENT,
+    insert_later(
+        tx.session,
+        WorkSessionEvent,
         {
             "work_session_id": ws.id,
             "ticket_id": ws.ticket_id,
@@ -727,6 +724,7 @@ def _technician_events(
 ) -> dict[int, list[Any]]:
     """Per technician, the events of their sessions open or ended since ``since``, in
     order within each session: one statement for any number of technicians."""
+    write_pending(tx.session)  # the events this step has recorded so far count too
     rows = tx.session.execute(
         select(
             WorkSession.technician_id,

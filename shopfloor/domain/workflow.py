@@ -16,13 +16,13 @@ from sqlalchemy import (
     bindparam,
     insert,
     select,
-    update,
 )
 from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from . import rollups
+from .batch import insert_later, update_later
 from .errors import NotFound, PermissionDenied, RuleViolation, TransitionNotAllowed
 from .models import Base, Bike, Ticket, TicketTransition, User
 from .rules import Permission, may_work_on, next_ticket_status, require
@@ -136,15 +136,8 @@ def require_worker(actor: User, ticket: Ticket) -> None:
     )
 
 
-# Append-only rows and plain status changes go out as Core statements on the
-# transaction's connection: built once here, compiled once, and not staged through
-# the ORM's unit of work (the profile put most of a workflow step's time there).
-_INSERT_TRANSITION = insert(TicketTransition)
-_SET_BIKE_STATUS = (
-    update(Bike)
-    .where(Bike.id == bindparam("bike_id"))
-    .values(status=bindparam("status"), updated_at=bindparam("at"))
-)
+# Append-only rows and plain status changes are Core statements, not ORM objects:
+# they go out with the step's other writes (see :mod:`.batch`).
 
 
 def insert_row(tx: Tx, model: type[M], values: dict[str, Any]) -> M:
@@ -193,8 +186,9 @@ def record_transition(
     """Move ``ticket`` to ``to_status`` and append the audit row for it."""
     meta = metadata or {}
     rollups.on_transition(tx, ticket, action, note, meta)
-    tx.session.connection().execute(
-        _INSERT_TRANSITION,
+    insert_later(
+        tx.session,
+        TicketTransition,
         {
             "ticket_id": ticket.id,
             "from_status": None if action is TicketAction.CREATED else ticket.status,
@@ -232,9 +226,7 @@ def start_ticket_in_tx(tx: Tx, actor: User, ticket: Ticket, busy: int | None) ->
 
 def set_bike_status(tx: Tx, bike_id: int, status: BikeStatus) -> None:
     """Move the ticket's bike to ``status`` (one UPDATE; the bike need not be loaded)."""
-    tx.session.connection().execute(
-        _SET_BIKE_STATUS, {"bike_id": bike_id, "status": status.value, "at": tx.now}
-    )
+    update_later(tx.session, Bike, bike_id, status=status.value, updated_at=tx.now)
     loaded = tx.session.identity_map.get(identity_key(Bike, bike_id))
     if isinstance(loaded, Bike):
         # Loaded for a reply: it shows what was written, and has nothing left to flush.
