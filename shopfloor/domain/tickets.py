@@ -7,12 +7,26 @@ together or not at all.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, Select, func, insert, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    ScalarSelect,
+    Select,
+    String,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.orm.util import identity_key
 
 from . import rollups
@@ -41,9 +55,9 @@ from .models import (
     XpEntry,
     full_name,
 )
-from .paging import fetch_counted_page, fetch_page
+from .paging import PageQuery
 from .rules import PARK_DEFAULT_REASON, Permission, next_ticket_status, require
-from .shop import Tx, reads, writes
+from .shop import CallerShape, Tx, caller_row, reads, writes
 from .text import clean_text
 from .values import (
     BikeStatus,
@@ -56,7 +70,6 @@ from .values import (
 from .views import Page, TicketView, TransitionView
 from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
 from .workflow import (
-    TICKET_PEOPLE,
     lock_ticket,
     lock_ticket_to_start,
     lock_ticket_with_user,
@@ -623,20 +636,14 @@ def _view(
     )
 
 
-def _views(tx: Tx, tickets: Sequence[Ticket]) -> list[TicketView]:
-    """Views for tickets whose bike, master and technician are loaded (no more queries)."""
-    return [
-        _view(t, t.bike.bike_code, t.master.full_name, _name_of(t.technician), tx.now)
-        for t in tickets
-    ]
-
-
 def _name_of(user: User | None) -> str | None:
     return user.full_name if user is not None else None
 
 
-# The list reads plain rows (SQLAlchemy Core, compiled once and cached): the ticket's
-# columns and its people's names, without building an ORM object per ticket and person.
+# The reads use plain rows (SQLAlchemy Core): the ticket's columns and its people's
+# names, without building an ORM object per ticket and person. Each statement is built
+# once per shape (below) with bound parameters, so a request neither builds nor
+# compiles one: the compiled form is cached on the statement's (memoised) cache key.
 _tickets = Ticket.__table__
 _bikes = Bike.__table__
 _master = User.__table__.alias("master")
@@ -668,9 +675,6 @@ def _row_view(row: Row[Any], now: datetime) -> TicketView:
     return _view(row, row.bike_code, master, technician, now)
 
 
-_RELATED = TICKET_PEOPLE
-
-
 def ticket_view_in_tx(tx: Tx, ticket: Ticket) -> TicketView:
     """The reply of a write, from what the transaction holds (people by primary key,
     from the identity map when the use case loaded them already)."""
@@ -681,14 +685,36 @@ def ticket_view_in_tx(tx: Tx, ticket: Ticket) -> TicketView:
     return _view(ticket, bike.bike_code, master.full_name, _name_of(technician), tx.now)
 
 
-@reads
+@functools.cache
+def _detail_statement(caller: CallerShape | None) -> Select[Any]:
+    """One ticket's row; with the caller's row before it (and it alone when there is
+    no such ticket) when the caller is checked in the same statement."""
+    ticket = (
+        select(*_LIST_COLUMNS)
+        .select_from(_LIST_FROM)
+        .where(_tickets.c.id == bindparam("ticket_id", type_=Integer()))
+    )
+    if caller is None:
+        return ticket
+    found = ticket.subquery("ticket")
+    anchor = caller_row(caller)
+    return select(anchor, found).select_from(anchor.outerjoin(found, true()))
+
+
+@reads(folds_caller=True)
 def get_ticket(tx: Tx, ticket_id: int) -> TicketView:
-    ticket = tx.session.scalars(
-        select(Ticket).where(Ticket.id == ticket_id).options(*_RELATED)
-    ).one_or_none()
-    if ticket is None:
+    """One ticket, in one statement that also checks the request's caller."""
+    folded = tx.caller_to_fold()
+    params: dict[str, Any] = {"ticket_id": ticket_id}
+    if folded is not None:
+        params.update(folded.params)
+    statement = _detail_statement(folded.shape if folded is not None else None)
+    row = tx.session.connection().execute(statement, params).first()
+    if folded is not None:
+        tx.check_folded_caller(folded, row)
+    if row is None or row.id is None:
         raise NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
-    return _views(tx, [ticket])[0]
+    return _row_view(row, tx.now)
 
 
 def parse_statuses(statuses: str | Iterable[str] | None) -> list[TicketStatus]:
@@ -722,7 +748,50 @@ def status_count(tx: Tx, statuses: Sequence[str] | None = None) -> int:
     return int(tx.session.scalar(_status_count_query(statuses)) or 0)
 
 
-@reads
+class _ListShape(NamedTuple):
+    """Which filters a list applies, its order, and the caller check it carries."""
+
+    statuses: bool
+    technician: bool
+    bike: bool
+    oldest_first: bool
+    caller: CallerShape | None
+
+
+@functools.cache
+def _list_query(shape: _ListShape) -> PageQuery:
+    """The page and its total in one statement, filtered in SQL (bound parameters:
+    ``statuses``, ``technician_id``, ``bike_code``)."""
+    t = _tickets.c
+    where: list[ColumnElement[bool]] = []
+    if shape.statuses:
+        where.append(t.status.in_(bindparam("statuses", type_=String(), expanding=True)))
+    if shape.technician:
+        where.append(t.technician_id == bindparam("technician_id", type_=Integer()))
+    if shape.bike:
+        code = bindparam("bike_code", type_=String())
+        bike = select(_bikes.c.id).where(_bikes.c.bike_code == code).correlate(None)
+        where.append(t.bike_id == bike.scalar_subquery())
+    total: ScalarSelect[Any]
+    if shape.technician or shape.bike:
+        total = select(func.count()).select_from(_tickets).where(*where).scalar_subquery()
+    else:
+        # Exact and O(1): the per-status counters the database keeps with every change.
+        counters = select(func.coalesce(func.sum(TicketStatusCount.tickets), 0))
+        if shape.statuses:
+            counted = bindparam("counted_statuses", type_=String(), expanding=True)
+            counters = counters.where(TicketStatusCount.status.in_(counted))
+        total = counters.scalar_subquery()
+    return PageQuery.of(
+        select(*_LIST_COLUMNS).select_from(_LIST_FROM).where(*where),
+        total,
+        order_by=("created_at", "id"),
+        descending=not shape.oldest_first,
+        anchor=caller_row(shape.caller) if shape.caller is not None else None,
+    )
+
+
+@reads(folds_caller=True)
 def list_tickets(
     tx: Tx,
     *,
@@ -733,26 +802,27 @@ def list_tickets(
     bike_code: str | None = None,
     oldest_first: bool = False,
 ) -> Page[TicketView]:
-    """Tickets, newest first (or oldest first, for queues), filtered in SQL."""
-    t = _tickets.c
-    order = (t.created_at, t.id) if oldest_first else (t.created_at.desc(), t.id.desc())
-    stmt = select(*_LIST_COLUMNS).select_from(_LIST_FROM).order_by(*order)
-    statuses = parse_statuses(status)
+    """Tickets, newest first (or oldest first, for queues), filtered in SQL: the page,
+    its total and the request caller's check in one statement."""
+    statuses = [s.value for s in parse_statuses(status)]
+    params: dict[str, Any] = {}
     if statuses:
-        stmt = stmt.where(t.status.in_([s.value for s in statuses]))
-    if technician_id is None and not bike_code:
-        # Exact and O(1): the per-status counters the database keeps with every change,
-        # read as a column of the page's own statement.
-        counters = _status_count_query([s.value for s in statuses] or None)
-        rows, total = fetch_counted_page(tx, stmt, counters.scalar_subquery(), page, per_page)
-    else:
-        if technician_id is not None:
-            stmt = stmt.where(t.technician_id == technician_id)
-        if bike_code:
-            code = validate_bike_code(bike_code)
-            bike_id = select(Bike.id).where(Bike.bike_code == code).scalar_subquery()
-            stmt = stmt.where(t.bike_id == bike_id)
-        rows, total = fetch_page(tx, stmt, page, per_page, whole_rows=True)
+        params["statuses"] = params["counted_statuses"] = statuses
+    if technician_id is not None:
+        params["technician_id"] = technician_id
+    if bike_code:
+        params["bike_code"] = validate_bike_code(bike_code)
+    folded = tx.caller_to_fold()
+    query = _list_query(
+        _ListShape(
+            statuses=bool(statuses),
+            technician=technician_id is not None,
+            bike=bool(bike_code),
+            oldest_first=oldest_first,
+            caller=folded.shape if folded is not None else None,
+        )
+    )
+    rows, total = query.fetch(tx, params, page, per_page, folded)
     now = tx.now
     return Page(tuple(_row_view(row, now) for row in rows), total, page, per_page)
 
