@@ -41,11 +41,19 @@ def api_state(request: Request) -> ApiState:
     return state
 
 
+# The dependencies below are coroutines although nothing in them waits: FastAPI runs a
+# plain function in the thread pool, and a hop there and back costs more than they do.
+
+
+async def _api_state(request: Request) -> ApiState:
+    return api_state(request)
+
+
 _bearer = HTTPBearer(auto_error=False, description="An access token from auth/login/.")
 
 
-def current_caller(
-    state: Annotated[ApiState, Depends(api_state)],
+async def current_caller(
+    state: Annotated[ApiState, Depends(_api_state)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """Who the bearer access token names, or 401 (the database is not asked here)."""
@@ -61,13 +69,13 @@ def current_caller(
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-def acting_shop(state: Annotated[ApiState, Depends(api_state)], caller: CallerDep) -> Shop:
+async def acting_shop(state: Annotated[ApiState, Depends(_api_state)], caller: CallerDep) -> Shop:
     """The shop acting for the caller: each use case checks them in its own transaction."""
     return state.shop.acting_as(caller)
 
 
 ShopDep = Annotated[Shop, Depends(acting_shop)]
-StateDep = Annotated[ApiState, Depends(api_state)]
+StateDep = Annotated[ApiState, Depends(_api_state)]
 
 
 def _needs_caller(dependant: Dependant) -> bool:

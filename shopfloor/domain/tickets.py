@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -550,10 +550,10 @@ def qc_fail(tx: Tx, actor_id: int, ticket_id: int, note: str | None = None) -> T
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _running_seconds(t: Ticket | Row[Any], now: datetime) -> int:
-    if t.running_since is None:
+def _running_seconds(running_since: datetime | None, now: datetime) -> int:
+    if running_since is None:
         return 0
-    return int(now.timestamp()) - int(t.running_since.timestamp())
+    return int(now.timestamp()) - int(running_since.timestamp())
 
 
 def _cached(tx: Tx, ticket_ids: Iterable[int]) -> list[Ticket]:
@@ -575,7 +575,7 @@ def _cached(tx: Tx, ticket_ids: Iterable[int]) -> list[Ticket]:
 def worked_seconds_by_ticket(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, int]:
     """Worked seconds per ticket: closed intervals plus the running one (kept on the ticket)."""
     return {
-        t.id: (t.worked_seconds or 0) + _running_seconds(t, tx.now)
+        t.id: (t.worked_seconds or 0) + _running_seconds(t.running_since, tx.now)
         for t in _cached(tx, ticket_ids)
         if t.worked_seconds or t.running_since is not None
     }
@@ -601,39 +601,49 @@ def latest_qc_notes(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, str]:
 
 
 def _view(
-    t: Ticket | Row[Any],
+    t: Mapping[Any, Any],
     bike_code: str,
     master_name: str,
     technician_name: str | None,
     now: datetime,
 ) -> TicketView:
-    """A ticket's view from its row (an ORM ticket or a row of :data:`_LIST_COLUMNS`)
-    and its people's names: every other fact is kept on the row."""
+    """A ticket's view from its columns by name (a row of :data:`_LIST_COLUMNS`, or an ORM
+    ticket's :func:`_columns`) and its people's names: every other fact is kept on the row."""
+    status = t["status"]
+    fails = t["qc_fail_count"] or 0
     return TicketView(
-        id=t.id,
-        bike=t.bike_id,
+        id=t["id"],
+        bike=t["bike_id"],
         bike_code=bike_code,
-        master=t.master_id,
+        master=t["master_id"],
         master_name=master_name,
-        technician=t.technician_id,
+        technician=t["technician_id"],
         technician_name=technician_name,
-        title=t.title,
-        checklist_snapshot=readable_checklist(t.checklist_snapshot),
-        srt_total_minutes=t.srt_total_minutes,
-        srt_approved_by=t.srt_approved_by_id,
-        srt_approved_at=t.srt_approved_at,
-        flag_minutes=t.flag_minutes,
-        status=t.status,
-        assigned_at=t.assigned_at,
-        started_at=t.started_at,
-        done_at=t.done_at,
-        created_at=t.created_at,
-        updated_at=t.updated_at,
-        worked_seconds=(t.worked_seconds or 0) + _running_seconds(t, now),
-        qc_fail_count=t.qc_fail_count or 0,
-        parked_reason=t.parked_reason if t.status == TicketStatus.ASSIGNED else None,
-        latest_qc_note=(t.latest_qc_note or "") if t.qc_fail_count else "",
+        title=t["title"],
+        checklist_snapshot=readable_checklist(t["checklist_snapshot"]),
+        srt_total_minutes=t["srt_total_minutes"],
+        srt_approved_by=t["srt_approved_by_id"],
+        srt_approved_at=t["srt_approved_at"],
+        flag_minutes=t["flag_minutes"],
+        status=status,
+        assigned_at=t["assigned_at"],
+        started_at=t["started_at"],
+        done_at=t["done_at"],
+        created_at=t["created_at"],
+        updated_at=t["updated_at"],
+        worked_seconds=(t["worked_seconds"] or 0) + _running_seconds(t["running_since"], now),
+        qc_fail_count=fails,
+        parked_reason=t["parked_reason"] if status == TicketStatus.ASSIGNED else None,
+        latest_qc_note=(t["latest_qc_note"] or "") if fails else "",
     )
+
+
+_TICKET_COLUMNS = tuple(c.key for c in Ticket.__table__.c)
+
+
+def _columns(ticket: Ticket) -> dict[str, Any]:
+    """An ORM ticket's column values by name, as :func:`_view` reads them."""
+    return {name: getattr(ticket, name) for name in _TICKET_COLUMNS}
 
 
 def _name_of(user: User | None) -> str | None:
@@ -665,14 +675,24 @@ _LIST_FROM = (
 )
 
 
-def _row_view(row: Row[Any], now: datetime) -> TicketView:
-    technician = (
-        None
-        if row.technician_id is None
-        else full_name(row.technician_first_name, row.technician_last_name, row.technician_username)
-    )
-    master = full_name(row.master_first_name, row.master_last_name, row.master_username)
-    return _view(row, row.bike_code, master, technician, now)
+def _row_view(row: Row[Any], now: datetime, names: dict[int, str] | None = None) -> TicketView:
+    """A view from a row of :data:`_LIST_COLUMNS`; ``names``: people named already (a page
+    names the same few people again and again)."""
+    # By name through the row's mapping: several times quicker than a row's attributes.
+    t = row._mapping
+    names = {} if names is None else names
+    master = names.get(t["master_id"])
+    if master is None:
+        master = names[t["master_id"]] = full_name(
+            t["master_first_name"], t["master_last_name"], t["master_username"]
+        )
+    technician_id = t["technician_id"]
+    technician = None if technician_id is None else names.get(technician_id)
+    if technician_id is not None and technician is None:
+        technician = names[technician_id] = full_name(
+            t["technician_first_name"], t["technician_last_name"], t["technician_username"]
+        )
+    return _view(t, t["bike_code"], master, technician, now)
 
 
 def ticket_view_in_tx(tx: Tx, ticket: Ticket) -> TicketView:
@@ -682,7 +702,7 @@ def ticket_view_in_tx(tx: Tx, ticket: Ticket) -> TicketView:
     bike = get(Bike, ticket.bike_id)
     master = get(User, ticket.master_id)
     technician = get(User, ticket.technician_id) if ticket.technician_id is not None else None
-    return _view(ticket, bike.bike_code, master.full_name, _name_of(technician), tx.now)
+    return _view(_columns(ticket), bike.bike_code, master.full_name, _name_of(technician), tx.now)
 
 
 @functools.cache
@@ -823,8 +843,8 @@ def list_tickets(
         )
     )
     rows, total = query.fetch(tx, params, page, per_page, folded)
-    now = tx.now
-    return Page(tuple(_row_view(row, now) for row in rows), total, page, per_page)
+    now, names = tx.now, dict[int, str]()
+    return Page(tuple(_row_view(row, now, names) for row in rows), total, page, per_page)
 
 
 @reads
