@@ -97,8 +97,8 @@ class PageQuery:
 
         page = (
             rows.order_by(*ordered(rows.selected_columns))
-            .limit(bindparam("page_limit", type_=Integer()))
-            .offset(bindparam("page_offset", type_=Integer()))
+            .limit(bindparam("page_limit", type_=Integer(), literal_execute=True))
+            .offset(bindparam("page_offset", type_=Integer(), literal_execute=True))
             .subquery("page")
         )
         if anchor is None:
