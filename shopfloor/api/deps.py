@@ -36,21 +36,24 @@ class ApiState:
         return client_address(request, self.trusted_proxies)
 
 
-# The dependencies below only read the request and decode the token (no I/O), so they
-# are ``async``: FastAPI then calls them on the event loop instead of handing each
-# to the thread pool (three thread hops per request, a tenth of a request's CPU).
-
-
-async def api_state(request: Request) -> ApiState:
+def api_state(request: Request) -> ApiState:
     state: ApiState = request.app.state.api
     return state
+
+
+# The dependencies below are coroutines although nothing in them waits: FastAPI runs a
+# plain function in the thread pool, and a hop there and back costs more than they do.
+
+
+async def _api_state(request: Request) -> ApiState:
+    return api_state(request)
 
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from auth/login/.")
 
 
 async def current_caller(
-    state: Annotated[ApiState, Depends(api_state)],
+    state: Annotated[ApiState, Depends(_api_state)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """Who the bearer access token names, or 401 (the database is not asked here)."""
@@ -66,13 +69,13 @@ async def current_caller(
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-async def acting_shop(state: Annotated[ApiState, Depends(api_state)], caller: CallerDep) -> Shop:
+async def acting_shop(state: Annotated[ApiState, Depends(_api_state)], caller: CallerDep) -> Shop:
     """The shop acting for the caller: each use case checks them in its own transaction."""
     return state.shop.acting_as(caller)
 
 
 ShopDep = Annotated[Shop, Depends(acting_shop)]
-StateDep = Annotated[ApiState, Depends(api_state)]
+StateDep = Annotated[ApiState, Depends(_api_state)]
 
 
 def _needs_caller(dependant: Dependant) -> bool:
@@ -92,7 +95,7 @@ async def refused_caller(request: Request) -> DomainError | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    state: ApiState = request.app.state.api
+    state = api_state(request)
     try:
         claims = state.tokens.decode(token.strip(), TokenType.ACCESS)
     except ApiError:

@@ -7,7 +7,10 @@ own message is raised. Screens and routes never open a transaction themselves.
 
 A request acts for the caller its token names (:meth:`Shop.acting_as`): the
 transaction checks that caller first thing, and the use case reuses the user it
-loaded, so authentication costs no transaction of its own. Connections are not
+loaded, so authentication costs no transaction of its own. A read that declares
+``@reads(folds_caller=True)`` reads the caller's columns in its own statement
+instead (:meth:`Tx.caller_to_fold`), saving that statement; whatever it did not
+check is checked before COMMIT all the same. Connections are not
 pinged before use; a use case whose connection turns out dead before COMMIT is
 run once more on a fresh one.
 """
@@ -15,16 +18,27 @@ run once more on a fresh one.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar, overload
 
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import (
+    Engine,
+    Integer,
+    Row,
+    String,
+    Subquery,
+    and_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, joinedload
@@ -38,7 +52,7 @@ from .errors import (
     ShopUnavailable,
     ValidationFailed,
 )
-from .models import RefreshFamily, User, WorkshopRules
+from .models import RefreshFamily, User, UserRole, WorkshopRules
 from .rules import DEFAULT_PAUSE_REASONS, PauseReason, Permission, pause_reasons_from_json, require
 
 P = ParamSpec("P")
@@ -187,6 +201,81 @@ def session_revoked() -> AuthenticationFailed:
     )
 
 
+def _refuse_caller(
+    caller: Caller, is_active: bool | None, credentials_version: int | None, family_live: bool
+) -> None:
+    """The refusals of a caller's token, from their user (``is_active`` None: no such user)
+    and whether the token's refresh family is theirs and not revoked."""
+    if not is_active:
+        raise user_inactive()
+    version = caller.credentials_version
+    if version is not None and version != credentials_version:
+        raise credentials_changed()
+    if caller.family is not None and not family_live:
+        raise session_revoked()
+
+
+class CallerShape(NamedTuple):
+    """What a folded caller check reads: the token's refresh family, the user's roles."""
+
+    family: bool
+    roles: bool
+
+
+@dataclass(frozen=True)
+class FoldedCaller:
+    """A caller a use case checks in its own statement (see :meth:`Tx.caller_to_fold`).
+
+    The statement joins :func:`caller_row` of this :attr:`shape`, is run with
+    :attr:`params`, and its first row goes to :meth:`Tx.check_folded_caller`.
+    """
+
+    caller: Caller
+    permission: Permission | None = None
+
+    @property
+    def shape(self) -> CallerShape:
+        return CallerShape(family=self.caller.family is not None, roles=self.permission is not None)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"caller_id": self.caller.user_id}
+        if self.caller.family is not None:
+            params["caller_family"] = self.caller.family
+        return params
+
+
+@functools.cache
+def caller_row(shape: CallerShape) -> Subquery:
+    """The caller's user as one row (no row when there is no such user), with what
+    :meth:`Tx.check_caller` refuses on: for a use case to join its own rows to.
+
+    Bound parameters (``caller_id``, ``caller_family``) rather than values, so the
+    statements built on it are built and compiled once per shape.
+    """
+    users = User.__table__
+    columns: list[Any] = [
+        users.c.is_active.label("caller_is_active"),
+        users.c.credentials_version.label("caller_credentials_version"),
+    ]
+    if shape.family:
+        families = RefreshFamily.__table__
+        live = select(families.c.id).where(
+            families.c.id == bindparam("caller_family", type_=String()),
+            families.c.user_id == users.c.id,
+            families.c.revoked_at.is_(None),
+        )
+        columns.append(live.exists().label("caller_family_live"))
+    if shape.roles:
+        links = UserRole.__table__
+        roles = select(func.aggregate_strings(links.c.role_slug, ",")).where(
+            links.c.user_id == users.c.id
+        )
+        columns.append(roles.scalar_subquery().label("caller_roles"))
+    stmt = select(*columns).where(users.c.id == bindparam("caller_id", type_=Integer()))
+    return stmt.subquery("caller")
+
+
 @dataclass(frozen=True)
 class Rules:
     """The workshop's tunable rules, as read at the start of a transaction."""
@@ -233,16 +322,31 @@ class Shop:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self, *, write: bool) -> Iterator[Tx]:
-        """One transaction: committed when the block ends cleanly, rolled back otherwise."""
+    def transaction(self, *, write: bool, folds_caller: bool = False) -> Iterator[Tx]:
+        """One transaction: committed when the block ends cleanly, rolled back otherwise.
+
+        The caller is checked first thing, or (``folds_caller``) left to the use case's
+        own statement (:meth:`Tx.caller_to_fold`). A caller still unchecked when the block
+        ends is checked then, before COMMIT, so nothing the use case read leaves the
+        transaction for a refused caller, and when the block failed with a domain error
+        a refused caller is told that instead (as when the check came first).
+        """
         session = Session(bind=self._write_bind if write else self.engine, expire_on_commit=False)
         committing = False
         try:
             with session.begin():
                 tx = Tx(session=session, shop=self)
                 if self.caller is not None:
-                    tx.check_caller(self.caller)
-                yield tx
+                    if folds_caller:
+                        tx._unchecked = self.caller
+                    else:
+                        tx.check_caller(self.caller)
+                try:
+                    yield tx
+                except DomainError:
+                    tx.check_unchecked_caller()
+                    raise
+                tx.check_unchecked_caller()
                 session.flush()
                 committing = True
         except DBAPIError as exc:
@@ -303,6 +407,8 @@ class Tx:
     _now: datetime | None = field(default=None, init=False, repr=False)
     _caller: User | None = field(default=None, init=False, repr=False)
     _rules: Rules | None = field(default=None, init=False, repr=False)
+    # The request's caller while no statement of this transaction has checked them.
+    _unchecked: Caller | None = field(default=None, init=False, repr=False)
 
     @property
     def now(self) -> datetime:
@@ -342,17 +448,53 @@ class Tx:
             .where(User.id == caller.user_id)
         )
         row = self.session.execute(stmt).unique().one_or_none()
-        if row is None or not row[0].is_active:
+        if row is None:
             raise user_inactive()
         user, family, rules = row
-        version = caller.credentials_version
-        if version is not None and version != user.credentials_version:
-            raise credentials_changed()
-        if caller.family is not None and (family is None or family.revoked_at is not None):
-            raise session_revoked()
+        live = family is not None and family.revoked_at is None
+        _refuse_caller(caller, user.is_active, user.credentials_version, live)
         self._caller = user
         self._rules = _rules_of(rules)
         return user
+
+    def caller_to_fold(self, permission: Permission | None = None) -> FoldedCaller | None:
+        """The caller, for a use case to check in its own statement, or ``None`` when there
+        is nobody left to check (no caller, or checked already: the use case then runs
+        its statement without the caller's row).
+
+        Only a use case declared ``@reads(folds_caller=True)`` gets one. Its statement
+        joins :func:`caller_row` so that the caller's row comes back even with no rows
+        of its own, and it hands the first row to :meth:`check_folded_caller` before it
+        reads anything else from the result. ``permission``: the caller must also hold it.
+        """
+        if self._unchecked is None:
+            return None
+        return FoldedCaller(self._unchecked, permission)
+
+    def check_folded_caller(self, folded: FoldedCaller, row: Row[Any] | None) -> None:
+        """Refuse exactly as :meth:`check_caller` (and 403 without ``folded.permission``),
+        from the caller's columns of the statement's first row (``None``: it returned no
+        row, so there is no such user)."""
+        self._unchecked = None  # a refusal is final: nothing checks twice
+        if row is None:
+            raise user_inactive()
+        columns = row._mapping
+        live = bool(columns["caller_family_live"]) if folded.shape.family else False
+        _refuse_caller(
+            folded.caller,
+            columns["caller_is_active"],
+            columns["caller_credentials_version"],
+            live,
+        )
+        if folded.permission is not None:
+            roles = columns["caller_roles"] or ""
+            require([r for r in roles.split(",") if r], folded.permission)
+
+    def check_unchecked_caller(self) -> None:
+        """Check the request's caller now if no statement has yet (see :meth:`Shop.transaction`)."""
+        caller, self._unchecked = self._unchecked, None
+        if caller is not None:
+            self.check_caller(caller)
 
     def actor(self, actor_id: int) -> User:
         """The acting user; a missing or deactivated one is not allowed to act at all.
@@ -465,22 +607,45 @@ def writes(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P]
     return _named_like(run, fn)
 
 
-def reads(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
-    """Run a read-only use case in one transaction (once more if its connection was dead)."""
-    check_numbers = _numbers_checker(fn)
+@overload
+def reads(fn: Callable[Concatenate[Tx, P], R], /) -> Callable[Concatenate[Shop, P], R]: ...
 
-    def run(shop: Shop, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        check_numbers(*args, **kwargs)
-        for last in (False, True):
-            try:
-                with shop.transaction(write=False) as tx:
-                    return fn(tx, *args, **kwargs)
-            except ConnectionLost:
-                if last:
-                    raise
-        raise AssertionError("unreachable")
 
-    return _named_like(run, fn)
+@overload
+def reads(
+    *, folds_caller: bool
+) -> Callable[[Callable[Concatenate[Tx, P], R]], Callable[Concatenate[Shop, P], R]]: ...
+
+
+def reads(
+    fn: Callable[Concatenate[Tx, P], R] | None = None, /, *, folds_caller: bool = False
+) -> (
+    Callable[Concatenate[Shop, P], R]
+    | Callable[[Callable[Concatenate[Tx, P], R]], Callable[Concatenate[Shop, P], R]]
+):
+    """Run a read-only use case in one transaction (once more if its connection was dead).
+
+    ``folds_caller``: the use case checks the request's caller in its own statement
+    (:meth:`Tx.caller_to_fold`) rather than the transaction in one of its own.
+    """
+
+    def decorate(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
+        check_numbers = _numbers_checker(fn)
+
+        def run(shop: Shop, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            check_numbers(*args, **kwargs)
+            for last in (False, True):
+                try:
+                    with shop.transaction(write=False, folds_caller=folds_caller) as tx:
+                        return fn(tx, *args, **kwargs)
+                except ConnectionLost:
+                    if last:
+                        raise
+            raise AssertionError("unreachable")
+
+        return _named_like(run, fn)
+
+    return decorate if fn is None else decorate(fn)
 
 
 def _named_like(

@@ -87,34 +87,53 @@ def test_each_workflow_request_runs_one_transaction_within_the_statement_budget(
     assert total <= WORKFLOW_BUDGET[shop.dialect], costs
 
 
-def test_the_ticket_list_reads_its_page_and_total_in_one_statement(
+def test_the_ticket_list_and_detail_read_caller_page_and_total_in_one_statement(
     shop: Shop, people: People, live: str
 ) -> None:
-    """BEGIN, the caller's check, the page with its total, COMMIT: the kept counters are
-    read as a column of the page, not by a count of their own."""
+    """BEGIN, one statement, COMMIT: the caller's check, the page and its total (kept
+    counters, or an indexed count when filtered) come back together, for an empty page
+    and one past the end too; so does one ticket with the caller's check."""
     counter = StatementCounter(shop.engine)
     with httpx.Client(base_url=live) as client:
         for code in ("RM-0001", "RM-0002", "RM-0003"):
             _workflow(client, counter, people, code)
         admin = _log_in(client, "admin")
 
-        def listed(**params: Any) -> tuple[httpx.Response, Tally]:
-            return counter.measure(lambda: client.get("tickets/", params=params, headers=admin))
+        def get(path: str, **params: Any) -> tuple[httpx.Response, Tally]:
+            return counter.measure(lambda: client.get(path, params=params, headers=admin))
 
-        for params in ({}, {"per_page": 2, "page": 2}, {"status": "done,new"}):
-            response, cost = listed(**params)
+        for params in (
+            {},
+            {"per_page": 2, "page": 2},
+            {"status": "done,new"},
+            {"technician": people.tech1},
+            {"bike_code": "RM-0002"},
+        ):
+            response, cost = get("tickets/", **params)
             assert response.status_code == 200, response.text
-            assert response.json()["total_count"] == 3, params
-            assert (cost.statements, cost.transactions) == (4, 1), (params, cost.sql)
+            expected = 1 if "bike_code" in params else 3
+            assert response.json()["total_count"] == expected, params
+            assert (cost.statements, cost.transactions) == (3, 1), (params, cost.sql)
 
-        empty, cost = listed(status="rework")
+        empty, cost = get("tickets/", status="rework")
         assert empty.json()["total_count"] == 0
         assert empty.json()["results"] == []
-        assert cost.statements == 4, cost.sql
+        assert cost.statements == 3, cost.sql
 
-        past, cost = listed(per_page=2, page=3)
+        past, cost = get("tickets/", per_page=2, page=3)
         assert past.status_code == 404, past.text
         assert "2 page(s)" in past.json()["message"]
+        assert cost.statements == 3, cost.sql
+
+        tid = response.json()["results"][0]["id"]
+        one, cost = get(f"tickets/{tid}/")
+        assert one.status_code == 200, one.text
+        assert one.json()["data"]["id"] == tid
+        assert (cost.statements, cost.transactions) == (3, 1), cost.sql
+
+        missing, cost = get("tickets/999999/")
+        assert missing.status_code == 404, missing.text
+        assert cost.statements == 3, cost.sql
 
 
 def _reads(tid: int, bike_id: int) -> list[str]:
