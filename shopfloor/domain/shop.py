@@ -32,6 +32,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     Row,
+    Select,
     String,
     Subquery,
     and_,
@@ -41,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from .clock import Clock, SystemClock
 from .database import WRITE_OPTION
@@ -244,6 +245,11 @@ class FoldedCaller:
             params["caller_family"] = self.caller.family
         return params
 
+    @property
+    def write_params(self) -> dict[str, Any]:
+        """The parameters of a statement built with :func:`with_caller`."""
+        return {"caller_id": self.caller.user_id, "caller_family": self.caller.family}
+
 
 @functools.cache
 def caller_row(shape: CallerShape) -> Subquery:
@@ -274,6 +280,36 @@ def caller_row(shape: CallerShape) -> Subquery:
         columns.append(roles.scalar_subquery().label("caller_roles"))
     stmt = select(*columns).where(users.c.id == bindparam("caller_id", type_=Integer()))
     return stmt.subquery("caller")
+
+
+# A write's locking statement brings its caller as a user with roles (the use case acts
+# as them), whether the token's refresh family is live, and the workshop's rules.
+CALLER_USER = aliased(User, name="caller_user")
+_FAMILY_LIVE = (
+    select(RefreshFamily.id)
+    .where(
+        RefreshFamily.id == bindparam("caller_family", type_=String()),
+        RefreshFamily.user_id == CALLER_USER.id,
+        RefreshFamily.revoked_at.is_(None),
+    )
+    .exists()
+    .label("caller_family_live")
+)
+
+
+def with_caller(stmt: Select[Any], locked: Any) -> Select[Any]:
+    """``stmt`` with three more columns, outer joined to ``locked`` (the entity it locks):
+    the caller's user (roles loaded), whether their refresh family is live, and the
+    workshop's rules. Run it with :attr:`FoldedCaller.write_params` and hand the three
+    to :meth:`Tx.adopt_caller`."""
+    return (
+        stmt.add_columns(CALLER_USER, _FAMILY_LIVE, WorkshopRules)
+        .outerjoin_from(
+            locked, CALLER_USER, CALLER_USER.id == bindparam("caller_id", type_=Integer())
+        )
+        .outerjoin_from(locked, WorkshopRules, WorkshopRules.id == 1)
+        .options(joinedload(CALLER_USER.role_links))
+    )
 
 
 @dataclass(frozen=True)
@@ -490,6 +526,23 @@ class Tx:
             roles = columns["caller_roles"] or ""
             require([r for r in roles.split(",") if r], folded.permission)
 
+    def adopt_caller(
+        self,
+        folded: FoldedCaller,
+        user: User | None,
+        family_live: bool | None,
+        rules: WorkshopRules | None,
+    ) -> User:
+        """Refuse exactly as :meth:`check_caller`, from the three columns a statement built
+        with :func:`with_caller` returned; the caller's user, kept for :meth:`actor`."""
+        self._unchecked = None
+        if user is None:
+            raise user_inactive()
+        _refuse_caller(folded.caller, user.is_active, user.credentials_version, bool(family_live))
+        self._caller = user
+        self._rules = _rules_of(rules)
+        return user
+
     def check_unchecked_caller(self) -> None:
         """Check the request's caller now if no statement has yet (see :meth:`Shop.transaction`)."""
         caller, self._unchecked = self._unchecked, None
@@ -578,33 +631,56 @@ def _numbers_checker(fn: Callable[..., object]) -> Callable[..., None]:
     return check
 
 
-def writes(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
+@overload
+def writes(fn: Callable[Concatenate[Tx, P], R], /) -> Callable[Concatenate[Shop, P], R]: ...
+
+
+@overload
+def writes(
+    *, folds_caller: bool
+) -> Callable[[Callable[Concatenate[Tx, P], R]], Callable[Concatenate[Shop, P], R]]: ...
+
+
+def writes(
+    fn: Callable[Concatenate[Tx, P], R] | None = None, /, *, folds_caller: bool = False
+) -> (
+    Callable[Concatenate[Shop, P], R]
+    | Callable[[Callable[Concatenate[Tx, P], R]], Callable[Concatenate[Shop, P], R]]
+):
     """Run a use case in one write transaction; a lost race is retried once, then named,
-    and so is a connection found dead before COMMIT."""
-    check_numbers = _numbers_checker(fn)
+    and so is a connection found dead before COMMIT.
 
-    def run(shop: Shop, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        check_numbers(*args, **kwargs)
-        lost_race = lost_connection = False
-        while True:
-            try:
-                with shop.transaction(write=True) as tx:
-                    result = fn(tx, *args, **kwargs)
-                    tx.session.flush()
-                return result
-            except IntegrityError as exc:
-                name = violated_constraint(exc)
-                if name not in CONSTRAINT_ERRORS:
-                    raise
-                if lost_race:
-                    raise CONSTRAINT_ERRORS[name]() from exc
-                lost_race = True
-            except ConnectionLost:
-                if lost_connection:
-                    raise
-                lost_connection = True
+    ``folds_caller``: the use case checks the request's caller in the statement that
+    locks what it changes (:func:`with_caller`), not in a statement of its own.
+    """
 
-    return _named_like(run, fn)
+    def decorate(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
+        check_numbers = _numbers_checker(fn)
+
+        def run(shop: Shop, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            check_numbers(*args, **kwargs)
+            lost_race = lost_connection = False
+            while True:
+                try:
+                    with shop.transaction(write=True, folds_caller=folds_caller) as tx:
+                        result = fn(tx, *args, **kwargs)
+                        tx.session.flush()
+                    return result
+                except IntegrityError as exc:
+                    name = violated_constraint(exc)
+                    if name not in CONSTRAINT_ERRORS:
+                        raise
+                    if lost_race:
+                        raise CONSTRAINT_ERRORS[name]() from exc
+                    lost_race = True
+                except ConnectionLost:
+                    if lost_connection:
+                        raise
+                    lost_connection = True
+
+        return _named_like(run, fn)
+
+    return decorate if fn is None else decorate(fn)
 
 
 @overload

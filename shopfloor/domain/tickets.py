@@ -57,7 +57,7 @@ from .models import (
 )
 from .paging import PageQuery
 from .rules import PARK_DEFAULT_REASON, Permission, next_ticket_status, require
-from .shop import CallerShape, Tx, caller_row, reads, writes
+from .shop import CallerShape, Tx, caller_row, reads, with_caller, writes
 from .text import clean_text
 from .values import (
     BikeStatus,
@@ -70,10 +70,8 @@ from .values import (
 from .views import Page, TicketView, TransitionView
 from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
 from .workflow import (
+    act_on_ticket,
     insert_row,
-    lock_ticket,
-    lock_ticket_to_start,
-    lock_ticket_with_user,
     record_transition,
     require_worker,
     set_bike_status,
@@ -163,10 +161,36 @@ def find_bike_for_intake(tx: Tx, code: str, *, lock: bool = True) -> tuple[Bike 
     return (None, None) if row is None else (row[0], row[1])
 
 
+@cache
+def _bike_for_intake_with_caller() -> Select[Any]:
+    return with_caller(_BIKE_FOR_INTAKE_LOCKED, Bike)
+
+
+def _bike_for_intake_as_caller(tx: Tx, raw_code: Any) -> tuple[Bike | None, int | None] | None:
+    """:func:`find_bike_for_intake`, read by the statement that checks the request's caller
+    (see :func:`act_on_ticket`); ``None`` when there is no caller to fold or the code is
+    not valid (the use case then asks on its own)."""
+    folded = tx.caller_to_fold()
+    if folded is None:
+        return None
+    try:
+        code = validate_bike_code(raw_code)
+    except ValidationFailed:
+        return None
+    params = {"code": code, **folded.write_params}
+    row = tx.session.execute(_bike_for_intake_with_caller(), params).unique().one_or_none()
+    if row is None:  # no such bike: the caller is checked on their own, first
+        tx.check_unchecked_caller()
+        return None, None
+    bike, active, caller, family_live, rules = row
+    tx.adopt_caller(folded, caller, family_live, rules)
+    return bike, active
+
+
 # --- use cases --------------------------------------------------------------------------------
 
 
-@writes
+@writes(folds_caller=True)
 def create_ticket(
     tx: Tx,
     actor_id: int,
@@ -180,6 +204,9 @@ def create_ticket(
     bike_creation_reason: str | None = None,
 ) -> TicketView:
     """Take a bike in: a new ticket with an approved SRT and its ``created`` transition."""
+    # The bike is locked first, by the statement that also checks the caller (a code
+    # that is not valid gets its error below, after the caller and the permission).
+    found = _bike_for_intake_as_caller(tx, bike_code)
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.CREATE_TICKET)
     rules = tx.rules()
@@ -193,9 +220,7 @@ def create_ticket(
             field="approve_srt",
         )
     reason = clean_text(bike_creation_reason or "", "bike_creation_reason").strip()
-    bike, existing = find_bike_for_intake(
-        tx, code
-    )  # an archive of this bike waits, or is waited for
+    bike, existing = find_bike_for_intake(tx, code) if found is None else found
     created_bike = False
     if bike is None:
         if not confirm_create_bike:
@@ -264,7 +289,7 @@ def create_ticket(
     return ticket_view_in_tx(tx, ticket)
 
 
-@writes
+@writes(folds_caller=True)
 def assign_ticket(
     tx: Tx,
     actor_id: int,
@@ -277,13 +302,16 @@ def assign_ticket(
 
     ``expected_status``: refuse if the ticket is no longer in the status the user saw.
     """
-    actor = tx.actor(actor_id)
-    require(actor.role_slugs, Permission.ASSIGN)
     is_id = isinstance(technician_id, int) and not isinstance(technician_id, bool)
-    if is_id:
-        ticket, technician = lock_ticket_with_user(tx, ticket_id, technician_id, expected_status)
-    else:
-        ticket, technician = lock_ticket(tx, ticket_id, expected_status), None
+    acting = act_on_ticket(
+        tx,
+        actor_id,
+        Permission.ASSIGN,
+        ticket_id,
+        expected_status,
+        user_id=technician_id if is_id else None,
+    )
+    actor, ticket, technician = acting.actor, acting.ticket, acting.user
     to_status = next_ticket_status(TicketAction.ASSIGNED, TicketStatus(ticket.status), ticket.id)
     if not is_id:
         raise ValidationFailed("technician_id must be a user id.", field="technician_id")
@@ -321,23 +349,21 @@ def assign_ticket(
     return ticket_view_in_tx(tx, ticket)
 
 
-@writes
+@writes(folds_caller=True)
 def start_ticket(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
     """assigned/rework -> in_progress, by the assigned technician."""
-    actor = tx.actor(actor_id)
-    require(actor.role_slugs, Permission.WORK)
-    ticket, busy = lock_ticket_to_start(tx, ticket_id, for_reply=True)
-    start_ticket_in_tx(tx, actor, ticket, busy)
+    acting = act_on_ticket(tx, actor_id, Permission.WORK, ticket_id, for_reply=True, to_start=True)
+    start_ticket_in_tx(tx, acting.actor, acting.ticket, acting.busy)
+    ticket = acting.ticket
     return ticket_view_in_tx(tx, ticket)
 
 
-@writes
+@writes(folds_caller=True)
 def send_to_qc(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
     """in_progress -> waiting_qc; an open timer is stopped in the same transaction."""
 
-    actor = tx.actor(actor_id)
-    require(actor.role_slugs, Permission.WORK)
-    ticket = lock_ticket(tx, ticket_id, for_reply=True)
+    acting = act_on_ticket(tx, actor_id, Permission.WORK, ticket_id, for_reply=True)
+    actor, ticket = acting.actor, acting.ticket
     to_status = next_ticket_status(
         TicketAction.TO_WAITING_QC, TicketStatus(ticket.status), ticket.id
     )
@@ -427,7 +453,7 @@ def set_self_inspection(tx: Tx, actor_id: int | None, allowed: bool) -> bool:
     return allowed
 
 
-@writes
+@writes(folds_caller=True)
 def park_ticket(
     tx: Tx, actor_id: int, ticket_id: int, reason: str | None = None, note: str | None = None
 ) -> TicketView:
@@ -437,9 +463,8 @@ def park_ticket(
     to start another bike; starting this one later is the ordinary start.
     """
 
-    actor = tx.actor(actor_id)
-    require(actor.role_slugs, Permission.WORK)
-    ticket = lock_ticket(tx, ticket_id, for_reply=True)
+    acting = act_on_ticket(tx, actor_id, Permission.WORK, ticket_id, for_reply=True)
+    actor, ticket = acting.actor, acting.ticket
     to_status = next_ticket_status(TicketAction.PARKED, TicketStatus(ticket.status), ticket.id)
     require_worker(actor, ticket)
     rules = tx.rules()
@@ -470,7 +495,7 @@ def park_ticket(
     return ticket_view_in_tx(tx, ticket)
 
 
-@writes
+@writes(folds_caller=True)
 def qc_pass(
     tx: Tx,
     actor_id: int,
@@ -483,9 +508,8 @@ def qc_pass(
 
     ``expected_status``: refuse if the ticket is no longer in the status the user saw.
     """
-    actor = tx.actor(actor_id)
-    require(actor.role_slugs, Permission.QC)
-    ticket = lock_ticket(tx, ticket_id, expected_status, for_reply=True)
+    acting = act_on_ticket(tx, actor_id, Permission.QC, ticket_id, expected_status, for_reply=True)
+    actor, ticket = acting.actor, acting.ticket
     to_status = next_ticket_status(TicketAction.QC_PASS, TicketStatus(ticket.status), ticket.id)
     references = [_xp_reference(kind, ticket) for kind in XP_FOR_QC_PASS]
     failures, already_paid = refuse_self_inspection(tx, actor, ticket, references)
@@ -557,12 +581,11 @@ def _pay_xp(
     return paid
 
 
-@writes
+@writes(folds_caller=True)
 def qc_fail(tx: Tx, actor_id: int, ticket_id: int, note: str | None = None) -> TicketView:
     """waiting_qc -> rework, with an optional note for the technician."""
-    actor = tx.actor(actor_id)
-    require(actor.role_slugs, Permission.QC)
-    ticket = lock_ticket(tx, ticket_id, for_reply=True)
+    acting = act_on_ticket(tx, actor_id, Permission.QC, ticket_id, for_reply=True)
+    actor, ticket = acting.actor, acting.ticket
     to_status = next_ticket_status(TicketAction.QC_FAIL, TicketStatus(ticket.status), ticket.id)
     refuse_self_inspection(tx, actor, ticket)
     record_transition(tx, ticket, TicketAction.QC_FAIL, to_status, actor, note=_validate_note(note))

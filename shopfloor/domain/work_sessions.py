@@ -33,7 +33,6 @@ from .rules import (
     Permission,
     next_session_status,
     pause_reasons_to_json,
-    require,
 )
 from .shop import Rules, Tx, reads, writes
 from .text import clean_text
@@ -47,9 +46,9 @@ from .values import (
 )
 from .views import WorkSessionEventView, WorkSessionView
 from .workflow import (
+    act_on_ticket,
     insert_row,
     lock_ticket,
-    lock_ticket_to_start,
     require_worker,
     start_ticket_in_tx,
 )
@@ -213,12 +212,8 @@ class _Target:
 def _timer_target(tx: Tx, actor_id: int, ticket_id: int, *, to_start: bool = False) -> _Target:
     """The actor, the locked ticket and its open session with its pause budget settled;
     ``to_start`` asks, in the same statements, what starting needs to know too."""
-    actor = tx.actor(actor_id)
-    require(actor.role_slugs, Permission.WORK)
-    if to_start:
-        ticket, busy = lock_ticket_to_start(tx, ticket_id)
-    else:
-        ticket, busy = lock_ticket(tx, ticket_id), None
+    acting = act_on_ticket(tx, actor_id, Permission.WORK, ticket_id, to_start=to_start)
+    actor, ticket, busy = acting.actor, acting.ticket, acting.busy
     require_worker(actor, ticket)
     # Read after the lock: whatever the lock's previous holder did to the timer is seen.
     stmt = _OPEN_FOR_TICKET_OR_TECHNICIAN if to_start else _OPEN_FOR_TICKET
@@ -231,7 +226,7 @@ def _timer_target(tx: Tx, actor_id: int, ticket_id: int, *, to_start: bool = Fal
     return _Target(actor, ticket, ws, resumed, elsewhere, busy)
 
 
-@writes
+@writes(folds_caller=True)
 def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     """Start the timer; on an assigned or rework ticket this starts the ticket too."""
     target = _timer_target(tx, actor_id, ticket_id, to_start=True)
@@ -304,7 +299,7 @@ def _step(
     return session_view(ws, tx.now)
 
 
-@writes
+@writes(folds_caller=True)
 def pause_work_session(
     tx: Tx, actor_id: int, ticket_id: int, reason: str | None = None, note: str | None = None
 ) -> WorkSessionView:
@@ -314,13 +309,13 @@ def pause_work_session(
     return _step(tx, actor_id, ticket_id, WorkSessionAction.PAUSED, reason_metadata(why, text))
 
 
-@writes
+@writes(folds_caller=True)
 def resume_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     """paused -> running."""
     return _step(tx, actor_id, ticket_id, WorkSessionAction.RESUMED)
 
 
-@writes
+@writes(folds_caller=True)
 def stop_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     """running/paused -> stopped; the ticket stays in progress."""
     return _step(tx, actor_id, ticket_id, WorkSessionAction.STOPPED)

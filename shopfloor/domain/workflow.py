@@ -6,12 +6,15 @@ other's internals back, so there is no import cycle between them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     BindParameter,
     ColumnDefault,
     Insert,
+    Select,
     Table,
     bindparam,
     insert,
@@ -26,7 +29,7 @@ from .batch import insert_later, update_later
 from .errors import NotFound, PermissionDenied, RuleViolation, TransitionNotAllowed
 from .models import Base, Bike, Ticket, TicketTransition, User
 from .rules import Permission, may_work_on, next_ticket_status, require
-from .shop import Tx
+from .shop import Tx, with_caller
 from .values import BikeStatus, TicketAction, TicketStatus
 
 M = TypeVar("M", bound=Base)
@@ -60,7 +63,7 @@ _LOCK_TO_START = select(Ticket, _BUSY).where(Ticket.id == _TICKET_ID).with_for_u
 _LOCK_TO_START_FOR_REPLY = _LOCK_TO_START.options(*TICKET_PEOPLE)
 _LOCK_WITH_USER = (
     select(Ticket, User)
-    .outerjoin(User, User.id == bindparam("user_id"))
+    .outerjoin_from(Ticket, User, User.id == bindparam("user_id"))
     .options(joinedload(User.role_links), *TICKET_PEOPLE)
     .where(Ticket.id == _TICKET_ID)
     .with_for_update(of=Ticket)
@@ -107,6 +110,73 @@ def lock_ticket_with_user(
     row = tx.session.execute(_LOCK_WITH_USER, params).unique().one_or_none()
     ticket = _checked(None if row is None else row[0], ticket_id, expected_status)
     return ticket, None if row is None else row[1]
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who acts on which locked ticket (see :func:`act_on_ticket`)."""
+
+    actor: User
+    ticket: Ticket
+    busy: int | None = None  # to_start: another ticket of its technician's in progress
+    user: User | None = None  # user_id: that user, with roles (None: no such user)
+
+
+@cache
+def _acting_lock(for_reply: bool, to_start: bool, with_user: bool) -> Select[Any]:
+    """The locking statement of :func:`act_on_ticket` for one combination, built once."""
+    base: Any
+    if with_user:
+        base = _LOCK_WITH_USER
+    elif to_start:
+        base = _LOCK_TO_START_FOR_REPLY if for_reply else _LOCK_TO_START
+    else:
+        base = _LOCK_FOR_REPLY if for_reply else _LOCK
+    return with_caller(base, Ticket)
+
+
+def act_on_ticket(
+    tx: Tx,
+    actor_id: int,
+    permission: Permission,
+    ticket_id: int,
+    expected_status: str | None = None,
+    *,
+    for_reply: bool = False,
+    to_start: bool = False,
+    user_id: int | None = None,
+) -> Acting:
+    """The actor, allowed ``permission``, and the ticket, locked: :func:`lock_ticket`,
+    :func:`lock_ticket_to_start` (``to_start``) or :func:`lock_ticket_with_user`
+    (``user_id``) after :meth:`Tx.actor`.
+
+    In a use case declared ``@writes(folds_caller=True)`` the request's caller is
+    checked by the locking statement itself (one statement fewer); refusals come in
+    the same order either way: the caller, the permission, then the ticket.
+    """
+    folded = tx.caller_to_fold()
+    if folded is not None and folded.caller.user_id == actor_id:
+        params = {"ticket_id": ticket_id, "user_id": user_id, **folded.write_params}
+        stmt = _acting_lock(for_reply or user_id is not None, to_start, user_id is not None)
+        row = tx.session.execute(stmt, params).unique().one_or_none()
+        if row is not None:
+            *found, caller, family_live, rules = row
+            actor = tx.adopt_caller(folded, caller, family_live, rules)
+            require(actor.role_slugs, permission)
+            ticket = _checked(found[0], ticket_id, expected_status)
+            if user_id is not None:
+                return Acting(actor, ticket, user=found[1])
+            return Acting(actor, ticket, busy=found[1] if to_start else None)
+        tx.check_unchecked_caller()  # no such ticket: whether the caller may act comes first
+    actor = tx.actor(actor_id)
+    require(actor.role_slugs, permission)
+    if user_id is not None:
+        ticket, user = lock_ticket_with_user(tx, ticket_id, user_id, expected_status)
+        return Acting(actor, ticket, user=user)
+    if to_start:
+        ticket, busy = lock_ticket_to_start(tx, ticket_id, for_reply=for_reply)
+        return Acting(actor, ticket, busy=busy)
+    return Acting(actor, lock_ticket(tx, ticket_id, expected_status, for_reply=for_reply))
 
 
 def _checked(ticket: Ticket | None, ticket_id: int, expected_status: str | None) -> Ticket:
