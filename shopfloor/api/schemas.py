@@ -19,11 +19,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     PlainSerializer,
     StrictBool,
     StrictInt,
     WithJsonSchema,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 from ..domain import (
     BikeStatus,
@@ -551,6 +555,53 @@ class TicketEfficiencyOut(WireModel):
     efficiency_percent: float | None
 
 
+class ViewRows:
+    """``Annotated[list[Model], ViewRows(View)]``: a list of the domain's ``View`` dataclasses
+    kept as they are, sent and documented as ``list[Model]``.
+
+    For lists of thousands (the tickets done in a window), where building and validating a
+    model per row cost more than the query: validation passes the views through, and
+    serialisation reads each one's fields (``Model``'s, with ``Model``'s types, in its
+    order; a field the view has no dataclass field for is read as its property).
+    """
+
+    def __init__(self, view: type[Any]) -> None:
+        self.view = view
+        self.model: type[WireModel] | None = None  # read from the annotated list
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        model = get_args(source)[0] if get_origin(source) is list else None
+        if not (isinstance(model, type) and issubclass(model, WireModel)):
+            raise TypeError(f"ViewRows annotates list[SomeWireModel], not {source!r}")
+        self.model = model
+        stored = {f.name for f in dataclasses.fields(self.view)}
+        fields: list[core_schema.DataclassField] = []
+        computed: list[core_schema.ComputedField] = []
+        for name, info in model.model_fields.items():
+            wire = handler.generate_schema(info.rebuild_annotation())
+            if name in stored:
+                if computed:  # a dataclass serialiser sends its properties last
+                    raise TypeError(f"{model.__name__}.{name} must come before its properties")
+                fields.append(core_schema.dataclass_field(name, wire))
+            else:
+                computed.append(core_schema.computed_field(name, wire))
+        row = core_schema.dataclass_schema(
+            self.view,
+            core_schema.dataclass_args_schema(self.view.__name__, fields, computed_fields=computed),
+            [f["name"] for f in fields],
+            revalidate_instances="never",
+        )
+        return core_schema.list_schema(row)
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        assert self.model is not None  # the core schema is always built first
+        return handler(core_schema.list_schema(self.model.__pydantic_core_schema__))
+
+
 class PeriodOut(BaseModel):
     days: int
     start_date: date
@@ -587,7 +638,7 @@ class TeamOut(WireModel):
     efficiency_by_day: list[EfficiencyDayOut] = Field(
         description="Per local day: tickets passed QC, their SRT and the time worked on them."
     )
-    efficiency_by_ticket: list[TicketEfficiencyOut]
+    efficiency_by_ticket: Annotated[list[TicketEfficiencyOut], ViewRows(TicketEfficiency)]
     pauses_by_reason: dict[str, int] = Field(description="Team pause seconds by reason.")
     # The original's keys, in its shapes.
     period: PeriodOut
