@@ -60,6 +60,7 @@ class Write:
     kind: Kind
     rows: list[dict[str, Any]]
     conflict: tuple[str, ...] = ()  # ADD: the unique columns; the others are added up
+    ordered: bool = False  # INSERT: rows that must go in one statement, in order
 
     @property
     def shape(self) -> tuple[Any, ...]:
@@ -79,10 +80,18 @@ def write_later(session: Session, write: Write) -> None:
     batch.append(write)
 
 
-def insert_later(session: Session, table: Any, *rows: dict[str, Any]) -> None:
+def insert_later(
+    session: Session, table: Any, *rows: dict[str, Any], in_order: bool = False
+) -> None:
     """Append ``rows`` (by column name) to ``table`` (a model or a table) with the next
-    batch, in one multi-row INSERT."""
-    write_later(session, Write(_table(table), Kind.INSERT, list(rows)))
+    batch. ``in_order``: they (and any other such rows of the batch for the table) go in
+    one INSERT, in the order given, for a trigger that checks each against the ones
+    before; otherwise each row is a statement of its own, compiled once."""
+    if in_order:
+        write_later(session, Write(_table(table), Kind.INSERT, list(rows), ordered=True))
+        return
+    for row in rows:
+        write_later(session, Write(_table(table), Kind.INSERT, [row]))
 
 
 def update_later(session: Session, table: Any, row_id: int, **values: Any) -> None:
@@ -118,13 +127,13 @@ def write_pending(session: Session) -> None:
 
 
 def _merged(writes: list[Write]) -> list[Write]:
-    """Rows for the same table and columns in one INSERT, in the order they came (the
-    timer's in-order trigger then sees each event after the one before it); changes to
-    the same row in one UPDATE (a statement may change a row only once)."""
+    """Ordered rows for the same table and columns in one INSERT, in the order they came
+    (the timer's in-order trigger then sees each event after the one before it); changes
+    to the same row in one UPDATE (a statement may change a row only once)."""
     out: list[Write] = []
     seen: dict[tuple[Any, ...], Write] = {}
     for write in writes:
-        if write.kind is Kind.ADD:
+        if write.kind is Kind.ADD or (write.kind is Kind.INSERT and not write.ordered):
             out.append(write)
             continue
         first = write.rows[0]
@@ -135,7 +144,8 @@ def _merged(writes: list[Write]) -> list[Write]:
         )
         found = seen.get(key)
         if found is None:
-            seen[key] = found = Write(write.table, write.kind, [dict(r) for r in write.rows])
+            rows = [dict(r) for r in write.rows]
+            seen[key] = found = Write(write.table, write.kind, rows, ordered=write.ordered)
             out.append(found)
         elif write.kind is Kind.UPDATE:
             found.rows[0].update(first)
@@ -172,7 +182,12 @@ def _part(dialect: str, i: int, shape: tuple[Any, ...]) -> Insert | Update:
             .where(table.c.id == bound(0, "id"))
             .values({c: bound(0, c) for c in columns if c != "id"})
         )
-    values = [{c: bound(r, c) for c in columns} for r in range(rows)]
+    # One row as a mapping: SQLAlchemy caches the compiled form of that, not of a list.
+    values: Any = (
+        {c: bound(0, c) for c in columns}
+        if rows == 1
+        else [{c: bound(r, c) for c in columns} for r in range(rows)]
+    )
     if kind is Kind.INSERT:
         return insert(table).values(values)
     make_insert = pg_insert if dialect == "postgresql" else sqlite_insert

@@ -169,6 +169,7 @@ def _record(
             "metadata": metadata or {},
             "created_at": tx.now,
         },
+        in_order=True,
     )
     ws.status = to_status.value
     ws.updated_at = at or tx.now
