@@ -95,6 +95,9 @@ class PageQuery:
         def ordered(columns: ColumnCollection[str, Any]) -> list[ColumnElement[Any]]:
             return [columns[name].desc() if descending else columns[name] for name in order_by]
 
+        # LIMIT and OFFSET are written into the SQL (the rest stays bound): with them as
+        # parameters PostgreSQL misjudges a prepared page's generic plan and plans the
+        # page again on every request, which costs more than reading it.
         page = (
             rows.order_by(*ordered(rows.selected_columns))
             .limit(bindparam("page_limit", type_=Integer(), literal_execute=True))
