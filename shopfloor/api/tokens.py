@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
@@ -22,6 +22,8 @@ from ..domain import TokenGrant
 from .errors import BEARER, ApiError
 
 ALGORITHM = "HS256"
+# Tokens whose signature was checked, kept to skip checking it again (oldest dropped).
+_REMEMBERED_TOKENS = 4096
 
 
 class TokenType(StrEnum):
@@ -54,6 +56,9 @@ class TokenService:
     secret: str
     access_ttl: int = DEFAULT_ACCESS_TOKEN_SECONDS
     refresh_ttl: int = DEFAULT_REFRESH_TOKEN_SECONDS
+    _checked: dict[str, tuple[Claims, float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def refresh_lifetime(self) -> timedelta:
@@ -98,7 +103,30 @@ class TokenService:
         }
 
     def decode(self, token: str, expected: TokenType | None = None) -> Claims:
-        """The token's claims, or a 401 saying what is wrong with it."""
+        """The token's claims, or a 401 saying what is wrong with it.
+
+        A client sends the same token with every request until it expires: once its
+        signature and claims have been checked, they are remembered (a bounded number
+        of tokens, by their exact text), and only the expiry is checked again.
+        """
+        found = self._checked.get(token)
+        if found is None:
+            found = self._check(token)
+            if len(self._checked) >= _REMEMBERED_TOKENS:
+                self._checked.pop(next(iter(self._checked)))
+            self._checked[token] = found
+        claims, expires = found
+        if expires <= time.time():
+            raise unauthorised("The token has expired; log in again.", "token_expired")
+        if expected is not None and claims.type is not expected:
+            raise unauthorised(
+                f"This is a {claims.type.value} token; send an {expected.value} token here.",
+                "token_wrong_type",
+            )
+        return claims
+
+    def _check(self, token: str) -> tuple[Claims, float]:
+        """Signature and claims of a token not seen before; with its expiry time."""
         try:
             claims = jwt.decode(
                 token,
@@ -128,9 +156,4 @@ class TokenService:
             or (kind is TokenType.REFRESH and family is None)
         ):
             raise _not_valid()
-        if expected is not None and kind is not expected:
-            raise unauthorised(
-                f"This is a {kind.value} token; send an {expected.value} token here.",
-                "token_wrong_type",
-            )
-        return Claims(user_id, kind, version, family, token_id)
+        return Claims(user_id, kind, version, family, token_id), float(claims["exp"])
