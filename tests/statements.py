@@ -52,9 +52,12 @@ class StatementCounter:
             self.tally.sql.append(statement)
 
     def _transaction_event(self, name: str) -> Any:
-        def seen(_conn: Any) -> None:
+        def seen(conn: Any) -> None:
+            # In autocommit each statement is its own transaction: BEGIN and COMMIT
+            # are only SQLAlchemy's bookkeeping then, nothing goes to the server.
+            autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
             with self._lock:
-                self.tally.statements += 1
+                self.tally.statements += not autocommit
                 self.tally.transactions += name == "begin"
 
         return seen

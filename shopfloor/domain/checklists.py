@@ -147,7 +147,16 @@ def readable_checklist(stored: Any) -> tuple[Any, ...]:
     """
     if not isinstance(stored, list | tuple):
         return ()
-    return tuple(_readable_item(item) for item in stored[:MAX_CHECKLIST_ITEMS])
+    items = stored[:MAX_CHECKLIST_ITEMS]
+    # What today's rules store (plain task strings) is checked all at once: the joined
+    # text is storable exactly when each task is. A list shows 50 of these per page.
+    if (
+        all(type(item) is str for item in items)
+        and max(map(len, items), default=0) <= MAX_TASK_LENGTH
+        and storable("".join(items))
+    ):
+        return tuple(items)
+    return tuple(_readable_item(item) for item in items)
 
 
 def _readable_item(item: Any) -> Any:

@@ -353,6 +353,9 @@ class Shop:
         self.hasher = hasher or PasswordHasher()
         self.caller: Caller | None = None
         self._write_bind = engine.execution_options(**{WRITE_OPTION: True})
+        # A read of one statement needs no BEGIN/COMMIT around it: that statement is a
+        # transaction of its own (PostgreSQL autocommit).
+        self._one_statement_bind = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def acting_as(self, caller: Caller) -> Shop:
         """This shop for one request's ``caller``: every transaction it opens checks the
@@ -367,7 +370,9 @@ class Shop:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self, *, write: bool, folds_caller: bool = False) -> Iterator[Tx]:
+    def transaction(
+        self, *, write: bool, folds_caller: bool = False, one_statement: bool = False
+    ) -> Iterator[Tx]:
         """One transaction: committed when the block ends cleanly, rolled back otherwise.
 
         The caller is checked first thing, or (``folds_caller``) left to the use case's
@@ -376,7 +381,10 @@ class Shop:
         transaction for a refused caller, and when the block failed with a domain error
         a refused caller is told that instead (as when the check came first).
         """
-        session = Session(bind=self._write_bind if write else self.engine, expire_on_commit=False)
+        bind = self._write_bind if write else self.engine
+        if one_statement and not write and self.dialect == "postgresql":
+            bind = self._one_statement_bind
+        session = Session(bind=bind, expire_on_commit=False)
         committing = False
         try:
             with session.begin():
@@ -708,12 +716,16 @@ def reads(fn: Callable[Concatenate[Tx, P], R], /) -> Callable[Concatenate[Shop, 
 
 @overload
 def reads(
-    *, folds_caller: bool
+    *, folds_caller: bool, one_statement: bool = False
 ) -> Callable[[Callable[Concatenate[Tx, P], R]], Callable[Concatenate[Shop, P], R]]: ...
 
 
 def reads(
-    fn: Callable[Concatenate[Tx, P], R] | None = None, /, *, folds_caller: bool = False
+    fn: Callable[Concatenate[Tx, P], R] | None = None,
+    /,
+    *,
+    folds_caller: bool = False,
+    one_statement: bool = False,
 ) -> (
     Callable[Concatenate[Shop, P], R]
     | Callable[[Callable[Concatenate[Tx, P], R]], Callable[Concatenate[Shop, P], R]]
@@ -722,6 +734,9 @@ def reads(
 
     ``folds_caller``: the use case checks the request's caller in its own statement
     (:meth:`Tx.caller_to_fold`) rather than the transaction in one of its own.
+    ``one_statement``: it reads everything, the caller included, with one statement; on
+    PostgreSQL that statement is then its own transaction (autocommit: one snapshot,
+    no BEGIN and COMMIT round trips).
     """
 
     def decorate(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
@@ -731,7 +746,9 @@ def reads(
             check_numbers(*args, **kwargs)
             for last in (False, True):
                 try:
-                    with shop.transaction(write=False, folds_caller=folds_caller) as tx:
+                    with shop.transaction(
+                        write=False, folds_caller=folds_caller, one_statement=one_statement
+                    ) as tx:
                         return fn(tx, *args, **kwargs)
                 except ConnectionLost:
                     if last:

@@ -766,7 +766,7 @@ def _detail_statement(caller: CallerShape | None) -> Select[Any]:
     return select(anchor, found).select_from(anchor.outerjoin(found, true()))
 
 
-@reads(folds_caller=True)
+@reads(folds_caller=True, one_statement=True)
 def get_ticket(tx: Tx, ticket_id: int) -> TicketView:
     """One ticket, in one statement that also checks the request's caller."""
     folded = tx.caller_to_fold()
@@ -856,7 +856,7 @@ def _list_query(shape: _ListShape) -> PageQuery:
     )
 
 
-@reads(folds_caller=True)
+@reads(folds_caller=True, one_statement=True)
 def list_tickets(
     tx: Tx,
     *,
