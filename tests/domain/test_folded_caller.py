@@ -58,6 +58,7 @@ REFUSALS: dict[str, Callable[[Shop, People], None]] = {
     "session_revoked": lambda shop, people: _revoke_families(shop, people.tech1),
 }
 
+
 def _one_read(shop: Shop) -> int:
     """Statements a one-statement read sends: the read itself, which on PostgreSQL is its
     own transaction (autocommit); SQLite wraps it in BEGIN and COMMIT (or ROLLBACK)."""
