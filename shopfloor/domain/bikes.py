@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, bindparam, func, select
 
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
 from .models import Bike, Ticket
 from .paging import fetch_page
 from .rules import Permission
-from .shop import Tx, reads, writes
+from .shop import Tx, caller_with, reads, writes
 from .text import printable_only
 from .values import BikeStatus, TicketStatus
 from .views import BikeState, BikeView, Page
+from .workflow import insert_row
 
 BIKE_CODE_RE = re.compile(r"^RM-[A-Z0-9-]{4,29}$")
 # The longest code BIKE_CODE_RE accepts. Nothing longer can match a code, and SQLite
@@ -213,28 +216,44 @@ def bike_state(tx: Tx, raw_code: str) -> BikeState:
 
 
 def new_bike(tx: Tx, code: str) -> Bike:
-    bike = Bike(
-        bike_code=code,
-        status=BikeStatus.READY.value,
-        is_active=True,
-        created_at=tx.now,
-        updated_at=tx.now,
-    )
-    tx.session.add(bike)
-    tx.session.flush()
-    return bike
+    values = {"bike_code": code, "status": BikeStatus.READY.value, "is_active": True}
+    return insert_row(tx, Bike, {**values, "created_at": tx.now, "updated_at": tx.now})
 
 
-@writes
+@cache
+def _bike_and_caller() -> Select[Any]:
+    return caller_with(Bike, Bike.bike_code == bindparam("code", type_=String()))
+
+
+_NOT_LOOKED_UP: Any = object()
+
+
+@writes(folds_caller=True)
 def create_bike(tx: Tx, actor_id: int | None, bike_code: str) -> BikeView:
     """Add a bike to the fleet, status ready."""
+    existing = _NOT_LOOKED_UP
+    folded = tx.caller_to_fold()
+    if folded is not None and folded.caller.user_id == actor_id:
+        # The caller is checked by the statement that looks for the code (a code that is
+        # not valid gets its error below, after the caller and the permission).
+        try:
+            code = validate_bike_code(bike_code)
+        except ValidationFailed:
+            code = None
+        if code is not None:
+            params = {"code": code, **folded.write_params}
+            row = tx.session.execute(_bike_and_caller(), params).unique().one_or_none()
+            caller, family_live, rules, existing = row if row is not None else (None,) * 4
+            tx.adopt_caller(folded, caller, family_live, rules)
     tx.authorise(actor_id, Permission.MANAGE_BIKES)
-    return create_bike_in_tx(tx, validate_bike_code(bike_code))
+    return create_bike_in_tx(tx, validate_bike_code(bike_code), existing)
 
 
-def create_bike_in_tx(tx: Tx, code: str) -> BikeView:
-    """Add the bike with this (valid) code unless it exists, archived or not."""
-    existing = find_bike(tx, code)
+def create_bike_in_tx(tx: Tx, code: str, existing: Bike | None = _NOT_LOOKED_UP) -> BikeView:
+    """Add the bike with this (valid) code unless it exists, archived or not (``existing``:
+    the bike with that code, when the caller looked it up already)."""
+    if existing is _NOT_LOOKED_UP:
+        existing = find_bike(tx, code)
     if existing is not None:
         if not existing.is_active:
             raise ValidationFailed(

@@ -294,7 +294,7 @@ def caller_row(shape: CallerShape) -> Subquery:
 # A write's locking statement brings its caller as a user with roles (the use case acts
 # as them), whether the token's refresh family is live, and the workshop's rules.
 CALLER_USER = aliased(User, name="caller_user")
-_FAMILY_LIVE = (
+CALLER_FAMILY_LIVE = (
     select(RefreshFamily.id)
     .where(
         RefreshFamily.id == bindparam("caller_family", type_=String()),
@@ -306,13 +306,28 @@ _FAMILY_LIVE = (
 )
 
 
+def caller_with(entity: Any, onclause: Any) -> Select[Any]:
+    """The caller's user (roles loaded), whether their refresh family is live and the
+    workshop's rules, with ``entity`` outer joined on ``onclause`` (``None`` when there
+    is no such row): for a use case that checks the caller while it looks something up
+    without locking it. Run it and adopt the caller as with :func:`with_caller`."""
+    return (
+        select(CALLER_USER, CALLER_FAMILY_LIVE, WorkshopRules, entity)
+        .select_from(CALLER_USER)
+        .outerjoin(WorkshopRules, WorkshopRules.id == 1)
+        .outerjoin(entity, onclause)
+        .options(joinedload(CALLER_USER.role_links))
+        .where(CALLER_USER.id == bindparam("caller_id", type_=Integer()))
+    )
+
+
 def with_caller(stmt: Select[Any], locked: Any) -> Select[Any]:
     """``stmt`` with three more columns, outer joined to ``locked`` (the entity it locks):
     the caller's user (roles loaded), whether their refresh family is live, and the
     workshop's rules. Run it with :attr:`FoldedCaller.write_params` and hand the three
     to :meth:`Tx.adopt_caller`."""
     return (
-        stmt.add_columns(CALLER_USER, _FAMILY_LIVE, WorkshopRules)
+        stmt.add_columns(CALLER_USER, CALLER_FAMILY_LIVE, WorkshopRules)
         .outerjoin_from(
             locked, CALLER_USER, CALLER_USER.id == bindparam("caller_id", type_=Integer())
         )
