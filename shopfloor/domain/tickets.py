@@ -26,7 +26,6 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm.util import identity_key
 
 from . import rollups
 from .batch import insert_later
@@ -599,50 +598,6 @@ def _running_seconds(running_since: datetime | None, now: datetime) -> int:
     if running_since is None:
         return 0
     return int(now.timestamp()) - int(running_since.timestamp())
-
-
-def _cached(tx: Tx, ticket_ids: Iterable[int]) -> list[Ticket]:
-    """The tickets, from the identity map where the transaction holds them already."""
-    ids = list(ticket_ids)
-    found: dict[int, Ticket] = {}
-    for i in ids:
-        held = tx.session.identity_map.get(identity_key(Ticket, i))
-        if isinstance(held, Ticket):
-            found[i] = held
-    missing = [i for i in ids if i not in found]
-    if missing:
-        found.update(
-            (t.id, t) for t in tx.session.scalars(select(Ticket).where(Ticket.id.in_(missing)))
-        )
-    return [found[i] for i in ids if i in found]
-
-
-def worked_seconds_by_ticket(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, int]:
-    """Worked seconds per ticket: closed intervals plus the running one (kept on the ticket)."""
-    return {
-        t.id: (t.worked_seconds or 0) + _running_seconds(t.running_since, tx.now)
-        for t in _cached(tx, ticket_ids)
-        if t.worked_seconds or t.running_since is not None
-    }
-
-
-def qc_fail_counts(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, int]:
-    """How often each ticket failed QC (tickets that never did are left out)."""
-    return {t.id: t.qc_fail_count for t in _cached(tx, ticket_ids) if t.qc_fail_count}
-
-
-def parked_labels(tx: Tx, tickets: Iterable[Ticket]) -> dict[int, str]:
-    """Why each parked ticket is on hold (kept on the ticket while it stays parked)."""
-    return {
-        t.id: t.parked_reason
-        for t in tickets
-        if t.parked_reason is not None and t.status == TicketStatus.ASSIGNED
-    }
-
-
-def latest_qc_notes(tx: Tx, ticket_ids: Iterable[int]) -> dict[int, str]:
-    """The note of each ticket's most recent QC fail, for tickets that ever failed."""
-    return {t.id: t.latest_qc_note for t in _cached(tx, ticket_ids) if t.qc_fail_count}
 
 
 def _view(
