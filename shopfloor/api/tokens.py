@@ -22,7 +22,7 @@ from ..domain import TokenGrant
 from .errors import BEARER, ApiError
 
 ALGORITHM = "HS256"
-# Tokens whose signature was checked, kept to skip checking it again (oldest dropped).
+# Tokens whose signature was checked, kept to skip checking it again (all forgotten when full).
 _REMEMBERED_TOKENS = 4096
 
 
@@ -106,14 +106,16 @@ class TokenService:
         """The token's claims, or a 401 saying what is wrong with it.
 
         A client sends the same token with every request until it expires: once its
-        signature and claims have been checked, they are remembered (a bounded number
-        of tokens, by their exact text), and only the expiry is checked again.
+        signature and claims have been checked, they are remembered (up to a bound, by
+        the token's exact text), and only the expiry is checked again.
         """
         found = self._checked.get(token)
         if found is None:
             found = self._check(token)
             if len(self._checked) >= _REMEMBERED_TOKENS:
-                self._checked.pop(next(iter(self._checked)))
+                # Emptied, not trimmed: auth routes decode in the thread pool while the
+                # event loop does too, and a clear is one step no other thread can split.
+                self._checked.clear()
             self._checked[token] = found
         claims, expires = found
         if expires <= time.time():
