@@ -57,6 +57,17 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
+def pg_shop(postgres_template: PostgresTemplate, tmp_path: Path) -> Iterator[Shop]:
+    """A shop on a fresh PostgreSQL database only (for what only a server can do)."""
+    with postgres_template.database(tmp_path) as url:
+        shop = Shop(create_db_engine(url), clock=ManualClock(T0), hasher=fast_hasher())
+        try:
+            yield shop
+        finally:
+            shop.dispose()
+
+
+@pytest.fixture
 def shop(db_url: str, clock: ManualClock) -> Iterator[Shop]:
     engine = create_db_engine(db_url)
     shop = Shop(engine, clock=clock, hasher=fast_hasher())

@@ -17,11 +17,10 @@ import pytest
 
 from shopfloor.api import create_app
 from shopfloor.config import Settings
-from shopfloor.domain import ManualClock, Shop, change_password, create_user, set_active
-from shopfloor.domain.database import create_db_engine
+from shopfloor.domain import Shop, change_password, create_user, set_active
 
-from ..conftest import T0, People, fast_hasher
-from ..databases import PostgresTemplate, terminate_backends
+from ..conftest import People
+from ..databases import terminate_backends
 from ..statements import StatementCounter, Tally, seen_disconnects
 from .conftest import SECRET, intake_body, serve_in_thread
 
@@ -206,16 +205,6 @@ def test_a_stale_token_is_refused_by_every_route_in_the_use_cases_transaction(
                 response = client.post(path, json=body, headers=who)
                 assert response.status_code == 401, (path, response.text)
                 assert response.json()["error"] == code, (path, response.text)
-
-
-@pytest.fixture
-def pg_shop(postgres_template: PostgresTemplate, tmp_path: Path) -> Iterator[Shop]:
-    with postgres_template.database(tmp_path) as url:
-        shop = Shop(create_db_engine(url), clock=ManualClock(T0), hasher=fast_hasher())
-        try:
-            yield shop
-        finally:
-            shop.dispose()
 
 
 @pytest.mark.postgres

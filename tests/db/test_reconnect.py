@@ -9,15 +9,12 @@ it may have landed, and answers "unavailable" instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
 from shopfloor.domain import (
-    ManualClock,
     NotFound,
     Shop,
     ShopUnavailable,
@@ -27,25 +24,13 @@ from shopfloor.domain import (
     list_bikes,
     ticket_transitions,
 )
-from shopfloor.domain.database import create_db_engine
 from shopfloor.domain.shop import ConnectionLost
 
-from ..conftest import T0, fast_hasher
-from ..databases import PostgresTemplate, terminate_backends
+from ..databases import terminate_backends
 from ..factories import intake
 from ..statements import seen_disconnects
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_shop(postgres_template: PostgresTemplate, tmp_path: Path) -> Iterator[Shop]:
-    with postgres_template.database(tmp_path) as url:
-        shop = Shop(create_db_engine(url), clock=ManualClock(T0), hasher=fast_hasher())
-        try:
-            yield shop
-        finally:
-            shop.dispose()
 
 
 def test_a_use_case_after_the_server_dropped_the_pooled_connection_succeeds_once(
