@@ -20,9 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from sqlalchemy import (
+    ColumnDefault,
     Insert,
     Table,
     Update,
@@ -36,10 +38,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import InstanceState, Session
+from sqlalchemy.orm import InstanceState, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .models import Bike, Ticket, WorkSession
+from .models import Base, Bike, Ticket, WorkSession
+
+M = TypeVar("M", bound=Base)
 
 _BATCH = "shopfloor_batch"
 # Loaded rows whose changed columns join the batch instead of the ORM's own flush.
@@ -72,6 +76,36 @@ class Write:
 
 _contributors: list[Callable[[Session], list[Write]]] = []
 _statements: dict[tuple[Any, ...], Any] = {}
+
+
+def insert_row(session: Session, model: type[M], values: dict[str, Any]) -> M:
+    """Insert one row now, with a Core INSERT, for its id (the rows a step goes on to
+    refer to: a ticket, a work session, a bike), and return it as a loaded object.
+
+    ``values`` are by attribute name; a column not given gets its default (or NULL),
+    here as in the row, so the object needs no read back and no flush of its own.
+    """
+    table = _table(model)
+    row = dict(values)
+    for column in table.columns:
+        if column.key not in row and not column.primary_key:
+            default = column.default
+            if isinstance(default, ColumnDefault) and default.is_scalar:
+                row[column.key] = default.arg
+            else:
+                row[column.key] = None
+    result = session.connection().execute(_insert_statement(table), row)
+    key = result.inserted_primary_key
+    assert key is not None
+    obj = model(**row, id=key[0])
+    make_transient_to_detached(obj)  # loaded as if read: nothing of it is pending
+    session.add(obj)
+    return obj
+
+
+@cache
+def _insert_statement(table: Table) -> Insert:
+    return insert(table)
 
 
 def write_later(session: Session, write: Write) -> None:

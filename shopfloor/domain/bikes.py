@@ -11,6 +11,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy import Select, String, bindparam, func, select
 
+from .batch import insert_row
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
 from .models import Bike, Ticket
 from .paging import fetch_page
@@ -19,7 +20,6 @@ from .shop import Tx, caller_with, reads, writes
 from .text import printable_only
 from .values import BikeStatus, TicketStatus
 from .views import BikeState, BikeView, Page
-from .workflow import insert_row
 
 BIKE_CODE_RE = re.compile(r"^RM-[A-Z0-9-]{4,29}$")
 # The longest code BIKE_CODE_RE accepts. Nothing longer can match a code, and SQLite
@@ -217,7 +217,7 @@ def bike_state(tx: Tx, raw_code: str) -> BikeState:
 
 def new_bike(tx: Tx, code: str) -> Bike:
     values = {"bike_code": code, "status": BikeStatus.READY.value, "is_active": True}
-    return insert_row(tx, Bike, {**values, "created_at": tx.now, "updated_at": tx.now})
+    return insert_row(tx.session, Bike, {**values, "created_at": tx.now, "updated_at": tx.now})
 
 
 @cache

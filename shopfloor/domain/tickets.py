@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from . import rollups
-from .batch import insert_later
+from .batch import insert_later, insert_row
 from .bikes import (
     MIN_QUERY_LENGTH,
     closest_codes,
@@ -70,7 +70,6 @@ from .views import Page, TicketView, TransitionView
 from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
 from .workflow import (
     act_on_ticket,
-    insert_row,
     record_transition,
     require_worker,
     set_bike_status,
@@ -253,7 +252,7 @@ def create_ticket(
             code="active_ticket_exists",
         )
     ticket = insert_row(
-        tx,
+        tx.session,
         Ticket,
         {
             "bike_id": bike.id,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import bindparam, func, or_, select
 
 from . import rollups
-from .batch import insert_later, write_pending
+from .batch import insert_later, insert_row, write_pending
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
 from .models import (
     Bike,
@@ -47,7 +47,6 @@ from .values import (
 from .views import WorkSessionEventView, WorkSessionView
 from .workflow import (
     act_on_ticket,
-    insert_row,
     lock_ticket,
     require_worker,
     start_ticket_in_tx,
@@ -251,7 +250,7 @@ def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView
         )
     assert ticket.technician_id is not None
     ws = insert_row(
-        tx,
+        tx.session,
         WorkSession,
         {
             "ticket_id": ticket.id,

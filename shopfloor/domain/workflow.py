@@ -8,31 +8,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
-    ColumnDefault,
-    Insert,
     Select,
-    Table,
     bindparam,
-    insert,
     select,
 )
-from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from . import rollups
 from .batch import insert_later, update_later
 from .errors import NotFound, PermissionDenied, RuleViolation, TransitionNotAllowed
-from .models import Base, Bike, Ticket, TicketTransition, User
+from .models import Bike, Ticket, TicketTransition, User
 from .rules import Permission, may_work_on, next_ticket_status, require
 from .shop import Tx, with_caller
 from .values import BikeStatus, TicketAction, TicketStatus
-
-M = TypeVar("M", bound=Base)
 
 # A ticket's reply names its bike and people: loaded with the statement that locks it.
 TICKET_PEOPLE = (
@@ -208,39 +202,6 @@ def require_worker(actor: User, ticket: Ticket) -> None:
 
 # Append-only rows and plain status changes are Core statements, not ORM objects:
 # they go out with the step's other writes (see :mod:`.batch`).
-
-
-def insert_row(tx: Tx, model: type[M], values: dict[str, Any]) -> M:
-    """Insert one row with a Core INSERT and return it as a loaded object of the session.
-
-    ``values`` are by attribute name; a column not given gets its default (or NULL),
-    here as in the row, so the object needs no read back and no flush of its own.
-    """
-    table = model.__table__
-    assert isinstance(table, Table)
-    row = dict(values)
-    for column in table.columns:
-        if column.key not in row and not column.primary_key:
-            default = column.default
-            scalar = isinstance(default, ColumnDefault) and default.is_scalar
-            row[column.key] = default.arg if scalar else None
-    result = tx.session.connection().execute(_insert(model), row)
-    key = result.inserted_primary_key
-    assert key is not None
-    obj = model(**row, id=key[0])
-    make_transient_to_detached(obj)  # loaded as if read: nothing of it is pending
-    tx.session.add(obj)
-    return obj
-
-
-_INSERTS: dict[type[Base], Insert] = {}
-
-
-def _insert(model: type[Base]) -> Insert:
-    found = _INSERTS.get(model)
-    if found is None:
-        found = _INSERTS[model] = insert(model)
-    return found
 
 
 def record_transition(
