@@ -215,6 +215,15 @@ def bike_state(tx: Tx, raw_code: str) -> BikeState:
     return BikeState(code, True, f"Bike {code} is {bike.status}.", bike_view(bike))
 
 
+def valid_bike_code_or_none(raw: Any) -> str | None:
+    """The normalised code when ``raw`` is a valid bike code, else ``None`` (for a lookup
+    made before the code's own error is due)."""
+    try:
+        return validate_bike_code(raw)
+    except ValidationFailed:
+        return None
+
+
 def new_bike(tx: Tx, code: str) -> Bike:
     values = {"bike_code": code, "status": BikeStatus.READY.value, "is_active": True}
     return insert_row(tx.session, Bike, {**values, "created_at": tx.now, "updated_at": tx.now})
@@ -233,18 +242,12 @@ def create_bike(tx: Tx, actor_id: int | None, bike_code: str) -> BikeView:
     """Add a bike to the fleet, status ready."""
     existing = _NOT_LOOKED_UP
     folded = tx.caller_to_fold()
-    if folded is not None and folded.caller.user_id == actor_id:
+    code = valid_bike_code_or_none(bike_code)
+    if folded is not None and folded.caller.user_id == actor_id and code is not None:
         # The caller is checked by the statement that looks for the code (a code that is
         # not valid gets its error below, after the caller and the permission).
-        try:
-            code = validate_bike_code(bike_code)
-        except ValidationFailed:
-            code = None
-        if code is not None:
-            params = {"code": code, **folded.write_params}
-            row = tx.session.execute(_bike_and_caller(), params).unique().one_or_none()
-            caller, family_live, rules, existing = row if row is not None else (None,) * 4
-            tx.adopt_caller(folded, caller, family_live, rules)
+        found = tx.run_folded(folded, _bike_and_caller(), {"code": code})
+        existing = None if found is None else found[0]
     tx.authorise(actor_id, Permission.MANAGE_BIKES)
     return create_bike_in_tx(tx, validate_bike_code(bike_code), existing)
 

@@ -309,10 +309,10 @@ CALLER_FAMILY_LIVE = (
 def caller_with(entity: Any, onclause: Any) -> Select[Any]:
     """The caller's user (roles loaded), whether their refresh family is live and the
     workshop's rules, with ``entity`` outer joined on ``onclause`` (``None`` when there
-    is no such row): for a use case that checks the caller while it looks something up
-    without locking it. Run it and adopt the caller as with :func:`with_caller`."""
+    is no such row) first: for a use case that checks the caller while it looks something
+    up without locking it. Run it with :meth:`Tx.run_folded`, as :func:`with_caller`."""
     return (
-        select(CALLER_USER, CALLER_FAMILY_LIVE, WorkshopRules, entity)
+        select(entity, CALLER_USER, CALLER_FAMILY_LIVE, WorkshopRules)
         .select_from(CALLER_USER)
         .outerjoin(WorkshopRules, WorkshopRules.id == 1)
         .outerjoin(entity, onclause)
@@ -324,8 +324,7 @@ def caller_with(entity: Any, onclause: Any) -> Select[Any]:
 def with_caller(stmt: Select[Any], locked: Any) -> Select[Any]:
     """``stmt`` with three more columns, outer joined to ``locked`` (the entity it locks):
     the caller's user (roles loaded), whether their refresh family is live, and the
-    workshop's rules. Run it with :attr:`FoldedCaller.write_params` and hand the three
-    to :meth:`Tx.adopt_caller`."""
+    workshop's rules. Run it with :meth:`Tx.run_folded`."""
     return (
         stmt.add_columns(CALLER_USER, CALLER_FAMILY_LIVE, WorkshopRules)
         .outerjoin_from(
@@ -558,22 +557,26 @@ class Tx:
             roles = columns["caller_roles"] or ""
             require([r for r in roles.split(",") if r], folded.permission)
 
-    def adopt_caller(
-        self,
-        folded: FoldedCaller,
-        user: User | None,
-        family_live: bool | None,
-        rules: WorkshopRules | None,
-    ) -> User:
-        """Refuse exactly as :meth:`check_caller`, from the three columns a statement built
-        with :func:`with_caller` returned; the caller's user, kept for :meth:`actor`."""
+    def run_folded(
+        self, folded: FoldedCaller, stmt: Select[Any], params: dict[str, Any]
+    ) -> tuple[Any, ...] | None:
+        """Run a statement built with :func:`with_caller` or :func:`caller_with`, refusing
+        the caller exactly as :meth:`check_caller` from its last three columns (and keeping
+        their user for :meth:`actor`); the row's other columns. With no row at all the
+        caller is checked on their own, first, and the answer is ``None``."""
+        row = self.session.execute(stmt, {**params, **folded.write_params}).unique()
+        found = row.one_or_none()
+        if found is None:
+            self.check_unchecked_caller()
+            return None
+        *columns, user, family_live, rules = found
         self._unchecked = None
         if user is None:
             raise user_inactive()
         _refuse_caller(folded.caller, user.is_active, user.credentials_version, bool(family_live))
         self._caller = user
         self._rules = _rules_of(rules)
-        return user
+        return tuple(columns)
 
     def check_unchecked_caller(self) -> None:
         """Check the request's caller now if no statement has yet (see :meth:`Shop.transaction`)."""

@@ -34,6 +34,7 @@ from .bikes import (
     closest_codes,
     new_bike,
     normalise_bike_code,
+    valid_bike_code_or_none,
     validate_bike_code,
 )
 from .checklists import readable_checklist, validate_checklist
@@ -164,25 +165,18 @@ def _bike_for_intake_with_caller() -> Select[Any]:
     return with_caller(_BIKE_FOR_INTAKE_LOCKED, Bike)
 
 
-def _bike_for_intake_as_caller(tx: Tx, raw_code: Any) -> tuple[Bike | None, int | None] | None:
+def _bike_for_intake_as_caller(
+    tx: Tx, actor_id: int, raw_code: Any
+) -> tuple[Bike | None, int | None] | None:
     """:func:`find_bike_for_intake`, read by the statement that checks the request's caller
     (see :func:`act_on_ticket`); ``None`` when there is no caller to fold or the code is
     not valid (the use case then asks on its own)."""
     folded = tx.caller_to_fold()
-    if folded is None:
+    code = valid_bike_code_or_none(raw_code)
+    if folded is None or folded.caller.user_id != actor_id or code is None:
         return None
-    try:
-        code = validate_bike_code(raw_code)
-    except ValidationFailed:
-        return None
-    params = {"code": code, **folded.write_params}
-    row = tx.session.execute(_bike_for_intake_with_caller(), params).unique().one_or_none()
-    if row is None:  # no such bike: the caller is checked on their own, first
-        tx.check_unchecked_caller()
-        return None, None
-    bike, active, caller, family_live, rules = row
-    tx.adopt_caller(folded, caller, family_live, rules)
-    return bike, active
+    found = tx.run_folded(folded, _bike_for_intake_with_caller(), {"code": code})
+    return (None, None) if found is None else (found[0], found[1])
 
 
 # --- use cases --------------------------------------------------------------------------------
@@ -204,7 +198,7 @@ def create_ticket(
     """Take a bike in: a new ticket with an approved SRT and its ``created`` transition."""
     # The bike is locked first, by the statement that also checks the caller (a code
     # that is not valid gets its error below, after the caller and the permission).
-    found = _bike_for_intake_as_caller(tx, bike_code)
+    found = _bike_for_intake_as_caller(tx, actor_id, bike_code)
     actor = tx.actor(actor_id)
     require(actor.role_slugs, Permission.CREATE_TICKET)
     rules = tx.rules()

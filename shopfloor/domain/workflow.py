@@ -150,18 +150,16 @@ def act_on_ticket(
     """
     folded = tx.caller_to_fold()
     if folded is not None and folded.caller.user_id == actor_id:
-        params = {"ticket_id": ticket_id, "user_id": user_id, **folded.write_params}
         stmt = _acting_lock(for_reply or user_id is not None, to_start, user_id is not None)
-        row = tx.session.execute(stmt, params).unique().one_or_none()
-        if row is not None:
-            *found, caller, family_live, rules = row
-            actor = tx.adopt_caller(folded, caller, family_live, rules)
+        found = tx.run_folded(folded, stmt, {"ticket_id": ticket_id, "user_id": user_id})
+        if found is not None:
+            actor = tx.actor(actor_id)
             require(actor.role_slugs, permission)
             ticket = _checked(found[0], ticket_id, expected_status)
             if user_id is not None:
                 return Acting(actor, ticket, user=found[1])
             return Acting(actor, ticket, busy=found[1] if to_start else None)
-        tx.check_unchecked_caller()  # no such ticket: whether the caller may act comes first
+        # No such ticket (the caller was checked on their own): refused as below.
     actor = tx.actor(actor_id)
     require(actor.role_slugs, permission)
     if user_id is not None:
