@@ -117,18 +117,31 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
+class _StartedServer(uvicorn.Server):
+    """uvicorn that says when it is listening (an event to wait on, not a flag to poll)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self.ready.set()
+
+
 @contextmanager
 def serve_in_thread(app: Any) -> Iterator[str]:
     """``app`` served by uvicorn in a thread of this process; yields the API base URL."""
     port = free_port()
     # As `shopfloor serve`: the app alone decides whether to believe X-Forwarded-For.
     config = uvicorn.Config(app, port=port, log_level="warning", proxy_headers=False)
-    server = uvicorn.Server(config)
+    server = _StartedServer(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
+    if not server.ready.wait(STARTUP_SECONDS):
+        server.should_exit = True
+        raise RuntimeError(f"uvicorn did not start on port {port}")
     try:
         yield f"http://127.0.0.1:{port}/api/v1"
     finally:
