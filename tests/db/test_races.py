@@ -31,9 +31,8 @@ from shopfloor.domain import (
     start_ticket,
     start_work_session,
 )
-from shopfloor.domain import bikes as bikes_module
-from shopfloor.domain import tickets as tickets_module
 from shopfloor.domain.database import create_db_engine
+from shopfloor.domain.sql import bikes as bike_statements
 
 from ..conftest import People, fast_hasher
 from ..factories import CHECKLIST, intake
@@ -231,13 +230,8 @@ def test_without_the_domain_locks_the_database_still_keeps_archived_bikes_free(
     The losers then get the database's refusal rather than the domain's sentence,
     which is why the domain takes the lock first.
     """
-    unlocked_find, unlocked_get = tickets_module.find_bike_for_intake, bikes_module.get_bike_row
-    monkeypatch.setattr(
-        tickets_module,
-        "find_bike_for_intake",
-        lambda tx, code, **_: unlocked_find(tx, code, lock=False),
-    )
-    monkeypatch.setattr(bikes_module, "get_bike_row", lambda tx, i, **_: unlocked_get(tx, i))
+    monkeypatch.setattr(bike_statements, "LOCK_BY_CODE", bike_statements.BY_CODE)
+    monkeypatch.setattr(bike_statements, "LOCK_BY_ID", bike_statements.BY_ID)
     for round_ in range(ROUNDS):
         code = f"RM-{7000 + round_}"
         bike = create_bike(shop, people.master, code)

@@ -161,8 +161,10 @@ def test_send_to_qc_only_from_in_progress(shop: Shop, people: People) -> None:
 
 def test_qc_pass_finishes_the_ticket_frees_the_bike_and_pays_xp(shop: Shop, people: People) -> None:
     ticket = in_qc(shop, people, srt=45)
-    done = qc_pass(shop, people.qc, ticket.id)
+    passed = qc_pass(shop, people.qc, ticket.id)
+    done = passed.ticket
 
+    assert (passed.first_pass, passed.xp.base, passed.xp.bonus, passed.xp.total) == (True, 3, 1, 4)
     assert done.status == "done"
     assert done.done_at is not None
     assert done.flag_minutes == 45
@@ -212,7 +214,7 @@ def test_only_inspectors_and_admins_judge_qc(shop: Shop, people: People, who: st
 
 def test_admin_may_judge_qc(shop: Shop, people: People) -> None:
     ticket = in_qc(shop, people)
-    assert qc_pass(shop, people.admin, ticket.id).status == "done"
+    assert qc_pass(shop, people.admin, ticket.id).ticket.status == "done"
 
 
 def test_bike_takes_a_new_ticket_once_the_last_is_done(shop: Shop, people: People) -> None:
