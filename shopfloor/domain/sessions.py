@@ -9,6 +9,9 @@ Each API login starts a *family* of refresh tokens. A refresh retires the
 family's current token and names a new one; presenting a retired token means
 it was copied (RFC 6819 5.2.2.3, OAuth 2.0 Security BCP 4.14), so the whole
 family is revoked, together with the access tokens issued in it.
+
+``refresh_families`` is a cold table, written here alone through the ORM session
+(``tx.session``).
 """
 
 from __future__ import annotations

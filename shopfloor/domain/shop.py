@@ -10,13 +10,19 @@ Every use case runs in exactly one transaction opened here, and goes one way:
    checks come after. Who the caller is only changes the bound values: the request's
    token (:meth:`Shop.acting_as`), a terminal's actor (``actor=``, no token), or nobody
    (the local operator at the CLI, who may do anything).
-2. **It writes explicitly.** ``tx.insert``, ``tx.update`` and ``tx.save`` collect the
-   writes to the hot tables (tickets, work sessions, bikes, the audit tables, the daily
-   rollups); they are sent together (:mod:`.batch`) before the transaction's next read
-   and at commit. The rows a use case reads are plain rows or frozen dataclasses: it
-   changes a row by saving a new version. Cold admin tables (users, roles, refresh
-   families, the throttle, the rules row) are written through the ORM session
-   ``tx.session``, as their modules say.
+2. **It writes explicitly**, one way per table:
+
+   - tickets, work_sessions, bikes: ``tx.save`` a new version of a row read from
+     ``sql/`` (``tx.update`` by id), ``tx.insert_for_id`` a new one;
+   - ticket_transitions, work_session_events, xp_ledger (append-only): ``tx.insert``;
+   - technician_days, pause_days: ``tx.days`` (:class:`.rollups.DayTotals`);
+   - ticket_status_counts, bike_status_counts: the database's triggers;
+   - users, user_roles, refresh_families, throttle_entries, workshop_rules (cold):
+     the ORM session ``tx.session``.
+
+   The hot writes are collected and sent together (:mod:`.batch`) before the
+   transaction's next read and at commit. The rows a use case reads are plain rows or
+   frozen dataclasses (``sql/``): it changes a row by saving a new version of it.
 3. **Time is stamped after the locks:** ``tx.now`` reads the clock the first time it is
    asked for, once the use case holds what it changes.
 
@@ -543,16 +549,20 @@ def _numbers_checker(fn: Callable[..., object]) -> Callable[..., None]:
     """
     signature = inspect.signature(fn)
 
+    def out_of_range(value: object) -> bool:
+        is_number = isinstance(value, int) and not isinstance(value, bool)
+        return is_number and value not in INT_COLUMN_RANGE
+
     def check(*args: object, **kwargs: object) -> None:
+        if not any(map(out_of_range, (*args, *kwargs.values()))):
+            return
         bound = signature.bind_partial(None, *args, **kwargs)
-        for name, value in bound.arguments.items():
-            is_number = isinstance(value, int) and not isinstance(value, bool)
-            if is_number and value not in INT_COLUMN_RANGE:
-                raise ValidationFailed(
-                    f"{name} is out of range; ids and counts fit in 32 bits.",
-                    field=name,
-                    code="out_of_range",
-                )
+        name = next(n for n, value in bound.arguments.items() if out_of_range(value))
+        raise ValidationFailed(
+            f"{name} is out of range; ids and counts fit in 32 bits.",
+            field=name,
+            code="out_of_range",
+        )
 
     return check
 

@@ -474,8 +474,7 @@ def _pay_xp(
         if amount
     ]
     if rows:
-        # Base and bonus in one multi-row INSERT, sent with the step's other writes.
-        tx.insert(XpEntry, *rows, in_order=True)
+        tx.insert(XpEntry, *rows)
         tx.days.xp(tx.now, ticket.technician_id, paid.total)
     return paid
 

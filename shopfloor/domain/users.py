@@ -3,6 +3,9 @@
 Passwords are hashed with argon2id; a hash made with older parameters is
 replaced on the next successful login. The argon2 check never runs inside a
 write transaction, and every login is throttled in the database.
+
+Users, their roles and the role names are cold tables: written through the ORM
+session (``tx.session``), once the caller was checked (``tx.authorise``).
 """
 
 from __future__ import annotations

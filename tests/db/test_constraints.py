@@ -24,6 +24,7 @@ from shopfloor.domain import (
     start_work_session,
 )
 from shopfloor.domain.models import Bike, XpEntry
+from shopfloor.domain.rules import INVARIANTS
 from shopfloor.domain.shop import Tx, writes
 from shopfloor.domain.sql import bikes as bike_statements
 from shopfloor.domain.sql.caller import joined
@@ -291,3 +292,28 @@ def test_a_bike_with_an_active_ticket_cannot_be_archived_in_the_database(
     qc_pass(shop, people.qc, ticket.id)
     _execute(shop, "UPDATE bikes SET is_active = :no WHERE id = :b", no=False, b=ticket.bike)
     assert not get_bike(shop, ticket.bike).is_active
+
+
+def _schema_text(shop: Shop) -> str:
+    """Every name and definition in the schema: indexes, constraints, triggers and the
+    functions behind them."""
+    with shop.engine.connect() as conn:
+        if shop.dialect == "sqlite":
+            rows = conn.execute(sa.text("SELECT name, coalesce(sql, '') FROM sqlite_master"))
+        else:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT conname, '' FROM pg_constraint UNION ALL "
+                    "SELECT relname, '' FROM pg_class UNION ALL "
+                    "SELECT tgname, '' FROM pg_trigger UNION ALL "
+                    "SELECT proname, prosrc FROM pg_proc"
+                )
+            )
+        return "\n".join(f"{name} {definition}" for name, definition in rows)
+
+
+def test_every_invariant_of_the_rules_is_guarded_by_the_database_under_its_name(
+    shop: Shop,
+) -> None:
+    schema = _schema_text(shop)
+    assert [name for name in INVARIANTS if name not in schema] == []

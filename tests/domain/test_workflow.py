@@ -79,6 +79,17 @@ def test_a_qc_pass_for_a_status_that_moved_on_changes_nothing(shop: Shop, people
     assert get_ticket(shop, ticket.id).status == "rework"
 
 
+def test_a_qc_fail_for_a_status_that_moved_on_changes_nothing(shop: Shop, people: People) -> None:
+    """Two inspectors on one ticket: the second one's fail does not send a passed ticket back."""
+    ticket = in_qc(shop, people)
+    qc_pass(shop, people.qc, ticket.id, expected_status="waiting_qc")
+    with pytest.raises(TransitionNotAllowed, match="is done now, no longer waiting_qc") as err:
+        qc_fail(shop, people.admin, ticket.id, "Brake rubs", expected_status="waiting_qc")
+    assert err.value.code == "status_changed"
+    assert get_ticket(shop, ticket.id).status == "done"
+    assert ticket_transitions(shop, ticket.id)[0].action == "qc_pass"
+
+
 @pytest.mark.parametrize("who", ["master", "manager", "admin"])
 def test_masters_managers_and_admins_may_assign(shop: Shop, people: People, who: str) -> None:
     ticket = intake(shop, people.master)

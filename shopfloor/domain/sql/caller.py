@@ -16,15 +16,17 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    FunctionElement,
     Integer,
+    ScalarSelect,
     Select,
     String,
     bindparam,
-    func,
     literal_column,
     select,
     true,
 )
+from sqlalchemy.ext.compiler import compiles
 
 from ..models import RefreshFamily, User, UserRole, WorkshopRules
 from ..views import display_name
@@ -67,11 +69,35 @@ _family_live = (
     )
     .exists()
 )
-_roles = (
-    select(func.aggregate_strings(_links.c.role_slug, ","))
-    .where(_links.c.user_id == _users.c.id)
-    .scalar_subquery()
-)
+
+
+class role_list(FunctionElement[str]):  # noqa: N801 - reads as a SQL function
+    """A user's role slugs joined by commas (``func.aggregate_strings`` binds its separator
+    anew on every run; this writes it into the statement, compiled once)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(role_list, "sqlite")
+def _roles_sqlite(element: role_list, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(role_list, "postgresql")
+def _roles_postgresql(element: role_list, compiler: Any, **kw: Any) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
+
+
+def roles_of(user_id: ColumnElement[int]) -> ScalarSelect[str]:
+    """The roles of the user ``user_id`` (a column of the enclosing statement), as
+    ``"master,technician"`` (NULL for none)."""
+    return (
+        select(role_list(_links.c.role_slug)).where(_links.c.user_id == user_id).scalar_subquery()
+    )
+
+
+_roles = roles_of(_users.c.id)
 _anchor = select(literal_column("1").label("anchor")).subquery("anchor")
 
 # The rules' columns as ``rules_<column>`` (the intake template is read only where needed).

@@ -32,14 +32,13 @@ from ..models import (
     TicketStatusCount,
     TicketTransition,
     User,
-    UserRole,
     WorkSession,
     XpEntry,
 )
 from ..paging import PageQuery
 from ..values import TicketStatus
 from . import from_row
-from .caller import CALLER_ID, joined, name_of, person
+from .caller import CALLER_ID, joined, name_of, person, roles_of
 
 TICKET_ID = bindparam("ticket_id", type_=Integer())
 
@@ -136,15 +135,11 @@ LOCK_TO_START = _lock(
 
 # The user ``:user_id`` to give it to, with their roles (NULL when there is no such user).
 _chosen = _users.alias("chosen")
-_links = UserRole.__table__
 LOCK_TO_ASSIGN = _lock(
     _chosen.c.id.label("chosen_id"),
     _chosen.c.is_active.label("chosen_active"),
     *person(_chosen, "chosen"),
-    select(func.aggregate_strings(_links.c.role_slug, ","))
-    .where(_links.c.user_id == _chosen.c.id)
-    .scalar_subquery()
-    .label("chosen_roles"),
+    roles_of(_chosen.c.id).label("chosen_roles"),
     source=FROM.outerjoin(_chosen, _chosen.c.id == bindparam("user_id", type_=Integer())),
 )
 
