@@ -82,7 +82,7 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-class _Queue:
+class WriterQueue:
     """A first-come, first-served lock: threads get their turn in the order they asked."""
 
     def __init__(self) -> None:
@@ -113,8 +113,14 @@ class _Queue:
             else:
                 self._held = False
 
+    @property
+    def waiting(self) -> int:
+        """How many threads wait for their turn."""
+        with self._lock:
+            return len(self._waiting)
 
-_WRITERS: dict[str, _Queue] = {}
+
+_WRITERS: dict[str, WriterQueue] = {}
 _WRITERS_LOCK = threading.Lock()
 
 
@@ -128,7 +134,7 @@ def writer_turn(engine: Engine, write: bool) -> Iterator[None]:
         return
     key = str(engine.url.database)
     with _WRITERS_LOCK:
-        queue = _WRITERS.setdefault(key, _Queue())
+        queue = _WRITERS.setdefault(key, WriterQueue())
     if not queue.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
         raise unavailable()
     try:
