@@ -12,9 +12,9 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
+from .errors import NotFound, TransitionNotAllowed, ValidationFailed
 from .models import Bike
-from .rules import UNIQUE_BIKE_CODE, Permission
+from .rules import NO_ARCHIVING_WITH_ACTIVE_TICKET, UNIQUE_BIKE_CODE, Permission
 from .shop import Tx, reads, writes
 from .sql import bikes as sql
 from .sql.bikes import BikeRow, bike_row
@@ -254,11 +254,7 @@ def archive_bike(tx: Tx, actor_id: int | None, bike_id: int) -> BikeView:
         raise TransitionNotAllowed(f"Bike {bike.bike_code} is already archived.", field="bike")
     ticket_id = tx.scalar(sql.ACTIVE_TICKET, {"bike_id": bike.id})
     if ticket_id is not None:
-        raise RuleViolation(
-            f"Bike {bike.bike_code} has active ticket #{ticket_id}; finish it before archiving.",
-            field="bike",
-            code="active_ticket_exists",
-        )
+        raise NO_ARCHIVING_WITH_ACTIVE_TICKET.refused(bike=bike.bike_code, ticket=ticket_id)
     return tx.save(bike, is_active=False, archived_at=tx.now, updated_at=tx.now)
 
 

@@ -35,7 +35,9 @@ connection turns out dead before COMMIT is run once more on a fresh one.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -74,7 +76,7 @@ from .errors import (
 from .models import Base
 from .rollups import DayTotals
 from .rules import INVARIANTS, Permission, Rules, pause_reasons_from_json, require
-from .sql.caller import CALLER_ONLY, FOUND, name_of
+from .sql.caller import CALLER_ONLY, FOUND, RULE_COLUMNS, name_of
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -192,18 +194,25 @@ def refuse_missing(
 
 def rules_of(row: Mapping[Any, Any]) -> Rules:
     """The workshop's rules from the caller's row (the defaults when there is no rules row)."""
-    if row["rules_checklist_min_items"] is None:
+    return _rules_from_text(tuple(row[f"rules_{name}"] for name in RULE_COLUMNS))
+
+
+@functools.lru_cache(maxsize=16)
+def _rules_from_text(values: tuple[Any, ...]) -> Rules:
+    """Rules from the rules row's columns (the pause reasons as JSON text): parsed once."""
+    raw = dict(zip(RULE_COLUMNS, values, strict=True))
+    if raw["checklist_min_items"] is None:
         return Rules()
-    shift_end = row["rules_shift_end"]
+    reasons, shift_end = raw["pause_reasons"], raw["shift_end"]
     return Rules(
-        row["rules_checklist_min_items"],
-        row["rules_xp_srt_divisor"],
-        row["rules_xp_first_pass_bonus"],
-        pause_reasons=pause_reasons_from_json(row["rules_pause_reasons"]),
-        pause_budget_minutes=row["rules_pause_budget_minutes"],
+        raw["checklist_min_items"],
+        raw["xp_srt_divisor"],
+        raw["xp_first_pass_bonus"],
+        pause_reasons=pause_reasons_from_json(json.loads(reasons) if reasons else None),
+        pause_budget_minutes=raw["pause_budget_minutes"],
         shift_end=time.fromisoformat(shift_end) if shift_end else None,
-        time_zone=row["rules_time_zone"],
-        allow_self_inspection=bool(row["rules_allow_self_inspection"]),
+        time_zone=raw["time_zone"],
+        allow_self_inspection=bool(raw["allow_self_inspection"]),
     )
 
 

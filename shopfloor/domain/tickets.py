@@ -27,6 +27,7 @@ from .errors import PermissionDenied, RuleViolation, ValidationFailed
 from .models import Ticket, WorkshopRules, XpEntry
 from .rules import (
     ACTIVE_TICKET_PER_BIKE,
+    NO_TICKET_ON_ARCHIVED_BIKE,
     PARK_DEFAULT_REASON,
     Permission,
     XpAward,
@@ -169,12 +170,7 @@ def create_ticket(
     else:
         bike = bike_row(found[0])
         if not bike.is_active:
-            raise ValidationFailed(
-                f"Bike {code} is archived; restore it first, then take it in "
-                "(it is never re-created).",
-                field="bike_code",
-                code="bike_archived",
-            )
+            raise NO_TICKET_ON_ARCHIVED_BIKE.refused(bike=code)
         if found[0]["active_ticket"] is not None:
             raise ACTIVE_TICKET_PER_BIKE.refused(bike=code, ticket=found[0]["active_ticket"])
     values: dict[str, Any] = {

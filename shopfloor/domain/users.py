@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from . import throttle
 from .errors import AuthenticationFailed, NotFound, RuleViolation, ValidationFailed
 from .models import WITH_ROLES, RoleRow, User, UserRole
-from .rules import Permission
+from .rules import UNIQUE_USERNAME, Permission
 from .shop import Shop, Tx, reads, writes
 from .text import clean_text, storable
 from .values import ROLE_NAMES, Role
@@ -130,11 +130,7 @@ def _add_user(
     username, parsed = check_new_user(username, roles, first_name, last_name)
     _check_password(password)
     if _find(tx, username) is not None:
-        raise ValidationFailed(
-            f"Username {username!r} is taken (usernames ignore case); choose another.",
-            field="username",
-            code="duplicate",
-        )
+        raise UNIQUE_USERNAME.refused(username=username)
     user = User(
         username=username,
         first_name=first_name.strip(),

@@ -21,7 +21,9 @@ from sqlalchemy import (
     ScalarSelect,
     Select,
     String,
+    Text,
     bindparam,
+    cast,
     literal_column,
     select,
     true,
@@ -111,7 +113,13 @@ CALLER = (
         _users.c.credentials_version.label("caller_version"),
         _family_live.label("caller_family_live"),
         _roles.label("caller_roles"),
-        *[_rules.c[name].label(f"rules_{name}") for name in RULE_COLUMNS],
+        # The pause reasons (JSON) as text: the rules are parsed once per change of them
+        # (see shop.rules_of), not on every row.
+        *[
+            (cast(column, Text) if name == "pause_reasons" else column).label(f"rules_{name}")
+            for name in RULE_COLUMNS
+            for column in [_rules.c[name]]
+        ],
     )
     .select_from(
         _anchor.outerjoin(_users, _users.c.id == CALLER_ID).outerjoin(_rules, _rules.c.id == 1)
