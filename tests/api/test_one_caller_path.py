@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,9 @@ import pytest
 from shopfloor.api import create_app
 from shopfloor.config import Settings
 from shopfloor.domain import Shop, create_bike, set_active
-from shopfloor.domain import shop as shop_module
 
 from ..conftest import People
-from .conftest import SECRET, intake_body, serve_in_thread
+from .conftest import SECRET, bearer, intake_body, serve_in_thread
 
 MISSING = 999_999
 
@@ -74,25 +74,6 @@ def live(shop: Shop, tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
         yield base, operations
 
 
-@pytest.fixture
-def admitted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    seen: Counter[str] = Counter()
-    check = shop_module.admit
-
-    def spy(*args: Any) -> Any:
-        seen["checks"] += 1
-        return check(*args)
-
-    monkeypatch.setattr(shop_module, "admit", spy)
-    return seen
-
-
-def _token(client: httpx.Client, username: str) -> dict[str, str]:
-    response = client.post("auth/login/", json={"username": username, "password": "secret-pw"})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['data']['access']}"}
-
-
 def _send(
     client: httpx.Client, route: str, who: dict[str, str], admitted: Counter[str]
 ) -> tuple[str, int]:
@@ -111,40 +92,42 @@ def test_every_route_that_acts_for_a_caller_is_in_the_table(live: tuple[str, lis
     assert sorted(re.sub(r"\?.*", "", r) for r in ROUTES) == sorted(operations)
 
 
+def _sent(
+    live: tuple[str, list[str]],
+    username: str,
+    routes: list[str],
+    admitted: Counter[str],
+    then: Callable[[], object] = lambda: None,
+) -> dict[str, tuple[str, int]]:
+    """Each route sent by ``username`` (logged in, then ``then()``): outcome and checks."""
+    base, _ = live
+    with httpx.Client(base_url=base) as client:
+        who = bearer(client, username)
+        then()
+        return {route: _send(client, route, who, admitted) for route in routes}
+
+
 def test_every_route_refuses_a_deactivated_caller_401_through_the_one_check(
     shop: Shop, people: People, live: tuple[str, list[str]], admitted: Counter[str]
 ) -> None:
-    base, _ = live
-    with httpx.Client(base_url=base) as client:
-        admin = _token(client, "admin")
-        set_active(shop, None, people.admin, False)
-        sent = {route: _send(client, route, admin, admitted) for route in ROUTES}
+    deactivate = partial(set_active, shop, None, people.admin, False)
+    sent = _sent(live, "admin", list(ROUTES), admitted, then=deactivate)
     assert sent == dict.fromkeys(ROUTES, ("401 user_inactive", 1))
 
 
 def test_every_route_refuses_a_caller_without_the_role_403_before_a_missing_id_404(
     shop: Shop, people: People, live: tuple[str, list[str]], admitted: Counter[str]
 ) -> None:
-    base, _ = live
     create_bike(shop, people.master, "RM-0001")
-    with httpx.Client(base_url=base) as client:
-        nobody = _token(client, "nobody")
-        sent = {route: _send(client, route, nobody, admitted) for route in ROUTES}
-    expected = {
-        route: (f"{status} {'permission_denied' if status == 403 else 'not_found'}", 1)
-        if status != 200
-        else ("200", 1)
-        for route, (_, status) in ROUTES.items()
-    }
-    assert sent == expected
+    refusal = {200: "200", 403: "403 permission_denied", 404: "404 not_found"}
+    expected = {route: (refusal[status], 1) for route, (_, status) in ROUTES.items()}
+    assert _sent(live, "nobody", list(ROUTES), admitted) == expected
 
 
+@pytest.mark.usefixtures("people")
 def test_every_route_with_an_id_answers_404_to_a_caller_who_may_act(
-    shop: Shop, people: People, live: tuple[str, list[str]], admitted: Counter[str]
+    live: tuple[str, list[str]], admitted: Counter[str]
 ) -> None:
-    base, _ = live
-    with httpx.Client(base_url=base) as client:
-        admin = _token(client, "admin")
-        with_ids = [route for route in ROUTES if "{" in route]
-        sent = {route: _send(client, route, admin, admitted) for route in with_ids}
+    with_ids = [route for route in ROUTES if "{" in route]
+    sent = _sent(live, "admin", with_ids, admitted)
     assert sent == dict.fromkeys(with_ids, ("404 not_found", 1))

@@ -68,7 +68,6 @@ from shopfloor.domain import (
     worked_seconds_today,
     xp_total,
 )
-from shopfloor.domain import shop as shop_module
 from shopfloor.domain.boards import technician_load
 from shopfloor.domain.models import RefreshFamily, Ticket
 from shopfloor.domain.shop import NoCallerCheck, Tx, reads
@@ -171,20 +170,6 @@ def _outcome(call: Callable[[], Any]) -> str:
     except DomainError as exc:
         return f"{STATUS.get(type(exc), 400)} {exc.code}"
     return "ok"
-
-
-@pytest.fixture
-def admitted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Every run of the one check (``shop.admit``), counted under ``"checks"``."""
-    seen: Counter[str] = Counter()
-    check = shop_module.admit
-
-    def spy(*args: Any) -> Any:
-        seen["checks"] += 1
-        return check(*args)
-
-    monkeypatch.setattr(shop_module, "admit", spy)
-    return seen
 
 
 def _run(

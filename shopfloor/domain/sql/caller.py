@@ -81,14 +81,10 @@ class role_list(FunctionElement[str]):  # noqa: N801 - reads as a SQL function
     inherit_cache = True
 
 
-@compiles(role_list, "sqlite")
-def _roles_sqlite(element: role_list, compiler: Any, **kw: Any) -> str:
-    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
-
-
-@compiles(role_list, "postgresql")
-def _roles_postgresql(element: role_list, compiler: Any, **kw: Any) -> str:
-    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
+@compiles(role_list)
+def _role_list(element: role_list, compiler: Any, **kw: Any) -> str:
+    aggregate = "string_agg" if compiler.dialect.name == "postgresql" else "group_concat"
+    return f"{aggregate}({compiler.process(element.clauses, **kw)}, ',')"
 
 
 def roles_of(user_id: ColumnElement[int]) -> ScalarSelect[str]:
