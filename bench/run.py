@@ -28,12 +28,15 @@ import importlib
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -161,6 +164,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--original-counter", metavar="HOST:PORT",
                         help="control port of a pg_statement_counter.py in front of the "
                              "original's database")  # fmt: skip
+    parser.add_argument("--label", help="a line saying what code was measured (README, JSON)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     return parser.parse_args(argv)
 
@@ -178,22 +182,45 @@ def main(argv: list[str] | None = None) -> None:
         try:
             for name, target in measures.items():
                 print(f"{name} ...", flush=True)
+                began = time.perf_counter()
                 results += load(target)(ctx)
+                print(f"  {name}: {time.perf_counter() - began:.0f} s", flush=True)
         finally:
             ctx.close()
-    stamp = datetime.now(UTC).replace(microsecond=0)
-    flags = f"--{plan.name}" + (" --million" if args.million else "")
-    flags += f" --only {args.only}" if args.only else ""
-    flags += " --original …" if original else ""
-    header = (f"`bench/run.py {flags}`, {stamp.isoformat()}, "
-              f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-              f"{plan.rounds} alternating rounds; peak RSS of this runner "
-              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")  # fmt: skip
+    run = describe(args, plan.rounds)
+    header = (f"`bench/run.py {run['flags']}`, {run['at']}, code {run['commit']}, "
+              f"{run['cpus']} CPUs, Python {run['python']}, {plan.rounds} alternating rounds; "
+              f"peak RSS of this runner {run['runner_peak_mib']} MiB")  # fmt: skip
+    if args.label:
+        header = f"**{args.label}**\n\n{header}"
     text = table(results, header)
     print(text)
     if not args.no_write:
-        RESULTS.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+        body = {"run": run, "results": [asdict(r) for r in results]}
+        RESULTS.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
         write_readme(text)
+
+
+def describe(args: argparse.Namespace, rounds: int) -> dict[str, Any]:
+    """What results.json says about the run itself."""
+    flags = f"--{args.size or 'quick'}" + (" --million" if args.million else "")
+    flags += f" --only {args.only}" if args.only else ""
+    flags += " --original …" if args.original else ""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                                capture_output=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    return {
+        "flags": flags,
+        "label": args.label or "",
+        "at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "commit": commit,
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "rounds": rounds,
+        "runner_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+    }
 
 
 if __name__ == "__main__":

@@ -179,12 +179,21 @@ def listening_pids(port: int) -> set[int]:
         if not entry.name.isdigit():
             continue
         try:
-            links = [os.readlink(fd) for fd in (entry / "fd").iterdir()]
+            fds = list((entry / "fd").iterdir())
         except OSError:
             continue
-        if any(link.startswith("socket:[") and link[8:-1] in inodes for link in links):
+        if any(_link(fd) in inodes for fd in fds):
             found.add(int(entry.name))
     return found
+
+
+def _link(fd: Path) -> str:
+    """The inode of the socket behind ``fd`` ("" for anything else, or a closed fd)."""
+    try:
+        link = os.readlink(fd)
+    except OSError:
+        return ""
+    return link[8:-1] if link.startswith("socket:[") else ""
 
 
 def server_root(pids: set[int]) -> int | None:
