@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     measures = selected(args.only)
     original = original_from(args)
     results: list[Result] = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp_dir:
         env = {**os.environ, "SHOPFLOOR_DATA_DIR": tmp_dir, "SHOPFLOOR_SECRET_KEY": SECRET,
                "PYTHONPATH": str(ROOT)}  # fmt: skip
@@ -188,8 +189,11 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             ctx.close()
     run = describe(args, plan.rounds)
+    run["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     header = (f"`bench/run.py {run['flags']}`, {run['at']}, code {run['commit']}, "
               f"{run['cpus']} CPUs, Python {run['python']}, {plan.rounds} alternating rounds; "
+              f"1-minute load average {load_before:.1f} at the start, "
+              f"{run['load_average'][1]:.1f} at the end; "
               f"peak RSS of this runner {run['runner_peak_mib']} MiB")  # fmt: skip
     if args.label:
         header = f"**{args.label}**\n\n{header}"
