@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +22,6 @@ from bench.pg_statement_counter import CounterProxy
 
 T = TypeVar("T")
 POSTGRES_URL = os.environ.get("SHOPFLOOR_BENCH_POSTGRES_URL", data.POSTGRES_ADMIN_URL)
-COMPARES = ("ratio <=", "ratio >=", "value <=")
 
 
 @dataclass
@@ -222,10 +221,3 @@ class Context:
 
     def close(self) -> None:
         self.stack.close()
-
-
-def chunks(total: int, size: int) -> Iterator[int]:
-    """``total`` split into pieces of at most ``size``."""
-    while total > 0:
-        yield min(size, total)
-        total -= size
