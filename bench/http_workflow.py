@@ -44,18 +44,26 @@ def _client(base: str, users: tuple[tuple[str, str], ...]) -> WorkflowClient:
     return client
 
 
-def _timed(client: WorkflowClient, pid: int | None, per_round: int,
-           numbers: list[int]) -> Callable[[], Round]:  # fmt: skip
-    """One round of ``client``'s workflows: seconds, count and its server's CPU."""
+def _rounds(run: Callable[[int, int], float], per_round: int, first: int,
+            pid: int | None = None) -> Callable[[], Round]:  # fmt: skip
+    """One round of a contender: ``run(count, start)`` workflows numbered on from ``first``
+    (seconds they took), and the CPU the server ``pid`` used meanwhile (if known)."""
+    numbers = iter(range(first, 1 << 30, per_round))
 
     def round_() -> Round:
-        client.close()  # a fresh connection: the last round's may have idled out
         before = cpu_of(pid) if pid else 0.0
-        stats = client.run(per_round, start=numbers[0])
-        numbers[0] += per_round
-        return stats.seconds, per_round, (cpu_of(pid) - before) if pid else None
+        seconds = run(per_round, next(numbers))
+        return seconds, per_round, (cpu_of(pid) - before) if pid else None
 
     return round_
+
+
+def _over_http(client: WorkflowClient) -> Callable[[int, int], float]:
+    def run(count: int, start: int) -> float:
+        client.close()  # a fresh connection: the last round's may have idled out
+        return client.run(count, start=start).seconds
+
+    return run
 
 
 def _per_workflow_ms(rounds: list[Round]) -> float:
@@ -111,25 +119,17 @@ def measure(ctx: Context) -> list[Result]:
         ours = _client(timed.base, users)
         clients.append(ours)
         ours.run(WARM)
-        numbers = {"shopfloor": [WARM], "floor": [1 + WARM], "original": [WARM]}
-        replay = floor
-
-        def floor_round() -> Round:
-            n = numbers["floor"][0]
-            numbers["floor"][0] += plan.workflows
-            return replay.run(plan.workflows, start=n), plan.workflows, None
-
         contenders: dict[str, Callable[[], Round]] = {
-            "shopfloor": _timed(ours, timed.proc.pid, plan.workflows, numbers["shopfloor"]),
-            "floor": floor_round,
+            "shopfloor": _rounds(_over_http(ours), plan.workflows, WARM, timed.proc.pid),
+            "floor": _rounds(floor.run, plan.workflows, 1 + WARM),
         }
         original = ctx.original
         if original is not None:
             theirs = _client(original.url, (original.intake, original.technician, original.qc))
             clients.append(theirs)
             theirs.run(WARM)
-            contenders["original"] = _timed(theirs, _original_pid(original.url), plan.workflows,
-                                            numbers["original"])  # fmt: skip
+            pid = _original_pid(original.url)
+            contenders["original"] = _rounds(_over_http(theirs), plan.workflows, WARM, pid)
         rounds = alternate(plan.rounds, contenders)
         theirs_counts = _original_statements(original, clients[-1], k) if original else None
     finally:
