@@ -55,24 +55,18 @@ def _pooled(rounds: list[Samples]) -> Samples:
     return out
 
 
-def _statements(pg: PostgresShops, shop: LoadedShop, env: dict[str, str],
-                paths: list[str]) -> dict[str, float]:  # fmt: skip
-    """Statements per request of each path, on a server through the counting proxy."""
-    server = Server(pg.counted_url(shop.url), env)
-    start(server)
-    try:
-        token = login(server.port, "bench")
-        conn = server.connect()
-        out = {}
-        for path in paths:
-            timed_gets(conn, path, token, 2)  # first-use queries are not per request
-            pg.proxy.reset()
-            timed_gets(conn, path, token, 5)
-            out[path] = pg.proxy.snapshot()["total"] / 5
-        conn.close()
-        return out
-    finally:
-        stop(server)
+def _statements(pg: PostgresShops, server: Server, paths: list[str]) -> dict[str, float]:
+    """Statements per request of each path, on ``server`` (through the counting proxy)."""
+    token = login(server.port, "bench")
+    conn = server.connect()
+    out = {}
+    for path in paths:
+        timed_gets(conn, path, token, 2)  # first-use queries are not per request
+        pg.proxy.reset()
+        timed_gets(conn, path, token, 5)
+        out[path] = pg.proxy.snapshot()["total"] / 5
+    conn.close()
+    return out
 
 
 def measure(ctx: Context) -> list[Result]:
@@ -85,8 +79,15 @@ def measure(ctx: Context) -> list[Result]:
     low = pg.shop(data.tickets_for_transitions(100_000)) if ctx.million else shops[0]
     everyone = shops if low in shops else [*shops, low]
     servers = {shop.label: Server(shop.url, ctx.env) for shop in everyone}
+    # Statements are counted on other servers, through the proxy: the smallest shop's
+    # list, and everything on the largest. They start with the timed ones (in parallel)
+    # and sit idle until the timing is over.
+    to_count = {shops[0].label: [LIST], shops[-1].label: [LIST, FLEET, TEAM]}
+    counters = {s.label: Server(pg.counted_url(s.url), ctx.env) for s in shops
+                if s.label in to_count}  # fmt: skip
     bare = BareServer(ctx.env)
-    start(*servers.values(), bare)
+    everything = [*servers.values(), *counters.values(), bare]
+    start(*everything)
     try:
         contenders: dict[str, Callable[[], Samples]] = {}
         for shop in everyone:
@@ -97,11 +98,10 @@ def measure(ctx: Context) -> list[Result]:
             contenders[shop.label] = _sampler(server, paths, login(server.port, "bench"))
         contenders["bare"] = _sampler(bare, {bare.ready_path: plan.requests}, None)
         pooled = {name: _pooled(r) for name, r in alternate(plan.rounds, contenders).items()}
+        counted = {label: _statements(pg, counters[label], paths)
+                   for label, paths in to_count.items()}  # fmt: skip
     finally:
-        stop(*servers.values(), bare)
-    counted = {s.label: _statements(pg, s, ctx.env, [LIST, FLEET, TEAM]) for s in shops[-1:]}
-    if shops[0].label not in counted:
-        counted[shops[0].label] = _statements(pg, shops[0], ctx.env, [LIST])
+        stop(*everything)
     return _rows(shops, low, pooled, pooled["bare"][bare.ready_path], counted)
 
 
