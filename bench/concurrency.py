@@ -23,15 +23,36 @@ Phase = tuple[list[float], list[str]]  # request latencies (ms), errors
 
 
 def _clients(base: str, count: int) -> list[WorkflowClient]:
+    """``count`` clients, each with its own technician, logged in and warmed (one untimed
+    workflow each). The first logs in alone and the others reuse its master's and QC
+    inspector's tokens: logins of one user from one address at once are throttled (and
+    the first login of a bench user replaces its cheap hash, which concurrent logins of
+    the same user would see as a password change)."""
     out = []
     for i in range(count):
         creds = (Credentials("wf-master", data.PASSWORD),
                  Credentials(f"wf-tech{i:02d}", data.PASSWORD),
                  Credentials("wf-qc", data.PASSWORD))  # fmt: skip
-        client = WorkflowClient(base, *creds)
-        client.login()
-        client.run(1, start=0)  # warm: its first workflow is not timed
-        out.append(client)
+        out.append(WorkflowClient(base, *creds))
+    out[0].login()
+    for client in out[1:]:
+        client.tokens.update(intake=out[0].tokens["intake"], qc=out[0].tokens["qc"])
+    failed: list[BaseException] = []
+
+    def warm(client: WorkflowClient) -> None:
+        try:
+            client.login()
+            client.run(1, start=0)
+        except BaseException as exc:  # raised below, in the caller's thread
+            failed.append(exc)
+
+    threads = [threading.Thread(target=warm, args=(client,)) for client in out]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failed:
+        raise failed[0]
     return out
 
 

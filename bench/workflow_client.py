@@ -120,8 +120,13 @@ class WorkflowClient:
         return json.loads(raw) if raw else None
 
     def login(self) -> None:
-        """Log every role in (outside the timed part) and find the technician's id."""
-        by_user: dict[Credentials, str] = {}
+        """Log every role in (outside the timed part) and find the technician's id.
+
+        A role whose token was set beforehand (``tokens[role]``, e.g. shared with
+        another client of the same user) is not logged in again."""
+        by_user: dict[Credentials, str] = {
+            self.creds[role]: token for role, token in self.tokens.items()
+        }
         for role, creds in self.creds.items():
             if creds not in by_user:
                 body = {"username": creds.username, "password": creds.password}
