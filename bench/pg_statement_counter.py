@@ -14,7 +14,9 @@ Point the server under test at the listen address instead of PostgreSQL's (same 
 password and database). Read the counts with ``printf 'get\\n' | nc 127.0.0.1 6544`` (a
 JSON line) and zero them with ``reset`` (answers the counts before zeroing); SIGUSR1
 prints them to stderr and zeroes them. From Python: :class:`CounterProxy` (``start()``
-runs it in a background thread; ``snapshot()``, ``reset()``).
+runs it in a background thread; ``snapshot()``, ``reset()``; ``record()`` keeps each
+statement's SQL, parameter types and bound values until ``stop_recording()``, which is
+how ``bench/floor.py`` replays what a server sent).
 """
 
 from __future__ import annotations
