@@ -444,17 +444,21 @@ class Bench:
     srt_minutes: int = 0
     paused_since: datetime | None = None
     pause_reason: str = ""
-    long_pause: bool = False
-
-    @property
-    def over_srt(self) -> bool:
-        return self.ticket_id is not None and self.worked_seconds > self.srt_minutes * 60
 
     def worked_at(self, read_at: datetime, now: datetime) -> int:
         """Worked seconds ``now`` (a running timer keeps counting after the read)."""
         if self.timer != WorkSessionStatus.RUNNING.value:
             return self.worked_seconds
         return self.worked_seconds + max(0, int((now - read_at).total_seconds()))
+
+    def over_srt_at(self, read_at: datetime, now: datetime) -> bool:
+        """Whether the time worked on the bike is past its SRT ``now``."""
+        return self.ticket_id is not None and self.worked_at(read_at, now) > self.srt_minutes * 60
+
+    def long_pause_at(self, now: datetime, minutes: int) -> bool:
+        """Whether the timer has been paused ``minutes`` or longer ``now``."""
+        since = self.paused_since
+        return since is not None and now - since >= timedelta(minutes=minutes)
 
 
 @dataclass(frozen=True)
@@ -496,7 +500,7 @@ class WallBoard:
     time_zone: str
 
 
-def _benches(tx: Tx, long_pause: timedelta) -> tuple[Bench, ...]:
+def _benches(tx: Tx) -> tuple[Bench, ...]:
     now = tx.now
     # One in-progress ticket per technician (a unique index), with its open timer if any.
     rows = tx.session.execute(
@@ -536,7 +540,6 @@ def _benches(tx: Tx, long_pause: timedelta) -> tuple[Bench, ...]:
             srt_minutes=srt,
             paused_since=changed if paused else None,
             pause_reason=reasons.get(why or "", why or "") if paused else "",
-            long_pause=paused and now - changed >= long_pause,
         )
     benches = []
     for tid, _username, name in active_technicians(tx):
@@ -588,7 +591,7 @@ def _queue(tx: Tx, status: TicketStatus) -> Queue:
 
 def _now_board(tx: Tx, rules: BoardRules) -> NowBoard:
     return NowBoard(
-        benches=_benches(tx, timedelta(minutes=rules.long_pause_minutes)),
+        benches=_benches(tx),
         waiting_qc=_queue(tx, TicketStatus.WAITING_QC),
         waiting_assignment=_queue(tx, TicketStatus.NEW),
         parked=_queue(tx, TicketStatus.ASSIGNED),

@@ -121,3 +121,36 @@ class ChangeFeed:
                 self._stop.wait(delay)
             finally:
                 self.connected.clear()
+
+
+class MarkerFeed:
+    """The same calls as :class:`ChangeFeed` where nothing is pushed (SQLite): it reads
+    :func:`change_marker` every ``poll_seconds`` and calls back when it moved (and at
+    its first reading, since whatever changed before was not seen)."""
+
+    def __init__(self, shop: Shop, *, poll_seconds: float = 1.0) -> None:
+        self.shop = shop
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(
+        self, on_change: Callable[[], None], should_stop: Callable[[], bool] = lambda: False
+    ) -> None:
+        last: ChangeMarker | None = None
+        while not (self._stop.is_set() or should_stop()):
+            try:
+                marker: ChangeMarker | None = change_marker(self.shop)
+            except Exception:  # busy or briefly unreachable: read again at the next tick
+                marker = None
+            if marker is not None and marker != last:
+                last = marker
+                on_change()
+            self._stop.wait(self.poll_seconds)
+
+
+def feed_for(shop: Shop, *, poll_seconds: float = 1.0) -> ChangeFeed | MarkerFeed:
+    """How a process learns of changes to ``shop``: pushed on PostgreSQL, else polled."""
+    return ChangeFeed.for_shop(shop) or MarkerFeed(shop, poll_seconds=poll_seconds)

@@ -264,12 +264,14 @@ def test_the_now_page_shows_benches_timers_and_the_queues(
     now = wall_board(shop, actor_id=people.admin).now
     bench1, bench2 = now.benches
     assert (bench1.name, bench1.bike_code, bench1.timer) == ("Tech1", "RM-3401", "running")
+    at = clock.now()
     assert bench1.worked_seconds == 40 * 60
-    assert bench1.over_srt
+    assert bench1.over_srt_at(at, at)
     assert (bench2.bike_code, bench2.timer, bench2.worked_seconds) == ("RM-3402", "paused", 300)
-    assert (bench2.long_pause, bench2.pause_reason, bench2.over_srt) == (
-        True, "Tool or bay busy", False,
-    )  # fmt: skip
+    assert bench2.pause_reason == "Tool or bay busy"
+    assert bench2.long_pause_at(at, now.long_pause_minutes)  # 35 of 15 minutes
+    assert not bench2.long_pause_at(at, 40)
+    assert not bench2.over_srt_at(at, at + timedelta(hours=1))  # a paused timer stays
     assert [w.bike_code for w in now.waiting_assignment.items] == ["RM-3405"]
     assert now.waiting_assignment.total == 1
     assert now.waiting_qc.total == 0
