@@ -421,10 +421,17 @@ def leaderboard(
     actor_id: int | None = None,
     period: Period | str = Period.TODAY,
 ) -> Leaderboard:
-    """The leaderboard for ``period``, read with a board ``token`` or as ``actor_id``."""
+    """The leaderboard for ``period``, read with a board ``token`` or as ``actor_id``.
+    A shift in a shop with no shift start is today (the answer's ``period`` says so)."""
     chosen = _period(period)
     settings = _allow(tx, token, actor_id)
-    return _leaderboard(tx, settings, chosen)
+    return _leaderboard(tx, settings, _shown(chosen, _rules_of(settings)))
+
+
+def _shown(period: Period, rules: BoardRules) -> Period:
+    """``period``, or today where the shop cannot show it (a shift with no start): a
+    board never goes blank, nor a request fail, over a setting."""
+    return period if period in rules.periods else Period.TODAY
 
 
 # --- now --------------------------------------------------------------------------------------
@@ -608,15 +615,12 @@ def wall_board(
     period: Period | str = Period.TODAY,
 ) -> WallBoard:
     """Both pages of the wall board in one transaction, read with a board ``token`` (or as
-    ``actor_id``). A ``period`` the shop cannot show (a shift with no start) falls back to
-    today, so a board never goes blank over a setting."""
+    ``actor_id``); ``period`` as :func:`leaderboard` takes it."""
     chosen = _period(period)
     settings = _allow(tx, token, actor_id)
     rules = _rules_of(settings)
-    if chosen not in rules.periods:
-        chosen = Period.TODAY
     return WallBoard(
-        leaderboard=_leaderboard(tx, settings, chosen),
+        leaderboard=_leaderboard(tx, settings, _shown(chosen, rules)),
         now=_now_board(tx, rules),
         rules=rules,
         read_at=tx.now,
