@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cli import CliError
 from .config import Settings
 
 if TYPE_CHECKING:
@@ -42,6 +41,10 @@ def default_token_file(settings: Settings) -> Path:
 def board_token(settings: Settings, token_file: str | None) -> str:
     """The token this board reads with: ``--token-file``, else ``SHOPFLOOR_BOARD_TOKEN``,
     else the file ``shopfloor board token`` wrote into the data directory."""
+    # StartupError (not cli.CliError): `python -m shopfloor.cli` runs cli as __main__,
+    # whose CliError would be another class than the one imported here.
+    from .bootstrap import StartupError as CliError
+
     if token_file is None and settings.board_token:
         return settings.board_token
     path = Path(token_file).expanduser() if token_file else default_token_file(settings)
