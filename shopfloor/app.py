@@ -42,6 +42,7 @@ from .screens.session import Session, user_roles
 if TYPE_CHECKING:
     from .config import Settings
     from .domain import ChangeMarker, Shop
+    from .domain.changes import ChangeFeed
 
 # This module, the login screen and what they import stay free of SQLAlchemy and the
 # models (issue 13): the login screen paints first, and the shop is opened and the
@@ -515,9 +516,14 @@ class ShopfloorApp(App[None]):
         return isinstance(self.screen, LockScreen)
 
     # --- live refresh -----------------------------------------------------------------------
+    # On SQLite a worker reads the change marker once a second; on PostgreSQL the first
+    # tick starts a feed instead (domain.changes.ChangeFeed) and every committed change,
+    # whoever made it, is pushed to the screens at once.
+
+    _feed: ChangeFeed | None = None  # set once this terminal listens (PostgreSQL)
 
     def _poll(self) -> None:
-        if self._polling:
+        if self._polling or self._feed is not None:
             return
         self._polling = True
         self.run_worker(self._poll_marker, thread=True, group="poll", exclusive=True)
@@ -525,14 +531,23 @@ class ShopfloorApp(App[None]):
     def _poll_marker(self) -> None:
         """In a thread: a few index lookups; the screens re-read only when something moved."""
         worker = get_current_worker()
+        marker: ChangeMarker | None = None
+        feed: ChangeFeed | None = None
         try:
             shop = self.shop  # waits while the shop opens: import nothing before
-            marker: ChangeMarker | None = domain.change_marker(shop)
+            from .domain.changes import ChangeFeed
+
+            feed = ChangeFeed.for_shop(shop)
+            if feed is None:
+                marker = domain.change_marker(shop)
         except (DomainError, Exception):  # the database may be briefly busy; try next tick
             marker = None
         if not worker.is_cancelled:
             with contextlib.suppress(RuntimeError):
-                self.call_from_thread(self._marker_read, marker)
+                if feed is not None:
+                    self.call_from_thread(self._listen, feed)
+                else:
+                    self.call_from_thread(self._marker_read, marker)
 
     def _marker_read(self, marker: ChangeMarker | None) -> None:
         self._polling = False
@@ -543,6 +558,25 @@ class ShopfloorApp(App[None]):
         # its data just before a change: refresh once to be sure.
         if previous == marker:
             return
+        self._shop_changed()
+
+    def _listen(self, feed: ChangeFeed) -> None:
+        """Listen from now on: the feed's thread lives as long as the app (a worker)."""
+        self._polling = False
+        self._feed = feed
+
+        def listen() -> None:
+            worker = get_current_worker()
+
+            def pushed() -> None:
+                with contextlib.suppress(RuntimeError):  # the app is closing
+                    self.call_from_thread(self._shop_changed)
+
+            feed.run(pushed, should_stop=lambda: worker.is_cancelled)
+
+        self.run_worker(listen, thread=True, group="listen", exit_on_error=False)
+
+    def _shop_changed(self) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, ShopScreen):
                 screen.shop_changed()

@@ -472,6 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_timers import add_timers_commands
 
     add_timers_commands(sub)
+    from .cli_board import add_board_commands
+
+    add_board_commands(sub, port_number)
     rules = sub.add_parser("rules", help="the workshop's rules").add_subparsers(
         metavar="RULE", required=True
     )

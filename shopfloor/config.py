@@ -21,6 +21,8 @@ parser (``str -> value``, raising ``ValueError`` with what is accepted), add a f
 :class:`Settings` and one ``_setting(...)`` line in :func:`load_settings`.
 - ``SHOPFLOOR_CORS_ORIGINS``: comma-separated origins whose browser pages may call the
   API (e.g. the original web admin on its own origin); none by default.
+- ``SHOPFLOOR_BOARD_TOKEN``: the token ``shopfloor board`` reads the wall board with
+  (else ``--token-file``, else ``<data dir>/board_token``).
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     # Over SSH an empty shop is not offered to whoever connects first (first-run screen).
     remote_terminal: bool = False
+    board_token: str | None = field(default=None, repr=False)
 
     @property
     def demo_database_url(self) -> str:
@@ -287,5 +290,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "SHOPFLOOR_DOUBLE_TAP_MS", parse_milliseconds, DEFAULT_DOUBLE_TAP_MS
         ),
         cors_origins=_setting(env, "SHOPFLOOR_CORS_ORIGINS", parse_cors_origins, ()),
-        remote_terminal=any(env.get(name) for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY")),
+        # SHOPFLOOR_REMOTE: set by `shopfloor web` for a browser's session.
+        remote_terminal=any(
+            env.get(name)
+            for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY", "SHOPFLOOR_REMOTE")
+        ),
+        board_token=_setting(env, "SHOPFLOOR_BOARD_TOKEN", str.strip, None),
     )

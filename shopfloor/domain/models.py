@@ -411,3 +411,7 @@ def session_is_open() -> ColumnElement[bool]:
 WITH_ROLES = selectinload(User.role_links)
 
 AUDIT_TABLES: tuple[str, ...] = ("ticket_transitions", "work_session_events", "xp_ledger")
+
+# The wall board's settings table is declared in its own module (issue 23); importing it
+# here puts it in ``Base.metadata`` wherever the models are loaded.
+from . import board_settings as _board_settings  # noqa: E402, F401

@@ -136,6 +136,13 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
     "`shopfloor` / `shopfloor tui`": [],  # the terminal UI: tests/tui drives it with Pilot
     "`shopfloor demo [--no-tui]`": [(["demo", "--no-tui"], "Demo shop already there")],
     "`shopfloor serve [--host H] [--port P] [--workers N]`": [],  # the curl test above
+    "`shopfloor board [--token-file PATH] [--page-seconds N] [--period P]`": [],  # tests/board
+    "`shopfloor board token [--file PATH \\| --no-file]` / `board rules [--daily-target N] "
+    "[--shift-start HH:MM\\|none] [--long-pause MIN]`": [
+        (["board", "token", "--no-file"], "sfb_"),
+        (["board", "rules", "--daily-target", "12"], "daily target: 12"),
+    ],
+    "`shopfloor web [--host H] [--port P] [--max-sessions N]`": [],  # tests/web, in Chromium
     "`shopfloor db upgrade` / `db current`": [
         (["db", "upgrade"], "is up to date"),
         (["db", "current"], "up to date"),
