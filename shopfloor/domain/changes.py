@@ -1,7 +1,7 @@
 """How a terminal learns that the shop changed: pushed on PostgreSQL, a cheap check on SQLite.
 
 On PostgreSQL every committed change notifies the channel :data:`CHANNEL` (triggers of
-migration ``0011_change_notify``); a :class:`ChangeFeed` listens on its own connection
+migration ``0010_change_notify``); a :class:`ChangeFeed` listens on its own connection
 and calls back at once. SQLite has no such channel, so its terminals read
 :func:`change_marker` (a few index lookups) once a second and compare.
 """

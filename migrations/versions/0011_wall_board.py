@@ -1,10 +1,10 @@
 """The wall board's settings: its token (hashed), the daily target, the shift start.
 
 One row (id = 1). On PostgreSQL a change to it notifies the boards like any other
-change (see ``0011_change_notify``).
+change (see ``0010_change_notify``).
 
-Revision ID: 0012_wall_board
-Revises: 0011_change_notify
+Revision ID: 0011_wall_board
+Revises: 0010_change_notify
 Create Date: 2026-11-26
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_wall_board"
-down_revision: str | None = "0011_change_notify"
+revision: str = "0011_wall_board"
+down_revision: str | None = "0010_change_notify"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,7 +8,7 @@ committed change reaches every listening terminal once, whoever wrote it (the
 server, a terminal, the CLI, or SQL by hand). SQLite has no such channel; its
 terminals keep checking ``shopfloor.domain.changes.change_marker``.
 
-Revision ID: 0011_change_notify
+Revision ID: 0010_change_notify
 Revises: 0009
 Create Date: 2026-11-26
 """
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0011_change_notify"
+revision: str = "0010_change_notify"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
