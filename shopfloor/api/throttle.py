@@ -60,14 +60,16 @@ def client_address(request: Request, trusted_proxies: Sequence[Network]) -> str:
 # purpose and busy on every core while it runs (the domain also bounds the hashing itself).
 CHECKS_AT_ONCE = max(2, os.cpu_count() or 2)
 # Logins from one address that may wait behind its check in flight; more are refused.
-WAITING_PER_CLIENT = 4
+# Waiting costs the server nothing but a little memory, while a refusal invites the
+# client to send again at once: a flood that waits is a flood that stops sending.
+WAITING_PER_CLIENT = 200
 
 
 def login_busy() -> ApiError:
     return ApiError(
         429,
-        "A login from your address is already being checked, with others waiting behind "
-        "it; wait for their answers, then try again.",
+        "Too many logins from your address are waiting to be checked; wait for their "
+        "answers, then try again.",
         "login_busy",
         headers={"Retry-After": "1"},
     )
@@ -76,14 +78,15 @@ def login_busy() -> ApiError:
 class LoginTurns:
     """Password checks of one server process, served fairly across client addresses.
 
-    At most one check per address runs at a time, and at most ``checks`` in all; a few
-    more logins from a busy address wait behind its check (``waiting_per_client``) and
-    the rest are refused at once (:func:`login_busy`), before any database work or
+    At most one check per address runs at a time, and at most ``checks`` in all; more
+    logins from a busy address wait behind its check, up to ``waiting_per_client``, and
+    beyond that are refused at once (:func:`login_busy`), before any database work or
     password check. Free turns go round-robin: each address with a login waiting gets
     one before any address gets a second, so a flood from one address (or a few) adds
-    at most a round of checks to a login from anywhere else. Logins waiting for a turn
-    hold no thread, connection or row. The database-counted throttle
-    (:mod:`shopfloor.domain.throttle`) still counts every check, across processes.
+    at most a round of checks to a login from anywhere else, however many logins it
+    keeps waiting. Logins waiting for a turn hold no thread, database connection or
+    row. The database-counted throttle (:mod:`shopfloor.domain.throttle`) still counts
+    every check, across processes; its refusals take their turn like checks do.
 
     Runs on the server's event loop; not thread-safe.
     """
