@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from shopfloor.api.errors import ApiError
-from shopfloor.api.throttle import LoginTurns
+from shopfloor.api.throttle import ClientGone, LoginTurns
 from shopfloor.domain import Shop, create_user
 from shopfloor.domain.database import create_db_engine
 from shopfloor.domain.throttle import LIMITS
@@ -145,10 +145,11 @@ class Login:
         self.started = started
         self.checking = False
         self.finish = asyncio.Event()
+        self.leaves = asyncio.Event()  # its client closes the connection
         self.task = asyncio.create_task(self._run(turns))
 
     async def _run(self, turns: LoginTurns) -> None:
-        async with turns.turn(self.client):
+        async with turns.turn(self.client, gone=self.leaves.wait):
             self.started.append(self.client)
             self.checking = True
             await self.finish.wait()
@@ -170,14 +171,50 @@ async def test_turns_go_round_robin_so_no_address_waits_behind_another_ones_queu
     started: list[str] = []
     logins = [Login(turns, client, started) for client in ("a", "a", "a", "a", "b", "c", "b")]
     await settle()
+    await turn_by_turn(logins)
+    assert started == ["a", "b", "c", "a", "b", "a", "a"]
+
+
+async def turn_by_turn(logins: list[Login]) -> None:
+    """Finish whichever login has the turn, until all have had theirs."""
     while not all(login.task.done() for login in logins):
         (checking,) = [login for login in logins if login.checking]
         await checking.done()
         await settle()
-    assert started == ["a", "b", "c", "a", "b", "a", "a"]
 
 
-async def test_a_busy_address_waits_a_few_and_is_refused_beyond_them_while_others_go_on() -> None:
+async def test_a_login_from_a_quiet_address_goes_before_every_flooding_one() -> None:
+    turns = LoginTurns(checks=1, waiting_per_client=10)
+    started: list[str] = []
+    flood = [Login(turns, client, started) for _ in range(5) for client in ("a", "b", "c")]
+    await settle()
+    for _ in range(4):  # a few rounds of the flood
+        (checking,) = [login for login in flood if login.checking]
+        await checking.done()
+        await settle()
+    person = Login(turns, "p", started)
+    await settle()
+    (checking,) = [login for login in flood if login.checking]
+    await checking.done()
+    await settle()
+    assert started == ["a", "b", "c", "a", "b", "p"]
+    await turn_by_turn([*flood, person])
+
+
+async def test_a_waiting_login_whose_client_leaves_gives_its_turn_to_the_next() -> None:
+    turns = LoginTurns(checks=1, waiting_per_client=10)
+    started: list[str] = []
+    first, leaving, last = (Login(turns, client, started) for client in ("a", "b", "c"))
+    await settle()
+    leaving.leaves.set()
+    await settle()
+    with pytest.raises(ClientGone):
+        await leaving.task
+    await turn_by_turn([first, last])
+    assert started == ["a", "c"]
+
+
+async def test_a_busy_address_is_refused_beyond_its_waiting_room_while_others_go_on() -> None:
     turns = LoginTurns(checks=2, waiting_per_client=2)
     started: list[str] = []
     held = [Login(turns, "a", started) for _ in range(3)]  # one checking, two waiting

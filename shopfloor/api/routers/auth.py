@@ -33,7 +33,7 @@ async def login(body: LoginIn, request: Request, state: StateDep) -> dict[str, o
     client = state.client(request)
     # The password check waits for its address's fair turn (see LoginTurns), on the
     # event loop: a login waiting holds no thread the other requests need.
-    async with state.logins.turn(client):
+    async with state.logins.turn(client, gone=lambda: _disconnected(request)):
         grant = await run_in_threadpool(
             log_in,
             state.shop,
@@ -43,6 +43,12 @@ async def login(body: LoginIn, request: Request, state: StateDep) -> dict[str, o
             refresh_lifetime=state.tokens.refresh_lifetime,
         )
     return ok(state.tokens.pair(grant))
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns once the client has closed the connection (the body is read already)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 @router.post("/refresh/", response_model=Envelope[TokenPair], responses=errors(400, 401, 429))
