@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,19 +40,13 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
-SECRET = "bench-secret-" + "x" * 60
-PASSWORD = "bench-password"  # noqa: S105 - the bench user's throwaway password
-POSTGRES_URL = os.environ.get(
-    "SHOPFLOOR_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+from bench.login_burst import PASSWORD, ROOT, SECRET, free_port, postgres_shop, sqlite_shop
+
 PERSON = "127.0.0.3"
 TARGET_P95_SECONDS = 2.0
 
@@ -70,34 +63,6 @@ CONDITIONS = (
     Condition("100 from 1 address", 100, 1),
     Condition("300 from 5 addresses", 300, 5),
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def sqlite_shop() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as tmp:
-        yield f"sqlite:///{tmp}/bench.sqlite3"
-
-
-@contextmanager
-def postgres_shop() -> Iterator[str]:
-    from sqlalchemy.engine import make_url
-
-    admin = make_url(POSTGRES_URL).set(drivername="postgresql")
-    name = f"shopfloor_bench_{uuid.uuid4().hex[:8]}"
-    libpq = admin.render_as_string(hide_password=False)
-    with psycopg.connect(libpq, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(libpq, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
 def seed(url: str) -> None:

@@ -201,19 +201,6 @@ async def test_a_login_from_a_quiet_address_goes_before_every_flooding_one() -> 
     await turn_by_turn([*flood, person])
 
 
-async def test_a_waiting_login_whose_client_leaves_gives_its_turn_to_the_next() -> None:
-    turns = LoginTurns(checks=1, waiting_per_client=10)
-    started: list[str] = []
-    first, leaving, last = (Login(turns, client, started) for client in ("a", "b", "c"))
-    await settle()
-    leaving.leaves.set()
-    await settle()
-    with pytest.raises(ClientGone):
-        await leaving.task
-    await turn_by_turn([first, last])
-    assert started == ["a", "c"]
-
-
 async def test_a_busy_address_is_refused_beyond_its_waiting_room_while_others_go_on() -> None:
     turns = LoginTurns(checks=2, waiting_per_client=2)
     started: list[str] = []
@@ -233,15 +220,20 @@ async def test_a_busy_address_is_refused_beyond_its_waiting_room_while_others_go
     assert started == ["a", "b", "a", "a"]
 
 
-async def test_a_login_that_stops_waiting_gives_its_place_back() -> None:
+@pytest.mark.parametrize("stops", ["its client leaves", "it is cancelled"])
+async def test_a_login_that_stops_waiting_gives_its_turn_to_the_next(stops: str) -> None:
     turns = LoginTurns(checks=1, waiting_per_client=2)
     started: list[str] = []
-    first, gone, last = (Login(turns, client, started) for client in ("a", "b", "c"))
+    first, leaving, last = (Login(turns, client, started) for client in ("a", "b", "c"))
     await settle()
-    gone.task.cancel()
+    if stops == "its client leaves":
+        leaving.leaves.set()
+    else:
+        leaving.task.cancel()
     await settle()
-    await first.done()
-    await last.done()
+    with pytest.raises(ClientGone if stops == "its client leaves" else asyncio.CancelledError):
+        await leaving.task
+    await turn_by_turn([first, last])
     assert started == ["a", "c"]
     # Nothing is held: a new address gets its turn at once.
     async with turns.turn("d"):

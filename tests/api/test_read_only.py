@@ -41,22 +41,27 @@ def read_only_shop(url: str) -> Shop:
     return Shop(engine, hasher=fast_hasher())
 
 
-def test_a_write_to_a_read_only_database_says_read_only_and_reads_still_work(
-    sqlite_url: str,
-) -> None:
-    writable = Shop(create_db_engine(sqlite_url), hasher=fast_hasher())
-    create_bike(writable, None, "RM-0001")
-    writable.dispose()
-    shop = read_only_shop(sqlite_url)
+def a_write_refused(shop: Shop) -> ShopUnavailable:
+    """What adding a bike to ``shop`` (which has one) raises, after checking reads work."""
     try:
         with pytest.raises(ShopUnavailable) as refused:
             create_bike(shop, None, "RM-0002")
         assert list_bikes(shop).total_count == 1
     finally:
         shop.dispose()
-    assert refused.value.code == "database_read_only"
-    assert "read-only" in refused.value.message
-    assert "try again" not in refused.value.message
+    return refused.value
+
+
+def test_a_write_to_a_read_only_database_says_read_only_and_reads_still_work(
+    sqlite_url: str,
+) -> None:
+    writable = Shop(create_db_engine(sqlite_url), hasher=fast_hasher())
+    create_bike(writable, None, "RM-0001")
+    writable.dispose()
+    refused = a_write_refused(read_only_shop(sqlite_url))
+    assert refused.code == "database_read_only"
+    assert "read-only" in refused.message
+    assert "try again" not in refused.message
 
 
 def test_the_api_answers_writes_on_a_read_only_database_with_read_only(
@@ -109,13 +114,7 @@ def test_a_read_only_postgresql_refuses_writes_and_logins_with_503_read_only_and
         writable.dispose()
         _make_read_only(url)
 
-        shop = Shop(create_db_engine(url), hasher=fast_hasher())
-        try:
-            with pytest.raises(ShopUnavailable) as in_domain:
-                create_bike(shop, None, "RM-0002")
-            assert list_bikes(shop).total_count == 1
-        finally:
-            shop.dispose()
+        in_domain = a_write_refused(Shop(create_db_engine(url), hasher=fast_hasher()))
 
         cli_env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("SHOPFLOOR_")},
@@ -138,8 +137,8 @@ def test_a_read_only_postgresql_refuses_writes_and_logins_with_503_read_only_and
             stop_server(proc)
         log = (tmp_path / "server.log").read_text(errors="replace")
 
-    assert in_domain.value.code == "database_read_only"
-    sentence = in_domain.value.message
+    assert in_domain.code == "database_read_only"
+    sentence = in_domain.message
     assert "read-only" in sentence
     assert "try again" not in sentence
     assert from_cli == f"shopfloor: {sentence}"
