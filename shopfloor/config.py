@@ -23,11 +23,17 @@ parser (``str -> value``, raising ``ValueError`` with what is accepted), add a f
   API (e.g. the original web admin on its own origin); none by default.
 - ``SHOPFLOOR_BOARD_TOKEN``: the token ``shopfloor board`` reads the wall board with
   (else ``--token-file``, else ``<data dir>/board_token``).
+- ``SHOPFLOOR_HEADER_TIMEOUT_SECONDS`` / ``SHOPFLOOR_BODY_TIMEOUT_SECONDS`` /
+  ``SHOPFLOOR_KEEP_ALIVE_SECONDS``: how long the API server waits for a request's
+  headers (from the connection or the request's first byte), for its body (from the
+  end of its headers) and for the next request on a kept-alive connection, before it
+  closes the connection (default 10, 30 and 5 seconds).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -47,6 +53,10 @@ DEFAULT_SCAN_PREFIX = "RM-"
 DEFAULT_SCAN_GAP_MS = 50
 DEFAULT_DOUBLE_TAP_MS = 400
 MIN_SECRET_KEY_LENGTH = 16
+DEFAULT_HEADER_TIMEOUT_SECONDS = 10.0
+DEFAULT_BODY_TIMEOUT_SECONDS = 30.0
+DEFAULT_KEEP_ALIVE_SECONDS = 5.0
+MAX_CONNECTION_SECONDS = 3600
 # Backend name -> the drivers shopfloor is built and tested with.
 SUPPORTED_DRIVERS: dict[str, frozenset[str]] = {
     "sqlite": frozenset({"sqlite", "sqlite+pysqlite"}),
@@ -76,6 +86,9 @@ class Settings:
     scan_gap_ms: int = DEFAULT_SCAN_GAP_MS
     double_tap_ms: int = DEFAULT_DOUBLE_TAP_MS
     cors_origins: tuple[str, ...] = ()
+    header_timeout_seconds: float = DEFAULT_HEADER_TIMEOUT_SECONDS
+    body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT_SECONDS
+    keep_alive_seconds: float = DEFAULT_KEEP_ALIVE_SECONDS
     # Over SSH an empty shop is not offered to whoever connects first (first-run screen).
     remote_terminal: bool = False
     board_token: str | None = field(default=None, repr=False)
@@ -225,6 +238,20 @@ def parse_milliseconds(raw: str) -> int:
     return int(text)
 
 
+def parse_connection_seconds(raw: str) -> float:
+    """Seconds a client may take (fractions allowed), more than 0 and at most an hour."""
+    try:
+        seconds = float(raw.strip())
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= MAX_CONNECTION_SECONDS:  # also refuses nan
+        raise ValueError(
+            f"must be a number of seconds more than 0 and at most {MAX_CONNECTION_SECONDS}, "
+            "such as 10 or 0.5; unset it for the default"
+        )
+    return seconds
+
+
 def parse_cors_origins(raw: str) -> tuple[str, ...]:
     """Comma-separated origins, ``scheme://host[:port]``, as browsers send them."""
     origins: list[str] = []
@@ -290,6 +317,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "SHOPFLOOR_DOUBLE_TAP_MS", parse_milliseconds, DEFAULT_DOUBLE_TAP_MS
         ),
         cors_origins=_setting(env, "SHOPFLOOR_CORS_ORIGINS", parse_cors_origins, ()),
+        header_timeout_seconds=_setting(
+            env,
+            "SHOPFLOOR_HEADER_TIMEOUT_SECONDS",
+            parse_connection_seconds,
+            DEFAULT_HEADER_TIMEOUT_SECONDS,
+        ),
+        body_timeout_seconds=_setting(
+            env,
+            "SHOPFLOOR_BODY_TIMEOUT_SECONDS",
+            parse_connection_seconds,
+            DEFAULT_BODY_TIMEOUT_SECONDS,
+        ),
+        keep_alive_seconds=_setting(
+            env,
+            "SHOPFLOOR_KEEP_ALIVE_SECONDS",
+            parse_connection_seconds,
+            DEFAULT_KEEP_ALIVE_SECONDS,
+        ),
         # SHOPFLOOR_REMOTE: set by `shopfloor web` for a browser's session.
         remote_terminal=any(
             env.get(name)
