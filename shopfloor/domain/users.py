@@ -497,6 +497,20 @@ def authenticate_badge(shop: Shop, badge: str, pin: str, *, client: str) -> User
     return found.user
 
 
+@dataclass(frozen=True)
+class QuickLogin:
+    """Whether a user can log in with a badge scan and a PIN (both are needed)."""
+
+    has_badge: bool
+    has_pin: bool
+
+
+@reads
+def quick_login(tx: Tx, user_id: int) -> QuickLogin:
+    user = _get(tx, user_id)
+    return QuickLogin(user.badge_digest is not None, user.pin_hash is not None)
+
+
 @reads
 def get_user(tx: Tx, user_id: int) -> UserView:
     return user_view(_get(tx, user_id))
