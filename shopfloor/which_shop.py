@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from .config import Settings
 
@@ -18,9 +19,14 @@ LAST_SHOP_FILE = "last_shop"
 
 
 def _safe(url: str) -> str:
-    from .bootstrap import safe_url  # here: SQLAlchemy is for commands that open a shop
-
-    return safe_url(url)
+    """``url`` without its password (what is recorded and shown). No SQLAlchemy here:
+    the terminal UI records its shop too, and it paints before SQLAlchemy is imported."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _sqlite_file(url: str) -> Path | None:

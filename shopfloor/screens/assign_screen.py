@@ -150,6 +150,7 @@ class AssignScreen(PagedTicketsScreen):
                 f"Reassign {ticket.bike_code} (#{ticket.id})?",
                 f"From {ticket.technician_name or '-'} to {tech.display_name} · "
                 "y or enter reassigns it.",
+                scan_note=f"#{ticket.id} was not reassigned",
             ),
             confirmed,
         )

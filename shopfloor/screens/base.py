@@ -21,6 +21,7 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from ..domain import AuthenticationFailed, DomainError
+from ..keys import Scanned
 from ..widgets.header import SessionHeader
 from .session import Session
 
@@ -92,6 +93,14 @@ class ServiceCalls:
         cast(Screen[Any], self).notify(exc.message, severity="error", timeout=8)
 
 
+class ScanAware:
+    """Mixin: a screen in front of everything (login, lock, first run) that says itself what
+    a scan does there, instead of the app opening the bike."""
+
+    def take_scan(self, scanned: Scanned) -> None:
+        raise NotImplementedError
+
+
 class ShopScreen(ServiceCalls, Screen[None]):
     """A logged-in screen: the session header on top, a status line and the footer below."""
 
@@ -103,6 +112,8 @@ class ShopScreen(ServiceCalls, Screen[None]):
         self._shown_for: Session | None = None
         self._acting: str | None = None  # what a state-changing key started, until it ends
         self._last_act: tuple[str, float, int | None] | None = None  # action, key time, ticket
+        # The status line as the screen opens (a scan that opened it says what it did).
+        self.initial_status = ""
 
     @property
     def shop_app(self) -> ShopfloorApp:
@@ -133,7 +144,7 @@ class ShopScreen(ServiceCalls, Screen[None]):
         self._shown_for = self.shop_app.session
         yield SessionHeader(self.TITLE)
         yield from self.compose_body()
-        yield Static("", id="status-line", markup=False)
+        yield Static(self.initial_status, id="status-line", markup=False)
         # Compact: at 80 columns every key of the busiest screens still fits.
         yield Footer(compact=True)
 
@@ -222,6 +233,12 @@ class ShopScreen(ServiceCalls, Screen[None]):
             return False
         self.set_status(f"Still {self._acting}; that key press was ignored.", error=True)
         return True
+
+    def take_scan(self, code: str, note: str) -> bool:
+        """A screen that has its own use for a scanned bike code takes it here (Intake
+        fills it in) and says True; by default the app opens the bike where the role
+        acts on it. ``note``: what a dialog the scan closed left undone."""
+        return False
 
     def set_status(self, text: str, *, error: bool = False) -> None:
         """A one-line message where the user is looking, above the footer."""

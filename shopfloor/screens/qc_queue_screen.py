@@ -129,6 +129,7 @@ class QcQueueScreen(PagedTicketsScreen):
             ConfirmDialog(
                 f"Pass QC on {ticket.bike_code} (#{ticket.id})?",
                 f"{ticket.title} · {ticket.technician_name or '-'} · y or enter passes it.",
+                scan_note=f"#{ticket.id} was not passed",
             ),
             confirmed,
         )
@@ -169,6 +170,7 @@ class QcQueueScreen(PagedTicketsScreen):
                 ),
                 placeholder="e.g. Rear brake still rubs; adjust the caliper.",
                 required=True,
+                scan_note=f"#{ticket.id} was not failed",
             ),
             noted,
         )

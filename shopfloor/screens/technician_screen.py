@@ -10,7 +10,6 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from .. import keys
@@ -49,7 +48,7 @@ from ..widgets.checklist import ChecklistView
 from ..widgets.formatting import hm, hms, srt_vs_worked, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
 from ..widgets.timer import WorkTimer
-from .dialogs import ConfirmDialog, TextDialog
+from .dialogs import ConfirmDialog, Dialog, TextDialog
 from .paged import PagedTicketsScreen
 
 MY_STATUSES = ("in_progress", "rework", "assigned", "waiting_qc")
@@ -98,13 +97,15 @@ def read_my_day(shop: Shop, technician_id: int) -> MyDay:
     )
 
 
-class ReasonDialog(ModalScreen[PauseReason | None]):
+class ReasonDialog(Dialog[PauseReason]):
     """The shop's pause reasons, numbered: one digit picks, escape cancels."""
 
     BINDINGS = keys.PICK_NUMBER
 
-    def __init__(self, question: str, reasons: tuple[PauseReason, ...]) -> None:
-        super().__init__()
+    def __init__(
+        self, question: str, reasons: tuple[PauseReason, ...], *, scan_note: str = ""
+    ) -> None:
+        super().__init__(scan_note=scan_note)
         self.question = question
         self.reasons = reasons[:9]
 
@@ -261,6 +262,9 @@ class TechnicianScreen(PagedTicketsScreen):
 
         def answered(still: bool | None) -> None:
             self._still_working = None
+            if still is None:  # closed by a scan: not an answer, so it is asked again
+                self._asked_for = None
+                return
             if still:
                 self.set_status("Timer kept running after the shift's end.")
                 return
@@ -276,6 +280,7 @@ class TechnicianScreen(PagedTicketsScreen):
             f"The shift ended at {local}. y keeps the timer on #{ticket} running; n, or no "
             f"answer within {int(STILL_WORKING_GRACE.total_seconds() // 60)} minutes, stops it "
             f"at {local}.",
+            scan_note="the timer was neither kept nor stopped (you are asked again)",
         )
         self.app.push_screen(self._still_working, answered)
 
@@ -378,9 +383,9 @@ class TechnicianScreen(PagedTicketsScreen):
                 done=self._after(f"Timer paused: {reason.label}."),
             )
 
-        self._ask_reason(f"Pause #{session.ticket}: why?", pause)
+        self._ask_reason(f"Pause #{session.ticket}: why?", pause, "the pause was not made")
 
-    def _ask_reason(self, question: str, then: Any) -> None:
+    def _ask_reason(self, question: str, then: Any, not_done: str) -> None:
         """Pick a reason with one digit; a reason that needs a note asks for it next."""
         reasons = self.day.rules.pause_reasons if self.day else ()
 
@@ -395,9 +400,12 @@ class TechnicianScreen(PagedTicketsScreen):
                 if note:
                     then(reason, note)
 
-            self.app.push_screen(TextDialog(f"{reason.label}: what is it?", required=True), noted)
+            self.app.push_screen(
+                TextDialog(f"{reason.label}: what is it?", required=True, scan_note=not_done),
+                noted,
+            )
 
-        self.app.push_screen(ReasonDialog(question, reasons), picked)
+        self.app.push_screen(ReasonDialog(question, reasons, scan_note=not_done), picked)
 
     def action_park(self) -> None:
         ticket = self.pager.highlighted
@@ -420,7 +428,11 @@ class TechnicianScreen(PagedTicketsScreen):
                 ),
             )
 
-        self._ask_reason(f"Park #{ticket.id} {ticket.bike_code}: why does it wait?", park)
+        self._ask_reason(
+            f"Park #{ticket.id} {ticket.bike_code}: why does it wait?",
+            park,
+            f"#{ticket.id} was not parked",
+        )
 
     def action_stop(self) -> None:
         session = self.open_session
@@ -458,6 +470,7 @@ class TechnicianScreen(PagedTicketsScreen):
             ConfirmDialog(
                 f"Send #{ticket.id} {ticket.bike_code} to QC?",
                 "Its timer stops; the QC inspector takes it from here.",
+                scan_note=f"#{ticket.id} was not sent to QC",
             ),
             confirmed,
         )
