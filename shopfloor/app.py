@@ -33,7 +33,7 @@ from .domain import (
     WorkSessionView,
 )
 from .keys import Scanned
-from .screens.base import ScanAware, ShopScreen
+from .screens.base import ScanAware, ShopScreen, bike_and_ticket
 from .screens.dialogs import ChoiceDialog, Dialog, TimerGuardDialog
 from .screens.keys_dialog import KeysDialog, all_keys
 from .screens.login_screen import LoginScreen
@@ -79,13 +79,6 @@ POLL_SECONDS = 1.0  # a change made elsewhere shows within two polls at most
 KEY_SETTLE_LIMIT = 2.0
 # Keys typed while a login is checked wait for the home screen, at most this long.
 KEY_HOLD_LIMIT = 10.0
-
-
-def scan_lookup(shop: Shop, code: str) -> tuple[BikeState, TicketView | None]:
-    """The scanned bike's state and its active ticket, if any (runs in a worker)."""
-    state = domain.bike_state(shop, code)
-    ticket = domain.get_ticket(shop, state.active_ticket_id) if state.active_ticket_id else None
-    return state, ticket
 
 
 class ShopfloorApp(App[None]):
@@ -339,7 +332,7 @@ class ShopfloorApp(App[None]):
             f"Scanned {scanned.code}: {note}…" if note else f"Scanned {scanned.code}…"
         )
         screen.call(
-            scan_lookup,
+            bike_and_ticket,
             scanned.code,
             done=lambda found: self._scanned(found, scanned.code, note),
             group="scan",

@@ -112,6 +112,10 @@ ASSIGN: list[BindingType] = [
     Binding("enter", "open_ticket", "Open", show=False),
     Binding("right_square_bracket", "page(1)", "Page →", show=False),
     Binding("left_square_bracket", "page(-1)", "Page ←", show=False),
+    # Any other letter starts "find a bike by code" (a code starts with RM-): so the
+    # digits of a code typed by hand go into the search, never to "assign to N".
+    Binding("escape", "close_find", "Close the search", show=False),
+    Binding("down", "find_suggestions", "Closest codes", show=False),
 ]
 
 TECHNICIAN: list[BindingType] = [

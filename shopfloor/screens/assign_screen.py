@@ -1,5 +1,10 @@
 """Assign board (ops_manager, master, super_admin): waiting tickets beside the technicians
-and their load; a digit assigns the highlighted ticket to that technician."""
+and their load; a digit assigns the highlighted ticket to that technician.
+
+Typing a letter opens "find by code": the bike code goes into a search field (so the
+digits in it never assign), enter highlights that bike's ticket, and a code that is no
+bike offers the closest codes, as Intake does.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
+from textual import events
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from .. import keys
-from ..domain import Page, TicketView, assign_ticket, list_tickets
+from ..domain import BikeState, Page, TicketView, assign_ticket, list_tickets
 from ..domain.boards import TechnicianLoad, technician_load
 from ..widgets.formatting import hm, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
+from .base import bike_and_ticket
 from .dialogs import ConfirmDialog
 from .paged import PagedTicketsScreen
 
@@ -40,6 +49,13 @@ class AssignScreen(PagedTicketsScreen):
                 yield Static(
                     "Waiting for a technician", id="assign-tickets-title", classes="section-title"
                 )
+                yield Input(
+                    placeholder="bike code · enter finds · escape closes",
+                    id="find-code",
+                    compact=True,
+                    select_on_focus=False,  # the letter that opened it stays typed
+                )
+                yield OptionList(id="find-suggestions")
                 yield TicketPager(
                     [
                         Column("#", lambda t: str(t.id), 3, fit=True),
@@ -67,6 +83,8 @@ class AssignScreen(PagedTicketsScreen):
         return self.query_one("#tech-table", DataTable)
 
     def on_mount(self) -> None:
+        self.query_one("#find-code", Input).display = False
+        self.query_one("#find-suggestions", OptionList).display = False
         if self.include_assigned:  # opened by a scan of an assigned ticket
             self.query_one("#assign-tickets-title", Static).update("Waiting + assigned (reassign)")
         table = self.tech_table
@@ -135,7 +153,13 @@ class AssignScreen(PagedTicketsScreen):
                 done=done,
             )
 
-        if ticket.status != "assigned":
+        # Someone else's assigned ticket, or rework that goes back to someone other than
+        # the technician QC returned it to: a reassignment, asked first.
+        previous = ticket.technician
+        reassigning = ticket.status == "assigned" or (
+            ticket.status == "rework" and previous is not None and previous != tech.user_id
+        )
+        if not reassigning:
             assign()
             return
         if self.refused_while_acting():
@@ -145,9 +169,10 @@ class AssignScreen(PagedTicketsScreen):
             if yes:
                 assign()
 
+        kind = "rework " if ticket.status == "rework" else ""
         self.app.push_screen(
             ConfirmDialog(
-                f"Reassign {ticket.bike_code} (#{ticket.id})?",
+                f"Reassign {kind}{ticket.bike_code} (#{ticket.id})?",
                 f"From {ticket.technician_name or '-'} to {tech.display_name} · "
                 "y or enter reassigns it.",
                 scan_note=f"#{ticket.id} was not reassigned",
@@ -175,10 +200,111 @@ class AssignScreen(PagedTicketsScreen):
             self.tech_table.focus()
 
     def action_toggle_reassign(self) -> None:
-        self.include_assigned = not self.include_assigned
-        title = (
-            "Waiting + assigned (reassign)" if self.include_assigned else "Waiting for a technician"
-        )
-        self.query_one("#assign-tickets-title", Static).update(title)
+        self._show_assigned(not self.include_assigned)
         self.pager.page_number = 1
         self.pager.reload()
+
+    def _show_assigned(self, include: bool) -> None:
+        self.include_assigned = include
+        title = "Waiting + assigned (reassign)" if include else "Waiting for a technician"
+        self.query_one("#assign-tickets-title", Static).update(title)
+
+    # --- find by code -------------------------------------------------------------------------
+
+    @property
+    def find_field(self) -> Input:
+        return self.query_one("#find-code", Input)
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter that is no key of the board starts the search with itself."""
+        char = event.character or ""
+        if self.find_field.has_focus or not (len(char) == 1 and char.isalpha()):
+            return
+        if any(isinstance(b, Binding) and event.key in b.key.split(",") for b in keys.ASSIGN):
+            return
+        event.stop()
+        event.prevent_default()
+        self.open_find(char)
+
+    def open_find(self, text: str = "") -> None:
+        field = self.find_field
+        if field.display:  # typing on from the list of closest codes
+            text = field.value + text
+        field.display = True
+        field.value = text
+        field.cursor_position = len(text)
+        field.focus()
+        self.set_status("Find a bike: type its code, enter finds it (escape closes).")
+        self.refresh_bindings()
+
+    def action_close_find(self) -> None:
+        self.find_field.display = False
+        self.query_one("#find-suggestions", OptionList).display = False
+        self.pager.focus_table()
+        self.refresh_bindings()
+
+    def action_find_suggestions(self) -> None:
+        suggestions = self.query_one("#find-suggestions", OptionList)
+        suggestions.focus()
+        suggestions.highlighted = 0
+
+    def take_scan(self, code: str, note: str) -> bool:
+        if self.find_field.display:  # a scan finds the bike itself
+            self.action_close_find()
+        return False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_find":
+            return self.find_field.display if self.is_mounted else False
+        if action == "find_suggestions":
+            if not self.is_mounted:
+                return False
+            suggestions = self.query_one("#find-suggestions", OptionList)
+            return self.find_field.has_focus and suggestions.display
+        return True
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "find-code":
+            event.stop()
+            self.find(event.value)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "find-suggestions" and event.option.id:
+            event.stop()
+            self.find_field.value = event.option.id
+            self.find(event.option.id)
+
+    def find(self, code: str) -> None:
+        """Highlight the ticket of the bike ``code`` names (assigning nothing)."""
+        if not code.strip():
+            self.action_close_find()
+            return
+        self.set_status(f"Looking for {code.strip().upper()}…")
+        self.call(bike_and_ticket, code, done=self._found, group="find", exclusive=True)
+
+    def _found(self, found: tuple[BikeState, TicketView | None]) -> None:
+        state, ticket = found
+        suggestions = self.query_one("#find-suggestions", OptionList)
+        if not state.valid or state.bike is None:
+            close = state.suggestions
+            suggestions.clear_options()
+            suggestions.add_options([Option(code, id=code) for code in close])
+            suggestions.display = bool(close)
+            hint = f" Closest: {', '.join(close)} (↓ picks one)." if close else ""
+            self.set_status(f"{state.code}: no such bike in the fleet.{hint}", error=True)
+            return
+        suggestions.display = False
+        where = f"#{ticket.id} {state.code}" if ticket else state.code
+        if ticket is None:
+            self.set_status(f"{state.code} has no open ticket: nothing to assign.", error=True)
+            return
+        if ticket.status not in REASSIGNABLE:
+            status = ticket_status(ticket)
+            by = f" with {ticket.technician_name}" if ticket.technician_name else ""
+            self.set_status(f"{where} is {status}{by}: nothing to assign here.", error=True)
+            return
+        self.action_close_find()
+        if ticket.status == "assigned" and not self.include_assigned:
+            self._show_assigned(True)
+        said = f"Found {where} ({ticket_status(ticket)}): a digit assigns it."
+        self.select_ticket(ticket.id, said)

@@ -27,10 +27,20 @@ from .session import Session
 
 if TYPE_CHECKING:
     from ..app import ShopfloorApp
-    from ..domain import Shop
+    from ..domain import BikeState, Shop, TicketView
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)
+
+
+def bike_and_ticket(shop: Shop, code: str) -> tuple[BikeState, TicketView | None]:
+    """A scanned or typed bike code's state (with the closest codes when it is no bike)
+    and its active ticket, if any (runs in a worker)."""
+    from .. import domain  # here: the login screen imports this module and paints first
+
+    state = domain.bike_state(shop, code)
+    ticket = domain.get_ticket(shop, state.active_ticket_id) if state.active_ticket_id else None
+    return state, ticket
 
 
 def is_live(node: Widget) -> bool:
