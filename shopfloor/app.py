@@ -88,6 +88,9 @@ class ShopfloorApp(App[None]):
     TITLE = "shopfloor"
     ENABLE_COMMAND_PALETTE = False  # every action has its own key; the footer needs the room
     BINDINGS = keys.GLOBAL
+    # Screens get -narrow (under 70 columns, e.g. 60x20), -medium (80x24) or -wide: the
+    # stylesheet gives side panels less room on narrow terminals, titles and states more.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-medium"), (100, "-wide")]
 
     def __init__(
         self,

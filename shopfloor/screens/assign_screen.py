@@ -11,18 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import keys
 from ..domain import BikeState, Page, TicketView, assign_ticket, list_tickets
 from ..domain.boards import TechnicianLoad, technician_load
-from ..widgets.formatting import hm, ticket_status
-from ..widgets.ticket_pager import Column, TicketPager
+from ..widgets.formatting import hm, srt_alarm, status_and_srt, ticket_status
+from ..widgets.ticket_pager import Column, FittedTable, TicketPager
 from .base import bike_and_ticket
 from .dialogs import ConfirmDialog
 from .paged import PagedTicketsScreen
@@ -30,6 +29,21 @@ from .paged import PagedTicketsScreen
 PER_PAGE = 50
 WAITING = ("new", "rework")
 REASSIGNABLE = ("new", "rework", "assigned")
+TIMER_SIGNS = {"running": "▶", "paused": "‖"}
+
+
+# Each technician with their number (the digit that assigns to them).
+Numbered = tuple[int, TechnicianLoad]
+
+# The technicians beside the tickets; worked today is the first to go on a narrow panel.
+TECH_COLUMNS: list[Column[Numbered]] = [
+    Column("N", lambda r: str(r[0]) if r[0] <= 9 else " ", 1),
+    Column("Technician", lambda r: r[1].display_name, 8, grow=1, wrap=True),
+    Column("T", lambda r: TIMER_SIGNS.get(r[1].timer or "", ""), 1),  # ▶ running, ‖ paused
+    Column("InP", lambda r: str(r[1].in_progress), 3),
+    Column("Asg", lambda r: str(r[1].assigned), 3),
+    Column("Today", lambda r: hm(r[1].worked_seconds), 6, drop=1),
+]
 
 
 class AssignScreen(PagedTicketsScreen):
@@ -60,9 +74,9 @@ class AssignScreen(PagedTicketsScreen):
                     [
                         Column("#", lambda t: str(t.id), 3, fit=True),
                         Column("Bike", lambda t: t.bike_code, 7, fit=True),
-                        Column("Title", lambda t: t.title, 8, grow=2),
-                        Column("Status", ticket_status, 8),
-                        Column("Tech", lambda t: t.technician_name or "-", 5, grow=1),
+                        Column("Title", lambda t: t.title, 8, grow=2, wrap=True),
+                        Column("Status", status_and_srt, 8, wrap=True, marker=srt_alarm),
+                        Column("Tech", lambda t: t.technician_name or "-", 5, grow=1, drop=1),
                     ],
                     self._load,
                     empty="No ticket is waiting for a technician.",
@@ -70,7 +84,7 @@ class AssignScreen(PagedTicketsScreen):
                 )
             with Vertical(id="assign-techs"):
                 yield Static("Technicians (digit assigns)", classes="section-title")
-                yield DataTable(id="tech-table", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(TECH_COLUMNS, id="tech-table")
 
     def _load(self, page: int) -> Page[TicketView]:
         statuses = REASSIGNABLE if self.include_assigned else WAITING
@@ -79,21 +93,14 @@ class AssignScreen(PagedTicketsScreen):
         )
 
     @property
-    def tech_table(self) -> DataTable[str | Text]:
-        return self.query_one("#tech-table", DataTable)
+    def tech_table(self) -> FittedTable[Numbered]:
+        return self.query_one("#tech-table", FittedTable)
 
     def on_mount(self) -> None:
         self.query_one("#find-code", Input).display = False
         self.query_one("#find-suggestions", OptionList).display = False
         if self.include_assigned:  # opened by a scan of an assigned ticket
             self.query_one("#assign-tickets-title", Static).update("Waiting + assigned (reassign)")
-        table = self.tech_table
-        table.add_column("N", width=1)
-        table.add_column("Technician", width=10)
-        table.add_column("T", width=1)  # the timer: ▶ running, ‖ paused
-        table.add_column("InP", width=3)
-        table.add_column("Asg", width=3)
-        table.add_column("Today", width=6)
 
     def refresh_data(self) -> None:
         super().refresh_data()
@@ -109,22 +116,7 @@ class AssignScreen(PagedTicketsScreen):
 
     def _show_techs(self, techs: tuple[TechnicianLoad, ...]) -> None:
         self.technicians = techs
-        table = self.tech_table
-        row = table.cursor_row
-        table.clear()
-        for n, tech in enumerate(techs, start=1):
-            timer = {"running": "▶", "paused": "‖"}.get(tech.timer or "", "")
-            table.add_row(
-                str(n) if n <= 9 else " ",
-                Text(tech.display_name),
-                timer,
-                str(tech.in_progress),
-                str(tech.assigned),
-                hm(tech.worked_seconds),
-                key=str(tech.user_id),
-            )
-        if techs:
-            table.move_cursor(row=min(row, len(techs) - 1), animate=False)
+        self.tech_table.show(list(enumerate(techs, start=1)), [str(t.user_id) for t in techs])
 
     # --- assigning --------------------------------------------------------------------------
 

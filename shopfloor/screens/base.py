@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
@@ -243,6 +244,19 @@ class ShopScreen(ServiceCalls, Screen[None]):
             return False
         self.set_status(f"Still {self._acting}; that key press was ignored.", error=True)
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A key of this screen that does nothing right now says why, instead of nothing."""
+        active = self.active_bindings.get(event.key)
+        if active is None or active.enabled or active.node is not self:
+            return
+        why = self.why_not(active.binding.action.split("(", 1)[0])
+        if why:
+            self.set_status(why, error=True)
+
+    def why_not(self, action: str) -> str:
+        """Why ``action`` cannot be done now (the screen's ``check_action`` said None)."""
+        return ""
 
     def take_scan(self, code: str, note: str) -> bool:
         """A screen that has its own use for a scanned bike code takes it here (Intake

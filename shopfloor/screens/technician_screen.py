@@ -45,7 +45,7 @@ from ..domain.rules import STILL_WORKING_GRACE, may_start_timer
 from ..domain.work_sessions import BUDGET_USED_UP, shift_end_passed
 from ..domain.worktime import shop_zone
 from ..widgets.checklist import ChecklistView
-from ..widgets.formatting import hm, hms, srt_vs_worked, ticket_status
+from ..widgets.formatting import hm, hms, srt_alarm, srt_vs_worked, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
 from ..widgets.timer import WorkTimer
 from .dialogs import ConfirmDialog, Dialog, TextDialog
@@ -154,6 +154,7 @@ class TechnicianScreen(PagedTicketsScreen):
         # the technician said yes to (asked once per shift end).
         self._asked_for: datetime | None = None
         self._still_working: ConfirmDialog | None = None
+        self._placed = False  # the highlight went to the running ticket once
 
     def compose_body(self) -> Iterable[Any]:
         with Horizontal(id="tech-top"):
@@ -167,9 +168,9 @@ class TechnicianScreen(PagedTicketsScreen):
                 [
                     Column("#", lambda t: str(t.id), 3, fit=True),
                     Column("Bike", lambda t: t.bike_code, 7, fit=True),
-                    Column("Title", lambda t: t.title, 6, grow=1),
-                    Column("Status", status_with_qc_note, 8, grow=2),
-                    Column("Worked/SRT", srt_vs_worked, 10),
+                    Column("Title", lambda t: t.title, 6, grow=3, wrap=True),
+                    Column("Status", status_with_qc_note, 8, grow=2, wrap=True),
+                    Column("Worked/SRT", srt_vs_worked, 10, fit=True, marker=srt_alarm),
                 ],
                 self._load,
                 empty="Nothing assigned to you right now.",
@@ -199,6 +200,12 @@ class TechnicianScreen(PagedTicketsScreen):
 
     def _show_day(self, day: MyDay) -> None:
         self.day = day
+        if not self._placed:
+            self._placed = True
+            # Start where the work is: the open timer's ticket, not the oldest row (a scan
+            # that opened this screen chose its own ticket).
+            if day.session is not None and self._select is None:
+                self.pager.highlight(day.session.ticket)
         timer = self.query_one(WorkTimer)
         session, ticket = day.session, day.session_ticket
         if session is None or ticket is None:
@@ -325,6 +332,21 @@ class TechnicianScreen(PagedTicketsScreen):
             ok = ticket is not None and TicketAction.PARKED in self._actions(ticket)
             return True if ok else None
         return True
+
+    def why_not(self, action: str) -> str:
+        ticket = self.pager.highlighted
+        where = f"#{ticket.id} is {ticket_status(ticket)}" if ticket else ""
+        if action in ("pause_resume", "stop"):
+            return "No timer is open: s starts one on the highlighted ticket."
+        if ticket is None:
+            return "No ticket is highlighted."
+        if action == "start":
+            return f"{where}: s starts work on your assigned, rework or in-progress tickets."
+        if action == "send_to_qc":
+            return f"{where}: only a ticket in progress goes to QC (s starts it first)."
+        if action == "park":
+            return f"{where}: only a ticket in progress can be parked (s starts it first)."
+        return ""
 
     # --- actions ----------------------------------------------------------------------------
 

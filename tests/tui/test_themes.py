@@ -22,7 +22,7 @@ from shopfloor.screens.technician_screen import TechnicianScreen
 from shopfloor.themes import DARK, LIGHT, terminal_theme
 
 from ..conftest import People
-from .conftest import FakeIdle, settle, sign_in
+from .conftest import FakeIdle, burst, settle, sign_in
 from .workshop import Workshop
 
 AA = 4.5
@@ -92,6 +92,9 @@ async def visit(app: ShopfloorApp, pilot: object, found: dict[Pair, tuple[float,
         drawn_pairs(app, where, found)
 
     await look("login")
+    await burst(pilot, *"4711-AB", "enter")
+    await look("login, the PIN after a badge scan")
+    await pilot.press("escape")
     await pilot.press(*"admin", "enter", *"wrong", "enter")
     await look("login with an error")
     # A super admin who also works: every screen, and F8.
@@ -99,17 +102,24 @@ async def visit(app: ShopfloorApp, pilot: object, found: dict[Pair, tuple[float,
     for name in SCREENS:
         app.action_go(name)
         await look(f"admin {name}")
+    app.action_go("assign")
+    await look("assign, finding a bike by code", "x")
+    await pilot.press("escape")
     await look("keys dialog", "question_mark")
     await look("role dialog", "escape", "f8")
     await pilot.press("escape")
     app.action_go("tickets")
-    await look("ticket detail", "s", "enter")
+    await look("all tickets, one over its SRT", "s")
+    await look("ticket detail", "enter")
     await sign_in(pilot, "master")
     await look("intake, a known bike", *"RM-1010", "enter", *"Brake", "enter", *"45", "enter")
     await look("intake, refused", "ctrl+s")
     await look("intake, an unknown bike", "ctrl+n", *"RM-20", "enter")
     await sign_in(pilot, "tech1")
     await look("my work, timer running")
+    app.lock()
+    await look("lock screen, the timer running")
+    app.pop_screen()
     await look("send to QC dialog", "q")
     await pilot.press("n")
     await sign_in(pilot, "tech2")
