@@ -471,6 +471,27 @@ def _store_pin_rehash(tx: Tx, user_id: int, old_hash: str, new_hash: str) -> Non
         user.pin_hash = new_hash
 
 
+class _NoBadge(Exception):
+    """A scanned code nobody holds (counted as a failed badge login)."""
+
+
+def is_badge(shop: Shop, badge: str, *, client: str) -> bool:
+    """Whether ``badge`` belongs to an active user: a terminal asks before the PIN, so a
+    username sent in one burst (``tech1`` enter) stays a username.
+
+    A code nobody holds counts as a failed badge login at ``client`` (guessing badges is
+    throttled like guessing PINs); raises TooManyAttempts once the limit is reached.
+    """
+    known = storable(badge) and _badge_holder(shop, badge_digest(badge)).user is not None
+    try:
+        with throttle.attempt(shop, client, None, badge=True):
+            if not known:
+                raise _NoBadge
+    except _NoBadge:
+        return False
+    return True
+
+
 def authenticate_badge(shop: Shop, badge: str, pin: str, *, client: str) -> UserView:
     """The user holding ``badge`` whose PIN is ``pin`` (a shared terminal's quick login).
 

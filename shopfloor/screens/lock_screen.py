@@ -51,7 +51,7 @@ class LockScreen(BadgeReader, Screen[None]):
     """Covers everything after idle time; unlock with the password, a badge, or switch user."""
 
     BINDINGS = keys.LOCK
-    TYPED_FIELDS = ("password",)
+    BADGE_FIELD = "password"
     BIKE_SCAN_HINT = "unlock first (your password, or your badge and PIN)."
 
     def __init__(self, user: UserView) -> None:
@@ -144,6 +144,11 @@ class LockScreen(BadgeReader, Screen[None]):
         app = cast("ShopfloorApp", self.app)
         app.sign_in(user)
         app.notify(f"{self.user.display_name} was logged out; {user.display_name} is logged in.")
+
+    def not_a_badge(self, code: str) -> None:
+        # A scanner's speed, but no badge: the text stays, and only a deliberate enter
+        # makes it a password attempt.
+        self.say("That came in as fast as a scan but is no badge; enter tries it as the password.")
 
     def action_switch_user(self) -> None:
         cast("ShopfloorApp", self.app).action_logout()

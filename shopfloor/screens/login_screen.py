@@ -37,7 +37,8 @@ class LoginScreen(BadgeReader, Screen[None]):
     """The shared terminal's front door."""
 
     BINDINGS = keys.LOGIN
-    TYPED_FIELDS = ("username", "password")
+    BADGE_FIELD = "username"
+    OTHER_FIELDS = ("password",)
     BIKE_SCAN_HINT = "log in first (type your name and password, or scan your badge)."
 
     def __init__(self, hint: str = "") -> None:
@@ -109,6 +110,10 @@ class LoginScreen(BadgeReader, Screen[None]):
 
     def badge_accepted(self, user: UserView) -> None:
         self._signed_in(user)
+
+    def not_a_badge(self, code: str) -> None:
+        # A username sent in one burst: its enter moves on to the password, as typed.
+        self.query_one("#password", Input).focus()
 
     def _pin_refused(self, exc: DomainError) -> None:
         cast("ShopfloorApp", self.app).release_keys()

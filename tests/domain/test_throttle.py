@@ -24,7 +24,7 @@ from shopfloor.domain import (
 from shopfloor.domain.database import create_db_engine
 from shopfloor.domain.models import ThrottleEntry
 from shopfloor.domain.throttle import terminal_client
-from shopfloor.domain.users import authenticate_badge, set_badge, set_pin
+from shopfloor.domain.users import authenticate_badge, is_badge, set_badge, set_pin
 
 from ..conftest import People, fast_hasher
 
@@ -238,3 +238,16 @@ def test_parallel_wrong_passwords_never_get_more_than_the_limit(
         thread.join(timeout=30)
     assert gate.waiting == 5  # password checks made: never more than the limit
     assert outcomes == {"wrong password": 5, "throttled": 11}
+
+
+def test_asking_whether_a_code_is_a_badge_counts_unknown_codes_at_that_terminal(
+    shop: Shop, people: People
+) -> None:
+    bay = terminal_client("bay-1")
+    set_badge(shop, None, people.tech1, "BADGE-0001")
+    assert is_badge(shop, "badge-0001", client=bay)
+    for n in range(30):
+        assert not is_badge(shop, f"GUESS-{n:04d}", client=bay)
+    with pytest.raises(TooManyAttempts, match="badge logins"):
+        is_badge(shop, "BADGE-0001", client=bay)
+    assert is_badge(shop, "BADGE-0001", client=terminal_client("bay-2"))

@@ -109,10 +109,11 @@ async def test_at_the_lock_screen_another_badge_takes_the_terminal_over(
         assert not any(isinstance(s, LockScreen) for s in app.screen_stack)
 
 
-async def test_a_password_sent_in_one_burst_at_the_lock_screen_comes_back_on_escape(
-    app: ShopfloorApp, people: People, workshop: Workshop, idle: FakeIdle
+async def test_a_password_sent_in_one_burst_at_the_lock_screen_waits_for_enter(
+    app: ShopfloorApp, people: People, workshop: Workshop, badges: None, idle: FakeIdle
 ) -> None:
-    """A password manager types fast: it reads as a badge, and escape puts it back."""
+    """A password manager types as fast as a scanner: no badge has that code, so the
+    text stays in the field and a deliberate enter tries it as the password."""
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "tech1")
         idle.now += 1000
@@ -120,11 +121,42 @@ async def test_a_password_sent_in_one_burst_at_the_lock_screen_comes_back_on_esc
         await burst(pilot, *"secret-pw", "enter")
         screen = app.screen
         assert isinstance(screen, LockScreen)
-        assert screen.reading_pin
-        await type_slowly(pilot, "escape")
         assert not screen.reading_pin
         assert screen.query_one("#password", Input).value == "secret-pw"
+        assert "no badge; enter tries it as the password" in error_line(app)
         await type_slowly(pilot, "enter")
+        assert isinstance(app.screen, TechnicianScreen)
+
+
+async def test_a_username_sent_in_one_burst_is_a_username_not_a_badge(
+    app: ShopfloorApp, people: People, workshop: Workshop, badges: None
+) -> None:
+    """``tmux send-keys tech1 Enter``, then the password in a second burst."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, *"tech1", "enter")
+        screen = app.screen
+        assert isinstance(screen, LoginScreen)
+        assert not screen.reading_pin
+        assert screen.query_one("#username", Input).value == "tech1"
+        assert screen.query_one("#password", Input).has_focus
+        await burst(pilot, *"secret-pw", "enter")
+        assert isinstance(app.screen, TechnicianScreen)
+
+
+async def test_escape_leaves_the_pin_for_the_username_and_password(
+    app: ShopfloorApp, people: People, workshop: Workshop, badges: None
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await scan_badge(pilot, "4711-AB")
+        await type_slowly(pilot, "escape")
+        screen = app.screen
+        assert isinstance(screen, LoginScreen)
+        assert not screen.reading_pin
+        assert screen.query_one("#username", Input).has_focus
+        assert screen.query_one("#username", Input).value == ""
+        await type_slowly(pilot, *"tech1", "enter", *"secret-pw", "enter")
         assert isinstance(app.screen, TechnicianScreen)
 
 

@@ -156,6 +156,10 @@ def test_lock_screen(
 def test_login_pin_after_a_badge_scan(
     snap_compare: Compare, app: ShopfloorApp, people: People
 ) -> None:
+    from shopfloor.domain.users import set_badge
+
+    set_badge(app.shop, None, people.tech1, "4711-AB")
+
     async def scan_badge(pilot: Pilot[Any]) -> None:
         await burst(pilot, *"4711-AB", "enter")
 

@@ -18,6 +18,7 @@ from textual.widgets._footer import FooterKey
 from shopfloor.app import SCREENS, ShopfloorApp
 from shopfloor.config import Settings
 from shopfloor.domain import Shop, pause_work_session, set_roles
+from shopfloor.domain.users import set_badge
 from shopfloor.screens.technician_screen import TechnicianScreen
 from shopfloor.themes import DARK, LIGHT, terminal_theme
 
@@ -135,6 +136,7 @@ async def test_every_text_colour_meets_wcag_aa_on_its_background(
     app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop, theme: str
 ) -> None:
     set_roles(shop, None, people.admin, ["super_admin", "technician"])
+    set_badge(shop, None, people.tech1, "4711-AB")
     found: dict[Pair, tuple[float, str]] = {}
     async with app.run_test(size=(80, 24)) as pilot:
         app.theme = theme
