@@ -8,6 +8,7 @@ dialog closed, and that the status line says what was not done and what the scan
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,10 +19,12 @@ from textual.widgets import Input, Static
 
 from shopfloor.app import ShopfloorApp
 from shopfloor.domain import (
+    ManualClock,
     Shop,
     get_ticket,
     open_session_of,
     set_roles,
+    set_timer_rules,
     ticket_transitions,
     work_session_history,
 )
@@ -306,3 +309,25 @@ async def test_a_scan_at_the_login_screen_says_to_log_in_first(
         error = str(app.screen.query_one("#login-error", Static).render())
         assert error.startswith("Scanned RM-1006: log in first")
         assert app.screen.query_one("#username", Input).value == ""
+
+
+async def test_a_scan_never_answers_still_working_and_the_question_comes_back(
+    app: ShopfloorApp, shop: Shop, clock: ManualClock, people: People, workshop: Workshop
+) -> None:
+    end = (clock.now() + timedelta(minutes=1)).replace(second=0)
+    set_timer_rules(shop, None, shift_end=end.strftime("%H:%M"), time_zone="UTC")
+    clock.set(end + timedelta(minutes=1))
+    before = record(shop, people, every_ticket(workshop))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        assert isinstance(app.screen, ConfirmDialog)  # Still working?
+        first = app.screen
+        await scan(pilot, "RM-1006")  # its enter is not a "yes", its closing not a "no"
+        below = app.screen_stack[-2]
+        assert isinstance(below, TechnicianScreen)
+        line = str(below.query_one("#status-line", Static).render())
+        assert "the timer was neither kept nor stopped (you are asked again)" in line
+        # Asked again at once (the scan re-read the day): a new question, still open.
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen is not first
+    assert record(shop, people, every_ticket(workshop)) == before
