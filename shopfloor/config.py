@@ -14,6 +14,9 @@
 - ``SHOPFLOOR_SCAN_GAP_MS``: keys closer together than this are a scanner's burst (default 50).
 - ``SHOPFLOOR_DOUBLE_TAP_MS``: a repeat of the same action on another ticket within this
   time is taken as a double tap and refused (default 400).
+- ``SHOPFLOOR_TERMINAL_ID``: this terminal's name for the login throttle (default: an id
+  generated once and kept in the data dir); the host and tty are added to it, so each
+  terminal counts its own failed logins.
 
 Every value is checked in :func:`load_settings`: a bad one raises :class:`SettingsError`,
 whose message names the variable and says what it accepts. To add a setting, write a
@@ -36,6 +39,8 @@ import ipaddress
 import math
 import os
 import secrets
+import socket
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +97,37 @@ class Settings:
     # Over SSH an empty shop is not offered to whoever connects first (first-run screen).
     remote_terminal: bool = False
     board_token: str | None = field(default=None, repr=False)
+    terminal_id: str | None = None
+
+    def terminal_identity(self) -> str:
+        """This terminal, for the login throttle: its id (``SHOPFLOOR_TERMINAL_ID``, else one
+        generated once and kept in the data dir), the host and the tty.
+
+        Terminals sharing a data dir (SSH sessions on one server) differ by tty. A data dir
+        that cannot be written leaves the host and tty, which still tell terminals apart.
+        """
+        name = self.terminal_id or self._kept_terminal_id()
+        try:
+            tty = os.ttyname(sys.stdin.fileno())
+        except (OSError, ValueError, AttributeError):  # no terminal (tests, pipes)
+            tty = "-"
+        return f"{name}:{tty}@{socket.gethostname()}"
+
+    def _kept_terminal_id(self) -> str:
+        path = self.data_dir / "terminal_id"
+        try:
+            kept = path.read_text(encoding="utf-8").strip()
+            if kept:
+                return kept
+        except (OSError, UnicodeDecodeError):
+            pass
+        new = secrets.token_hex(8)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(new, encoding="utf-8")
+        except OSError:
+            return "unkept"
+        return new
 
     @property
     def demo_database_url(self) -> str:
@@ -230,6 +266,14 @@ def parse_scan_prefix(raw: str) -> str:
     return text
 
 
+def parse_terminal_id(raw: str) -> str:
+    """A short name without spaces, such as ``bay-3``."""
+    text = raw.strip()
+    if len(text) > 40 or not text.isprintable() or any(c.isspace() for c in text):
+        raise ValueError("must be a short name without spaces (at most 40 characters), e.g. bay-3")
+    return text
+
+
 def parse_milliseconds(raw: str) -> int:
     """A whole number of milliseconds, more than 0."""
     text = raw.strip()
@@ -341,4 +385,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY", "SHOPFLOOR_REMOTE")
         ),
         board_token=_setting(env, "SHOPFLOOR_BOARD_TOKEN", str.strip, None),
+        terminal_id=_setting(env, "SHOPFLOOR_TERMINAL_ID", parse_terminal_id, None),
     )

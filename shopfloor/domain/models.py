@@ -88,7 +88,11 @@ def full_name(first_name: str | None, last_name: str | None, username: str) -> s
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_username_ci", func.lower(text("username")), unique=True),)
+    __table_args__ = (
+        Index("uq_users_username_ci", func.lower(text("username")), unique=True),
+        # One badge per person: a scan names exactly one user (NULL: no badge).
+        Index("uq_users_badge_digest", "badge_digest", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(150))
@@ -101,6 +105,11 @@ class User(Base):
     # Every token carries the version it was issued under and must match it exactly:
     # bumped by a password change and a deactivation, so it can never tie like a time.
     credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A shared terminal's quick way in: a badge scan, then a short PIN (domain/users.py).
+    # The badge is kept as a SHA-256 digest (found by lookup, never stored in clear),
+    # the PIN hashed with argon2 like the password.
+    badge_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -182,6 +182,12 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
         (["user", "activate", "tech2"], "tech2 is active."),
         (["user", "passwd", "tech2", "--password-stdin"], "Password changed for tech2."),
     ],
+    "`shopfloor user badge NAME (CODE \\| --clear)` / `pin NAME [--pin-stdin \\| --clear]`": [
+        (["user", "badge", "tech1", "4711-AB"], "Badge set for tech1"),
+        (["user", "pin", "tech1", "--pin-stdin"], "PIN set for tech1: a badge scan and this PIN"),
+        (["user", "badge", "tech1", "--clear"], "Badge removed for tech1."),
+        (["user", "pin", "tech1", "--clear"], "PIN removed for tech1."),
+    ],
     "`shopfloor bike add CODE…` / `list [--status S] [--archived]` / `archive CODE` / "
     "`restore CODE`": [
         (["bike", "add", "RM-5001", "RM-5002"], "Added bike RM-5002"),
@@ -228,6 +234,7 @@ def test_readme_command_table_row_runs_on_a_fresh_demo(
 ) -> None:
     for args, phrase in TABLE_RUNS[row]:
         args = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
-        done = run(args, demo_env, "pw-1234\n" if "--password-stdin" in args else "")
+        stdin = {"--password-stdin": "pw-1234\n", "--pin-stdin": "2468\n"}
+        done = run(args, demo_env, next((stdin[a] for a in args if a in stdin), ""))
         assert done.returncode == 0, f"{args}: {done.stderr}"
         assert phrase in done.stdout, f"{args}: {done.stdout}"
