@@ -25,7 +25,7 @@ from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
-from sqlalchemy import ColumnElement, Select, func, intersect, select, union
+from sqlalchemy import ColumnElement, Select, and_, func, intersect, select, union
 
 from .bikes import (
     MAX_CODE_LENGTH,
@@ -62,7 +62,7 @@ def _slips(length: int) -> int:
 def _prefix(column: Any, word: str) -> ColumnElement[bool]:
     """``column`` starts with ``word``: a range of its (binary-ordered) index."""
     after = word[:-1] + chr(ord(word[-1]) + 1)
-    return (column >= word) & (column < after)
+    return and_(column >= word, column < after)
 
 
 def _typo_words(tx: Tx, word: str) -> list[str]:
