@@ -319,7 +319,10 @@ def _ticket_table(tx: Tx, since: date, until: date) -> ExportTable:
     tickets = tx.session.execute(
         select(
             Ticket.id,
-            select(Bike.bike_code).where(Bike.id == Ticket.bike_id).scalar_subquery(),
+            select(Bike.bike_code)
+            .where(Bike.id == Ticket.bike_id)
+            .scalar_subquery()
+            .label("bike_code"),
             Ticket.title,
             Ticket.technician_id,
             Ticket.master_id,
