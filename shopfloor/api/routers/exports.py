@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from ...domain.exports import EXPORT_KINDS, MAX_EXPORT_DAYS, export_table
 from ...export_files import FORMATS, MEDIA_TYPES, check_format, filename, render
 from ..deps import CallerDep, ShopDep
+from ..params import Day
 from ..responses import AUTHED
 
 router = APIRouter(prefix="/exports", tags=["exports"], responses=AUTHED)
@@ -37,11 +37,9 @@ def export(
             json_schema_extra={"enum": list(EXPORT_KINDS)},
         ),
     ],
-    date_from: Annotated[
-        dt.date, Query(alias="from", description="First shop-local day, YYYY-MM-DD.")
-    ],
+    date_from: Annotated[Day, Query(alias="from", description="First shop-local day, YYYY-MM-DD.")],
     date_to: Annotated[
-        dt.date,
+        Day,
         Query(
             alias="to",
             description=f"Last day (included); at most {MAX_EXPORT_DAYS} days after `from`.",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -11,7 +10,7 @@ from ... import domain
 from ...domain.paging import DEFAULT_PER_PAGE
 from ...domain.search import search_tickets
 from ..deps import CallerDep, ShopDep
-from ..params import PageNumber, PerPage, Reply, TicketId, per_page_capped
+from ..params import Day, PageNumber, PerPage, Reply, TicketId, per_page_capped
 from ..responses import AUTHED
 from ..schemas import (
     TICKET_JSON,
@@ -57,10 +56,10 @@ def list_tickets(
         ),
     ] = None,
     date_from: Annotated[
-        dt.date | None, Query(description="Created on or after this shop-local day.")
+        Day | None, Query(description="Created on or after this shop-local day.")
     ] = None,
     date_to: Annotated[
-        dt.date | None, Query(description="Created on or before this shop-local day.")
+        Day | None, Query(description="Created on or before this shop-local day.")
     ] = None,
 ) -> Response:
     """Tickets, newest first; with ``q`` (newest first by number) or a date range, searched."""
