@@ -102,12 +102,30 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return _with_shop(settings, run)
 
 
+class _Intermixed(argparse.ArgumentParser):
+    """Takes PATH after the options too (``export xp --from D --to D out.csv``): plain
+    argparse matches every positional where the first one stands."""
+
+    _inside = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._inside:  # parse_known_intermixed_args calls this again
+            return super().parse_known_args(args, namespace)
+        self._inside = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._inside = False
+
+
 def add_export_commands(sub: Any) -> None:
     """Add ``export`` to the ``shopfloor`` parser."""
     export = sub.add_parser(
         "export",
         help="worked time, XP, QC or pauses per technician per day (or tickets) as CSV or XLSX",
     )
+    # The shopfloor parser's class (one-line errors), taking positionals anywhere.
+    export.__class__ = type("ExportParser", (_Intermixed, type(export)), {})
     export.add_argument("kind", choices=KINDS, metavar="KIND", help=f"one of: {', '.join(KINDS)}")
     export.add_argument(
         "--from", dest="since", type=_day, required=True, metavar="DATE", help="first day"
