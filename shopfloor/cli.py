@@ -537,6 +537,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_board import add_board_commands
 
     add_board_commands(sub, port_number)
+    from .cli_export import add_export_commands
+
+    add_export_commands(sub)
     rules = sub.add_parser("rules", help="the workshop's rules").add_subparsers(
         metavar="RULE", required=True
     )

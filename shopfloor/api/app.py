@@ -23,6 +23,9 @@ from .routers import (
     analytics,
     auth,
     bikes,
+    downtime,
+    exports,
+    history,
     leaderboard,
     misc,
     tickets,
@@ -192,6 +195,8 @@ def create_app(
     )
     install_error_handlers(app, refused_caller=refused_caller)
     for module in (auth, users, tickets, work_sessions, bikes, xp, analytics, leaderboard, misc):
+        app.include_router(module.router, prefix=API_PREFIX)
+    for module in (history, downtime, exports):  # issue 24
         app.include_router(module.router, prefix=API_PREFIX)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _serve_docs(app)

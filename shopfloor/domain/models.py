@@ -424,3 +424,6 @@ AUDIT_TABLES: tuple[str, ...] = ("ticket_transitions", "work_session_events", "x
 # The wall board's settings table is declared in its own module (issue 23); importing it
 # here puts it in ``Base.metadata`` wherever the models are loaded.
 from . import board_settings as _board_settings  # noqa: E402, F401
+
+# So is ticket search's word index (issue 24).
+from . import search_index as _search_index  # noqa: E402, F401

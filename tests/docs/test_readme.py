@@ -212,6 +212,14 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
         (["timers", "stale"], "No forgotten timers."),
         (["timers", "stale", "--older-than", "1000d", "--stop"], "No forgotten timers."),
     ],
+    "`shopfloor export worktime\\|xp\\|qc\\|pauses\\|tickets --from DATE --to DATE "
+    "[--format csv\\|xlsx] [PATH]`": [
+        (["export", "worktime", "--from", "2020-01-01", "--to", "2020-12-31"], "date,technician"),
+        (
+            ["export", "tickets", "--from", "2020-01-01", "--to", "2020-12-31", "{tmp}/t.xlsx"],
+            "Wrote 0 rows of tickets",
+        ),
+    ],
     "`shopfloor rules self-inspection allow\\|forbid`": [
         (["rules", "self-inspection", "allow"], "may now pass or fail its QC"),
         (["rules", "self-inspection", "forbid"], "Nobody may pass or fail QC"),
