@@ -4,7 +4,7 @@ Every word of a ticket's title, of any note on its transitions (QC fails and pas
 parking) and of any pause note on its timer is a row of ``ticket_search_terms``
 (word, ticket); every distinct word is a row of ``search_words`` (for typo-tolerant
 matching, which reads the words, not the tickets). Database triggers write both
-(see migration ``0012_ticket_search``), as they keep the status counters, so no
+(see migration ``0013_ticket_search``), as they keep the status counters, so no
 writer of the history can forget them and a search reads only the rows of the words
 it looks for, never the whole history.
 

@@ -6,8 +6,8 @@
   write them (on PostgreSQL through two functions), so every writer keeps them.
 - Filled from the existing history with ``shopfloor.domain.search_index``.
 
-Revision ID: 0012_ticket_search
-Revises: 0011_wall_board
+Revision ID: 0013_ticket_search
+Revises: 0012_badge_and_pin
 Create Date: 2026-11-27
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_ticket_search"
-down_revision: str | None = "0011_wall_board"
+revision: str = "0013_ticket_search"
+down_revision: str | None = "0012_badge_and_pin"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
