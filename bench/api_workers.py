@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,7 +23,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = "bench-secret-" + "x" * 60
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.servers import SECRET, free_port, login, timed_gets  # noqa: E402
 
 
 def make_app() -> FastAPI:
@@ -34,12 +35,6 @@ def make_app() -> FastAPI:
     from shopfloor.config import load_settings
 
     return build_app(load_settings())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def seed(url: str) -> None:
@@ -106,29 +101,10 @@ def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Pope
 def measure(port: int, path: str, token: str, n: int) -> list[float]:
     """Latencies (ms) of ``n`` sequential requests on one keep-alive connection."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Authorization": f"Bearer {token}"}
-    for _ in range(max(50, n // 10)):  # warm up: imports, pools, caches
-        conn.request("GET", path, headers=headers)
-        conn.getresponse().read()
-    samples: list[float] = []
-    for _ in range(n):
-        began = time.perf_counter()
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        samples.append((time.perf_counter() - began) * 1000)
-        assert response.status == 200
+    timed_gets(conn, path, token, max(50, n // 10))  # warm up: imports, pools, caches
+    samples = timed_gets(conn, path, token, n)
     conn.close()
     return samples
-
-
-def login(port: int) -> str:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    body = json.dumps({"username": "bench", "password": "bench-pw"})
-    conn.request("POST", "/api/v1/auth/login/", body, {"Content-Type": "application/json"})
-    token: str = json.loads(conn.getresponse().read())["data"]["access"]
-    conn.close()
-    return token
 
 
 def percentile(samples: list[float], q: int) -> float:
@@ -179,7 +155,7 @@ def main() -> None:
             for name, command in setups.items():
                 port = free_port()
                 servers[name] = (start(command(port), env, port), port, "")
-                servers[name] = (servers[name][0], port, login(port))
+                servers[name] = (servers[name][0], port, login(port, "bench", "bench-pw"))
             for _ in range(args.rounds):
                 for name, (_proc, port, token) in servers.items():
                     for label, path in paths.items():

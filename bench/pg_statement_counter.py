@@ -14,7 +14,9 @@ Point the server under test at the listen address instead of PostgreSQL's (same 
 password and database). Read the counts with ``printf 'get\\n' | nc 127.0.0.1 6544`` (a
 JSON line) and zero them with ``reset`` (answers the counts before zeroing); SIGUSR1
 prints them to stderr and zeroes them. From Python: :class:`CounterProxy` (``start()``
-runs it in a background thread; ``snapshot()``, ``reset()``).
+runs it in a background thread; ``snapshot()``, ``reset()``; ``record()`` keeps each
+statement's SQL, parameter types and bound values until ``stop_recording()``, which is
+how ``bench/floor.py`` replays what a server sent).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import struct
 import sys
 import threading
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 SSL_REQUEST, GSSENC_REQUEST = 80877103, 80877104
@@ -35,6 +38,47 @@ SSL_REQUEST, GSSENC_REQUEST = 80877103, 80877104
 def _address(text: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
     return host or "127.0.0.1", int(port)
+
+
+Params = tuple[bytes | None, ...]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One counted statement as the client sent it: its SQL (``$n`` placeholders), the
+    parameter types it was prepared with (OIDs, 0 = let the server infer), and the
+    values bound to it (None for NULL) with each value's format (0 text, 1 binary)."""
+
+    sql: str
+    params: Params = ()
+    formats: tuple[int, ...] = ()
+    types: tuple[int, ...] = ()
+    simple: bool = False  # sent as a simple query (``Q``), not prepared
+
+
+def _parse_types(rest: bytes) -> tuple[int, ...]:
+    """The parameter type OIDs of a ``Parse`` message, from just after its query."""
+    (count,) = struct.unpack_from("!h", rest, 0)
+    return struct.unpack_from(f"!{count}I", rest, 2)
+
+
+def _bind_params(rest: bytes) -> tuple[Params, tuple[int, ...]]:
+    """The values of a ``Bind`` message and each one's format, from just after its
+    statement name."""
+    (count,) = struct.unpack_from("!h", rest, 0)
+    codes = struct.unpack_from(f"!{count}h", rest, 2)
+    at = 2 + 2 * count
+    (count,) = struct.unpack_from("!h", rest, at)
+    at += 2
+    params: list[bytes | None] = []
+    for _ in range(count):
+        (length,) = struct.unpack_from("!i", rest, at)
+        at += 4
+        params.append(None if length < 0 else rest[at : at + length])
+        at += max(length, 0)
+    # No codes: all text; one code: it applies to every value.
+    formats = codes if len(codes) == count else (codes[0] if codes else 0,) * count
+    return tuple(params), tuple(formats)
 
 
 def _verb(sql: str) -> str:
@@ -52,6 +96,7 @@ class CounterProxy:
         self.upstream = upstream
         self.control = control
         self.counts: Counter[str] = Counter()
+        self.sql: list[Statement] | None = None  # what was sent, while recording
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -61,11 +106,25 @@ class CounterProxy:
 
     # --- counts ---
 
-    def _count(self, kind: str, verb: str) -> None:
+    def _count(self, kind: str, sql: str, types: tuple[int, ...] = (), params: Params = (),
+               formats: tuple[int, ...] = ()) -> None:  # fmt: skip
         with self._lock:
             self.counts["total"] += 1
             self.counts[kind] += 1
-            self.counts[verb] += 1
+            self.counts[_verb(sql)] += 1
+            if self.sql is not None:
+                self.sql.append(Statement(sql, params, formats, types, kind == "simple"))
+
+    def record(self) -> list[Statement]:
+        """From now on keep each counted statement (SQL text and bound parameters, in
+        order) in the returned list, until :meth:`stop_recording`."""
+        with self._lock:
+            self.sql = []
+            return self.sql
+
+    def stop_recording(self) -> None:
+        with self._lock:
+            self.sql = None
 
     def snapshot(self) -> dict[str, int]:
         """``total``, ``simple`` (Q), ``extended`` (E) and one entry per SQL verb."""
@@ -96,23 +155,26 @@ class CounterProxy:
             upstream.write(head + body)
             await upstream.drain()
             break
-        statements: dict[bytes, str] = {}
-        portals: dict[bytes, str] = {}
+        statements: dict[bytes, tuple[str, tuple[int, ...]]] = {}  # name -> (sql, types)
+        portals: dict[bytes, tuple[Any, ...]] = {}  # -> (sql, types, params, formats)
         while True:
             head = await reader.readexactly(5)
             kind, length = head[:1], struct.unpack("!I", head[1:])[0]
             body = await reader.readexactly(length - 4)
             if kind == b"Q":
-                self._count("simple", _verb(body.rstrip(b"\0").decode(errors="replace")))
+                self._count("simple", body.rstrip(b"\0").decode(errors="replace"))
             elif kind == b"P":
                 name, _, rest = body.partition(b"\0")
-                statements[name] = rest.partition(b"\0")[0].decode(errors="replace")
+                query, _, rest = rest.partition(b"\0")
+                statements[name] = (query.decode(errors="replace"), _parse_types(rest))
             elif kind == b"B":
                 portal, _, rest = body.partition(b"\0")
-                portals[portal] = statements.get(rest.partition(b"\0")[0], "")
+                name, _, rest = rest.partition(b"\0")
+                sql, types = statements.get(name, ("", ()))
+                recording = self.sql is not None
+                portals[portal] = (sql, types, *_bind_params(rest)) if recording else (sql,)
             elif kind == b"E":
-                portal = body.partition(b"\0")[0]
-                self._count("extended", _verb(portals.get(portal, "")))
+                self._count("extended", *portals.get(body.partition(b"\0")[0], ("",)))
             upstream.write(head + body)
             if kind in (b"S", b"H", b"Q", b"X") or len(body) > 65536:
                 await upstream.drain()

@@ -99,6 +99,8 @@ class WorkflowClient:
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
     def close(self) -> None:
+        """Close the connection; the next request opens a new one (so a caller that let
+        it sit idle, which a server may cut off, can start afresh)."""
         self.conn.close()
 
     def request(self, method: str, path: str, body: Any = None, who: str | None = None) -> Any:
@@ -118,8 +120,13 @@ class WorkflowClient:
         return json.loads(raw) if raw else None
 
     def login(self) -> None:
-        """Log every role in (outside the timed part) and find the technician's id."""
-        by_user: dict[Credentials, str] = {}
+        """Log every role in (outside the timed part) and find the technician's id.
+
+        A role whose token was set beforehand (``tokens[role]``, e.g. shared with
+        another client of the same user) is not logged in again."""
+        by_user: dict[Credentials, str] = {
+            self.creds[role]: token for role, token in self.tokens.items()
+        }
         for role, creds in self.creds.items():
             if creds not in by_user:
                 body = {"username": creds.username, "password": creds.password}
@@ -128,9 +135,13 @@ class WorkflowClient:
             self.tokens[role] = by_user[creds]
         self.technician_id = int(self.request("GET", "/users/me/", who="technician")["data"]["id"])
 
+    def bike_code(self, n: int) -> str:
+        """The new bike of workflow ``n`` (unique across clients and runs)."""
+        return f"RM-WF{self.tag}{n:06d}"
+
     def run_one(self, n: int, stats: WorkflowStats | None = None) -> int:
         """Workflow number ``n``; the ticket's id."""
-        code = f"RM-WF{self.tag}{n:06d}"
+        code = self.bike_code(n)
         steps: list[tuple[str, str, Any, str]] = [
             ("/bikes/create/", "intake", {"bike_code": code}, "bike"),
             ("/tickets/create/", "intake",

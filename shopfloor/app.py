@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
 from . import domain, keys, themes
@@ -33,8 +32,9 @@ from .domain import (
     UserView,
     WorkSessionView,
 )
-from .screens.base import ShopScreen
-from .screens.dialogs import ChoiceDialog, TimerGuardDialog
+from .keys import Scanned
+from .screens.base import ScanAware, ShopScreen, bike_and_ticket
+from .screens.dialogs import ChoiceDialog, Dialog, TimerGuardDialog
 from .screens.keys_dialog import KeysDialog, all_keys
 from .screens.login_screen import LoginScreen
 from .screens.session import Session, user_roles
@@ -42,6 +42,7 @@ from .screens.session import Session, user_roles
 if TYPE_CHECKING:
     from .config import Settings
     from .domain import ChangeMarker, Shop
+    from .domain.changes import ChangeFeed
 
 # This module, the login screen and what they import stay free of SQLAlchemy and the
 # models (issue 13): the login screen paints first, and the shop is opened and the
@@ -81,13 +82,6 @@ KEY_SETTLE_LIMIT = 2.0
 KEY_HOLD_LIMIT = 10.0
 
 
-def scan_lookup(shop: Shop, code: str) -> tuple[BikeState, TicketView | None]:
-    """The scanned bike's state and its active ticket, if any (runs in a worker)."""
-    state = domain.bike_state(shop, code)
-    ticket = domain.get_ticket(shop, state.active_ticket_id) if state.active_ticket_id else None
-    return state, ticket
-
-
 class ShopfloorApp(App[None]):
     """One terminal on the shop floor; several people may take turns at it."""
 
@@ -95,6 +89,9 @@ class ShopfloorApp(App[None]):
     TITLE = "shopfloor"
     ENABLE_COMMAND_PALETTE = False  # every action has its own key; the footer needs the room
     BINDINGS = keys.GLOBAL
+    # Screens get -narrow (under 70 columns, e.g. 60x20), -medium (80x24) or -wide: the
+    # stylesheet gives side panels less room on narrow terminals, titles and states more.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-medium"), (100, "-wide")]
 
     def __init__(
         self,
@@ -121,14 +118,15 @@ class ShopfloorApp(App[None]):
         self.tz = tz
         self.session: Session | None = None
         self._poll_seconds = poll_seconds
-        self._idle_clock = idle_clock
+        # Times every key (bursts, double taps) and the idle lock; tests pass their own.
+        self.idle_clock = idle_clock
         self._last_input = idle_clock()
         self._marker: ChangeMarker | None = None
         self._polling = False
         # Keys as they arrived (with the input clock's time), keys ready to handle, and
         # the one task that hands them out one at a time: see on_event.
         self._arrived: deque[tuple[events.Key | events.Paste, float]] = deque()
-        self._keys_ready: deque[events.Key | events.Paste | str] = deque()
+        self._keys_ready: deque[events.Key | events.Paste | Scanned] = deque()
         self._arrival: dict[int, float] = {}  # id(event) -> when it arrived
         self._released: list[events.Key | events.Paste] = []
         self._feeder: asyncio.Task[None] | None = None
@@ -136,6 +134,7 @@ class ShopfloorApp(App[None]):
         self._keys_open.set()
         self.key_time = idle_clock()  # when the key being handled arrived
         self.scanner = keys.ScanDetector(settings.scan_prefix, settings.scan_gap_ms / 1000)
+        self._terminal_client: str | None = None
         for theme in themes.THEMES:
             self.register_theme(theme)
         # The terminal's own light or dark background where it says, else dark.
@@ -148,6 +147,15 @@ class ShopfloorApp(App[None]):
         if self._shop is None:
             raise DomainError("The shop could not be opened.", field="database")
         return self._shop
+
+    @property
+    def terminal_client(self) -> str:
+        """This terminal's name for the login throttle (workers only: it may read a file)."""
+        if self._terminal_client is None:
+            from .domain.throttle import terminal_client
+
+            self._terminal_client = terminal_client(self.settings.terminal_identity())
+        return self._terminal_client
 
     @property
     def opened_shop(self) -> Shop | None:
@@ -190,7 +198,7 @@ class ShopfloorApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
-            self._last_input = self._idle_clock()
+            self._last_input = self.idle_clock()
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
             if (
                 isinstance(event, events.Key)
@@ -208,7 +216,7 @@ class ShopfloorApp(App[None]):
             # still queued then, so later keys went to the old widget. Keys are queued
             # here instead and handed on one at a time, each once the last has settled
             # (pasted text too, so it keeps its place among the keys).
-            at = self._idle_clock()
+            at = self.idle_clock()
             self._arrival[id(event)] = at
             self._arrived.append((event, at))
             self._wake_feeder()
@@ -238,8 +246,8 @@ class ShopfloorApp(App[None]):
                 await self._until_settled()  # the screen the wait was for is mounted
             if self._keys_ready:
                 item = self._keys_ready.popleft()
-                if isinstance(item, str):
-                    self.scan(item)
+                if isinstance(item, Scanned):
+                    await self.scan(item)
                 else:
                     self.key_time = self._arrival.pop(id(item), self.key_time)
                     self._released.append(item)
@@ -247,29 +255,26 @@ class ShopfloorApp(App[None]):
                 await self._until_settled()
                 continue
             key, at = self._arrived.popleft()
-            code: str | None = None
-            if isinstance(key, events.Key) and self._may_scan():
-                scanned, code = self.scanner.feed(key, at)
-                self._keys_ready.extend(scanned)
+            # Every screen reads scans, dialogs and text fields included: a code typed
+            # into a note or answering a question is exactly what must not happen.
+            if isinstance(key, events.Key):
+                self._keys_ready.extend(self.scanner.feed(key, at, badges=self._reads_badges()))
             else:
-                self._keys_ready.extend([*self.scanner.take(), key])
-            if code is not None:
-                self._keys_ready.append(code)
+                self._keys_ready.extend([*self.scanner.interrupt(), key])
         if self.scanner.holding and not self._exit:
             self.set_timer(self.scanner.max_gap * 1.5, self.expire_scan)
 
     def expire_scan(self) -> None:
         """Held keys that turned out not to be a scan (the burst went quiet) are typing."""
-        self._keys_ready.extend(self.scanner.expire(self._idle_clock()))
+        self._keys_ready.extend(self.scanner.expire(self.idle_clock()))
         self._wake_feeder()
 
-    def _may_scan(self) -> bool:
-        """Scans are for logged-in screens; in a text field a code is just typed."""
-        return (
-            self.session is not None
-            and isinstance(self.screen, ShopScreen)
-            and not isinstance(self.focused, Input | TextArea)
-        )
+    def _reads_badges(self) -> bool:
+        """Whether a burst starting now may be a badge (the login and lock screens say)."""
+        from .screens.badge import BadgeReader
+
+        screen = self.screen
+        return isinstance(screen, BadgeReader) and screen.reads_badges()
 
     def _settled(self) -> bool:
         """No message is queued or being handled anywhere on the screens."""
@@ -297,22 +302,60 @@ class ShopfloorApp(App[None]):
 
     # --- scan to act ------------------------------------------------------------------------
 
-    def scan(self, code: str) -> None:
-        """A bike code came from a scanner: open that bike where the role acts on it."""
-        screen = self.screen
-        if self.session is None or not isinstance(screen, ShopScreen):
-            return
-        screen.set_status(f"Scanned {code}…")
-        screen.call(scan_lookup, code, done=self._scanned, group="scan", exclusive=True)
+    async def scan(self, scanned: Scanned) -> None:
+        """A code came from a scanner: a badge for the login or lock screen, or a bike code.
 
-    def _scanned(self, found: tuple[BikeState, TicketView | None]) -> None:
+        A bike code opens that bike where the role acts on it. A scan never answers a
+        dialog: every dialog above the role screen closes with nothing chosen, and the
+        status line says what was not done before what the scan opened.
+        """
+        screen = self.screen
+        if isinstance(screen, ScanAware):  # login, lock, first run: they say what it does
+            screen.take_scan(scanned)
+            return
+        if scanned.badge or self.session is None:
+            return
+        notes: list[str] = []
+        closed = False
+        while isinstance(self.screen, ModalScreen):
+            closed = True
+            dialog = self.screen
+            if isinstance(dialog, Dialog):
+                if dialog.scan_note:
+                    notes.append(dialog.scan_note)
+                dialog.close_unanswered()
+            else:
+                dialog.dismiss(None)
+        if closed:  # their callbacks run first, so what the scan says is said last
+            await self._until_settled()
+        screen = self.screen
+        note = "; ".join(notes)
+        if not isinstance(screen, ShopScreen) or screen.take_scan(scanned.code, note):
+            return
+        screen.set_status(
+            f"Scanned {scanned.code}: {note}…" if note else f"Scanned {scanned.code}…"
+        )
+        screen.call(
+            bike_and_ticket,
+            scanned.code,
+            done=lambda found: self._scanned(found, scanned.code, note),
+            group="scan",
+            exclusive=True,
+        )
+
+    def _scanned(self, found: tuple[BikeState, TicketView | None], code: str, note: str) -> None:
         state, ticket = found
         session = self.session
         if session is None:
             return
+
+        def said(what: str) -> str:
+            """``what`` the scan opened, after what a closed dialog left undone."""
+            return f"Scanned {code}: {note}; {what}" if note else f"Scanned {what}"
+
         if not state.valid or state.bike is None:
             close = f" Closest: {', '.join(state.suggestions)}." if state.suggestions else ""
-            self._tell(f"Scanned {state.code}: no such bike in the fleet.{close}", error=True)
+            self._tell(said(f"{state.code}: no such bike in the fleet.{close}"), error=True)
             return
         role, me = session.role, session.user.id
         code = state.code
@@ -320,33 +363,39 @@ class ShopfloorApp(App[None]):
             if session.may_open("intake"):
                 from .screens.intake_screen import IntakeScreen
 
-                self._show(IntakeScreen(bike_code=code))
+                intake = IntakeScreen(bike_code=code)
+                self._show(intake)
+                if note:
+                    intake.initial_status = f"Scanned {code}: {note}."
                 return
-            self._tell(f"Scanned {code}: {state.message}", error=True)
+            self._tell(said(f"{code}: {state.message}"), error=True)
             return
         where = f"#{ticket.id} {code} ({ticket.status.replace('_', ' ')})"
         if role is Role.TECHNICIAN or (role is Role.SUPER_ADMIN and ticket.technician == me):
             if ticket.technician == me and ticket.status in ("assigned", "rework", "in_progress"):
-                self._open_on("my_work", ticket.id, f"Scanned {where}: s starts or p resumes.")
+                self._open_on("my_work", ticket.id, said(f"{where}: s starts or p resumes."))
                 return
             if ticket.technician == me and ticket.status == "waiting_qc":
-                self._open_on("my_work", ticket.id, f"Scanned {where}: it is waiting for QC.")
+                self._open_on("my_work", ticket.id, said(f"{where}: it is waiting for QC."))
                 return
             if role is Role.TECHNICIAN:
-                self._tell(f"Scanned {where}: it is not on your list.", error=True)
+                self._tell(said(f"{where}: it is not on your list."), error=True)
                 return
         if ticket.status == "waiting_qc" and session.may_open("qc"):
-            self._open_on("qc", ticket.id, f"Scanned {where}: p passes, f fails.")
+            self._open_on("qc", ticket.id, said(f"{where}: p passes, f fails."))
             return
         if ticket.status in ("new", "rework", "assigned") and session.may_open("assign"):
             reassign = ticket.status == "assigned"
             self._open_on(
-                "assign", ticket.id, f"Scanned {where}: a digit assigns it.", reassign=reassign
+                "assign", ticket.id, said(f"{where}: a digit assigns it."), reassign=reassign
             )
             return
         from .screens.ticket_detail_screen import TicketDetailScreen
 
-        self.push_screen(TicketDetailScreen(ticket.id))
+        detail = TicketDetailScreen(ticket.id)
+        self.push_screen(detail)
+        if note:
+            detail.initial_status = said(f"{where}.")
 
     def _open_on(self, name: str, ticket_id: int, message: str, *, reassign: bool = False) -> None:
         """Show screen ``name`` (reusing it if it is open) with ``ticket_id`` highlighted."""
@@ -376,7 +425,7 @@ class ShopfloorApp(App[None]):
         if role is not None:
             session = Session(user, role)
         self.session = session
-        self._last_input = self._idle_clock()
+        self._last_input = self.idle_clock()
         self._show(screen_classes()[session.home]())
 
     def action_logout(self) -> None:
@@ -439,7 +488,8 @@ class ShopfloorApp(App[None]):
                 self.session = Session(self.session.user, Role(slug))
                 self._show(screen_classes()[self.session.home]())
 
-        self.push_screen(ChoiceDialog("Work as which role?", options), chosen)
+        dialog = ChoiceDialog("Work as which role?", options, scan_note="your role was not changed")
+        self.push_screen(dialog, chosen)
 
     def action_go(self, name: str) -> None:
         if self.session is None or not self.session.may_open(name):
@@ -497,7 +547,7 @@ class ShopfloorApp(App[None]):
             return
         if not self.settings.idle_lock_enabled:  # SHOPFLOOR_IDLE_LOCK_SECONDS=0 or off
             return
-        if self._idle_clock() - self._last_input >= self.settings.idle_lock_seconds:
+        if self.idle_clock() - self._last_input >= self.settings.idle_lock_seconds:
             self.lock()
 
     def lock(self) -> None:
@@ -515,9 +565,14 @@ class ShopfloorApp(App[None]):
         return isinstance(self.screen, LockScreen)
 
     # --- live refresh -----------------------------------------------------------------------
+    # On SQLite a worker reads the change marker once a second; on PostgreSQL the first
+    # tick starts a feed instead (domain.changes.ChangeFeed) and every committed change,
+    # whoever made it, is pushed to the screens at once.
+
+    _feed: ChangeFeed | None = None  # set once this terminal listens (PostgreSQL)
 
     def _poll(self) -> None:
-        if self._polling:
+        if self._polling or self._feed is not None:
             return
         self._polling = True
         self.run_worker(self._poll_marker, thread=True, group="poll", exclusive=True)
@@ -525,14 +580,23 @@ class ShopfloorApp(App[None]):
     def _poll_marker(self) -> None:
         """In a thread: a few index lookups; the screens re-read only when something moved."""
         worker = get_current_worker()
+        marker: ChangeMarker | None = None
+        feed: ChangeFeed | None = None
         try:
             shop = self.shop  # waits while the shop opens: import nothing before
-            marker: ChangeMarker | None = domain.change_marker(shop)
+            from .domain.changes import ChangeFeed
+
+            feed = ChangeFeed.for_shop(shop)
+            if feed is None:
+                marker = domain.change_marker(shop)
         except (DomainError, Exception):  # the database may be briefly busy; try next tick
             marker = None
         if not worker.is_cancelled:
             with contextlib.suppress(RuntimeError):
-                self.call_from_thread(self._marker_read, marker)
+                if feed is not None:
+                    self.call_from_thread(self._listen, feed)
+                else:
+                    self.call_from_thread(self._marker_read, marker)
 
     def _marker_read(self, marker: ChangeMarker | None) -> None:
         self._polling = False
@@ -543,6 +607,25 @@ class ShopfloorApp(App[None]):
         # its data just before a change: refresh once to be sure.
         if previous == marker:
             return
+        self._shop_changed()
+
+    def _listen(self, feed: ChangeFeed) -> None:
+        """Listen from now on: the feed's thread lives as long as the app (a worker)."""
+        self._polling = False
+        self._feed = feed
+
+        def listen() -> None:
+            worker = get_current_worker()
+
+            def pushed() -> None:
+                with contextlib.suppress(RuntimeError):  # the app is closing
+                    self.call_from_thread(self._shop_changed)
+
+            feed.run(pushed, should_stop=lambda: worker.is_cancelled)
+
+        self.run_worker(listen, thread=True, group="listen", exit_on_error=False)
+
+    def _shop_changed(self) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, ShopScreen):
                 screen.shop_changed()

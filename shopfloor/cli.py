@@ -210,21 +210,26 @@ def cmd_audit_rebuild(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _read_password(from_stdin: bool) -> str:
+    return _read_secret(from_stdin, "password", "--password-stdin")
+
+
+def _read_secret(from_stdin: bool, what: str, flag: str) -> str:
+    """A password or PIN: one line from stdin, or asked twice at the terminal."""
     if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        secret = sys.stdin.readline().rstrip("\r\n")
     else:
         if not sys.stdin.isatty():
-            raise CliError("No terminal to ask for the password; pipe it in with --password-stdin.")
+            raise CliError(f"No terminal to ask for the {what}; pipe it in with {flag}.")
         try:
-            password = getpass.getpass("Password: ")
-            again = getpass.getpass("Repeat password: ")
+            secret = getpass.getpass(f"{what.capitalize()}: ")
+            again = getpass.getpass(f"Repeat {what}: ")
         except EOFError:  # ctrl+d at the prompt
-            raise CliError("No password was typed; nothing was changed.") from None
-        if again != password:
-            raise CliError("The passwords do not match; nothing was changed.")
-    if not password:
-        raise CliError("The password is empty; nothing was changed.")
-    return password
+            raise CliError(f"No {what} was typed; nothing was changed.") from None
+        if again != secret:
+            raise CliError(f"The {what}s do not match; nothing was changed.")
+    if not secret:
+        raise CliError(f"The {what} is empty; nothing was changed.")
+    return secret
 
 
 def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
@@ -313,6 +318,53 @@ def cmd_user_passwd(settings: Settings, args: argparse.Namespace) -> int:
     def run(shop: Shop) -> int:
         user = change_password(shop, None, domain.find_user(shop, args.username).id, password)
         _say(f"Password changed for {user.username}.")
+        return 0
+
+    return _with_shop(settings, run)
+
+
+def cmd_user_badge(settings: Settings, args: argparse.Namespace) -> int:
+    from .domain.users import check_badge, quick_login, set_badge
+
+    if args.clear == (args.code is not None):
+        raise CliError("Give the badge code, or --clear to remove the user's badge.")
+    if args.code is not None:  # checked before the shop is opened
+        check_badge(args.code, reserved_prefix=settings.scan_prefix)
+
+    def run(shop: Shop) -> int:
+        user = domain.find_user(shop, args.username)
+        set_badge(shop, None, user.id, args.code, reserved_prefix=settings.scan_prefix)
+        if args.clear:
+            _say(f"Badge removed for {user.username}.")
+        elif quick_login(shop, user.id).has_pin:
+            _say(f"Badge set for {user.username}: a scan and their PIN log them in.")
+        else:
+            _say(
+                f"Badge set for {user.username}; it logs them in once they have a PIN "
+                f"(shopfloor user pin {user.username})."
+            )
+        return 0
+
+    return _with_shop(settings, run)
+
+
+def cmd_user_pin(settings: Settings, args: argparse.Namespace) -> int:
+    from .domain.users import check_pin, quick_login, set_pin
+
+    pin = None if args.clear else check_pin(_read_secret(args.pin_stdin, "PIN", "--pin-stdin"))
+
+    def run(shop: Shop) -> int:
+        user = domain.find_user(shop, args.username)
+        set_pin(shop, None, user.id, pin)
+        if pin is None:
+            _say(f"PIN removed for {user.username}.")
+        elif quick_login(shop, user.id).has_badge:
+            _say(f"PIN set for {user.username}: a badge scan and this PIN log them in.")
+        else:
+            _say(
+                f"PIN set for {user.username}; it logs them in once they have a badge "
+                f"(shopfloor user badge {user.username} CODE)."
+            )
         return 0
 
     return _with_shop(settings, run)
@@ -453,6 +505,16 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("username")
     passwd.add_argument("--password-stdin", action="store_true")
     passwd.set_defaults(func=cmd_user_passwd)
+    badge = user.add_parser("badge", help="give a user a badge to scan at a terminal")
+    badge.add_argument("username")
+    badge.add_argument("code", nargs="?", help="the code the badge scanner types")
+    badge.add_argument("--clear", action="store_true", help="remove the user's badge")
+    badge.set_defaults(func=cmd_user_badge)
+    pin = user.add_parser("pin", help="set the PIN (4-8 digits) typed after a badge scan")
+    pin.add_argument("username")
+    pin.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
+    pin.add_argument("--clear", action="store_true", help="remove the user's PIN")
+    pin.set_defaults(func=cmd_user_pin)
 
     bike = sub.add_parser("bike", help="manage the fleet").add_subparsers(
         metavar="ACTION", required=True
@@ -472,6 +534,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_timers import add_timers_commands
 
     add_timers_commands(sub)
+    from .cli_board import add_board_commands
+
+    add_board_commands(sub, port_number)
+    from .cli_export import add_export_commands
+
+    add_export_commands(sub)
     rules = sub.add_parser("rules", help="the workshop's rules").add_subparsers(
         metavar="RULE", required=True
     )
@@ -480,14 +548,83 @@ def build_parser() -> argparse.ArgumentParser:
     )
     self_inspection.add_argument("setting", choices=["allow", "forbid"])
     self_inspection.set_defaults(func=cmd_rules_self_inspection)
+    _add_shop_choice(parser)
     return parser
+
+
+def _add_shop_choice(parser: argparse.ArgumentParser, *, top: bool = True) -> None:
+    """``--demo`` / ``--database URL`` on every command that opens a shop (all but demo).
+
+    Given after the command (``shopfloor bike list --demo``) or before it; below the top
+    the defaults are suppressed, so a sub-command never undoes what was given before it.
+    """
+    group = parser.add_argument_group("which shop")
+    group.add_argument(
+        "--demo",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="use the demo shop (the file `shopfloor demo` made)",
+    )
+    group.add_argument(
+        "--database",
+        metavar="URL",
+        default=None if top else argparse.SUPPRESS,
+        help="use this shop, sqlite:///PATH or postgresql://USER@HOST/DATABASE "
+        "(instead of SHOPFLOOR_DATABASE_URL)",
+    )
+    for action in parser._actions:  # argparse keeps sub-commands in a private action type
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                if name != "demo":
+                    _add_shop_choice(sub, top=False)
+
+
+# Commands that say which shop they opened themselves (or open none).
+_SAYS_ITS_SHOP = frozenset({"cmd_demo", "cmd_tui", "cmd_db_current", "cmd_db_upgrade"})
+_OPENS_NO_SHOP = frozenset({"cmd_db_grant", "cmd_db_current"})
+
+
+def _chosen_shop(settings: Settings, args: argparse.Namespace) -> Settings:
+    """The settings with ``--demo`` or ``--database`` applied."""
+    from dataclasses import replace
+
+    from .config import parse_database_url
+
+    demo, database = getattr(args, "demo", False), getattr(args, "database", None)
+    if demo and database:
+        raise CliError("Give --demo or --database, not both.")
+    if demo:
+        return replace(settings, database_url=settings.demo_database_url)
+    if database:
+        try:
+            return replace(settings, database_url=parse_database_url(database))
+        except ValueError as exc:
+            raise CliError(f"--database {database!r} {exc}.") from None
+    return settings
+
+
+def _which_shop(settings: Settings, args: argparse.Namespace) -> None:
+    """Say on stderr which shop this command opens when it is not the one used last, and
+    remember it; see :mod:`shopfloor.which_shop`."""
+    from . import which_shop
+
+    name = getattr(args.func, "__name__", "")
+    if name in _OPENS_NO_SHOP:
+        return
+    url = settings.demo_database_url if name == "cmd_demo" else settings.database_url
+    if name not in _SAYS_ITS_SHOP:
+        line = which_shop.announce(settings, url)
+        if line is not None:
+            print(line, file=sys.stderr)
+    which_shop.remember(settings, url)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``shopfloor`` console script."""
     args = build_parser().parse_args(argv)
     try:
-        settings = load_settings()
+        settings = _chosen_shop(load_settings(), args)
+        _which_shop(settings, args)
         return int(args.func(settings, args))
     except (DomainError, CliError, SettingsError) as exc:
         print(f"shopfloor: {exc}", file=sys.stderr)

@@ -14,6 +14,9 @@
 - ``SHOPFLOOR_SCAN_GAP_MS``: keys closer together than this are a scanner's burst (default 50).
 - ``SHOPFLOOR_DOUBLE_TAP_MS``: a repeat of the same action on another ticket within this
   time is taken as a double tap and refused (default 400).
+- ``SHOPFLOOR_TERMINAL_ID``: this terminal's name for the login throttle (default: an id
+  generated once and kept in the data dir); the host and tty are added to it, so each
+  terminal counts its own failed logins.
 
 Every value is checked in :func:`load_settings`: a bad one raises :class:`SettingsError`,
 whose message names the variable and says what it accepts. To add a setting, write a
@@ -21,13 +24,23 @@ parser (``str -> value``, raising ``ValueError`` with what is accepted), add a f
 :class:`Settings` and one ``_setting(...)`` line in :func:`load_settings`.
 - ``SHOPFLOOR_CORS_ORIGINS``: comma-separated origins whose browser pages may call the
   API (e.g. the original web admin on its own origin); none by default.
+- ``SHOPFLOOR_BOARD_TOKEN``: the token ``shopfloor board`` reads the wall board with
+  (else ``--token-file``, else ``<data dir>/board_token``).
+- ``SHOPFLOOR_HEADER_TIMEOUT_SECONDS`` / ``SHOPFLOOR_BODY_TIMEOUT_SECONDS`` /
+  ``SHOPFLOOR_KEEP_ALIVE_SECONDS``: how long the API server waits for a request's
+  headers (from the connection or the request's first byte), for its body (from the
+  end of its headers) and for the next request on a kept-alive connection, before it
+  closes the connection (default 10, 30 and 5 seconds).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import secrets
+import socket
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +58,10 @@ DEFAULT_SCAN_PREFIX = "RM-"
 DEFAULT_SCAN_GAP_MS = 50
 DEFAULT_DOUBLE_TAP_MS = 400
 MIN_SECRET_KEY_LENGTH = 16
+DEFAULT_HEADER_TIMEOUT_SECONDS = 10.0
+DEFAULT_BODY_TIMEOUT_SECONDS = 30.0
+DEFAULT_KEEP_ALIVE_SECONDS = 5.0
+MAX_CONNECTION_SECONDS = 3600
 # Backend name -> the drivers shopfloor is built and tested with.
 SUPPORTED_DRIVERS: dict[str, frozenset[str]] = {
     "sqlite": frozenset({"sqlite", "sqlite+pysqlite"}),
@@ -74,8 +91,43 @@ class Settings:
     scan_gap_ms: int = DEFAULT_SCAN_GAP_MS
     double_tap_ms: int = DEFAULT_DOUBLE_TAP_MS
     cors_origins: tuple[str, ...] = ()
+    header_timeout_seconds: float = DEFAULT_HEADER_TIMEOUT_SECONDS
+    body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT_SECONDS
+    keep_alive_seconds: float = DEFAULT_KEEP_ALIVE_SECONDS
     # Over SSH an empty shop is not offered to whoever connects first (first-run screen).
     remote_terminal: bool = False
+    board_token: str | None = field(default=None, repr=False)
+    terminal_id: str | None = None
+
+    def terminal_identity(self) -> str:
+        """This terminal, for the login throttle: its id (``SHOPFLOOR_TERMINAL_ID``, else one
+        generated once and kept in the data dir), the host and the tty.
+
+        Terminals sharing a data dir (SSH sessions on one server) differ by tty. A data dir
+        that cannot be written leaves the host and tty, which still tell terminals apart.
+        """
+        name = self.terminal_id or self._kept_terminal_id()
+        try:
+            tty = os.ttyname(sys.stdin.fileno())
+        except (OSError, ValueError, AttributeError):  # no terminal (tests, pipes)
+            tty = "-"
+        return f"{name}:{tty}@{socket.gethostname()}"
+
+    def _kept_terminal_id(self) -> str:
+        path = self.data_dir / "terminal_id"
+        try:
+            kept = path.read_text(encoding="utf-8").strip()
+            if kept:
+                return kept
+        except (OSError, UnicodeDecodeError):
+            pass
+        new = secrets.token_hex(8)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(new, encoding="utf-8")
+        except OSError:
+            return "unkept"
+        return new
 
     @property
     def demo_database_url(self) -> str:
@@ -214,12 +266,34 @@ def parse_scan_prefix(raw: str) -> str:
     return text
 
 
+def parse_terminal_id(raw: str) -> str:
+    """A short name without spaces, such as ``bay-3``."""
+    text = raw.strip()
+    if len(text) > 40 or not text.isprintable() or any(c.isspace() for c in text):
+        raise ValueError("must be a short name without spaces (at most 40 characters), e.g. bay-3")
+    return text
+
+
 def parse_milliseconds(raw: str) -> int:
     """A whole number of milliseconds, more than 0."""
     text = raw.strip()
     if not text.isdigit() or int(text) == 0:
         raise ValueError("must be a whole number of milliseconds, more than 0")
     return int(text)
+
+
+def parse_connection_seconds(raw: str) -> float:
+    """Seconds a client may take (fractions allowed), more than 0 and at most an hour."""
+    try:
+        seconds = float(raw.strip())
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= MAX_CONNECTION_SECONDS:  # also refuses nan
+        raise ValueError(
+            f"must be a number of seconds more than 0 and at most {MAX_CONNECTION_SECONDS}, "
+            "such as 10 or 0.5; unset it for the default"
+        )
+    return seconds
 
 
 def parse_cors_origins(raw: str) -> tuple[str, ...]:
@@ -287,5 +361,29 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "SHOPFLOOR_DOUBLE_TAP_MS", parse_milliseconds, DEFAULT_DOUBLE_TAP_MS
         ),
         cors_origins=_setting(env, "SHOPFLOOR_CORS_ORIGINS", parse_cors_origins, ()),
-        remote_terminal=any(env.get(name) for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY")),
+        header_timeout_seconds=_setting(
+            env,
+            "SHOPFLOOR_HEADER_TIMEOUT_SECONDS",
+            parse_connection_seconds,
+            DEFAULT_HEADER_TIMEOUT_SECONDS,
+        ),
+        body_timeout_seconds=_setting(
+            env,
+            "SHOPFLOOR_BODY_TIMEOUT_SECONDS",
+            parse_connection_seconds,
+            DEFAULT_BODY_TIMEOUT_SECONDS,
+        ),
+        keep_alive_seconds=_setting(
+            env,
+            "SHOPFLOOR_KEEP_ALIVE_SECONDS",
+            parse_connection_seconds,
+            DEFAULT_KEEP_ALIVE_SECONDS,
+        ),
+        # SHOPFLOOR_REMOTE: set by `shopfloor web` for a browser's session.
+        remote_terminal=any(
+            env.get(name)
+            for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY", "SHOPFLOOR_REMOTE")
+        ),
+        board_token=_setting(env, "SHOPFLOOR_BOARD_TOKEN", str.strip, None),
+        terminal_id=_setting(env, "SHOPFLOOR_TERMINAL_ID", parse_terminal_id, None),
     )

@@ -39,10 +39,18 @@ NAV_HIDDEN_KEYS: frozenset[str] = frozenset({"f1", "ctrl+q"})
 LOGIN: list[BindingType] = [
     Binding("ctrl+q", "quit", "Quit", priority=True),
     Binding("f9", "app.toggle_theme", "Theme", priority=True),
+    # After a badge scan, back to the username and password (the badge's text comes back).
+    Binding("escape", "leave_pin", "Back", priority=True),
 ]
 
 LOCK: list[BindingType] = [
     Binding("ctrl+o", "switch_user", "Switch user", priority=True),
+    Binding("escape", "leave_pin", "Back", priority=True),
+]
+
+FIRST_RUN: list[BindingType] = [
+    Binding("ctrl+q", "quit", "Quit", priority=True),
+    Binding("f9", "app.toggle_theme", "Theme", priority=True),
 ]
 
 # Lists of tickets (all tickets, my work, QC queue, assign board).
@@ -104,6 +112,10 @@ ASSIGN: list[BindingType] = [
     Binding("enter", "open_ticket", "Open", show=False),
     Binding("right_square_bracket", "page(1)", "Page →", show=False),
     Binding("left_square_bracket", "page(-1)", "Page ←", show=False),
+    # Any other letter starts "find a bike by code" (a code starts with RM-): so the
+    # digits of a code typed by hand go into the search, never to "assign to N".
+    Binding("escape", "close_find", "Close the search", show=False),
+    Binding("down", "find_suggestions", "Closest codes", show=False),
 ]
 
 TECHNICIAN: list[BindingType] = [
@@ -157,21 +169,42 @@ TIMER_GUARD: list[BindingType] = [
 ]
 
 
+@dataclass(frozen=True)
+class Scanned:
+    """A code that came from a scanner: a bike code, or (at the login and lock screens)
+    a badge."""
+
+    code: str
+    badge: bool = False
+
+
 @dataclass
 class ScanDetector:
     """Tells a barcode scanner (keyboard mode) from a person typing.
 
-    A scan is a burst: keys starting with ``prefix`` (``RM-``), each within
-    ``max_gap`` seconds of the one before, ending in enter. While keys could still be
-    such a burst they are held back (so a scanned ``1`` never assigns a ticket);
+    A scan is a burst: keys each within ``max_gap`` seconds of the one before, ending in
+    enter. A bike code starts with ``prefix`` (``RM-``, in either case: a scanner with
+    Caps Lock on sends ``rm-1037``); while keys could still be one they are held back
+    (so a scanned ``1`` never assigns a ticket, and a code never lands in a note), and
     once they cannot be, they are handed back in order as ordinary typing.
+
+    Where badges are read (``badges=True`` when a burst starts: the login and lock
+    screens), a burst of at least ``min_badge`` characters that started after a pause,
+    ends in enter and is followed by a pause is a badge. Its characters go on to the
+    field as they come (the screen takes them back out); only its enter waits, so a
+    login typed as one burst (``tech1`` enter ``secret`` enter) still logs in.
     Timestamps come from the caller, so tests drive the clock.
     """
 
     prefix: str
     max_gap: float
     max_length: int = 40
+    min_badge: int = 4
     held: list[tuple[events.Key, float]] = field(default_factory=list)
+    _last: float | None = None  # when the last key came
+    _run: str = ""  # the characters of the burst so far, while it could be a badge
+    _run_badge: bool = False  # the burst could still be a badge
+    _badge_enter: bool = False  # ``held`` is the enter ending a possible badge
 
     @property
     def holding(self) -> bool:
@@ -181,38 +214,79 @@ class ScanDetector:
         """Give back every held key, as typing."""
         keys = [key for key, _ in self.held]
         self.held.clear()
+        self._badge_enter = False
         return keys
 
-    def expire(self, now: float) -> list[events.Key]:
-        """The held keys if the burst went quiet for longer than ``max_gap``, else none."""
-        if self.held and now - self.held[-1][1] > self.max_gap:
-            return self.take()
-        return []
+    def interrupt(self) -> list[events.Key]:
+        """Something else came (pasted text): held keys are typing, no badge is under way."""
+        self._run_badge = False
+        return self.take()
 
-    def feed(self, key: events.Key, at: float) -> tuple[list[events.Key], str | None]:
-        """Keys to handle now as typing, and the scanned code when ``key`` ends a scan."""
-        typed = self.expire(at)
+    def expire(self, now: float) -> list[events.Key | Scanned]:
+        """What the held keys turned out to be, once the burst went quiet for longer than
+        ``max_gap``: typing, or a badge. Nothing while it may still go on."""
+        if not self.held or now - self.held[-1][1] <= self.max_gap:
+            return []
+        if self._badge_enter:
+            self.held.clear()
+            self._badge_enter = self._run_badge = False
+            return [Scanned(self._run, badge=True)]
+        return list(self.take())
+
+    def _is_prefix_of_code(self, text: str) -> bool:
+        upper, prefix = text.upper(), self.prefix.upper()
+        return upper.startswith(prefix) or prefix.startswith(upper)
+
+    def feed(
+        self, key: events.Key, at: float, *, badges: bool = False
+    ) -> list[events.Key | Scanned]:
+        """Keys to handle now as typing, and what was scanned, in order.
+
+        ``badges``: whether a badge may start here (read when a burst starts).
+        """
+        out = self.expire(at)
+        quiet = self._last is None or at - self._last > self.max_gap
+        self._last = at
+        if quiet:
+            self._run, self._run_badge = "", badges
+        if self._badge_enter:  # a key right after it: that enter was typing
+            out += self.take()
+            self._run_badge = False
+        char = key.character or ""
+        printable = len(char) == 1 and char.isprintable() and not char.isspace()
+        if key.key == "enter":
+            return out + self._enter(key, at)
+        if printable and self._run_badge and len(self._run) < self.max_length:
+            self._run += char
+        else:
+            self._run_badge = False
         text = "".join(k.character or "" for k, _ in self.held)
         if not self.held:
-            if self.prefix and key.character == self.prefix[0]:
+            if self.prefix and char.upper() == self.prefix[0].upper():
                 self.held.append((key, at))
-                return typed, None
-            return [*typed, key], None
-        if key.key == "enter":
-            if text.startswith(self.prefix) and len(text) > len(self.prefix):
-                self.held.clear()
-                return typed, text
-            return [*typed, *self.take(), key], None
-        char = key.character or ""
+                return out
+            return [*out, key]
         grown = text + char
-        could_be_code = grown.startswith(self.prefix) or self.prefix.startswith(grown)
-        if (
-            len(char) == 1
-            and char.isprintable()
-            and not char.isspace()
-            and could_be_code
-            and len(grown) <= self.max_length
-        ):
+        if printable and self._is_prefix_of_code(grown) and len(grown) <= self.max_length:
             self.held.append((key, at))
-            return typed, None
-        return [*typed, *self.take(), key], None
+            return out
+        return [*out, *self.take(), key]
+
+    def _enter(self, key: events.Key, at: float) -> list[events.Key | Scanned]:
+        text = "".join(k.character or "" for k, _ in self.held)
+        if (
+            self.held
+            and text.upper().startswith(self.prefix.upper())
+            and len(text) > len(self.prefix)
+        ):
+            self.held.clear()
+            self._run_badge = False
+            return [Scanned(text.upper())]
+        run, could_be_badge = self._run, self._run_badge
+        if could_be_badge and len(run) >= self.min_badge and not self._is_prefix_of_code(run):
+            typed = self.take()  # a held start of a code ("...R") is part of the badge
+            self.held.append((key, at))
+            self._badge_enter = True
+            return list(typed)
+        self._run_badge = False
+        return [*self.take(), key]

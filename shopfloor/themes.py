@@ -72,6 +72,44 @@ SHOPFLOOR_LIGHT = Theme(
 
 THEMES = (SHOPFLOOR_DARK, SHOPFLOOR_LIGHT)
 
+# What the stylesheet draws on what, by theme colour name: (text, backgrounds). Every pair
+# must meet 4.5:1 in both themes (tests/tui/test_themes.py computes it from the themes).
+TEXT_ON: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("foreground", ("background", "surface", "panel")),
+    ("foreground-muted", ("background", "surface", "panel")),  # hints, status line
+    ("primary", ("background", "surface")),  # section and dialog titles
+    ("success", ("background", "surface")),  # a done action, a running timer
+    ("warning", ("background", "surface")),  # a paused timer, a bike to check
+    ("error", ("background", "surface", "panel")),  # refusals, field errors
+    ("text-disabled", ("surface",)),  # input placeholders
+    ("footer-key-foreground", ("panel",)),
+    ("footer-description-foreground", ("panel",)),
+    ("block-cursor-foreground", ("block-cursor-background",)),
+    ("block-cursor-blurred-foreground", ("block-cursor-blurred-background",)),
+)
+
+# Table cells that must stand out (a ticket over its SRT, a pause budget used up): bold
+# text on a background of their own, so they read the same on any row, zebra stripe or
+# cursor, and carry a word or sign too (for NO_COLOR and colour-blind eyes).
+MARKERS: dict[str, tuple[str, str]] = {
+    "alarm": ("background", "error"),  # (text, background) by theme colour name
+}
+
+
+def theme_colour(theme: Theme, name: str) -> str:
+    """A theme's colour by name: one of its fields (``error``) or variables."""
+    value = getattr(theme, name.replace("-", "_"), None)
+    if isinstance(value, str):
+        return value
+    return theme.variables[name]
+
+
+def marker_style(theme: Theme, marker: str) -> str:
+    """The Rich style of a table cell wearing ``marker`` in ``theme``."""
+    text, background = MARKERS[marker]
+    return f"bold {theme_colour(theme, text)} on {theme_colour(theme, background)}"
+
+
 # COLORFGBG's background is a 16-colour index: 7 (white) and 9-15 (bright) are light.
 _LIGHT_BACKGROUNDS = frozenset({"7", *(str(n) for n in range(9, 16))})
 

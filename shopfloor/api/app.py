@@ -19,7 +19,20 @@ from ..domain import Shop
 from ..domain.checklists import checklist_minimum
 from .deps import ApiState, refused_caller
 from .errors import error_response, install_error_handlers
-from .routers import analytics, auth, bikes, misc, tickets, users, work_sessions, xp
+from .routers import (
+    analytics,
+    auth,
+    bikes,
+    downtime,
+    exports,
+    history,
+    leaderboard,
+    misc,
+    tickets,
+    users,
+    work_sessions,
+    xp,
+)
 from .schemas import ErrorEnvelope, checklist_json_schema
 from .tokens import TokenService
 
@@ -181,7 +194,9 @@ def create_app(
         trusted_proxies=settings.trusted_proxies,
     )
     install_error_handlers(app, refused_caller=refused_caller)
-    for module in (auth, users, tickets, work_sessions, bikes, xp, analytics, misc):
+    for module in (auth, users, tickets, work_sessions, bikes, xp, analytics, leaderboard, misc):
+        app.include_router(module.router, prefix=API_PREFIX)
+    for module in (history, downtime, exports):  # issue 24
         app.include_router(module.router, prefix=API_PREFIX)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _serve_docs(app)

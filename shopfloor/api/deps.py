@@ -7,7 +7,7 @@ which the shop acting for the caller opens (see :meth:`Shop.acting_as`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,7 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ..config import Network
 from ..domain import AuthenticationFailed, Caller, DomainError, Shop, caller_user
 from .errors import ApiError
-from .throttle import client_address
+from .throttle import LoginTurns, client_address
 from .tokens import TokenService, TokenType, unauthorised
 
 
@@ -30,6 +30,7 @@ class ApiState:
     shop: Shop
     tokens: TokenService
     trusted_proxies: tuple[Network, ...] = ()
+    logins: LoginTurns = field(default_factory=LoginTurns)
 
     def client(self, request: Request) -> str:
         """The client address the throttle counts this request's attempts for."""

@@ -7,9 +7,12 @@ bounded because anything past a SQL INTEGER can only name nothing.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Annotated
 
 from fastapi import Path, Query
+from pydantic import BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
 
 from ..domain.paging import MAX_PER_PAGE
@@ -57,3 +60,16 @@ PerPage = Annotated[
 def per_page_capped(per_page: int) -> int:
     """Clients asking for more than the cap get the cap, as the contract says."""
     return min(per_page, MAX_PER_PAGE)
+
+
+def _iso_day(value: object) -> object:
+    """Only ``YYYY-MM-DD`` is a day (pydantic would also read ``0`` as 1970-01-01)."""
+    if isinstance(value, str) and not _ISO_DAY.match(value):
+        raise ValueError("should be a day written YYYY-MM-DD, e.g. 2026-03-01")
+    return value
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# A shop-local day in a query (issue 24: searches and exports).
+Day = Annotated[dt.date, BeforeValidator(_iso_day)]

@@ -8,6 +8,9 @@ uvicorn's own multi-process mode binds a socket whose accepted connections do no
 get TCP_NODELAY, so small keep-alive responses wait on Nagle's algorithm (uvicorn
 #3149). gunicorn sets TCP_NODELAY on its listening socket, which accepted
 connections inherit, so several workers are never slower than one.
+
+Either way, clients that are too slow to send a request, or idle too long between
+two, are cut off (:mod:`.connections`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from gunicorn.arbiter import Arbiter  # type: ignore[import-untyped]
 from ..bootstrap import StartupError, open_shop
 from ..config import Settings
 from .app import create_app
+from .connections import ConnectionLimits, uvicorn_options, worker_class
 
 STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)
 
@@ -104,11 +108,18 @@ def _stopped(signame: str | None) -> None:
     print(f"shopfloor serve: stopped ({signame or 'shut down'}).", file=sys.stderr, flush=True)
 
 
-def _serve_one(app: FastAPI, host: str, port: int) -> None:
+def _serve_one(app: FastAPI, host: str, port: int, limits: ConnectionLimits) -> None:
     """uvicorn in this process; SIGHUP stops it like SIGINT and SIGTERM do."""
     # proxy_headers off: the app alone decides whom to believe about X-Forwarded-For
     # (SHOPFLOOR_TRUSTED_PROXIES), not uvicorn's default list of local addresses.
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+        **uvicorn_options(limits),
+    )
     server = uvicorn.Server(config)
     received: list[int] = []
 
@@ -136,18 +147,19 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
     open_shop(settings.database_url).dispose()
     settings.secret_key()
     check_port_free(host, port)
+    limits = ConnectionLimits.of(settings)
     if workers <= 1:
         app = build_app(settings)
         try:
-            _serve_one(app, host, port)
+            _serve_one(app, host, port, limits)
         finally:
             app.state.api.shop.dispose()
         return
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
-        "worker_class": "uvicorn_worker.UvicornWorker",
-        "keepalive": 5,
+        # Also sets the keep-alive timeout (gunicorn's own "keepalive" is whole seconds).
+        "worker_class": worker_class(limits),
         "timeout": 60,
         "graceful_timeout": 10,
         "accesslog": "-",

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, or_, select, text, union_all
+from sqlalchemy import Integer, Table, and_, case, cast, func, or_, select, text, union_all
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
@@ -43,7 +43,14 @@ from .models import (
     WorkSessionEvent,
     XpEntry,
 )
-from .rollups import DAY_COLUMNS, expected_days, rebuild, status_count_drifts, ticket_fact_drifts
+from .rollups import (
+    DAY_COLUMNS,
+    day_table,
+    expected_days,
+    rebuild,
+    status_count_drifts,
+    ticket_fact_drifts,
+)
 from .shop import Tx, reads, writes
 from .values import BikeStatus, TicketAction, WorkSessionStatus, XpEntryType
 from .worktime import epoch_seconds
@@ -294,7 +301,7 @@ def _xp_drifts(tx: Tx) -> list[Drift]:
     return drifts
 
 
-def _derived_drifts(tx: Tx) -> list[Drift]:
+def _derived_drifts(tx: Tx, day_table: Table) -> list[Drift]:
     conn = tx.session.connection()
     drifts = [
         Drift("ticket_fact", f"ticket {tid}", f"{name} {stored!r}", f"{name} {expected!r}")
@@ -304,7 +311,7 @@ def _derived_drifts(tx: Tx) -> list[Drift]:
         Drift("status_count", what, f"{stored} counted", f"{expected}")
         for what, stored, expected in status_count_drifts(conn)
     ]
-    days = expected_days(conn)
+    days = expected_days(conn, day_table)
     for key in sorted(set(days.stored_days) | set(days.expected_days)):
         stored, expected = days.stored_days.get(key), days.expected_days.get(key)
         if stored != expected:
@@ -344,21 +351,36 @@ def _count(tx: Tx, column: Any) -> int:
 
 @reads
 def verify_shop(tx: Tx) -> AuditReport:
-    """Every drift between the mutable tables and the append-only history (see module doc)."""
-    drifts = (
-        _ticket_status_drifts(tx)
-        + _work_session_drifts(tx)
-        + _bike_status_drifts(tx)
-        + _xp_drifts(tx)
-    )
-    return AuditReport(
-        tickets=_count(tx, Ticket.id),
-        work_sessions=_count(tx, WorkSession.id),
-        bikes=_count(tx, Bike.id),
-        xp_entries=_count(tx, XpEntry.id),
-        drifts=tuple(drifts),
-        derived_drifts=tuple(_derived_drifts(tx)),
-    )
+    """Every drift between the mutable tables and the append-only history (see module doc).
+
+    Every statement reads the shop as of one moment, so a step committed meanwhile is
+    on neither side or on both, never reported as drift: on SQLite the one read
+    transaction does that; on PostgreSQL the transaction is REPEATABLE READ, and
+    read-only once its scratch table of local days is made.
+    """
+    conn = tx.session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        # Before any other statement: the snapshot is taken by the first one that reads.
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    # On PostgreSQL the day table goes at COMMIT: DROP is refused once read-only.
+    with day_table(conn, drop=not postgres) as days:
+        if postgres:
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+        drifts = (
+            _ticket_status_drifts(tx)
+            + _work_session_drifts(tx)
+            + _bike_status_drifts(tx)
+            + _xp_drifts(tx)
+        )
+        return AuditReport(
+            tickets=_count(tx, Ticket.id),
+            work_sessions=_count(tx, WorkSession.id),
+            bikes=_count(tx, Bike.id),
+            xp_entries=_count(tx, XpEntry.id),
+            drifts=tuple(drifts),
+            derived_drifts=tuple(_derived_drifts(tx, days)),
+        )
 
 
 @dataclass(frozen=True)

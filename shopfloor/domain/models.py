@@ -82,7 +82,11 @@ class RoleRow(Base):
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_username_ci", func.lower(text("username")), unique=True),)
+    __table_args__ = (
+        Index("uq_users_username_ci", func.lower(text("username")), unique=True),
+        # One badge per person: a scan names exactly one user (NULL: no badge).
+        Index("uq_users_badge_digest", "badge_digest", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(150))
@@ -95,6 +99,11 @@ class User(Base):
     # Every token carries the version it was issued under and must match it exactly:
     # bumped by a password change and a deactivation, so it can never tie like a time.
     credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A shared terminal's quick way in: a badge scan, then a short PIN (domain/users.py).
+    # The badge is kept as a SHA-256 digest (found by lookup, never stored in clear),
+    # the PIN hashed with argon2 like the password.
+    badge_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -401,3 +410,10 @@ def session_is_open() -> ColumnElement[bool]:
 WITH_ROLES = selectinload(User.role_links)
 
 AUDIT_TABLES: tuple[str, ...] = ("ticket_transitions", "work_session_events", "xp_ledger")
+
+# The wall board's settings table is declared in its own module (issue 23); importing it
+# here puts it in ``Base.metadata`` wherever the models are loaded.
+from . import board_settings as _board_settings  # noqa: E402, F401
+
+# So is ticket search's word index (issue 24).
+from . import search_index as _search_index  # noqa: E402, F401

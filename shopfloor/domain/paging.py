@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, RowMapping, ScalarSelect, Select, bindparam
+from sqlalchemy import Integer, RowMapping, ScalarSelect, Select, bindparam, func
 
 from .errors import NotFound, ValidationFailed
 from .shop import Tx
@@ -22,6 +22,20 @@ def check_page(page: int, per_page: int) -> None:
         raise ValidationFailed("page must be 1 or more.", field="page")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise ValidationFailed(f"per_page must be between 1 and {MAX_PER_PAGE}.", field="per_page")
+
+
+def select_page(tx: Tx, query: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
+    """The first column of ``query``'s rows on ``page``, and how many rows it has in all
+    (counted over its FROM and WHERE only); a page past the last one is NotFound. For a
+    read whose caller was admitted already (an ad-hoc query, not one built once)."""
+    check_page(page, per_page)
+    counter = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    total = int(tx.scalar(counter) or 0)
+    last = max(1, -(-total // per_page))
+    if page > last:
+        raise NotFound(f"Page {page} does not exist; there are {last} page(s).", field="page")
+    paged = query.limit(per_page).offset((page - 1) * per_page)
+    return list(tx.execute(paged).scalars()), total
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ computation read back, which ``audit verify`` compares with what is stored.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -377,7 +378,26 @@ def _days_table() -> Table:
         Column("start_epoch", Integer, nullable=False),
         Column("end_epoch", Integer, nullable=False, index=True),
         prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
     )
+
+
+@contextmanager
+def day_table(conn: Connection, zone: str | None = None, *, drop: bool = True) -> Iterator[Table]:
+    """The local days (the shop's zone, or ``zone``) from the oldest event to the newest,
+    in a temporary table (indexed: the rollups join moments to their day through it).
+
+    ``drop=False`` leaves it to COMMIT (PostgreSQL only: ON COMMIT DROP), for a
+    transaction made read-only once the table is filled, where DROP is refused.
+    """
+    days = _days_table()
+    days.create(conn)
+    try:
+        _fill_days(conn, days, zone or _shop_zone(conn))
+        yield days
+    finally:
+        if drop or conn.dialect.name != "postgresql":
+            days.drop(conn)
 
 
 def _fill_days(conn: Connection, days: Table, zone: str) -> None:
@@ -503,11 +523,7 @@ def _shop_zone(conn: Connection) -> str:
 
 def rebuild_days(conn: Connection, zone: str | None = None) -> None:
     """Recompute the daily rollups from the history (in the shop's time zone, or ``zone``)."""
-    zone = zone or _shop_zone(conn)
-    days = _days_table()
-    days.create(conn)
-    try:
-        _fill_days(conn, days, zone)
+    with day_table(conn, zone) as days:
         technician_days, pause_days = _day_rows(days)
         conn.execute(delete(TechnicianDay))
         conn.execute(delete(PauseDay))
@@ -519,8 +535,6 @@ def rebuild_days(conn: Connection, zone: str | None = None) -> None:
         conn.execute(
             insert(PauseDay).from_select(["day", "technician_id", "reason", "seconds"], pause_days)
         )
-    finally:
-        days.drop(conn)
 
 
 def rebuild(conn: Connection) -> None:
@@ -557,22 +571,15 @@ def _nonzero(values: tuple[int, ...]) -> bool:
     return any(values)
 
 
-def expected_days(conn: Connection) -> ExpectedDays:
-    """Read the rollups and recompute them from the history, for comparison."""
-    days = _days_table()
-    days.create(conn)
-    try:
-        _fill_days(conn, days, _shop_zone(conn))
-        technician_days, pause_days = _day_rows(days)
-        expected = {
-            (_as_date(r[0]), int(r[1])): tuple(int(v or 0) for v in r[2:])
-            for r in conn.execute(technician_days)
-        }
-        pauses = {
-            (_as_date(d), int(t), str(r)): int(s or 0) for d, t, r, s in conn.execute(pause_days)
-        }
-    finally:
-        days.drop(conn)
+def expected_days(conn: Connection, days: Table) -> ExpectedDays:
+    """Read the rollups and recompute them from the history (over ``days``, a
+    :func:`day_table`), for comparison."""
+    technician_days, pause_days = _day_rows(days)
+    expected = {
+        (_as_date(r[0]), int(r[1])): tuple(int(v or 0) for v in r[2:])
+        for r in conn.execute(technician_days)
+    }
+    pauses = {(_as_date(d), int(t), str(r)): int(s or 0) for d, t, r, s in conn.execute(pause_days)}
     stored = {
         (r[0], int(r[1])): tuple(int(v or 0) for v in r[2:])
         for r in conn.execute(
@@ -604,6 +611,7 @@ def _as_date(value: Any) -> date:
 __all__ = [
     "DayTotals",
     "ExpectedDays",
+    "day_table",
     "expected_days",
     "facts_after",
     "local_day",

@@ -533,15 +533,21 @@ def _translated(exc: Exception) -> DomainError | None:
             "A value cannot be stored; check the numbers and text you entered.",
             code="invalid_value",
         )
+    if _read_only(exc):
+        # Retrying cannot help here, so the message must not suggest it. (psycopg raises
+        # a read-only or standby server's refusal as an InternalError, not Operational.)
+        where = (
+            "the shop use a writable database (not a standby or a read-only one)"
+            if getattr(getattr(exc, "orig", None), "sqlstate", None)
+            else "the database file writable"
+        )
+        return ShopUnavailable(
+            "The shop database is read-only, so nothing can be saved; ask whoever "
+            f"runs the shop to make {where}.",
+            field="database",
+            code="database_read_only",
+        )
     if isinstance(exc, (OperationalError, PoolTimeout)):
-        if _read_only(exc):
-            # Retrying cannot help here, so the message must not suggest it.
-            return ShopUnavailable(
-                "The shop database is read-only, so nothing can be saved; ask whoever "
-                "runs the shop to make the database file writable.",
-                field="database",
-                code="database_read_only",
-            )
         # Down, unreachable, locked past the busy timeout, or every connection in use.
         return unavailable()
     return None

@@ -1,7 +1,10 @@
 """The one throttle for logins and token checks, kept in the shared database.
 
 Every worker process of the server and every terminal count in the same table,
-so the limits hold however many processes run and across restarts.
+so the limits hold however many processes run and across restarts. A client is an
+API caller's address, or one terminal (:func:`terminal_client`): each terminal counts
+its own failures, per username and in all, so one terminal's mistakes never lock the
+others. Badge + PIN logins have counts of their own (``Scope.BADGE*``).
 
 An attempt is counted *before* the password or token is checked, in a short
 write transaction that locks the client's rows (an atomic upsert), and given
@@ -31,8 +34,9 @@ from .errors import TooManyAttempts
 from .models import ThrottleEntry
 from .shop import Shop, Tx, writes
 
-# Where a terminal's login comes from: all terminals share it, so a password
-# guesser gains nothing by moving from one terminal to the next.
+# Where a terminal's login comes from when the terminal does not say which it is.
+# A terminal names itself with :func:`terminal_client`, so its mistakes (or a
+# prankster's) count at that terminal only and never lock out the others.
 TERMINAL_CLIENT = "terminal"
 
 CLIENT_LENGTH = 128
@@ -44,6 +48,9 @@ class Scope(StrEnum):
     LOGIN_USER = "login_user"  # failed logins for one username from one client
     LOGIN = "login"  # failed logins for any username from one client
     TOKEN = "token"  # noqa: S105 (a scope name) - refused refresh / verify tokens
+    # Badge + PIN has its own count: a mistyped PIN never uses up password tries.
+    BADGE_USER = "badge_user"  # wrong PINs for one badge holder at one client
+    BADGE = "badge"  # failed badge logins (unknown badges included) at one client
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,10 @@ class ThrottleLimits:
     per_user: int = 5
     per_client: int = 100
     per_client_tokens: int = 100
+    # A PIN is short: five wrong ones for one badge, and thirty failed badge logins at
+    # one terminal (a badge guesser), wait for the window.
+    per_badge_user: int = 5
+    per_client_badges: int = 30
     window: timedelta = timedelta(minutes=5)
 
     def limit(self, scope: Scope) -> int:
@@ -60,6 +71,8 @@ class ThrottleLimits:
             Scope.LOGIN_USER: self.per_user,
             Scope.LOGIN: self.per_client,
             Scope.TOKEN: self.per_client_tokens,
+            Scope.BADGE_USER: self.per_badge_user,
+            Scope.BADGE: self.per_client_badges,
         }[scope]
 
 
@@ -68,9 +81,19 @@ LIMITS = ThrottleLimits()
 Key = tuple[Scope, str, str]
 
 
-def _keys(client: str, username: str | None) -> list[Key]:
+def terminal_client(identity: str) -> str:
+    """The throttle's client name for the terminal called ``identity`` (see config)."""
+    return f"{TERMINAL_CLIENT}:{identity}"[:CLIENT_LENGTH]
+
+
+def _keys(client: str, username: str | None, *, badge: bool = False) -> list[Key]:
     """The rows an attempt counts in, in one fixed order (so row locks never deadlock)."""
     client = client[:CLIENT_LENGTH]
+    if badge:
+        if username is None:  # a badge nobody holds: counted against the client only
+            return [(Scope.BADGE, client, "")]
+        name = username.strip().lower()[:USERNAME_LENGTH]
+        return sorted([(Scope.BADGE, client, ""), (Scope.BADGE_USER, client, name)])
     if username is None:
         return [(Scope.TOKEN, client, "")]
     name = username.strip().lower()[:USERNAME_LENGTH]
@@ -80,6 +103,10 @@ def _keys(client: str, username: str | None) -> list[Key]:
 def _message(scope: Scope, wait: int) -> str:
     if scope is Scope.TOKEN:
         return f"Too many refused tokens from your address; wait {wait} seconds and log in again."
+    if scope in (Scope.BADGE, Scope.BADGE_USER):
+        return (
+            f"Too many failed badge logins here; wait {wait} seconds, or log in with your password."
+        )
     return f"Too many failed logins; wait {wait} seconds before trying again."
 
 
@@ -162,7 +189,7 @@ def _give_back(tx: Tx, keys: list[Key]) -> None:
             ThrottleEntry.client == client,
             ThrottleEntry.username == username,
         )
-        if scope is Scope.LOGIN_USER:
+        if scope in (Scope.LOGIN_USER, Scope.BADGE_USER):
             tx.session.execute(delete(ThrottleEntry).where(*where))
         else:
             tx.session.execute(
@@ -174,15 +201,22 @@ def _give_back(tx: Tx, keys: list[Key]) -> None:
 
 @contextmanager
 def attempt(
-    shop: Shop, client: str, username: str | None = None, *, limits: ThrottleLimits = LIMITS
+    shop: Shop,
+    client: str,
+    username: str | None = None,
+    *,
+    badge: bool = False,
+    limits: ThrottleLimits = LIMITS,
 ) -> Iterator[None]:
     """Count one login (with ``username``) or token check (without) by ``client``.
 
+    ``badge``: a badge + PIN login, counted apart from passwords (``username`` is the
+    badge holder's, or None for a badge nobody holds).
     Raises :class:`TooManyAttempts` up front when a limit is reached. The attempt
     stays counted as a failure if the block raises, and is given back if it ends
     cleanly. Run the block outside any transaction: it is the slow part.
     """
-    keys = _keys(client, username)
+    keys = _keys(client, username, badge=badge)
     _take(shop, keys, limits)
     yield
     _give_back(shop, keys)

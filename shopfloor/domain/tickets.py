@@ -571,6 +571,17 @@ def _row_view(t: Mapping[Any, Any], now: datetime) -> TicketView:
     return ticket_view(t, t["bike_code"], master, name_of(t, "technician"), now)
 
 
+def ticket_views(tx: Tx, ids: Sequence[int]) -> list[TicketView]:
+    """The views of the tickets ``ids``, in that order, in one statement (for a read that
+    found its tickets' ids some other way: a search, a bike's history)."""
+    if not ids:
+        return []
+    rows = tx.execute(sql.BY_IDS, {"ids": list(ids)})
+    now = tx.now
+    found = {row["id"]: _row_view(row, now) for row in rows.mappings()}
+    return [found[i] for i in ids if i in found]
+
+
 @reads(one_statement=True)
 def get_ticket(tx: Tx, ticket_id: int) -> TicketView:
     """One ticket, in one statement that also checks the request's caller."""

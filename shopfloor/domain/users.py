@@ -4,12 +4,18 @@ Passwords are hashed with argon2id; a hash made with older parameters is
 replaced on the next successful login. The argon2 check never runs inside a
 write transaction, and every login is throttled in the database.
 
+At a shared terminal a user may also log in with a badge scan and a PIN of 4-8
+digits: the badge is kept as a SHA-256 digest (so a scan is found by lookup, and
+the code is never stored in clear; one badge per person), the PIN argon2-hashed
+like a password. Badge logins are throttled apart from passwords.
+
 Users, their roles and the role names are cold tables: written through the ORM
 session (``tx.session``), once the caller was checked (``tx.authorise``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from . import throttle
 from .errors import AuthenticationFailed, NotFound, RuleViolation, ValidationFailed
@@ -32,6 +39,11 @@ from .views import RoleView, UserView
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{2,150}$")
 MIN_PASSWORD_LENGTH = 4
+PIN_RE = re.compile(r"[0-9]{4,8}")
+MIN_BADGE_LENGTH = 4
+MAX_BADGE_LENGTH = 64
+# A badge code may not start like a bike code: a terminal would take its scan for a bike.
+BIKE_SCAN_PREFIX = "RM-"
 
 
 def user_view(user: User) -> UserView:
@@ -307,7 +319,8 @@ def authenticate(
 ) -> UserView:
     """The user these credentials belong to (the terminal's login and unlock).
 
-    Throttled like the API's login (all terminals count as one client); an
+    Throttled like the API's login, per ``client``: a terminal passes its own name
+    (:func:`.throttle.terminal_client`), so its failures lock no other terminal. An
     outdated password hash is replaced in a short write of its own.
     """
     login = verify_login(shop, username, password, client=client)
@@ -336,6 +349,186 @@ def change_password(tx: Tx, actor_id: int | None, user_id: int, password: str) -
     _bump_credentials(tx, user)
     user.updated_at = tx.now
     return user_view(user)
+
+
+# --- badge and PIN -------------------------------------------------------------------------
+
+
+def normalise_badge(raw: str) -> str:
+    """A badge code as stored and looked up: trimmed, upper case (a scanner with Caps
+    Lock on sends it in lower case)."""
+    return raw.strip().upper()
+
+
+def check_badge(raw: str, *, reserved_prefix: str = BIKE_SCAN_PREFIX) -> str:
+    """The normalised badge code, or the ValidationFailed to show.
+
+    ``reserved_prefix`` is how the terminals recognise a bike code (the scan prefix):
+    a badge starting with it would open a bike instead of logging anyone in.
+    """
+    clean_text(raw, "badge")
+    code = normalise_badge(raw)
+    if not MIN_BADGE_LENGTH <= len(code) <= MAX_BADGE_LENGTH or not all(
+        ch.isprintable() and not ch.isspace() for ch in code
+    ):
+        raise ValidationFailed(
+            f"A badge code is {MIN_BADGE_LENGTH}-{MAX_BADGE_LENGTH} characters without "
+            "spaces, as the badge scanner sends it.",
+            field="badge",
+        )
+    prefix = reserved_prefix.strip().upper()
+    if prefix and code.startswith(prefix):
+        raise ValidationFailed(
+            f"A badge code may not start with {prefix}: the terminals read that as a bike "
+            "code. Use another badge.",
+            field="badge",
+        )
+    return code
+
+
+def badge_digest(raw: str) -> str:
+    """What is stored for a badge: a SHA-256 digest of the normalised code."""
+    return hashlib.sha256(f"shopfloor-badge:{normalise_badge(raw)}".encode()).hexdigest()
+
+
+def check_pin(pin: str) -> str:
+    """``pin`` if it is 4-8 digits, else the ValidationFailed to show."""
+    if not PIN_RE.fullmatch(pin):
+        raise ValidationFailed("A PIN is 4 to 8 digits (0-9).", field="pin")
+    return pin
+
+
+@writes
+def set_badge(
+    tx: Tx,
+    actor_id: int | None,
+    user_id: int,
+    code: str | None,
+    *,
+    reserved_prefix: str = BIKE_SCAN_PREFIX,
+) -> UserView:
+    """Give the user this badge (``None`` removes theirs); a badge names one person."""
+    _authorise_admin(tx, actor_id)
+    user = _get(tx, user_id)
+    digest = None
+    if code is not None:
+        digest = badge_digest(check_badge(code, reserved_prefix=reserved_prefix))
+        holder = tx.session.scalar(
+            select(User.username).where(User.badge_digest == digest, User.id != user.id)
+        )
+        if holder is not None:
+            raise _badge_taken()
+    user.badge_digest = digest
+    user.updated_at = tx.now
+    try:
+        tx.session.flush()
+    except IntegrityError:  # uq_users_badge_digest: someone took it meanwhile
+        raise _badge_taken() from None
+    return user_view(user)
+
+
+def _badge_taken() -> ValidationFailed:
+    return ValidationFailed(
+        "That badge already belongs to another user; remove it there first "
+        "(shopfloor user badge NAME --clear).",
+        field="badge",
+        code="duplicate",
+    )
+
+
+@writes
+def set_pin(tx: Tx, actor_id: int | None, user_id: int, pin: str | None) -> UserView:
+    """Set the user's PIN (``None`` removes it): the user themselves or an administrator."""
+    if actor_id != user_id:
+        _authorise_admin(tx, actor_id)
+    user = _get(tx, user_id)
+    user.pin_hash = None if pin is None else tx.shop.hasher.hash(check_pin(pin))
+    user.updated_at = tx.now
+    return user_view(user)
+
+
+@dataclass(frozen=True)
+class BadgeLogin:
+    """The active user holding a badge (None: nobody does) and their PIN's hash."""
+
+    user: UserView | None
+    pin_hash: str | None
+
+
+@reads
+def _badge_holder(tx: Tx, digest: str) -> BadgeLogin:
+    user = tx.session.scalar(select(User).where(User.badge_digest == digest).options(WITH_ROLES))
+    if user is None or not user.is_active:
+        return BadgeLogin(None, None)
+    return BadgeLogin(user_view(user), user.pin_hash)
+
+
+@writes
+def _store_pin_rehash(tx: Tx, user_id: int, old_hash: str, new_hash: str) -> None:
+    user = tx.session.get(User, user_id)
+    if user is not None and user.pin_hash == old_hash:  # unless it changed meanwhile
+        user.pin_hash = new_hash
+
+
+class _NoBadge(Exception):
+    """A scanned code nobody holds (counted as a failed badge login)."""
+
+
+def is_badge(shop: Shop, badge: str, *, client: str) -> bool:
+    """Whether ``badge`` belongs to an active user: a terminal asks before the PIN, so a
+    username sent in one burst (``tech1`` enter) stays a username.
+
+    A code nobody holds counts as a failed badge login at ``client`` (guessing badges is
+    throttled like guessing PINs); raises TooManyAttempts once the limit is reached.
+    """
+    known = storable(badge) and _badge_holder(shop, badge_digest(badge)).user is not None
+    try:
+        with throttle.attempt(shop, client, None, badge=True):
+            if not known:
+                raise _NoBadge
+    except _NoBadge:
+        return False
+    return True
+
+
+def authenticate_badge(shop: Shop, badge: str, pin: str, *, client: str) -> UserView:
+    """The user holding ``badge`` whose PIN is ``pin`` (a shared terminal's quick login).
+
+    Throttled per ``client`` apart from passwords (see :mod:`.throttle`); an unknown
+    badge, a user without a PIN and a wrong PIN all get the same answer and cost the
+    same argon2 work.
+    """
+    failure = AuthenticationFailed("Badge or PIN not recognised.", field="pin")
+    if not (storable(badge) and storable(pin)):
+        raise failure
+    found = _badge_holder(shop, badge_digest(badge))
+    holder = found.user.username if found.user is not None else None
+    with throttle.attempt(shop, client, holder, badge=True), PASSWORD_CHECKS:
+        stored = found.pin_hash or _dummy_hash(shop.hasher)
+        try:
+            shop.hasher.verify(stored, pin)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            raise failure from None
+        if found.user is None or found.pin_hash is None or not PIN_RE.fullmatch(pin):
+            raise failure
+        new_hash = shop.hasher.hash(pin) if shop.hasher.check_needs_rehash(stored) else None
+    if new_hash is not None:
+        _store_pin_rehash(shop, found.user.id, stored, new_hash)
+    return found.user
+
+
+@dataclass(frozen=True)
+class QuickLogin:
+    """Whether a user can log in with a badge scan and a PIN (both are needed)."""
+
+    has_badge: bool
+    has_pin: bool
+
+
+@reads
+def quick_login(tx: Tx, user_id: int) -> QuickLogin:
+    user = _get(tx, user_id)
+    return QuickLogin(user.badge_digest is not None, user.pin_hash is not None)
 
 
 @reads

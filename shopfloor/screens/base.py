@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
@@ -21,15 +22,26 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from ..domain import AuthenticationFailed, DomainError
+from ..keys import Scanned
 from ..widgets.header import SessionHeader
 from .session import Session
 
 if TYPE_CHECKING:
     from ..app import ShopfloorApp
-    from ..domain import Shop
+    from ..domain import BikeState, Shop, TicketView
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)
+
+
+def bike_and_ticket(shop: Shop, code: str) -> tuple[BikeState, TicketView | None]:
+    """A scanned or typed bike code's state (with the closest codes when it is no bike)
+    and its active ticket, if any (runs in a worker)."""
+    from .. import domain  # here: the login screen imports this module and paints first
+
+    state = domain.bike_state(shop, code)
+    ticket = domain.get_ticket(shop, state.active_ticket_id) if state.active_ticket_id else None
+    return state, ticket
 
 
 def is_live(node: Widget) -> bool:
@@ -92,6 +104,14 @@ class ServiceCalls:
         cast(Screen[Any], self).notify(exc.message, severity="error", timeout=8)
 
 
+class ScanAware:
+    """Mixin: a screen in front of everything (login, lock, first run) that says itself what
+    a scan does there, instead of the app opening the bike."""
+
+    def take_scan(self, scanned: Scanned) -> None:
+        raise NotImplementedError
+
+
 class ShopScreen(ServiceCalls, Screen[None]):
     """A logged-in screen: the session header on top, a status line and the footer below."""
 
@@ -103,6 +123,8 @@ class ShopScreen(ServiceCalls, Screen[None]):
         self._shown_for: Session | None = None
         self._acting: str | None = None  # what a state-changing key started, until it ends
         self._last_act: tuple[str, float, int | None] | None = None  # action, key time, ticket
+        # The status line as the screen opens (a scan that opened it says what it did).
+        self.initial_status = ""
 
     @property
     def shop_app(self) -> ShopfloorApp:
@@ -133,7 +155,7 @@ class ShopScreen(ServiceCalls, Screen[None]):
         self._shown_for = self.shop_app.session
         yield SessionHeader(self.TITLE)
         yield from self.compose_body()
-        yield Static("", id="status-line", markup=False)
+        yield Static(self.initial_status, id="status-line", markup=False)
         # Compact: at 80 columns every key of the busiest screens still fits.
         yield Footer(compact=True)
 
@@ -222,6 +244,25 @@ class ShopScreen(ServiceCalls, Screen[None]):
             return False
         self.set_status(f"Still {self._acting}; that key press was ignored.", error=True)
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A key of this screen that does nothing right now says why, instead of nothing."""
+        active = self.active_bindings.get(event.key)
+        if active is None or active.enabled or active.node is not self:
+            return
+        why = self.why_not(active.binding.action.split("(", 1)[0])
+        if why:
+            self.set_status(why, error=True)
+
+    def why_not(self, action: str) -> str:
+        """Why ``action`` cannot be done now (the screen's ``check_action`` said None)."""
+        return ""
+
+    def take_scan(self, code: str, note: str) -> bool:
+        """A screen that has its own use for a scanned bike code takes it here (Intake
+        fills it in) and says True; by default the app opens the bike where the role
+        acts on it. ``note``: what a dialog the scan closed left undone."""
+        return False
 
     def set_status(self, text: str, *, error: bool = False) -> None:
         """A one-line message where the user is looking, above the footer."""

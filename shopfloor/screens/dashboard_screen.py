@@ -6,13 +6,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rich.text import Text
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from .. import keys
-from ..domain import FleetAnalytics, Shop, TeamAnalytics, fleet_analytics, team_analytics
+from ..domain import (
+    FleetAnalytics,
+    Shop,
+    TeamAnalytics,
+    TechnicianStats,
+    fleet_analytics,
+    team_analytics,
+)
 from ..widgets.formatting import hm
+from ..widgets.ticket_pager import Column, FittedTable
 from .base import ShopScreen
 
 DAY_CHOICES = (7, 14, 30)
@@ -38,6 +45,29 @@ def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}%"
 
 
+def pauses(t: TechnicianStats) -> str:
+    """Today's pauses against the daily budget: ``OUT`` once it ran out."""
+    return "OUT" if t.pause_budget_ran_out else hm(t.pause_budget_used_seconds)
+
+
+# The team table; on a narrow terminal the load columns (also on the Assign board) and XP
+# go first, so SRT efficiency and today's pauses stay in view.
+TEAM_COLUMNS: list[Column[TechnicianStats]] = [
+    Column("Technician", lambda t: t.display_name, 10, grow=1, wrap=True),
+    Column("Done", lambda t: str(t.done), 4),
+    Column("1st pass", lambda t: percent(t.first_pass_percent), 8),
+    Column("XP", lambda t: str(t.xp), 4, drop=1),
+    Column("In prog", lambda t: str(t.in_progress), 7, drop=2),
+    Column("Queued", lambda t: str(t.assigned), 6, drop=3),
+    Column("Worked", lambda t: hm(t.worked_seconds), 7),
+    # SRT against the time worked on the tickets done
+    Column("SRT eff", lambda t: percent(t.efficiency_percent), 7),
+    Column(
+        "Pauses", pauses, 6, marker=lambda t: "alarm" if t.pause_budget_ran_out else None
+    ),  # today, against the daily budget
+]
+
+
 class DashboardScreen(ShopScreen):
     """The shop at a glance; refreshes itself when anything changes."""
 
@@ -47,6 +77,7 @@ class DashboardScreen(ShopScreen):
     def __init__(self) -> None:
         super().__init__()
         self.days_index = 1
+        self.overview: Overview | None = None
 
     @property
     def days(self) -> int:
@@ -59,78 +90,79 @@ class DashboardScreen(ShopScreen):
             with Vertical(id="dash-qc", classes="card"):
                 yield Static("", id="dash-qc-text")
                 yield Sparkline([], id="dash-trend")
-        yield DataTable(id="team-table", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(TEAM_COLUMNS, id="team-table")
 
     def on_mount(self) -> None:
-        table = self.query_one("#team-table", DataTable)
-        for label, width in (
-            ("Technician", 12),
-            ("Done", 4),
-            ("1st pass", 8),
-            ("XP", 4),
-            ("In prog", 7),
-            ("Queued", 6),
-            ("Worked", 7),
-            ("SRT eff", 7),  # SRT against the time worked on the tickets done
-            ("Pauses", 7),  # today, against the daily budget
-        ):
-            table.add_column(label, width=width)
-        table.focus()
+        self.query_one("#team-table", FittedTable).focus()
 
     def refresh_data(self) -> None:
         self.call(read_overview, self.me, self.days, done=self._show, exclusive=True, group="dash")
 
     def _show(self, overview: Overview) -> None:
-        fleet, team = overview.fleet, overview.team
-        bikes = fleet.bikes_by_status
-        self.query_one("#dash-fleet", Static).update(
-            f"[b]Fleet[/b] {fleet.bikes_total} bikes\n"
-            f"Available [b]{fleet.availability_percent:.0f}%[/b]\n"
-            f"ready {bikes.get('ready', 0)} · service {bikes.get('in_service', 0)}\n"
-            f"rented {bikes.get('rented', 0)} · blocked {bikes.get('blocked', 0)}\n"
-            f"written off {bikes.get('write_off', 0)}"
-        )
-        n = fleet.tickets_by_status
-        self.query_one("#dash-tickets", Static).update(
-            f"[b]Backlog[/b] {fleet.backlog} open tickets\n"
-            f"new {n['new']} · assigned {n['assigned']}\n"
-            f"in progress {n['in_progress']}\n"
-            f"rework {n['rework']} · in QC {n['waiting_qc']}\n"
-            f"done {n['done']} · parts wait {fleet.tickets_parked}"
-        )
-        rates = [d.first_pass_rate for d in fleet.qc_trend]
-        self.query_one("#dash-qc-text", Static).update(
-            f"[b]QC first pass[/b] {percent(fleet.qc_first_pass_percent)}\n"
-            f"{fleet.qc_first_pass_total} of {fleet.qc_passed_total} passes\n"
-            f"daily %, {self.days} days:"
-        )
-        self.query_one("#dash-trend", Sparkline).data = [r if r is not None else 0.0 for r in rates]
-        table = self.query_one("#team-table", DataTable)
-        row = table.cursor_row
-        table.clear()
-        for t in team.technicians:
-            table.add_row(
-                Text(t.display_name),
-                str(t.done),
-                percent(t.first_pass_percent),
-                str(t.xp),
-                str(t.in_progress),
-                str(t.assigned),
-                hm(t.worked_seconds),
-                percent(t.efficiency_percent),
-                Text(
-                    "OUT" if t.pause_budget_ran_out else hm(t.pause_budget_used_seconds),
-                    style="bold red" if t.pause_budget_ran_out else "",
-                ),
-                key=str(t.user_id),
-            )
-        if team.technicians:
-            table.move_cursor(row=min(row, len(team.technicians) - 1), animate=False)
+        self.overview = overview
+        self._show_cards()
+        team = overview.team
+        table: FittedTable[TechnicianStats] = self.query_one("#team-table", FittedTable)
+        table.show(team.technicians, [str(t.user_id) for t in team.technicians])
         out = [t.display_name for t in team.technicians if t.pause_budget_ran_out]
         ran_out = f" · out of pause budget today: {', '.join(out)}" if out else ""
         self.set_status(
             f"Team figures over the last {team.days} days · d changes the period{ran_out}"
         )
+
+    def on_resize(self) -> None:
+        self._show_cards()  # under 70 columns the cards say it in fewer words
+
+    def _show_cards(self) -> None:
+        if self.overview is None:
+            return
+        fleet = self.overview.fleet
+        bikes = fleet.bikes_by_status
+        n = fleet.tickets_by_status
+        ready, service = bikes.get("ready", 0), bikes.get("in_service", 0)
+        rented, blocked = bikes.get("rented", 0), bikes.get("blocked", 0)
+        written_off = bikes.get("write_off", 0)
+        narrow = self.has_class("-narrow")  # 16 columns a card: every line fits whole
+        if narrow:
+            fleet_lines = [
+                f"[b]Fleet[/b] {fleet.bikes_total} bikes",
+                f"Available [b]{fleet.availability_percent:.0f}%[/b]",
+                f"ready {ready}",
+                f"service {service}",
+                f"other {rented + blocked + written_off}",  # rented, blocked, written off
+            ]
+            ticket_lines = [
+                f"[b]Backlog[/b] {fleet.backlog}",
+                f"new {n['new']} · asg {n['assigned']}",
+                f"in progress {n['in_progress']}",
+                f"rework {n['rework']} · QC {n['waiting_qc']}",
+                f"parts wait {fleet.tickets_parked}",
+            ]
+        else:
+            fleet_lines = [
+                f"[b]Fleet[/b] {fleet.bikes_total} bikes",
+                f"Available [b]{fleet.availability_percent:.0f}%[/b]",
+                f"ready {ready} · service {service}",
+                f"rented {rented} · blocked {blocked}",
+                f"written off {written_off}",
+            ]
+            ticket_lines = [
+                f"[b]Backlog[/b] {fleet.backlog} open tickets",
+                f"new {n['new']} · assigned {n['assigned']}",
+                f"in progress {n['in_progress']}",
+                f"rework {n['rework']} · in QC {n['waiting_qc']}",
+                f"done {n['done']} · parts wait {fleet.tickets_parked}",
+            ]
+        self.query_one("#dash-fleet", Static).update("\n".join(fleet_lines))
+        self.query_one("#dash-tickets", Static).update("\n".join(ticket_lines))
+        first_pass = "QC 1st pass" if narrow else "QC first pass"
+        self.query_one("#dash-qc-text", Static).update(
+            f"[b]{first_pass}[/b] {percent(fleet.qc_first_pass_percent)}\n"
+            f"{fleet.qc_first_pass_total} of {fleet.qc_passed_total} passes\n"
+            f"daily %, {self.days} days:"
+        )
+        rates = [d.first_pass_rate for d in fleet.qc_trend]
+        self.query_one("#dash-trend", Sparkline).data = [r if r is not None else 0.0 for r in rates]
 
     def action_cycle_days(self) -> None:
         self.days_index = (self.days_index + 1) % len(DAY_CHOICES)

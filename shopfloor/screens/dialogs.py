@@ -1,6 +1,13 @@
-"""Small modal dialogs: pick one of a few, confirm, or type a note or reason."""
+"""Small modal dialogs: pick one of a few, confirm, or type a note or reason.
+
+A scan is never an answer: when a bike code is scanned while a dialog is open, the app
+closes the dialog with nothing chosen (``None``) and tells the person what was not done
+(:attr:`Dialog.scan_note`), then opens the scanned bike (see ``ShopfloorApp.scan``).
+"""
 
 from __future__ import annotations
+
+from typing import TypeVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -10,14 +17,32 @@ from textual.widgets.option_list import Option
 
 from .. import keys
 
+T = TypeVar("T")
 
-class ChoiceDialog(ModalScreen[str | None]):
+
+class Dialog(ModalScreen[T | None]):
+    """A question over a screen; ``None`` is "nothing chosen" (escape, or a scan)."""
+
+    def __init__(self, *, scan_note: str = "") -> None:
+        super().__init__()
+        # What closing the dialog unanswered leaves undone, as the status line says it
+        # after a scan: "the pause was not made".
+        self.scan_note = scan_note
+
+    def close_unanswered(self) -> None:
+        """Close with nothing chosen (a scan came): the caller's callback gets ``None``."""
+        self.dismiss(None)
+
+
+class ChoiceDialog(Dialog[str]):
     """Pick one option with the arrows and enter; escape cancels."""
 
     BINDINGS = keys.DIALOG
 
-    def __init__(self, question: str, options: list[tuple[str, str]]) -> None:
-        super().__init__()
+    def __init__(
+        self, question: str, options: list[tuple[str, str]], *, scan_note: str = ""
+    ) -> None:
+        super().__init__(scan_note=scan_note)
         self.question = question
         self.options = options
 
@@ -34,13 +59,13 @@ class ChoiceDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ConfirmDialog(ModalScreen[bool]):
-    """A yes/no question: y confirms, n or escape declines."""
+class ConfirmDialog(Dialog[bool]):
+    """A yes/no question: y confirms (True), n or escape declines (False)."""
 
     BINDINGS = keys.CONFIRM
 
-    def __init__(self, question: str, detail: str = "") -> None:
-        super().__init__()
+    def __init__(self, question: str, detail: str = "", *, scan_note: str = "") -> None:
+        super().__init__(scan_note=scan_note)
         self.question = question
         self.detail = detail
 
@@ -59,15 +84,21 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class TextDialog(ModalScreen[str | None]):
+class TextDialog(Dialog[str]):
     """Ask for a line of text; enter confirms, escape cancels. ``required`` refuses blank."""
 
     BINDINGS = keys.DIALOG
 
     def __init__(
-        self, question: str, *, detail: str = "", placeholder: str = "", required: bool = False
+        self,
+        question: str,
+        *,
+        detail: str = "",
+        placeholder: str = "",
+        required: bool = False,
+        scan_note: str = "",
     ) -> None:
-        super().__init__()
+        super().__init__(scan_note=scan_note)
         self.question = question
         self.detail = detail
         self.placeholder = placeholder
@@ -94,13 +125,13 @@ class TextDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class TimerGuardDialog(ModalScreen[str | None]):
+class TimerGuardDialog(Dialog[str]):
     """Leaving with your own timer running: pause it, leave it running, or stay."""
 
     BINDINGS = keys.TIMER_GUARD
 
     def __init__(self, ticket_id: int, verb: str) -> None:
-        super().__init__()
+        super().__init__(scan_note=f"you did not {verb} and your timer on #{ticket_id} runs on")
         self.ticket_id = ticket_id
         self.verb = verb
 

@@ -10,15 +10,16 @@ from textual.widgets import Footer, Input, Label, Static
 from .. import keys
 from ..domain import DomainError, UserView
 from ..domain.users import create_first_admin
-from .base import ServiceCalls
+from ..keys import Scanned
+from .base import ScanAware, ServiceCalls
 
 FIRST_ADMIN_COMMAND = "shopfloor user add NAME --role super_admin"
 
 
-class FirstRunScreen(ServiceCalls, Screen[UserView | None]):
+class FirstRunScreen(ScanAware, ServiceCalls, Screen[UserView | None]):
     """Username and a password typed twice; dismisses with the new super admin."""
 
-    BINDINGS = keys.LOGIN
+    BINDINGS = keys.FIRST_RUN
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box", classes="dialog"):
@@ -38,6 +39,11 @@ class FirstRunScreen(ServiceCalls, Screen[UserView | None]):
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
+
+    def take_scan(self, scanned: Scanned) -> None:
+        self.query_one("#login-error", Static).update(
+            f"Scanned {scanned.code}: create the first administrator first."
+        )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         order = ["username", "password", "password2"]

@@ -127,6 +127,17 @@ class IntakeScreen(ShopScreen):
         (self.query_one("#title", Input) if self.initial_code else code).focus()
         self.call(checklist_template, done=self._fill_checklist)
 
+    def take_scan(self, code: str, note: str) -> bool:
+        """A scan here is what the bike code field is for: it fills it, wherever focus is."""
+        field = self.query_one("#bike-code", Input)
+        field.value = code
+        self._read_state()
+        focused = self.focused
+        if focused is None or focused is field:
+            self.query_one("#title", Input).focus()  # the next thing to type
+        self.set_status(f"Scanned {code}: {note}." if note else f"Scanned {code}.")
+        return True
+
     # --- live bike state --------------------------------------------------------------------
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -324,6 +335,7 @@ class IntakeScreen(ShopScreen):
                     detail=self._unknown_detail(),
                     placeholder="e.g. new delivery from the supplier",
                     required=True,
+                    scan_note=f"bike {code} was not added",
                 ),
                 reason_given,
             )
@@ -335,7 +347,11 @@ class IntakeScreen(ShopScreen):
                     self.action_restore_bike(then_submit=True)
 
             self.app.push_screen(
-                ConfirmDialog(f"Bike {code} is archived. Restore it and take it in?"), answer
+                ConfirmDialog(
+                    f"Bike {code} is archived. Restore it and take it in?",
+                    scan_note=f"bike {code} was not restored",
+                ),
+                answer,
             )
             return
         self._field_error(exc.field, exc.message)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from .. import keys
+from .dialogs import Dialog
 
 
 def all_keys(screen: Screen[object]) -> list[tuple[str, str]]:
@@ -41,7 +42,7 @@ def _ours(node: object, binding: Binding) -> bool:
     )
 
 
-class KeysDialog(ModalScreen[None]):
+class KeysDialog(Dialog[None]):
     """A list of keys; escape (or ? again) closes it."""
 
     BINDINGS = keys.KEYS_DIALOG

@@ -1,4 +1,4 @@
-"""Log in: username and password, then the home screen of the user's role."""
+"""Log in: username and password (or a badge scan and a PIN), then the role's home screen."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from .. import keys
 from ..domain import DomainError, UserView
-from .base import ServiceCalls
+from .badge import BadgeReader, pin_input
 
 if TYPE_CHECKING:
     from ..app import ShopfloorApp
@@ -27,16 +27,19 @@ def _shop_has_users(shop: Shop) -> bool:
     return shop_has_users(shop)
 
 
-def _authenticate(shop: Shop, username: str, password: str) -> UserView:
+def _authenticate(shop: Shop, username: str, password: str, app: ShopfloorApp) -> UserView:
     from ..domain.users import authenticate
 
-    return authenticate(shop, username, password)
+    return authenticate(shop, username, password, client=app.terminal_client)
 
 
-class LoginScreen(ServiceCalls, Screen[None]):
+class LoginScreen(BadgeReader, Screen[None]):
     """The shared terminal's front door."""
 
     BINDINGS = keys.LOGIN
+    BADGE_FIELD = "username"
+    OTHER_FIELDS = ("password",)
+    BIKE_SCAN_HINT = "log in first (type your name and password, or scan your badge)."
 
     def __init__(self, hint: str = "") -> None:
         super().__init__()
@@ -48,6 +51,7 @@ class LoginScreen(ServiceCalls, Screen[None]):
             yield Static("E-bike workshop · log in to start", classes="dialog-detail")
             yield Input(placeholder="username", id="username")
             yield Input(placeholder="password", password=True, id="password")
+            yield pin_input()
             yield Static("", id="login-error", markup=False)
             if self.hint:
                 yield Static(self.hint, id="login-hint", classes="dialog-detail", markup=False)
@@ -79,6 +83,10 @@ class LoginScreen(ServiceCalls, Screen[None]):
             self.query_one("#login-error", Static).update("")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "pin":
+            cast("ShopfloorApp", self.app).hold_keys()  # keys typed on are for the home screen
+            self.submit_pin(event.value)
+            return
         if event.input.id == "username":
             self.query_one("#password", Input).focus()
             return
@@ -91,12 +99,25 @@ class LoginScreen(ServiceCalls, Screen[None]):
         self.query_one("#login-error", Static).update("Checking…")
         # Keys typed on (F3, a scan...) are for the home screen: they wait for it.
         cast("ShopfloorApp", self.app).hold_keys()
-        self.call(_authenticate, username, password, done=self._signed_in)
+        app = cast("ShopfloorApp", self.app)
+        self.call(_authenticate, username, password, app, done=self._signed_in)
 
     def _signed_in(self, user: UserView) -> None:
         app = cast("ShopfloorApp", self.app)
+        self.forget_badge()
         app.sign_in(user)
         app.release_keys()
+
+    def badge_accepted(self, user: UserView) -> None:
+        self._signed_in(user)
+
+    def not_a_badge(self, code: str) -> None:
+        # A username sent in one burst: its enter moves on to the password, as typed.
+        self.query_one("#password", Input).focus()
+
+    def _pin_refused(self, exc: DomainError) -> None:
+        cast("ShopfloorApp", self.app).release_keys()
+        super()._pin_refused(exc)
 
     def show_error(self, exc: DomainError) -> None:
         cast("ShopfloorApp", self.app).release_keys()

@@ -21,7 +21,7 @@ from ..domain import (
     ticket_actions_for,
 )
 from ..widgets.checklist import ChecklistView
-from ..widgets.formatting import srt_vs_worked
+from ..widgets.formatting import srt_alarm, srt_vs_worked
 from ..widgets.ticket_pager import Column, TicketPager
 from .dialogs import ConfirmDialog, TextDialog
 from .paged import PagedTicketsScreen
@@ -41,10 +41,10 @@ class QcQueueScreen(PagedTicketsScreen):
                 [
                     Column("#", lambda t: str(t.id), 3, fit=True),
                     Column("Bike", lambda t: t.bike_code, 7, fit=True),
-                    Column("Title", lambda t: t.title, 8, grow=2),
-                    Column("Tech", lambda t: t.technician_name or "-", 6, grow=1),
-                    Column("Worked/SRT", srt_vs_worked, 10),
-                    Column("Pass", lambda t: "rework" if t.qc_fail_count else "first", 6),
+                    Column("Title", lambda t: t.title, 8, grow=2, wrap=True),
+                    Column("Tech", lambda t: t.technician_name or "-", 6, grow=1, wrap=True),
+                    Column("Worked/SRT", srt_vs_worked, 10, fit=True, marker=srt_alarm),
+                    Column("Pass", lambda t: "rework" if t.qc_fail_count else "first", 6, drop=1),
                 ],
                 self._load,
                 empty="Nothing is waiting for QC.",
@@ -78,6 +78,11 @@ class QcQueueScreen(PagedTicketsScreen):
             )
             return True if wanted in offered else None
         return True
+
+    def why_not(self, action: str) -> str:
+        if action in ("pass_ticket", "fail_ticket"):
+            return "Nothing is waiting for QC."
+        return ""
 
     def action_pass_ticket(self) -> None:
         # The ticket as shown now is the one passed, whatever the list does meanwhile.
@@ -116,6 +121,7 @@ class QcQueueScreen(PagedTicketsScreen):
             ConfirmDialog(
                 f"Pass QC on {ticket.bike_code} (#{ticket.id})?",
                 f"{ticket.title} · {ticket.technician_name or '-'} · y or enter passes it.",
+                scan_note=f"#{ticket.id} was not passed",
             ),
             confirmed,
         )
@@ -157,6 +163,7 @@ class QcQueueScreen(PagedTicketsScreen):
                 ),
                 placeholder="e.g. Rear brake still rubs; adjust the caliper.",
                 required=True,
+                scan_note=f"#{ticket.id} was not failed",
             ),
             noted,
         )

@@ -10,7 +10,6 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from .. import keys
@@ -46,10 +45,10 @@ from ..domain.rules import STILL_WORKING_GRACE, may_start_timer
 from ..domain.work_sessions import BUDGET_USED_UP, shift_end_passed
 from ..domain.worktime import shop_zone
 from ..widgets.checklist import ChecklistView
-from ..widgets.formatting import hm, hms, srt_vs_worked, ticket_status
+from ..widgets.formatting import hm, hms, srt_alarm, srt_vs_worked, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
 from ..widgets.timer import WorkTimer
-from .dialogs import ConfirmDialog, TextDialog
+from .dialogs import ConfirmDialog, Dialog, TextDialog
 from .paged import PagedTicketsScreen
 
 MY_STATUSES = ("in_progress", "rework", "assigned", "waiting_qc")
@@ -98,13 +97,15 @@ def read_my_day(shop: Shop, technician_id: int) -> MyDay:
     )
 
 
-class ReasonDialog(ModalScreen[PauseReason | None]):
+class ReasonDialog(Dialog[PauseReason]):
     """The shop's pause reasons, numbered: one digit picks, escape cancels."""
 
     BINDINGS = keys.PICK_NUMBER
 
-    def __init__(self, question: str, reasons: tuple[PauseReason, ...]) -> None:
-        super().__init__()
+    def __init__(
+        self, question: str, reasons: tuple[PauseReason, ...], *, scan_note: str = ""
+    ) -> None:
+        super().__init__(scan_note=scan_note)
         self.question = question
         self.reasons = reasons[:9]
 
@@ -153,6 +154,7 @@ class TechnicianScreen(PagedTicketsScreen):
         # the technician said yes to (asked once per shift end).
         self._asked_for: datetime | None = None
         self._still_working: ConfirmDialog | None = None
+        self._placed = False  # the highlight went to the running ticket once
 
     def compose_body(self) -> Iterable[Any]:
         with Horizontal(id="tech-top"):
@@ -166,9 +168,9 @@ class TechnicianScreen(PagedTicketsScreen):
                 [
                     Column("#", lambda t: str(t.id), 3, fit=True),
                     Column("Bike", lambda t: t.bike_code, 7, fit=True),
-                    Column("Title", lambda t: t.title, 6, grow=1),
-                    Column("Status", status_with_qc_note, 8, grow=2),
-                    Column("Worked/SRT", srt_vs_worked, 10),
+                    Column("Title", lambda t: t.title, 6, grow=3, wrap=True),
+                    Column("Status", status_with_qc_note, 8, grow=2, wrap=True),
+                    Column("Worked/SRT", srt_vs_worked, 10, fit=True, marker=srt_alarm),
                 ],
                 self._load,
                 empty="Nothing assigned to you right now.",
@@ -198,6 +200,12 @@ class TechnicianScreen(PagedTicketsScreen):
 
     def _show_day(self, day: MyDay) -> None:
         self.day = day
+        if not self._placed:
+            self._placed = True
+            # Start where the work is: the open timer's ticket, not the oldest row (a scan
+            # that opened this screen chose its own ticket).
+            if day.session is not None and self._select is None:
+                self.pager.highlight(day.session.ticket)
         timer = self.query_one(WorkTimer)
         session, ticket = day.session, day.session_ticket
         if session is None or ticket is None:
@@ -261,6 +269,9 @@ class TechnicianScreen(PagedTicketsScreen):
 
         def answered(still: bool | None) -> None:
             self._still_working = None
+            if still is None:  # closed by a scan: not an answer, so it is asked again
+                self._asked_for = None
+                return
             if still:
                 self.set_status("Timer kept running after the shift's end.")
                 return
@@ -276,6 +287,7 @@ class TechnicianScreen(PagedTicketsScreen):
             f"The shift ended at {local}. y keeps the timer on #{ticket} running; n, or no "
             f"answer within {int(STILL_WORKING_GRACE.total_seconds() // 60)} minutes, stops it "
             f"at {local}.",
+            scan_note="the timer was neither kept nor stopped (you are asked again)",
         )
         self.app.push_screen(self._still_working, answered)
 
@@ -320,6 +332,21 @@ class TechnicianScreen(PagedTicketsScreen):
             ok = ticket is not None and TicketAction.PARKED in self._actions(ticket)
             return True if ok else None
         return True
+
+    def why_not(self, action: str) -> str:
+        ticket = self.pager.highlighted
+        where = f"#{ticket.id} is {ticket_status(ticket)}" if ticket else ""
+        if action in ("pause_resume", "stop"):
+            return "No timer is open: s starts one on the highlighted ticket."
+        if ticket is None:
+            return "No ticket is highlighted."
+        if action == "start":
+            return f"{where}: s starts work on your assigned, rework or in-progress tickets."
+        if action == "send_to_qc":
+            return f"{where}: only a ticket in progress goes to QC (s starts it first)."
+        if action == "park":
+            return f"{where}: only a ticket in progress can be parked (s starts it first)."
+        return ""
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -378,9 +405,9 @@ class TechnicianScreen(PagedTicketsScreen):
                 done=self._after(f"Timer paused: {reason.label}."),
             )
 
-        self._ask_reason(f"Pause #{session.ticket}: why?", pause)
+        self._ask_reason(f"Pause #{session.ticket}: why?", pause, "the pause was not made")
 
-    def _ask_reason(self, question: str, then: Any) -> None:
+    def _ask_reason(self, question: str, then: Any, not_done: str) -> None:
         """Pick a reason with one digit; a reason that needs a note asks for it next."""
         reasons = self.day.rules.pause_reasons if self.day else ()
 
@@ -395,9 +422,12 @@ class TechnicianScreen(PagedTicketsScreen):
                 if note:
                     then(reason, note)
 
-            self.app.push_screen(TextDialog(f"{reason.label}: what is it?", required=True), noted)
+            self.app.push_screen(
+                TextDialog(f"{reason.label}: what is it?", required=True, scan_note=not_done),
+                noted,
+            )
 
-        self.app.push_screen(ReasonDialog(question, reasons), picked)
+        self.app.push_screen(ReasonDialog(question, reasons, scan_note=not_done), picked)
 
     def action_park(self) -> None:
         ticket = self.pager.highlighted
@@ -420,7 +450,11 @@ class TechnicianScreen(PagedTicketsScreen):
                 ),
             )
 
-        self._ask_reason(f"Park #{ticket.id} {ticket.bike_code}: why does it wait?", park)
+        self._ask_reason(
+            f"Park #{ticket.id} {ticket.bike_code}: why does it wait?",
+            park,
+            f"#{ticket.id} was not parked",
+        )
 
     def action_stop(self) -> None:
         session = self.open_session
@@ -458,6 +492,7 @@ class TechnicianScreen(PagedTicketsScreen):
             ConfirmDialog(
                 f"Send #{ticket.id} {ticket.bike_code} to QC?",
                 "Its timer stops; the QC inspector takes it from here.",
+                scan_note=f"#{ticket.id} was not sent to QC",
             ),
             confirmed,
         )

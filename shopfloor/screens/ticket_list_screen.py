@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import keys
 from ..domain import Page, TicketStatus, TicketView, list_tickets
-from ..widgets.formatting import hm, local_time, status_label, ticket_status
+from ..widgets.formatting import local_time, srt_alarm, srt_vs_worked, status_label, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
 from .paged import PagedTicketsScreen
 
@@ -35,11 +35,11 @@ class TicketListScreen(PagedTicketsScreen):
             [
                 Column("#", lambda t: str(t.id), 3, fit=True),
                 Column("Bike", lambda t: t.bike_code, 7, fit=True),
-                Column("Title", lambda t: t.title, 11, grow=2),
-                Column("Status", ticket_status, 11),
-                Column("Technician", lambda t: t.technician_name or "-", 10, grow=1),
-                Column("Worked", lambda t: hm(t.worked_seconds), 6),
-                Column("Created", lambda t: local_time(t.created_at, tz), 12),
+                Column("Title", lambda t: t.title, 8, grow=2, wrap=True),
+                Column("Status", ticket_status, 11, wrap=True),
+                Column("Technician", lambda t: t.technician_name or "-", 10, grow=1, drop=2),
+                Column("Worked/SRT", srt_vs_worked, 10, fit=True, marker=srt_alarm),
+                Column("Created", lambda t: local_time(t.created_at, tz), 12, drop=3),
             ],
             self._load,
             id="tickets",

@@ -41,6 +41,27 @@ def ticket_status(ticket: TicketView) -> str:
     return status_label(ticket.status)
 
 
+# Marks a ticket worked longer than its SRT (with the "alarm" colours, themes.MARKERS).
+OVER_SRT = "▲"
+
+
+def over_srt(ticket: TicketView) -> bool:
+    """Whether the time worked on ``ticket`` is past its standard repair time."""
+    return ticket.worked_seconds > ticket.srt_total_minutes * 60
+
+
 def srt_vs_worked(ticket: TicketView) -> str:
-    """Worked time against the standard repair time: ``35m/45m``."""
-    return f"{hm(ticket.worked_seconds)}/{ticket.srt_total_minutes}m"
+    """Worked time against the standard repair time: ``35m/45m``, ``▲52m/45m`` when over."""
+    mark = OVER_SRT if over_srt(ticket) else ""
+    return f"{mark}{hm(ticket.worked_seconds)}/{ticket.srt_total_minutes}m"
+
+
+def status_and_srt(ticket: TicketView) -> str:
+    """The ticket's status, marked when it is over its SRT (lists without a time column)."""
+    label = ticket_status(ticket)
+    return f"{label} {OVER_SRT}SRT" if over_srt(ticket) else label
+
+
+def srt_alarm(ticket: TicketView) -> str | None:
+    """The marker an over-SRT ticket's cell wears."""
+    return "alarm" if over_srt(ticket) else None

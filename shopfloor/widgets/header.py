@@ -70,14 +70,21 @@ class SessionHeader(Vertical):
         self.refresh_header()
         self.set_interval(1.0, self.refresh_header)
 
+    def on_resize(self) -> None:
+        self.refresh_header()
+
     def refresh_header(self) -> None:
         app = cast("ShopfloorApp", self.app)
         session = app.session
-        who = (
-            f"{session.user.display_name} ({session.user.username}) · {session.role_label}"
-            if session
-            else "not logged in"
-        )
+        # Under 70 columns the name and role keep their room: no app name, no username.
+        narrow = self.screen.has_class("-narrow")
+        title = self.screen_title if narrow else f"shopfloor · {self.screen_title}"
+        self.query_one("#header-title", Static).update(title)
+        who = "not logged in"
+        if session is not None:
+            user = session.user
+            name = user.display_name if narrow else f"{user.display_name} ({user.username})"
+            who = f"{name} · {session.role_label}"
         self.query_one("#header-user", Static).update(who)
         clock = app.local_now().strftime("%a %H:%M:%S")
         self.query_one("#header-clock", Static).update(clock)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -19,60 +19,151 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from .. import keys
+from .. import keys, themes
 from ..domain import DomainError, NotFound, Page, TicketView
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Column:
-    """One column: its heading, how a ticket fills it and how wide it is.
+class Column(Generic[T]):
+    """One column: its heading, how a row fills it and how wide it is.
 
-    ``width`` is the least it gets. A ``fit`` column widens to its longest cell on
-    the page (ticket numbers and codes are never cut); ``grow`` columns share the
-    width left over, in proportion to their ``grow`` (titles use a wide terminal).
+    ``width`` is the least it gets (never less than its heading). A ``fit`` column
+    widens to its longest cell on the page (ticket numbers and codes are never cut);
+    ``grow`` columns share the width left over, in proportion to their ``grow``
+    (titles use a wide terminal).
+    A ``wrap`` column that is still too narrow wraps onto more lines of its row (a
+    title or a state is read whole, never cut off). When even the least widths do not
+    fit, columns with a ``drop`` rank are left out, the highest rank first.
+    ``marker``: the theme marker (``themes.MARKERS``) a cell wears, if any.
     """
 
     label: str
-    value: Callable[[TicketView], str]
+    value: Callable[[T], str]
     width: int | None = None
     grow: int = 0
     fit: bool = False
+    wrap: bool = False
+    drop: int = 0
+    marker: Callable[[T], str | None] | None = None
 
 
 def column_widths(
-    columns: Sequence[Column], cells: Sequence[Sequence[str]], space: int
-) -> list[int]:
-    """Widths (without cell padding) that fill ``space`` columns of text."""
-    widths: list[int] = []
+    columns: Sequence[Column[Any]], cells: Sequence[Sequence[str]], space: int, padding: int = 0
+) -> list[int | None]:
+    """Widths (without cell padding) that fill ``space`` columns of text, where each column
+    shown also costs ``padding``; None for a column left out because even the least
+    widths do not fit."""
+    widths: list[int | None] = []
     for n, column in enumerate(columns):
-        width = column.width or cell_len(column.label)
+        width = max(column.width or 0, cell_len(column.label))  # a heading is never cut
         if column.fit:
-            width = max([width, cell_len(column.label), *(cell_len(row[n]) for row in cells)])
+            width = max([width, *(cell_len(row[n]) for row in cells)])
         widths.append(width)
-    growers = [n for n, c in enumerate(columns) if c.grow > 0]
-    spare = space - sum(widths)
+    droppable = sorted((c.drop, n) for n, c in enumerate(columns) if c.drop > 0)
+
+    def needed() -> int:
+        return sum(w + padding for w in widths if w is not None)
+
+    while droppable and needed() > space:
+        _, n = droppable.pop()
+        widths[n] = None
+    shown = sum(1 for w in widths if w is not None)
+    return _share(columns, widths, space - padding * shown)
+
+
+def _share(
+    columns: Sequence[Column[Any]], widths: list[int | None], space: int
+) -> list[int | None]:
+    """Shrink the growing columns to fit ``space``, or share what is left over among them."""
+    growers = [n for n, c in enumerate(columns) if c.grow > 0 and widths[n] is not None]
+    spare = space - sum(w for w in widths if w is not None)
     # Too narrow: growing columns give way first, down to their heading, widest first.
+    sized: dict[int, int] = {n: w for n, w in enumerate(widths) if w is not None}
     while spare < 0:
-        shrinkable = [n for n in growers if widths[n] > cell_len(columns[n].label)]
+        shrinkable = [n for n in growers if sized[n] > cell_len(columns[n].label)]
         if not shrinkable:
             break
-        widest = max(shrinkable, key=lambda n: widths[n])
-        widths[widest] -= 1
+        widest = max(shrinkable, key=lambda n: sized[n])
+        sized[widest] -= 1
         spare += 1
     if growers and spare > 0:
         total = sum(columns[n].grow for n in growers)
         given = 0
         for i, n in enumerate(growers):
             share = spare - given if i == len(growers) - 1 else spare * columns[n].grow // total
-            widths[n] += share
+            sized[n] += share
             given += share
-    return widths
+    return [sized.get(n) for n in range(len(widths))]
+
+
+def fill_table(
+    table: DataTable[Text],
+    columns: Sequence[Column[T]],
+    rows: Sequence[T],
+    keys: Sequence[str],
+) -> None:
+    """Lay ``columns`` out for the table's width, then add one row per item of ``rows``.
+
+    A row whose wrapping cells do not fit their width grows as tall as they need.
+    """
+    cells = [[c.value(item) for c in columns] for item in rows]
+    # Cell padding on both sides of each column, and room for the vertical scrollbar
+    # whether or not it shows, so a long page never pushes the table sideways.
+    space = table.size.width - table.styles.scrollbar_size_vertical
+    laid_out = column_widths(columns, cells, space, 2 * table.cell_padding)
+    shown = [n for n, w in enumerate(laid_out) if w is not None]
+    widths = [w for w in laid_out if w is not None]
+    table.clear(columns=True)
+    for n, width in zip(shown, widths, strict=True):
+        table.add_column(columns[n].label, width=width, key=str(n))
+    theme = table.app.current_theme
+    for item, row, key in zip(rows, cells, keys, strict=True):
+        texts: list[Text] = []
+        tall = False
+        for n, width in zip(shown, widths, strict=True):
+            column = columns[n]
+            marker = column.marker(item) if column.marker else None
+            # Text, not str: a title like "[red]" must show as typed, not as markup.
+            text = Text(row[n], style=themes.marker_style(theme, marker) if marker else "")
+            if column.wrap:
+                tall = tall or cell_len(row[n]) > width
+            else:
+                text.no_wrap = True
+                text.overflow = "ellipsis"
+            texts.append(text)
+        table.add_row(*texts, key=key, height=None if tall else 1)
 
 
 class TicketTable(DataTable[Text]):
     """A row table: Home/End go to the first/last row, never sideways."""
 
     BINDINGS = keys.TICKET_TABLE
+
+
+class FittedTable(TicketTable, Generic[T]):
+    """A row table whose columns always fit its width (:func:`fill_table`), laid out
+    again whenever it is resized; the cursor stays on its row."""
+
+    def __init__(self, columns: Sequence[Column[T]], *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.columns_shown = list(columns)
+        self._rows: list[T] = []
+        self._keys: list[str] = []
+
+    def show(self, rows: Sequence[T], keys: Sequence[str]) -> None:
+        self._rows, self._keys = list(rows), list(keys)
+        self._refill()
+
+    def _refill(self) -> None:
+        row = self.cursor_row
+        fill_table(self, self.columns_shown, self._rows, self._keys)
+        if self.row_count:
+            self.move_cursor(row=min(row, self.row_count - 1), animate=False)
+
+    def on_resize(self) -> None:
+        self._refill()
 
 
 class TicketPager(Vertical):
@@ -103,7 +194,7 @@ class TicketPager(Vertical):
 
     def __init__(
         self,
-        columns: Sequence[Column],
+        columns: Sequence[Column[TicketView]],
         loader: Callable[[int], Page[TicketView]],
         *,
         empty: str = "No tickets.",
@@ -128,18 +219,7 @@ class TicketPager(Vertical):
 
     def _fill(self, table: DataTable[Text], tickets: Sequence[TicketView]) -> None:
         """Lay the columns out for the table's width, then add one row per ticket."""
-        cells = [[c.value(t) for c in self.columns] for t in tickets]
-        # Cell padding on both sides of each column, and room for the vertical scrollbar
-        # whether or not it shows, so a long page never pushes the table sideways.
-        padding = 2 * table.cell_padding * len(self.columns)
-        space = table.size.width - padding - table.styles.scrollbar_size_vertical
-        widths = column_widths(self.columns, cells, space)
-        table.clear(columns=True)
-        for column, width in zip(self.columns, widths, strict=True):
-            table.add_column(column.label, width=width)
-        for ticket, row in zip(tickets, cells, strict=True):
-            # Text, not str: a title like "[red]" must show as typed, not as markup.
-            table.add_row(*(Text(c) for c in row), key=str(ticket.id))
+        fill_table(table, self.columns, tickets, [str(t.id) for t in tickets])
 
     def on_resize(self) -> None:
         # Columns grow and shrink with the terminal; the highlighted ticket stays put.
@@ -161,6 +241,17 @@ class TicketPager(Vertical):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return self._tickets.get(key or "")
+
+    def highlight(self, ticket_id: int) -> None:
+        """Move the cursor to ``ticket_id`` now if this page holds it, else once a page
+        holding it is read."""
+        if str(ticket_id) in self._tickets:
+            table = self.table
+            table.move_cursor(row=table.get_row_index(str(ticket_id)), animate=False)
+        else:
+            self.want = ticket_id
+            if self.page is not None:
+                self.reload()
 
     def reload(self) -> None:
         """Read the current page again (in a thread)."""

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,12 +50,13 @@ def start_server(
     workers: int = 1,
     program: Sequence[str] = ("-m", "shopfloor.cli"),
     own_session: bool = False,
+    settings: Mapping[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """``shopfloor serve`` on a free port, once its health probe answers.
 
     ``program`` is what the Python interpreter runs in place of the CLI module (a test's
     wrapper of it); ``own_session`` gives the server its own process group, as a
-    terminal would.
+    terminal would; ``settings`` are more ``SHOPFLOOR_*`` variables for it.
     """
     port = free_port()
     env = {
@@ -63,6 +64,7 @@ def start_server(
         "SHOPFLOOR_DATABASE_URL": db_url,
         "SHOPFLOOR_DATA_DIR": str(data_dir),
         "SHOPFLOOR_SECRET_KEY": SECRET,
+        **(settings or {}),
     }
     log = (data_dir / "server.log").open("wb")
     proc = subprocess.Popen(

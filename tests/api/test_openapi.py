@@ -55,8 +55,8 @@ def test_no_operation_documents_422_and_failures_use_the_envelope(schema: dict[s
         responses = op["responses"]
         assert "422" not in responses, (method, path)
         for status, response in responses.items():
-            ref = response["content"]["application/json"]["schema"].get("$ref", "")
             if status.startswith(("4", "5")):
+                ref = response["content"]["application/json"]["schema"].get("$ref", "")
                 assert ref.endswith("/ErrorEnvelope"), (method, path, status)
         if path not in PUBLIC:
             assert "401" in responses, (method, path)
@@ -193,3 +193,22 @@ def test_each_documented_bound_is_enforced(api: Api, overrides: dict[str, Any], 
     code = api.add_bike(master)["bike_code"]
     response = api.post("tickets/create/", master, intake_body(code, **overrides))
     refused(response, 400, field)
+
+
+def test_the_exports_document_their_files_and_the_new_reads_their_envelopes(
+    schema: dict[str, Any],
+) -> None:
+    ops = _operations(schema)
+    files = ops[("get", "exports/{kind}/")]["responses"]["200"]["content"]
+    assert set(files) == {
+        "text/csv; charset=utf-8",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    parameters = {p["name"]: p for p in ops[("get", "exports/{kind}/")]["parameters"]}
+    assert parameters["kind"]["schema"]["enum"] == ["worktime", "xp", "qc", "pauses", "tickets"]
+    assert {"from", "to", "format"} <= set(parameters)
+    search = {p["name"] for p in ops[("get", "tickets/")]["parameters"]}
+    assert {"q", "technician", "date_from", "date_to"} <= search
+    for path in ("bikes/{bike_id}/history/", "analytics/downtime/"):
+        ok = ops[("get", path)]["responses"]["200"]["content"]["application/json"]
+        assert ok["schema"]["$ref"].startswith("#/components/schemas/Envelope"), path

@@ -50,9 +50,10 @@ def test_api_conforms_to_its_schema(case: Any) -> None:
 # Reads whose every parameter the document bounds exactly: there, a request that is valid
 # by the schema must be accepted too (never a 400). The lists with free-text filters
 # (tickets/ status, bikes/ q, bikes/suggest/) are left out: their text is a workshop
-# matter (a code fragment, a comma-separated status list) the schema cannot state.
+# matter (a code fragment, a comma-separated status list) the schema cannot state; so are
+# the exports, whose range must run forwards (from before to), which no schema can say.
 exact_reads = schema.include(method="GET").exclude(
-    path_regex=r"^/api/v1/(tickets/|bikes/|bikes/suggest/)$"
+    path_regex=r"^/api/v1/(tickets/|bikes/|bikes/suggest/|exports/\{kind\}/)$"
 )
 
 

@@ -136,6 +136,13 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
     "`shopfloor` / `shopfloor tui`": [],  # the terminal UI: tests/tui drives it with Pilot
     "`shopfloor demo [--no-tui]`": [(["demo", "--no-tui"], "Demo shop already there")],
     "`shopfloor serve [--host H] [--port P] [--workers N]`": [],  # the curl test above
+    "`shopfloor board [--token-file PATH] [--page-seconds N] [--period P]`": [],  # tests/board
+    "`shopfloor board token [--file PATH \\| --no-file]` / `board rules [--daily-target N] "
+    "[--shift-start HH:MM\\|none] [--long-pause MIN]`": [
+        (["board", "token", "--no-file"], "sfb_"),
+        (["board", "rules", "--daily-target", "12"], "daily target: 12"),
+    ],
+    "`shopfloor web [--host H] [--port P] [--max-sessions N]`": [],  # tests/web, in Chromium
     "`shopfloor db upgrade` / `db current`": [
         (["db", "upgrade"], "is up to date"),
         (["db", "current"], "up to date"),
@@ -175,6 +182,12 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
         (["user", "activate", "tech2"], "tech2 is active."),
         (["user", "passwd", "tech2", "--password-stdin"], "Password changed for tech2."),
     ],
+    "`shopfloor user badge NAME (CODE \\| --clear)` / `pin NAME [--pin-stdin \\| --clear]`": [
+        (["user", "badge", "tech1", "4711-AB"], "Badge set for tech1"),
+        (["user", "pin", "tech1", "--pin-stdin"], "PIN set for tech1: a badge scan and this PIN"),
+        (["user", "badge", "tech1", "--clear"], "Badge removed for tech1."),
+        (["user", "pin", "tech1", "--clear"], "PIN removed for tech1."),
+    ],
     "`shopfloor bike add CODE…` / `list [--status S] [--archived]` / `archive CODE` / "
     "`restore CODE`": [
         (["bike", "add", "RM-5001", "RM-5002"], "Added bike RM-5002"),
@@ -199,6 +212,14 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
         (["timers", "stale"], "No forgotten timers."),
         (["timers", "stale", "--older-than", "1000d", "--stop"], "No forgotten timers."),
     ],
+    "`shopfloor export worktime\\|xp\\|qc\\|pauses\\|tickets --from DATE --to DATE "
+    "[--format csv\\|xlsx] [PATH]`": [
+        (["export", "worktime", "--from", "2020-01-01", "--to", "2020-12-31"], "date,technician"),
+        (
+            ["export", "tickets", "--from", "2020-01-01", "--to", "2020-12-31", "{tmp}/t.xlsx"],
+            "Wrote 0 rows of tickets",
+        ),
+    ],
     "`shopfloor rules self-inspection allow\\|forbid`": [
         (["rules", "self-inspection", "allow"], "may now pass or fail its QC"),
         (["rules", "self-inspection", "forbid"], "Nobody may pass or fail QC"),
@@ -221,6 +242,7 @@ def test_readme_command_table_row_runs_on_a_fresh_demo(
 ) -> None:
     for args, phrase in TABLE_RUNS[row]:
         args = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
-        done = run(args, demo_env, "pw-1234\n" if "--password-stdin" in args else "")
+        stdin = {"--password-stdin": "pw-1234\n", "--pin-stdin": "2468\n"}
+        done = run(args, demo_env, next((stdin[a] for a in args if a in stdin), ""))
         assert done.returncode == 0, f"{args}: {done.stderr}"
         assert phrase in done.stdout, f"{args}: {done.stdout}"

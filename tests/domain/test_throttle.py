@@ -23,6 +23,8 @@ from shopfloor.domain import (
 )
 from shopfloor.domain.database import create_db_engine
 from shopfloor.domain.models import ThrottleEntry
+from shopfloor.domain.throttle import terminal_client
+from shopfloor.domain.users import authenticate_badge, is_badge, set_badge, set_pin
 
 from ..conftest import People, fast_hasher
 
@@ -69,12 +71,63 @@ def test_a_success_clears_the_usernames_failures(shop: Shop, people: People) -> 
 
 
 def test_the_terminal_login_is_throttled_by_the_same_rule(shop: Shop, people: People) -> None:
-    """The TUI's login (and unlock) calls ``authenticate``: all terminals count as one client."""
+    """The TUI's login (and unlock) calls ``authenticate`` with its terminal's client name."""
+    bay = terminal_client("bay-1")
     for _ in range(5):
         with pytest.raises(AuthenticationFailed):
-            authenticate(shop, "qc", "wrong")
+            authenticate(shop, "qc", "wrong", client=bay)
     with pytest.raises(TooManyAttempts, match="Too many failed logins"):
-        authenticate(shop, "qc", "secret-pw")
+        authenticate(shop, "qc", "secret-pw", client=bay)
+
+
+def test_wrong_passwords_at_one_terminal_do_not_lock_the_user_at_another(
+    shop: Shop, people: People
+) -> None:
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            authenticate(shop, "qc", "wrong", client=terminal_client("bay-1"))
+    assert authenticate(shop, "qc", "secret-pw", client=terminal_client("bay-2")).id == people.qc
+
+
+def test_a_prankster_at_one_terminal_cannot_lock_every_terminal(shop: Shop, people: People) -> None:
+    prankster = terminal_client("bay-1")
+    for n in range(100):
+        with pytest.raises(AuthenticationFailed):
+            authenticate(shop, f"nobody{n}", "wrong", client=prankster)
+    with pytest.raises(TooManyAttempts):
+        authenticate(shop, "tech2", "secret-pw", client=prankster)
+    assert authenticate(shop, "tech2", "secret-pw", client=terminal_client("bay-2"))
+
+
+def test_wrong_pins_have_their_own_count_and_leave_the_password_alone(
+    shop: Shop, people: People, clock: ManualClock
+) -> None:
+    bay = terminal_client("bay-1")
+    set_badge(shop, None, people.tech1, "BADGE-0001")
+    set_pin(shop, None, people.tech1, "2468")
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed, match="Badge or PIN not recognised"):
+            authenticate_badge(shop, "BADGE-0001", "1111", client=bay)
+    with pytest.raises(TooManyAttempts, match="badge logins") as refused:
+        authenticate_badge(shop, "BADGE-0001", "2468", client=bay)
+    assert refused.value.retry_after == 300
+    # The password still works here, and the badge at another terminal.
+    assert authenticate(shop, "tech1", "secret-pw", client=bay).id == people.tech1
+    assert authenticate_badge(shop, "badge-0001", "2468", client=terminal_client("bay-2"))
+    clock.advance(minutes=5)
+    assert authenticate_badge(shop, "BADGE-0001", "2468", client=bay).id == people.tech1
+
+
+def test_unknown_badges_at_one_terminal_hit_its_badge_limit(shop: Shop, people: People) -> None:
+    bay = terminal_client("bay-1")
+    set_badge(shop, None, people.tech1, "BADGE-0001")
+    set_pin(shop, None, people.tech1, "2468")
+    for n in range(30):
+        with pytest.raises(AuthenticationFailed):
+            authenticate_badge(shop, f"GUESS-{n:04d}", "0000", client=bay)
+    with pytest.raises(TooManyAttempts):
+        authenticate_badge(shop, "BADGE-0001", "2468", client=bay)
+    assert authenticate_badge(shop, "BADGE-0001", "2468", client=terminal_client("bay-2"))
 
 
 def test_many_usernames_from_one_client_hit_the_per_client_limit(
@@ -185,3 +238,16 @@ def test_parallel_wrong_passwords_never_get_more_than_the_limit(
         thread.join(timeout=30)
     assert gate.waiting == 5  # password checks made: never more than the limit
     assert outcomes == {"wrong password": 5, "throttled": 11}
+
+
+def test_asking_whether_a_code_is_a_badge_counts_unknown_codes_at_that_terminal(
+    shop: Shop, people: People
+) -> None:
+    bay = terminal_client("bay-1")
+    set_badge(shop, None, people.tech1, "BADGE-0001")
+    assert is_badge(shop, "badge-0001", client=bay)
+    for n in range(30):
+        assert not is_badge(shop, f"GUESS-{n:04d}", client=bay)
+    with pytest.raises(TooManyAttempts, match="badge logins"):
+        is_badge(shop, "BADGE-0001", client=bay)
+    assert is_badge(shop, "BADGE-0001", client=terminal_client("bay-2"))

@@ -8,6 +8,7 @@ from typing import Literal
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy.exc import IntegrityError
 
 from shopfloor.domain import (
     AuthenticationFailed,
@@ -27,7 +28,14 @@ from shopfloor.domain import (
     users,
 )
 from shopfloor.domain.models import User
-from shopfloor.domain.users import change_password
+from shopfloor.domain.throttle import terminal_client
+from shopfloor.domain.users import (
+    authenticate_badge,
+    badge_digest,
+    change_password,
+    set_badge,
+    set_pin,
+)
 
 from ..conftest import People
 
@@ -314,3 +322,110 @@ def test_a_password_change_during_the_check_wins(shop: Shop, people: People) -> 
 
     with pytest.raises(AuthenticationFailed):
         _start_family(shop, login, WEEK)
+
+
+# --- badge and PIN ----------------------------------------------------------------------------
+
+BAY = terminal_client("bay-1")
+
+
+def test_a_badge_and_pin_log_their_holder_in_whatever_the_case_of_the_scan(
+    shop: Shop, people: People
+) -> None:
+    set_badge(shop, None, people.tech1, "  4711-ab ")
+    set_pin(shop, None, people.tech1, "2468")
+    assert authenticate_badge(shop, "4711-AB", "2468", client=BAY).id == people.tech1
+    assert authenticate_badge(shop, "4711-ab", "2468", client=BAY).id == people.tech1
+
+
+def test_a_badge_is_stored_as_a_digest_never_in_clear(shop: Shop, people: People) -> None:
+    set_badge(shop, None, people.tech1, "4711-AB")
+    set_pin(shop, None, people.tech1, "2468")
+    with shop.transaction(write=False) as tx:
+        user = tx.session.get(User, people.tech1)
+        assert user is not None
+        assert user.badge_digest == badge_digest("4711-ab")
+        assert "4711" not in (user.badge_digest or "")
+        assert (user.pin_hash or "").startswith("$argon2id$")
+
+
+@pytest.mark.parametrize(
+    ("badge", "pin"),
+    [("4711-AB", "1357"), ("0000-XX", "2468"), ("4711-AB", "24680"), ("4711-AB", "")],
+    ids=["wrong pin", "unknown badge", "longer pin", "no pin"],
+)
+def test_a_wrong_pin_or_unknown_badge_get_one_answer(
+    shop: Shop, people: People, badge: str, pin: str
+) -> None:
+    set_badge(shop, None, people.tech1, "4711-AB")
+    set_pin(shop, None, people.tech1, "2468")
+    with pytest.raises(AuthenticationFailed, match=r"^Badge or PIN not recognised\.$"):
+        authenticate_badge(shop, badge, pin, client=BAY)
+
+
+def test_a_badge_without_a_pin_or_of_a_deactivated_user_logs_nobody_in(
+    shop: Shop, people: People
+) -> None:
+    set_badge(shop, None, people.tech1, "4711-AB")
+    with pytest.raises(AuthenticationFailed):
+        authenticate_badge(shop, "4711-AB", "", client=BAY)
+    set_pin(shop, None, people.tech1, "2468")
+    set_active(shop, None, people.tech1, False)
+    with pytest.raises(AuthenticationFailed):
+        authenticate_badge(shop, "4711-AB", "2468", client=BAY)
+
+
+def test_a_badge_belongs_to_one_person(shop: Shop, people: People) -> None:
+    set_badge(shop, None, people.tech1, "4711-AB")
+    with pytest.raises(ValidationFailed, match="already belongs to another user") as taken:
+        set_badge(shop, None, people.tech2, "4711-ab")
+    assert taken.value.field == "badge"
+    set_badge(shop, None, people.tech1, "4711-AB")  # giving it again to its holder is fine
+    set_badge(shop, None, people.tech1, None)
+    set_badge(shop, None, people.tech2, "4711-AB")  # removed there: free to give
+
+
+def test_the_database_refuses_a_second_holder_of_a_badge(shop: Shop, people: People) -> None:
+    set_badge(shop, None, people.tech1, "4711-AB")
+    with shop.transaction(write=True) as tx:
+        user = tx.session.get(User, people.tech2)
+        assert user is not None
+        user.badge_digest = badge_digest("4711-AB")
+        with pytest.raises(IntegrityError):
+            tx.session.flush()
+        tx.session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("badge", "message"),
+    [
+        ("abc", "4-64 characters"),
+        ("has space", "without spaces"),
+        ("RM-1015", "may not start with RM-"),
+        ("rm-9999", "may not start with RM-"),
+    ],
+)
+def test_a_badge_code_that_cannot_be_scanned_apart_is_refused(
+    shop: Shop, people: People, badge: str, message: str
+) -> None:
+    with pytest.raises(ValidationFailed, match=message) as refused:
+        set_badge(shop, None, people.tech1, badge)
+    assert refused.value.field == "badge"
+
+
+@pytest.mark.parametrize("pin", ["123", "123456789", "12a4", "١٢٣٤", " 1234"])
+def test_a_pin_is_four_to_eight_digits(shop: Shop, people: People, pin: str) -> None:
+    with pytest.raises(ValidationFailed, match="4 to 8 digits") as refused:
+        set_pin(shop, None, people.tech1, pin)
+    assert refused.value.field == "pin"
+
+
+def test_only_the_user_or_an_admin_sets_a_pin_and_only_an_admin_a_badge(
+    shop: Shop, people: People
+) -> None:
+    set_pin(shop, people.tech1, people.tech1, "2468")
+    set_pin(shop, people.admin, people.tech1, "1357")
+    with pytest.raises(PermissionDenied):
+        set_pin(shop, people.tech2, people.tech1, "0000")
+    with pytest.raises(PermissionDenied):
+        set_badge(shop, people.tech1, people.tech1, "4711-AB")

@@ -67,11 +67,38 @@ def workshop(shop: Shop, clock: ManualClock, people: People) -> Workshop:
 
 
 async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
-    """Let every worker finish and its result reach the screen (results may start more)."""
+    """Let every worker finish and its result reach the screen (results may start more).
+
+    Keys the scan detector still holds (they could be the start of a scan) are handed
+    on as the app does once the burst goes quiet: the input clock moves past the scan gap.
+    """
     for _ in range(rounds):
         await pilot.pause()
         await workers_done(pilot.app)
     await pilot.pause()
+    app = pilot.app
+    if isinstance(app, ShopfloorApp) and app.scanner.holding:
+        await quiet(pilot)
+
+
+async def quiet(pilot: Pilot[None]) -> None:
+    """The keyboard goes quiet (longer than a scanner's gap): held keys are handed on."""
+    app = pilot.app
+    assert isinstance(app, ShopfloorApp)
+    idle = app.idle_clock
+    assert isinstance(idle, FakeIdle), "tests drive the app's input clock"
+    idle.now += app.scanner.max_gap * 2
+    app.expire_scan()
+    await settle(pilot)
+
+
+async def type_slowly(pilot: Pilot[None], *keys: str) -> None:
+    """Keys as a person types them: the input clock moves on between them, so they are
+    never a burst (a scan, or a badge at the login and lock screens)."""
+    for key in keys:
+        await quiet(pilot)
+        await pilot.press(key)
+    await settle(pilot)
 
 
 async def workers_done(app: App[Any]) -> None:

@@ -67,7 +67,7 @@ async def test_two_terminals_see_each_others_changes_at_the_next_poll(
             assert get_ticket(shops[1], workshop.new[0]).status == "in_progress"
             await poll(manager)
             techs = manager_app.screen.query_one("#tech-table")
-            assert techs.get_row_at(1)[2] == "▶"  # type: ignore[attr-defined]
+            assert str(techs.get_row_at(1)[2]) == "▶"  # type: ignore[attr-defined]
     finally:
         for s in shops:
             s.dispose()

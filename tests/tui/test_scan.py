@@ -1,5 +1,6 @@
-"""Scan to act: a bike code from a barcode scanner (keys in a burst ending in enter)
-opens that bike where the user's role acts on it, and never fires single-key bindings.
+"""Scan to act: a bike code from a barcode scanner (keys in a burst ending in enter, in
+either case) opens that bike where the user's role acts on it, and never fires
+single-key bindings.
 
 The app times keys with its input clock (FakeIdle here), so a burst is keys at one
 instant and slow typing is keys with the clock moved between them: no real waiting.
@@ -8,12 +9,13 @@ instant and slow typing is keys with the clock moved between them: no real waiti
 from __future__ import annotations
 
 import pytest
+from textual import events
 from textual.widgets import Input
 
 from shopfloor.app import ShopfloorApp
 from shopfloor.config import SettingsError, load_settings
 from shopfloor.domain import Shop, get_ticket
-from shopfloor.keys import ScanDetector
+from shopfloor.keys import ScanDetector, Scanned
 from shopfloor.screens.assign_screen import AssignScreen
 from shopfloor.screens.intake_screen import IntakeScreen
 from shopfloor.screens.qc_queue_screen import QcQueueScreen
@@ -43,20 +45,28 @@ async def scan(pilot: object, code: str) -> None:
 # --- the detector ---------------------------------------------------------------------------
 
 
-def feed_all(detector: ScanDetector, keys: list[tuple[str, float]]) -> tuple[list[str], list[str]]:
+def feed_all(
+    detector: ScanDetector, keys: list[tuple[str, float]], *, badges: bool = False
+) -> tuple[list[str], list[Scanned]]:
     typed: list[str] = []
-    codes: list[str] = []
+    scanned: list[Scanned] = []
     for key, at in keys:
-        out, code = detector.feed(key_event(key), at)
-        typed += [k.key for k in out]
-        if code:
-            codes.append(code)
-    return typed, codes
+        for out in detector.feed(key_event(key), at, badges=badges):
+            if isinstance(out, Scanned):
+                scanned.append(out)
+            else:
+                typed.append(out.key)
+    return typed, scanned
 
 
 def test_a_fast_burst_ending_in_enter_is_a_scan() -> None:
     keys = [(k, n * 0.01) for n, k in enumerate([*"RM-1005", "enter"])]
-    assert feed_all(ScanDetector("RM-", 0.05), keys) == ([], ["RM-1005"])
+    assert feed_all(ScanDetector("RM-", 0.05), keys) == ([], [Scanned("RM-1005")])
+
+
+def test_a_lowercase_scan_from_caps_lock_is_a_scan_of_the_code_in_capitals() -> None:
+    keys = [(k, n * 0.01) for n, k in enumerate([*"rm-1037", "enter"])]
+    assert feed_all(ScanDetector("RM-", 0.05), keys) == ([], [Scanned("RM-1037")])
 
 
 def test_slow_keys_are_typing_in_order() -> None:
@@ -64,7 +74,13 @@ def test_slow_keys_are_typing_in_order() -> None:
     keys = [(k, n * 0.2) for n, k in enumerate([*"RM-1", "enter"])]
     typed, codes = feed_all(detector, keys)
     assert codes == []
-    assert typed + [k.key for k in detector.expire(10)] == ["R", "M", "minus", "1", "enter"]
+    assert typed + [k.key for k in detector.expire(10) if isinstance(k, events.Key)] == [
+        "R",
+        "M",
+        "minus",
+        "1",
+        "enter",
+    ]
 
 
 def test_a_burst_that_goes_quiet_is_handed_back_as_typing() -> None:
@@ -72,12 +88,54 @@ def test_a_burst_that_goes_quiet_is_handed_back_as_typing() -> None:
     typed, codes = feed_all(detector, [("R", 0.0), ("M", 0.01)])
     assert (typed, codes, detector.holding) == ([], [], True)
     assert detector.expire(0.03) == []  # not quiet long enough yet
-    assert [k.key for k in detector.expire(0.2)] == ["R", "M"]
+    assert [k.key for k in detector.expire(0.2) if isinstance(k, events.Key)] == ["R", "M"]
 
 
 def test_keys_that_cannot_start_a_code_pass_straight_through() -> None:
     typed, codes = feed_all(ScanDetector("RM-", 0.05), [("1", 0.0), ("p", 0.0)])
     assert (typed, codes) == (["1", "p"], [])
+
+
+def test_where_badges_are_read_a_burst_ending_in_enter_then_quiet_is_a_badge() -> None:
+    detector = ScanDetector("RM-", 0.05)
+    keys = [(k, 1 + n * 0.01) for n, k in enumerate([*"4711-ab", "enter"])]
+    typed, scanned = feed_all(detector, keys, badges=True)
+    # The characters went on to the field; only the enter waits, for the quiet.
+    assert (typed, scanned) == ([*"4711", "minus", "a", "b"], [])
+    assert detector.expire(1.2) == [Scanned("4711-ab", badge=True)]
+
+
+def test_a_login_typed_as_one_burst_is_no_badge() -> None:
+    """``tech1`` enter ``secret`` enter in one burst (auto-type, tmux send-keys)."""
+    detector = ScanDetector("RM-", 0.05)
+    keys = [(k, 1.0) for k in [*"tech1", "enter", *"secret", "enter"]]
+    typed, scanned = feed_all(detector, keys, badges=True)
+    assert scanned == []
+    assert typed == [*"tech1", "enter", *"secret", "enter"]
+    assert detector.expire(5) == []
+
+
+@pytest.mark.parametrize(
+    ("keys", "why"),
+    [
+        ([(k, 1 + n * 0.2) for n, k in enumerate([*"4711", "enter"])], "typed slowly"),
+        ([(k, 1 + n * 0.01) for n, k in enumerate([*"471", "enter"])], "too short"),
+        ([(k, 1.0) for k in [*"4711", "tab", "enter"]], "not only characters"),
+    ],
+)
+def test_what_is_no_badge(keys: list[tuple[str, float]], why: str) -> None:
+    detector = ScanDetector("RM-", 0.05)
+    _typed, scanned = feed_all(detector, keys, badges=True)
+    rest = detector.expire(10)
+    assert scanned == [], why
+    assert not any(isinstance(k, Scanned) for k in rest), why
+
+
+def test_badges_are_not_read_where_the_screen_does_not_ask() -> None:
+    detector = ScanDetector("RM-", 0.05)
+    keys = [(k, 1 + n * 0.01) for n, k in enumerate([*"4711-ab", "enter"])]
+    typed, scanned = feed_all(detector, keys, badges=False)
+    assert (typed[-1], scanned, detector.holding) == ("enter", [], False)
 
 
 # --- each role's screen ---------------------------------------------------------------------
@@ -161,7 +219,7 @@ async def test_an_unknown_code_says_so_with_the_closest_codes(
         assert "Closest: RM-1009" in line
 
 
-async def test_a_code_typed_into_a_text_field_is_just_typed(
+async def test_a_scan_on_intake_fills_the_bike_code_and_moves_on_to_the_title(
     app: ShopfloorApp, people: People, workshop: Workshop
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
@@ -177,7 +235,8 @@ async def test_an_r_pressed_alone_is_handed_on_once_the_burst_goes_quiet(
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "qc")
-        await burst(pilot, "R")
+        app.post_message(key_event("R"))
+        await pilot.pause()
         assert app.scanner.holding  # it could be the start of a scan
         idle.now += 1  # ...but nothing followed
         app.expire_scan()  # what the app's timer calls

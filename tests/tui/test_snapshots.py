@@ -1,4 +1,4 @@
-"""Every screen, at 80x24 and at 120x36, from data built through the services.
+"""Every screen, at 80x24, 60x20 and 120x36, from data built through the services.
 
 The shop's clock is frozen (ManualClock) and the app shows UTC, so the SVG
 baselines in ``__snapshots__`` are the same on every run. Update them with
@@ -17,10 +17,22 @@ from shopfloor.app import ShopfloorApp
 from shopfloor.widgets.ticket_pager import TicketPager
 
 from ..conftest import People
-from .conftest import FakeIdle, idle_check, read_bike_state, settle, sign_in, steady_cursor
+from .conftest import (
+    FakeIdle,
+    burst,
+    idle_check,
+    read_bike_state,
+    settle,
+    sign_in,
+    steady_cursor,
+)
 from .workshop import Workshop
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 36), id="120x36")]
+SIZES = [
+    pytest.param((80, 24), id="80x24"),
+    pytest.param((60, 20), id="60x20"),
+    pytest.param((120, 36), id="120x36"),
+]
 Compare = Callable[..., bool]
 
 
@@ -137,7 +149,28 @@ def test_lock_screen(
         idle.now += 1000
         await idle_check(pilot)
 
-    assert snap_compare(app, terminal_size=size, run_before=script("qc", then=lock))
+    # tech1's timer runs: the lock screen keeps it in view.
+    assert snap_compare(app, terminal_size=size, run_before=script("tech1", then=lock))
+
+
+def test_login_pin_after_a_badge_scan(
+    snap_compare: Compare, app: ShopfloorApp, people: People
+) -> None:
+    from shopfloor.domain.users import set_badge
+
+    set_badge(app.shop, None, people.tech1, "4711-AB")
+
+    async def scan_badge(pilot: Pilot[Any]) -> None:
+        await burst(pilot, *"4711-AB", "enter")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=script(None, then=scan_badge))
+
+
+def test_assign_board_finding_a_bike_by_code(
+    snap_compare: Compare, app: ShopfloorApp, workshop: Workshop
+) -> None:
+    keys = ["f3", "r", "m", "minus", "1", "0", "1", "8", "enter"]  # one slip from RM-1008
+    assert snap_compare(app, terminal_size=(80, 24), run_before=script("manager", keys))
 
 
 @pytest.mark.parametrize("size", SIZES)

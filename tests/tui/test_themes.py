@@ -18,11 +18,12 @@ from textual.widgets._footer import FooterKey
 from shopfloor.app import SCREENS, ShopfloorApp
 from shopfloor.config import Settings
 from shopfloor.domain import Shop, pause_work_session, set_roles
+from shopfloor.domain.users import set_badge
 from shopfloor.screens.technician_screen import TechnicianScreen
 from shopfloor.themes import DARK, LIGHT, terminal_theme
 
 from ..conftest import People
-from .conftest import FakeIdle, settle, sign_in
+from .conftest import FakeIdle, burst, settle, sign_in
 from .workshop import Workshop
 
 AA = 4.5
@@ -92,6 +93,9 @@ async def visit(app: ShopfloorApp, pilot: object, found: dict[Pair, tuple[float,
         drawn_pairs(app, where, found)
 
     await look("login")
+    await burst(pilot, *"4711-AB", "enter")
+    await look("login, the PIN after a badge scan")
+    await pilot.press("escape")
     await pilot.press(*"admin", "enter", *"wrong", "enter")
     await look("login with an error")
     # A super admin who also works: every screen, and F8.
@@ -99,17 +103,24 @@ async def visit(app: ShopfloorApp, pilot: object, found: dict[Pair, tuple[float,
     for name in SCREENS:
         app.action_go(name)
         await look(f"admin {name}")
+    app.action_go("assign")
+    await look("assign, finding a bike by code", "x")
+    await pilot.press("escape")
     await look("keys dialog", "question_mark")
     await look("role dialog", "escape", "f8")
     await pilot.press("escape")
     app.action_go("tickets")
-    await look("ticket detail", "s", "enter")
+    await look("all tickets, one over its SRT", "s")
+    await look("ticket detail", "enter")
     await sign_in(pilot, "master")
     await look("intake, a known bike", *"RM-1010", "enter", *"Brake", "enter", *"45", "enter")
     await look("intake, refused", "ctrl+s")
     await look("intake, an unknown bike", "ctrl+n", *"RM-20", "enter")
     await sign_in(pilot, "tech1")
     await look("my work, timer running")
+    app.lock()
+    await look("lock screen, the timer running")
+    app.pop_screen()
     await look("send to QC dialog", "q")
     await pilot.press("n")
     await sign_in(pilot, "tech2")
@@ -125,6 +136,7 @@ async def test_every_text_colour_meets_wcag_aa_on_its_background(
     app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop, theme: str
 ) -> None:
     set_roles(shop, None, people.admin, ["super_admin", "technician"])
+    set_badge(shop, None, people.tech1, "4711-AB")
     found: dict[Pair, tuple[float, str]] = {}
     async with app.run_test(size=(80, 24)) as pilot:
         app.theme = theme

@@ -75,9 +75,8 @@ async def test_manager_assigns_a_new_ticket_with_one_digit(
         waiting = row_keys(app)
         assert waiting == [workshop.rework, *workshop.new]  # new and rework, oldest first
         techs = app.screen.query_one("#tech-table", DataTable)
-        names_and_timers = [
-            (str(techs.get_row_at(r)[1]), techs.get_row_at(r)[2]) for r in range(techs.row_count)
-        ]
+        rows = [techs.get_row_at(r) for r in range(techs.row_count)]
+        names_and_timers = [(str(row[1]), str(row[2])) for row in rows]
         assert names_and_timers == [("Tech1", "▶"), ("Tech2", "")]  # tech1's timer runs
         await move_to(pilot, app, workshop.new[0])
         await pilot.press("2")

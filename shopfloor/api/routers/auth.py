@@ -1,12 +1,14 @@
 """auth/login/, auth/refresh/, auth/verify/: JWT pairs for a username and password.
 
 Every one is throttled per client address by the domain's shared throttle; the
-route only says which address that is.
+route only says which address that is. Logins also take turns per address for the
+server's password checks (:class:`~shopfloor.api.throttle.LoginTurns`).
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 
 from ...domain import attempt, log_in, rotate_refresh, session_user
 from ..deps import StateDep
@@ -26,16 +28,27 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/login/", response_model=Envelope[TokenPair], responses=errors(400, 401, 429))
-def login(body: LoginIn, request: Request, state: StateDep) -> dict[str, object]:
+async def login(body: LoginIn, request: Request, state: StateDep) -> dict[str, object]:
     """Exchange a username and password for an access and a refresh token."""
-    grant = log_in(
-        state.shop,
-        body.username,
-        body.password,
-        client=state.client(request),
-        refresh_lifetime=state.tokens.refresh_lifetime,
-    )
+    client = state.client(request)
+    # The password check waits for its address's fair turn (see LoginTurns), on the
+    # event loop: a login waiting holds no thread the other requests need.
+    async with state.logins.turn(client, gone=lambda: _disconnected(request)):
+        grant = await run_in_threadpool(
+            log_in,
+            state.shop,
+            body.username,
+            body.password,
+            client=client,
+            refresh_lifetime=state.tokens.refresh_lifetime,
+        )
     return ok(state.tokens.pair(grant))
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns once the client has closed the connection (the body is read already)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 @router.post("/refresh/", response_model=Envelope[TokenPair], responses=errors(400, 401, 429))

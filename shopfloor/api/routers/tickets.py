@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Response
 
 from ... import domain
 from ...domain.paging import DEFAULT_PER_PAGE
+from ...domain.search import search_tickets
 from ..deps import CallerDep, ShopDep
-from ..params import PageNumber, PerPage, Reply, TicketId, per_page_capped
+from ..params import Day, PageNumber, PerPage, Reply, TicketId, per_page_capped
 from ..responses import AUTHED
 from ..schemas import (
     TICKET_JSON,
@@ -38,6 +39,7 @@ def _json(body: bytes) -> Response:
 @router.get("/", response_model=PageEnvelope[TicketOut])
 def list_tickets(
     shop: ShopDep,
+    caller: CallerDep,
     page: PageNumber = 1,
     per_page: PerPage = DEFAULT_PER_PAGE,
     status: Annotated[
@@ -45,8 +47,37 @@ def list_tickets(
     ] = None,
     technician: Annotated[QueryId | None, Query(description="Technician user id.")] = None,
     bike_code: Annotated[Text | None, Query(description="Exact bike code.")] = None,
+    q: Annotated[
+        Text | None,
+        Query(
+            description="Search: bike code, title, technician, QC/parking/pause note or "
+            "ticket number; typo-tolerant. Every word must match.",
+            max_length=200,
+        ),
+    ] = None,
+    date_from: Annotated[
+        Day | None, Query(description="Created on or after this shop-local day.")
+    ] = None,
+    date_to: Annotated[
+        Day | None, Query(description="Created on or before this shop-local day.")
+    ] = None,
 ) -> Response:
-    """Tickets, newest first."""
+    """Tickets, newest first; with ``q`` (newest first by number) or a date range, searched."""
+    if (q and q.strip()) or date_from is not None or date_to is not None:
+        if bike_code:
+            q = f"{bike_code} {q or ''}"
+        found = search_tickets(
+            shop,
+            caller.user_id,
+            q,
+            technician_id=technician,
+            since=date_from,
+            until=date_to,
+            status=status,
+            page=page,
+            per_page=per_page_capped(per_page),
+        )
+        return _json(TICKET_JSON.page(found))
     result = domain.list_tickets(
         shop,
         page=page,

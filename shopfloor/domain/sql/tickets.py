@@ -162,6 +162,12 @@ LOCK_TO_INSPECT = _lock(
 )
 
 # One ticket, not locked.
+# Tickets whose ids a read found some other way (a search, a bike's history).
+BY_IDS = (
+    select(*COLUMNS)
+    .select_from(FROM)
+    .where(_tickets.c.id.in_(bindparam("ids", type_=Integer(), expanding=True)))
+)
 DETAIL = joined(select(*COLUMNS).select_from(FROM).where(_tickets.c.id == TICKET_ID))
 
 
