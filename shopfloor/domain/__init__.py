@@ -48,6 +48,7 @@ from .views import (
     Page,
     QcPassed,
     TeamAnalytics,
+    TechnicianStats,
     TicketView,
     TransitionView,
     UserView,
