@@ -53,6 +53,10 @@ ROUTES: dict[str, tuple[Any, int]] = {
     "GET xp/ledger/": (None, 200),
     "GET analytics/fleet/": (None, 403),
     "GET analytics/team/": (None, 403),
+    "GET analytics/downtime/": (None, 403),
+    "GET analytics/public/leaderboard/": (None, 200),
+    "GET bikes/{bike_id}/history/": (None, 404),
+    "GET exports/{kind}/?from=2026-11-02&to=2026-11-08": (None, 403),
     "GET users/me/": (None, 200),
 }
 PREFIX = "/api/v1/"
