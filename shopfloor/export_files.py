@@ -14,8 +14,8 @@ import io
 from datetime import date, datetime
 from typing import Any
 
-import xlsxwriter  # type: ignore[import-untyped]
-from xlsxwriter.utility import xl_rowcol_to_cell  # type: ignore[import-untyped]
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .domain import ValidationFailed
 from .domain.exports import ExportTable

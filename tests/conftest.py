@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 
 from shopfloor.domain import ManualClock, Shop, create_user
+from shopfloor.domain import shop as shop_module
 from shopfloor.domain.database import create_db_engine
 
 from .databases import PostgresTemplate, SqliteTemplate, skip_or_fail_without_postgres
@@ -73,6 +76,20 @@ def shop(db_url: str, clock: ManualClock) -> Iterator[Shop]:
     shop = Shop(engine, clock=clock, hasher=fast_hasher())
     yield shop
     shop.dispose()
+
+
+@pytest.fixture
+def admitted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every run of the domain's one caller check (``shop.admit``), under ``"checks"``."""
+    seen: Counter[str] = Counter()
+    check = shop_module.admit
+
+    def spy(*args: Any) -> Any:
+        seen["checks"] += 1
+        return check(*args)
+
+    monkeypatch.setattr(shop_module, "admit", spy)
+    return seen
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ from ..domain.checklists import (
     MAX_REF_NUMBER,
     MAX_TASK_LENGTH,
 )
-from ..domain.shop import Rules
+from ..domain.rules import Rules
 from ..domain.tickets import MAX_SRT_MINUTES
 from ..domain.views import (
     BikeView,

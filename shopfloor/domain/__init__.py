@@ -1,20 +1,24 @@
 """The domain core: every workshop rule, enforced once, on the shared database.
 
 Entrypoints (the TUI, the HTTP server, the CLI) open a :class:`Shop` and call the
-use cases re-exported here; each runs in one transaction and raises a
-:class:`DomainError` subclass when a rule says no.
+use cases named here; each runs in one transaction and raises a :class:`DomainError`
+subclass when a rule says no.
 
-The use cases are imported on first use (PEP 562), so importing the errors,
-values, views and rules (as the TUI's login screen does) does not load SQLAlchemy
-and the models.
+Each public name is stated once, below. The vocabulary (errors, values, views, rules,
+the clock) is imported at once; the use cases, in the ``TYPE_CHECKING`` block, are
+imported on first use (PEP 562) from the module that block names, so importing the
+vocabulary (as the TUI's login screen does) does not load SQLAlchemy and the models.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .clock import Clock, ManualClock, SystemClock
+from .clock import Clock, ManualClock
 from .errors import (
     AuthenticationFailed,
     DomainError,
@@ -27,9 +31,8 @@ from .errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
-from .rules import PauseReason, Permission, allows, ticket_actions_for
+from .rules import PauseReason, Permission, Rules, XpAward, allows, ticket_actions_for
 from .values import (
-    ACTIVE_TICKET_STATUSES,
     BikeStatus,
     Role,
     TicketAction,
@@ -43,8 +46,7 @@ from .views import (
     BikeView,
     FleetAnalytics,
     Page,
-    QcDay,
-    RoleView,
+    QcPassed,
     TeamAnalytics,
     TechnicianStats,
     TicketView,
@@ -52,7 +54,7 @@ from .views import (
     UserView,
     WorkSessionEventView,
     WorkSessionView,
-    XpEntryView,
+    display_name,
 )
 
 if TYPE_CHECKING:
@@ -68,7 +70,6 @@ if TYPE_CHECKING:
         normalise_bike_code,
         restore_bike,
         suggest_bike_codes,
-        validate_bike_code,
     )
     from .changes import ChangeMarker, change_marker
     from .checklists import (
@@ -76,11 +77,10 @@ if TYPE_CHECKING:
         checklist_task,
         checklist_template,
         set_checklist_template,
-        validate_checklist,
     )
     from .sessions import TokenGrant, caller_user, log_in, rotate_refresh, session_user
-    from .shop import Caller, Rules, Shop
-    from .throttle import TERMINAL_CLIENT, ThrottleLimits, attempt
+    from .shop import Caller, Shop
+    from .throttle import attempt
     from .tickets import (
         assign_ticket,
         create_ticket,
@@ -99,15 +99,12 @@ if TYPE_CHECKING:
         change_password,
         create_user,
         find_user,
-        get_user,
-        list_roles,
         list_users,
         set_active,
         set_roles,
     )
     from .work_sessions import (
         PauseBudget,
-        StaleTimer,
         current_work_session,
         derived_worked_seconds,
         list_work_sessions,
@@ -129,86 +126,22 @@ if TYPE_CHECKING:
     )
     from .xp import list_xp_entries, xp_total
 
-# Name -> the submodule defining it, imported when the name is first asked for.
-_LAZY: dict[str, str] = {
-    "fleet_analytics": "analytics",
-    "team_analytics": "analytics",
-    "archive_bike": "bikes",
-    "bike_state": "bikes",
-    "create_bike": "bikes",
-    "create_bikes": "bikes",
-    "get_bike": "bikes",
-    "get_bike_by_code": "bikes",
-    "list_bikes": "bikes",
-    "normalise_bike_code": "bikes",
-    "restore_bike": "bikes",
-    "suggest_bike_codes": "bikes",
-    "validate_bike_code": "bikes",
-    "ChangeMarker": "changes",
-    "change_marker": "changes",
-    "DEFAULT_CHECKLIST": "checklists",
-    "checklist_task": "checklists",
-    "checklist_template": "checklists",
-    "set_checklist_template": "checklists",
-    "validate_checklist": "checklists",
-    "TokenGrant": "sessions",
-    "log_in": "sessions",
-    "rotate_refresh": "sessions",
-    "session_user": "sessions",
-    "caller_user": "sessions",
-    "Rules": "shop",
-    "Shop": "shop",
-    "Caller": "shop",
-    "TERMINAL_CLIENT": "throttle",
-    "ThrottleLimits": "throttle",
-    "attempt": "throttle",
-    "assign_ticket": "tickets",
-    "create_ticket": "tickets",
-    "get_ticket": "tickets",
-    "list_tickets": "tickets",
-    "park_ticket": "tickets",
-    "qc_fail": "tickets",
-    "qc_pass": "tickets",
-    "send_to_qc": "tickets",
-    "set_self_inspection": "tickets",
-    "start_ticket": "tickets",
-    "ticket_transitions": "tickets",
-    "authenticate": "users",
-    "change_password": "users",
-    "create_user": "users",
-    "find_user": "users",
-    "get_user": "users",
-    "list_roles": "users",
-    "list_users": "users",
-    "set_active": "users",
-    "set_roles": "users",
-    "PauseBudget": "work_sessions",
-    "StaleTimer": "work_sessions",
-    "current_work_session": "work_sessions",
-    "derived_worked_seconds": "work_sessions",
-    "list_work_sessions": "work_sessions",
-    "open_session_of": "work_sessions",
-    "pause_budget": "work_sessions",
-    "pause_work_session": "work_sessions",
-    "resume_work_session": "work_sessions",
-    "set_timer_rules": "work_sessions",
-    "settle_pause_budget": "work_sessions",
-    "stale_timers": "work_sessions",
-    "start_work_session": "work_sessions",
-    "stop_at_shift_end": "work_sessions",
-    "stop_stale_timers": "work_sessions",
-    "stop_work_session": "work_sessions",
-    "timer_rules": "work_sessions",
-    "work_session_history": "work_sessions",
-    "worked_seconds_since": "work_sessions",
-    "worked_seconds_today": "work_sessions",
-    "list_xp_entries": "xp",
-    "xp_total": "xp",
-}
+
+@cache
+def _lazy_names() -> dict[str, str]:
+    """Name -> the submodule defining it, read from the ``TYPE_CHECKING`` block above."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    block = next(n for n in tree.body if isinstance(n, ast.If))
+    return {
+        alias.name: str(node.module)
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
+    module = _lazy_names().get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
@@ -216,117 +149,5 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = [
-    "ACTIVE_TICKET_STATUSES",
-    "DEFAULT_CHECKLIST",
-    "TERMINAL_CLIENT",
-    "AuthenticationFailed",
-    "BikeState",
-    "BikeStatus",
-    "BikeView",
-    "Caller",
-    "ChangeMarker",
-    "Clock",
-    "DomainError",
-    "FleetAnalytics",
-    "ManualClock",
-    "NotFound",
-    "Page",
-    "PauseBudget",
-    "PauseReason",
-    "Permission",
-    "PermissionDenied",
-    "QcDay",
-    "Role",
-    "RoleView",
-    "RuleViolation",
-    "Rules",
-    "SchemaOutOfDate",
-    "Shop",
-    "ShopUnavailable",
-    "StaleTimer",
-    "SystemClock",
-    "TeamAnalytics",
-    "TechnicianStats",
-    "ThrottleLimits",
-    "TicketAction",
-    "TicketStatus",
-    "TicketView",
-    "TokenGrant",
-    "TooManyAttempts",
-    "TransitionNotAllowed",
-    "TransitionView",
-    "UserView",
-    "ValidationFailed",
-    "WorkSessionAction",
-    "WorkSessionEventView",
-    "WorkSessionStatus",
-    "WorkSessionView",
-    "XpEntryType",
-    "XpEntryView",
-    "allows",
-    "archive_bike",
-    "assign_ticket",
-    "attempt",
-    "authenticate",
-    "bike_state",
-    "caller_user",
-    "change_marker",
-    "change_password",
-    "checklist_task",
-    "checklist_template",
-    "create_bike",
-    "create_bikes",
-    "create_ticket",
-    "create_user",
-    "current_work_session",
-    "derived_worked_seconds",
-    "find_user",
-    "fleet_analytics",
-    "get_bike",
-    "get_bike_by_code",
-    "get_ticket",
-    "get_user",
-    "list_bikes",
-    "list_roles",
-    "list_tickets",
-    "list_users",
-    "list_work_sessions",
-    "list_xp_entries",
-    "log_in",
-    "normalise_bike_code",
-    "open_session_of",
-    "park_ticket",
-    "pause_budget",
-    "pause_work_session",
-    "qc_fail",
-    "qc_pass",
-    "restore_bike",
-    "resume_work_session",
-    "rotate_refresh",
-    "send_to_qc",
-    "session_user",
-    "set_active",
-    "set_checklist_template",
-    "set_roles",
-    "set_self_inspection",
-    "set_timer_rules",
-    "settle_pause_budget",
-    "stale_timers",
-    "start_ticket",
-    "start_work_session",
-    "stop_at_shift_end",
-    "stop_stale_timers",
-    "stop_work_session",
-    "suggest_bike_codes",
-    "team_analytics",
-    "ticket_actions_for",
-    "ticket_transitions",
-    "timer_rules",
-    "validate_bike_code",
-    "validate_checklist",
-    "work_session_history",
-    "worked_seconds_since",
-    "worked_seconds_today",
-    "xp_total",
-]
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_lazy_names()})

@@ -24,7 +24,7 @@ from .models import (
     WorkSession,
     session_is_open,
 )
-from .rules import Permission, require
+from .rules import Permission
 from .shop import Tx, reads
 from .values import (
     ACTIVE_TICKET_STATUSES,
@@ -88,24 +88,22 @@ def _one_if(condition: Any) -> Any:
 @reads
 def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
     """Bikes by status, availability, tickets by status, backlog and the QC first-pass trend."""
-    require(tx.actor(actor_id).role_slugs, Permission.VIEW_ANALYTICS)
+    tx.authorise(actor_id, Permission.VIEW_ANALYTICS)
     _check_days(days)
     # Kept exact by triggers on bikes: no scan of the fleet.
-    bike_counts = tx.session.execute(
+    bike_counts = tx.execute(
         select(BikeStatusCount.status, BikeStatusCount.is_active, BikeStatusCount.bikes)
     ).all()
     bikes = {status: int(n) for status, active, n in bike_counts if active}
     bikes_by_status = {s.value: int(bikes.get(s.value, 0)) for s in BikeStatus}
     bikes_total = sum(bikes_by_status.values())
-    tickets = dict(
-        tx.session.execute(select(TicketStatusCount.status, TicketStatusCount.tickets)).all()
-    )
+    tickets = dict(tx.execute(select(TicketStatusCount.status, TicketStatusCount.tickets)).all())
     tickets_by_status = {s.value: int(tickets.get(s.value, 0)) for s in TicketStatus}
 
     since = _start_of_window(tx, days)
     zone = tx.rules().time_zone
     first_day = since.astimezone(shop_zone(zone)).date()
-    totals = tx.session.execute(
+    totals = tx.execute(
         select(
             func.coalesce(func.sum(TechnicianDay.done), 0),
             func.coalesce(func.sum(TechnicianDay.first_pass), 0),
@@ -156,7 +154,7 @@ def _flag_bucket() -> Any:
 def _backlog(tx: Tx) -> BacklogFigures:
     """Active tickets by flag bucket and by status, in one grouped query."""
     bucket = _flag_bucket()
-    rows = tx.session.execute(
+    rows = tx.execute(
         select(
             bucket,
             Ticket.status,
@@ -190,7 +188,7 @@ def _backlog(tx: Tx) -> BacklogFigures:
 def _per_day(tx: Tx, first_day: date, *extra: Any) -> list[Any]:
     """The shop's QC passes and first passes (and ``extra`` sums) per local day since then."""
     return list(
-        tx.session.execute(
+        tx.execute(
             select(
                 TechnicianDay.day,
                 func.sum(TechnicianDay.done),
@@ -232,14 +230,14 @@ def _qc_window(tx: Tx, known: dict[date, tuple[int, int, int]] | None = None) ->
 @reads
 def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
     """Per technician over the last ``days`` days: done, first-pass %, XP, load and time."""
-    require(tx.actor(actor_id).role_slugs, Permission.VIEW_ANALYTICS)
+    tx.authorise(actor_id, Permission.VIEW_ANALYTICS)
     _check_days(days)
     since = _start_of_window(tx, days)
     techs = active_technicians(tx)
 
     first_day = since.astimezone(shop_zone(tx.rules().time_zone)).date()
     # One read of the window's rollups (days x technicians rows), summed both ways here.
-    rows = tx.session.execute(
+    rows = tx.execute(
         select(
             TechnicianDay.day,
             TechnicianDay.technician_id,
@@ -307,7 +305,7 @@ def team_analytics(tx: Tx, actor_id: int, *, days: int = 7) -> TeamAnalytics:
 
 def _parked_count(tx: Tx) -> int:
     """Assigned tickets on hold (their parked reason is kept while they stay parked)."""
-    n = tx.session.scalar(
+    n = tx.scalar(
         select(func.count()).where(
             Ticket.status == TicketStatus.ASSIGNED, Ticket.parked_reason.is_not(None)
         )
@@ -318,7 +316,7 @@ def _parked_count(tx: Tx) -> int:
 def _open_intervals(tx: Tx, since: datetime) -> tuple[dict[int, int], list[tuple[int, str, int]]]:
     """The intervals still open now (the daily rollups hold only closed ones), clipped to
     ``since``: running seconds per technician, and (technician, reason, seconds) paused."""
-    rows = tx.session.execute(
+    rows = tx.execute(
         select(
             WorkSession.technician_id,
             WorkSession.status,
@@ -366,7 +364,7 @@ class _TimerFigures:
         # plain rows: through the Core connection, past the ORM's per-row machinery, each
         # made a view as it is read. Holding every row first (.all()) kept thousands more
         # objects alive, and the garbage collector's full passes came three times as often.
-        rows = tx.session.connection().execute(
+        rows = tx.execute(
             select(
                 Ticket.id,
                 # Per row by primary key: a join would let the planner scan the whole fleet.
@@ -386,7 +384,7 @@ class _TimerFigures:
 
         pause_rows: list[tuple[Any, Any, Any]] = [
             (tid, why, seconds)
-            for tid, why, seconds in tx.session.execute(
+            for tid, why, seconds in tx.execute(
                 select(PauseDay.technician_id, PauseDay.reason, func.sum(PauseDay.seconds))
                 .where(PauseDay.day >= first)
                 .group_by(PauseDay.technician_id, PauseDay.reason)

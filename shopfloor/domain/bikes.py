@@ -1,24 +1,25 @@
-"""Bikes: codes, the fleet list, suggestions for a mistyped code, archive and restore."""
+"""Bikes: codes, the fleet list, suggestions for a mistyped code, archive and restore.
+
+The statements are in :mod:`.sql.bikes`; each use case's first one checks its caller.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from functools import cache
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
-from sqlalchemy import Select, String, bindparam, func, select
 
-from .batch import insert_row
-from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
-from .models import Bike, Ticket
-from .paging import fetch_page
-from .rules import Permission
-from .shop import Tx, caller_with, reads, writes
+from .errors import NotFound, TransitionNotAllowed, ValidationFailed
+from .models import Bike
+from .rules import NO_ARCHIVING_WITH_ACTIVE_TICKET, UNIQUE_BIKE_CODE, Permission
+from .shop import Tx, reads, writes
+from .sql import bikes as sql
+from .sql.bikes import BikeRow, bike_row
 from .text import printable_only
-from .values import BikeStatus, TicketStatus
+from .values import BikeStatus
 from .views import BikeState, BikeView, Page
 
 BIKE_CODE_RE = re.compile(r"^RM-[A-Z0-9-]{4,29}$")
@@ -55,39 +56,8 @@ def validate_bike_code(raw: str, field: str = "bike_code") -> str:
     return code
 
 
-def bike_view(bike: Bike) -> BikeView:
-    return BikeView(
-        id=bike.id,
-        bike_code=bike.bike_code,
-        status=bike.status,
-        is_active=bike.is_active,
-        archived_at=bike.archived_at,
-        created_at=bike.created_at,
-        updated_at=bike.updated_at,
-    )
-
-
-# Intake, archive and restore of one bike take its row lock, so they run one after
-# the other and each sees what the one before committed (PostgreSQL; on SQLite
-# BEGIN IMMEDIATE already serialises every write transaction).
-def find_bike(tx: Tx, code: str, *, lock: bool = False) -> Bike | None:
-    stmt = select(Bike).where(Bike.bike_code == code)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return tx.session.scalar(stmt)
-
-
-def get_bike_row(tx: Tx, bike_id: int, *, lock: bool = False) -> Bike:
-    bike = tx.session.get(Bike, bike_id, with_for_update=lock, populate_existing=lock)
-    if bike is None:
-        raise NotFound(f"No bike with id {bike_id}.", field="bike_id")
-    return bike
-
-
-def active_ticket_id(tx: Tx, bike_id: int) -> int | None:
-    return tx.session.scalar(
-        select(Ticket.id).where(Ticket.bike_id == bike_id, Ticket.status != TicketStatus.DONE)
-    )
+def no_bike(bike_id: object) -> Callable[[], NotFound]:
+    return lambda: NotFound(f"No bike with id {bike_id}.", field="bike_id")
 
 
 def check_code_query(query: str, field: str) -> str:
@@ -116,19 +86,10 @@ def typo_matches(tx: Tx, query: str, limit: int, *, exclude: list[str]) -> list[
     wanted = _number_part(query)
     # A short query is only allowed one slip, or everything would be a match.
     cutoff = MAX_TYPO_DISTANCE if len(wanted) > 2 else 1
-    candidates = list(
-        tx.session.scalars(
-            select(Bike.bike_code).where(
-                Bike.is_active.is_(True),
-                # Every stored code starts with RM-; the query may leave it out.
-                func.length(Bike.bike_code).between(
-                    len(CODE_PREFIX) + len(wanted) - cutoff, len(CODE_PREFIX) + len(wanted) + cutoff
-                ),
-                Bike.bike_code.not_in(exclude),
-            )
-        )
-    )
-    by_number = {_number_part(code): code for code in candidates}
+    length = len(CODE_PREFIX) + len(wanted)
+    # Every stored code starts with RM-; the query may leave it out.
+    candidates = tx.execute(sql.codes_of_length(length - cutoff, length + cutoff, exclude))
+    by_number = {_number_part(code): code for code in candidates.scalars()}
     matches = process.extract(
         wanted,
         list(by_number),
@@ -145,26 +106,9 @@ def closest_codes(tx: Tx, query: str, limit: int = SUGGESTION_LIMIT) -> list[str
     """Active bike codes closest to ``query``: prefix matches, then substring, then typos."""
     if len(query) > MAX_CODE_LENGTH:
         return []  # nothing is close to a text longer than any code
-    active = Bike.is_active.is_(True)
-    found: list[str] = list(
-        tx.session.scalars(
-            select(Bike.bike_code)
-            .where(active, Bike.bike_code.startswith(query, autoescape=True))
-            .order_by(Bike.bike_code)
-            .limit(limit)
-        )
-    )
+    found: list[str] = list(tx.execute(sql.codes_starting(query, limit)).scalars())
     if len(found) < limit:
-        found += tx.session.scalars(
-            select(Bike.bike_code)
-            .where(
-                active,
-                Bike.bike_code.contains(query, autoescape=True),
-                Bike.bike_code.not_in(found),
-            )
-            .order_by(Bike.bike_code)
-            .limit(limit - len(found))
-        )
+        found += tx.execute(sql.codes_containing(query, limit - len(found), found)).scalars()
     if len(found) < limit:
         found += typo_matches(tx, query, limit - len(found), exclude=found)
     return found
@@ -179,6 +123,7 @@ def suggest_bike_codes(tx: Tx, query: str, limit: int = SUGGESTION_LIMIT) -> lis
             f"Type at least {MIN_QUERY_LENGTH} characters of the bike code to get suggestions.",
             field="q",
         )
+    tx.authorise(None)
     return closest_codes(tx, q, limit)
 
 
@@ -186,13 +131,13 @@ def suggest_bike_codes(tx: Tx, query: str, limit: int = SUGGESTION_LIMIT) -> lis
 def bike_state(tx: Tx, raw_code: str) -> BikeState:
     """What intake would meet for this code: invalid, unknown, archived, busy or a status."""
     code = normalise_bike_code(raw_code)
+    found = tx.read(sql.BY_CODE, {"code": valid_bike_code_or_none(code)})
     try:
         validate_bike_code(code)
     except ValidationFailed as exc:
         suggestions = closest_codes(tx, code) if len(code) >= MIN_QUERY_LENGTH else []
         return BikeState(code, False, exc.message, suggestions=tuple(suggestions))
-    bike = find_bike(tx, code)
-    if bike is None:
+    if not found:
         suggestions = closest_codes(tx, code)
         hint = f" Closest: {', '.join(suggestions)}." if suggestions else ""
         return BikeState(
@@ -201,18 +146,19 @@ def bike_state(tx: Tx, raw_code: str) -> BikeState:
             f"No bike {code} in the fleet; it can be created with a reason.{hint}",
             suggestions=tuple(suggestions),
         )
+    bike = bike_row(found[0])
     if not bike.is_active:
-        return BikeState(code, True, f"Bike {code} is archived; restore it first.", bike_view(bike))
-    ticket_id = active_ticket_id(tx, bike.id)
+        return BikeState(code, True, f"Bike {code} is archived; restore it first.", bike)
+    ticket_id = found[0]["active_ticket"]
     if ticket_id is not None:
         return BikeState(
             code,
             True,
             f"Bike {code} already has active ticket #{ticket_id}.",
-            bike_view(bike),
+            bike,
             ticket_id,
         )
-    return BikeState(code, True, f"Bike {code} is {bike.status}.", bike_view(bike))
+    return BikeState(code, True, f"Bike {code} is {bike.status}.", bike)
 
 
 def valid_bike_code_or_none(raw: Any) -> str | None:
@@ -224,48 +170,45 @@ def valid_bike_code_or_none(raw: Any) -> str | None:
         return None
 
 
-def new_bike(tx: Tx, code: str) -> Bike:
-    values = {"bike_code": code, "status": BikeStatus.READY.value, "is_active": True}
-    return insert_row(tx.session, Bike, {**values, "created_at": tx.now, "updated_at": tx.now})
+def new_bike(tx: Tx, code: str) -> BikeRow:
+    """Add the bike with this (valid, unused) code to the fleet, status ready."""
+    values: dict[str, Any] = {
+        "bike_code": code,
+        "status": BikeStatus.READY.value,
+        "is_active": True,
+        "archived_at": None,
+        "created_at": tx.now,
+        "updated_at": tx.now,
+    }
+    return BikeRow(id=tx.insert_for_id(Bike, values), **values)
 
 
-@cache
-def _bike_and_caller() -> Select[Any]:
-    return caller_with(Bike, Bike.bike_code == bindparam("code", type_=String()))
-
-
-_NOT_LOOKED_UP: Any = object()
-
-
-@writes(folds_caller=True)
-def create_bike(tx: Tx, actor_id: int | None, bike_code: str) -> BikeView:
-    """Add a bike to the fleet, status ready."""
-    existing = _NOT_LOOKED_UP
-    folded = tx.caller_to_fold()
-    code = valid_bike_code_or_none(bike_code)
-    if folded is not None and folded.caller.user_id == actor_id and code is not None:
-        # The caller is checked by the statement that looks for the code (a code that is
-        # not valid gets its error below, after the caller and the permission).
-        found = tx.run_folded(folded, _bike_and_caller(), {"code": code})
-        existing = None if found is None else found[0]
-    tx.authorise(actor_id, Permission.MANAGE_BIKES)
-    return create_bike_in_tx(tx, validate_bike_code(bike_code), existing)
-
-
-def create_bike_in_tx(tx: Tx, code: str, existing: Bike | None = _NOT_LOOKED_UP) -> BikeView:
-    """Add the bike with this (valid) code unless it exists, archived or not (``existing``:
-    the bike with that code, when the caller looked it up already)."""
-    if existing is _NOT_LOOKED_UP:
-        existing = find_bike(tx, code)
-    if existing is not None:
-        if not existing.is_active:
+def _added(tx: Tx, code: str, found: Sequence[Mapping[Any, Any]]) -> BikeView:
+    """Add the bike with this (valid) code unless ``found`` (its lookup) says it exists,
+    archived or not."""
+    if found:
+        if not found[0]["is_active"]:
             raise ValidationFailed(
                 f"Bike {code} exists but is archived; restore it instead of adding it again.",
                 field="bike_code",
                 code="archived",
             )
-        raise ValidationFailed(f"Bike {code} already exists.", field="bike_code", code="duplicate")
-    return bike_view(new_bike(tx, code))
+        raise UNIQUE_BIKE_CODE.refused(bike=code)
+    return new_bike(tx, code)
+
+
+@writes
+def create_bike(tx: Tx, actor_id: int | None, bike_code: str) -> BikeView:
+    """Add a bike to the fleet, status ready."""
+    # Looked up with the caller's check (a code that is not valid finds none, and gets
+    # its error below, after the caller and the permission).
+    found = tx.read(
+        sql.BY_CODE,
+        {"code": valid_bike_code_or_none(bike_code)},
+        actor=actor_id,
+        permission=Permission.MANAGE_BIKES,
+    )
+    return _added(tx, validate_bike_code(bike_code), found)
 
 
 @writes
@@ -282,7 +225,7 @@ def create_bikes(tx: Tx, actor_id: int | None, bike_codes: Sequence[str]) -> lis
                     f"Bike {code} is listed twice.", field="bike_code", code="duplicate"
                 )
             seen.add(code)
-            added.append(create_bike_in_tx(tx, code))
+            added.append(_added(tx, code, tx.read(sql.BY_CODE, {"code": code})))
         except ValidationFailed as exc:
             # The transaction rolls back: say so, so nobody re-adds half a list.
             raise ValidationFailed(
@@ -291,56 +234,57 @@ def create_bikes(tx: Tx, actor_id: int | None, bike_codes: Sequence[str]) -> lis
     return added
 
 
+def _lock_bike(tx: Tx, actor_id: int | None, bike_id: int) -> BikeRow:
+    """The bike, locked (managers and masters)."""
+    found = tx.lock(
+        sql.LOCK_BY_ID,
+        {"bike_id": bike_id},
+        actor=actor_id,
+        permission=Permission.MANAGE_BIKES,
+        missing=no_bike(bike_id),
+    )
+    return bike_row(found)
+
+
 @writes
 def archive_bike(tx: Tx, actor_id: int | None, bike_id: int) -> BikeView:
     """Take a bike out of the fleet; its code stays reserved until it is restored."""
-    tx.authorise(actor_id, Permission.MANAGE_BIKES)
-    bike = get_bike_row(tx, bike_id, lock=True)
+    bike = _lock_bike(tx, actor_id, bike_id)
     if not bike.is_active:
         raise TransitionNotAllowed(f"Bike {bike.bike_code} is already archived.", field="bike")
-    ticket_id = active_ticket_id(tx, bike.id)
+    ticket_id = tx.scalar(sql.ACTIVE_TICKET, {"bike_id": bike.id})
     if ticket_id is not None:
-        raise RuleViolation(
-            f"Bike {bike.bike_code} has active ticket #{ticket_id}; finish it before archiving.",
-            field="bike",
-            code="active_ticket_exists",
-        )
-    bike.is_active = False
-    bike.archived_at = tx.now
-    bike.updated_at = tx.now
-    return bike_view(bike)
+        raise NO_ARCHIVING_WITH_ACTIVE_TICKET.refused(bike=bike.bike_code, ticket=ticket_id)
+    return tx.save(bike, is_active=False, archived_at=tx.now, updated_at=tx.now)
 
 
 @writes
 def restore_bike(tx: Tx, actor_id: int | None, bike_id: int) -> BikeView:
     """Bring an archived bike back into the fleet."""
-    tx.authorise(actor_id, Permission.MANAGE_BIKES)
-    bike = get_bike_row(tx, bike_id, lock=True)
+    bike = _lock_bike(tx, actor_id, bike_id)
     if bike.is_active:
         raise TransitionNotAllowed(f"Bike {bike.bike_code} is not archived.", field="bike")
-    bike.is_active = True
-    bike.archived_at = None
-    bike.updated_at = tx.now
-    return bike_view(bike)
+    return tx.save(bike, is_active=True, archived_at=None, updated_at=tx.now)
 
 
 @reads
 def get_bike(tx: Tx, bike_id: int) -> BikeView:
-    return bike_view(get_bike_row(tx, bike_id))
+    found = tx.read(sql.BY_ID, {"bike_id": bike_id}, missing=no_bike(bike_id))
+    return bike_row(found[0])
 
 
 @reads
 def get_bike_by_code(tx: Tx, bike_code: str) -> BikeView:
     code = normalise_bike_code(bike_code)
-    bike = find_bike(tx, code)
-    if bike is None:
+    found = tx.read(sql.BY_CODE, {"code": code})
+    if not found:
         suggestions = closest_codes(tx, code) if len(code) >= MIN_QUERY_LENGTH else []
         hint = f" Closest: {', '.join(suggestions)}." if suggestions else ""
         raise NotFound(f"No bike {code}.{hint}", field="bike_code")
-    return bike_view(bike)
+    return bike_row(found[0])
 
 
-@reads
+@reads(one_statement=True)
 def list_bikes(
     tx: Tx,
     *,
@@ -350,20 +294,23 @@ def list_bikes(
     query: str | None = None,
     archived: bool | None = None,
 ) -> Page[BikeView]:
-    """Bikes by code; filter by status, a code fragment, or archived or not."""
-    stmt = select(Bike).order_by(Bike.bike_code)
+    """Bikes by code; filter by status, a code fragment, or archived or not: the page, its
+    total and the caller's check in one statement."""
+    params: dict[str, Any] = {}
     if status is not None:
         try:
-            stmt = stmt.where(Bike.status == BikeStatus(status).value)
+            params["status"] = BikeStatus(status).value
         except ValueError:
             valid = ", ".join(s.value for s in BikeStatus)
             raise ValidationFailed(
                 f"Unknown bike status; use one of: {valid}.", field="status"
             ) from None
     if query:
-        fragment = check_code_query(normalise_bike_code(query), "q")
-        stmt = stmt.where(Bike.bike_code.contains(fragment, autoescape=True))
+        params["pattern"] = sql.containing(check_code_query(normalise_bike_code(query), "q"))
     if archived is not None:
-        stmt = stmt.where(Bike.is_active.is_(not archived))
-    rows, total = fetch_page(tx, stmt, page, per_page)
-    return Page(tuple(bike_view(b) for b in rows), total, page, per_page)
+        params["active"] = not archived
+    shape = sql.ListShape(
+        status=status is not None, query=bool(query), archived=archived is not None
+    )
+    rows, total = sql.list_query(shape).fetch(tx, params, page, per_page)
+    return Page(tuple(bike_row(r) for r in rows), total, page, per_page)

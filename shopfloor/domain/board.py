@@ -39,7 +39,8 @@ from .models import (
 from .rules import Permission
 from .shop import Tx, reads, writes
 from .values import BikeStatus, TicketStatus, WorkSessionStatus
-from .workload import active_technicians, display_name
+from .views import display_name
+from .workload import active_technicians
 from .worktime import local_day_start, shop_zone
 
 TOKEN_PREFIX = "sfb_"  # noqa: S105 - tells a board token from an API access token at a glance
@@ -105,7 +106,7 @@ def _allow(tx: Tx, token: str | None, actor_id: int | None) -> BoardSettings:
         if not stored or not hmac.compare_digest(stored, hash_board_token(token)):
             raise _token_refused()
     elif actor_id is not None:
-        tx.actor(actor_id)  # any active user, whatever their roles
+        tx.authorise(actor_id)  # any active user, whatever their roles
     else:
         raise _token_refused()
     return settings
@@ -586,7 +587,7 @@ def _queue(tx: Tx, status: TicketStatus) -> Queue:
             ticket_id=tid,
             bike_code=code,
             title=title,
-            technician_name=display_name(user, first or "", last or "") if user else None,
+            technician_name=display_name(first, last, user) if user else None,
             since=at,
             rework=bool(fails),
             reason=reason or "",

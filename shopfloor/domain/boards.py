@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from .models import WorkSession
-from .rules import Permission, require
+from .rules import Permission
 from .shop import Tx, reads
 from .values import OPEN_SESSION_STATUSES, WorkSessionStatus
 from .workload import active_technicians, open_ticket_counts, worked_seconds_by_technician
@@ -36,12 +36,12 @@ class TechnicianLoad:
 @reads
 def technician_load(tx: Tx, actor_id: int, *, since: datetime) -> tuple[TechnicianLoad, ...]:
     """Active technicians by username with their in-progress, assigned and worked time."""
-    require(tx.actor(actor_id).role_slugs, Permission.ASSIGN)
+    tx.authorise(actor_id, Permission.ASSIGN)
     techs = active_technicians(tx)
     in_progress, waiting = open_ticket_counts(tx)
     worked = worked_seconds_by_technician(tx, since)
     timers: dict[int, str] = dict(
-        tx.session.execute(
+        tx.execute(
             select(WorkSession.technician_id, WorkSession.status).where(
                 WorkSession.status.in_([s.value for s in OPEN_SESSION_STATUSES])
             )

@@ -18,11 +18,21 @@ from sqlalchemy.engine import make_url
 
 from .models import Bike, TicketTransition, User, WorkSessionEvent
 from .shop import Tx, reads
+from .sql.caller import joined
 
 if TYPE_CHECKING:
     from .shop import Shop
 
 ChangeMarker = tuple[int, int, datetime | None, datetime | None]
+
+_MARKER = joined(
+    select(
+        select(func.max(TicketTransition.id)).scalar_subquery().label("transition"),
+        select(func.max(WorkSessionEvent.id)).scalar_subquery().label("timer_event"),
+        select(func.max(Bike.updated_at)).scalar_subquery().label("bike"),
+        select(func.max(User.updated_at)).scalar_subquery().label("user"),
+    )
+)
 
 CHANNEL = "shopfloor_changes"
 
@@ -30,15 +40,8 @@ CHANNEL = "shopfloor_changes"
 @reads
 def change_marker(tx: Tx) -> ChangeMarker:
     """Something that differs whenever a ticket, timer, bike or user changes."""
-    row = tx.session.execute(
-        select(
-            select(func.max(TicketTransition.id)).scalar_subquery(),
-            select(func.max(WorkSessionEvent.id)).scalar_subquery(),
-            select(func.max(Bike.updated_at)).scalar_subquery(),
-            select(func.max(User.updated_at)).scalar_subquery(),
-        )
-    ).one()
-    return (int(row[0] or 0), int(row[1] or 0), row[2], row[3])
+    row = tx.read(_MARKER)[0]
+    return (int(row["transition"] or 0), int(row["timer_event"] or 0), row["bike"], row["user"])
 
 
 class ChangeFeed:

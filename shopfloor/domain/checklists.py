@@ -1,5 +1,7 @@
 """Checklists: what a valid one is, how a stored one is read, and the intake template.
 
+The template is kept on the rules row (a cold table, written through the ORM session).
+
 An item is a non-empty task string, or a flat object: a non-empty ``task`` plus a few
 known fields (``done``, ``critical``, ``note``, ``ref``), each of a plain type and bounded length.
 Anything else is refused naming the item, so nothing a client stores can break a
@@ -19,6 +21,7 @@ from .errors import ValidationFailed
 from .models import WorkshopRules
 from .rules import Permission
 from .shop import Tx, reads, writes
+from .sql.caller import joined
 from .text import clean_text, storable
 
 MAX_CHECKLIST_ITEMS = 200
@@ -182,13 +185,18 @@ def checklist_task(item: Any) -> str:
 @reads
 def checklist_minimum(tx: Tx) -> int:
     """How many items a checklist needs in this shop (the workshop rule)."""
+    tx.authorise(None)
     return tx.rules().checklist_min_items
+
+
+_TEMPLATE = joined(select(WorkshopRules.default_checklist).where(WorkshopRules.id == 1))
 
 
 @reads
 def checklist_template(tx: Tx) -> tuple[Any, ...]:
     """The checklist intake starts from: the shop's own template, else the built-in one."""
-    stored = tx.session.scalar(select(WorkshopRules.default_checklist).where(WorkshopRules.id == 1))
+    found = tx.read(_TEMPLATE)
+    stored = found[0]["default_checklist"] if found else None
     return readable_checklist(stored) if stored else DEFAULT_CHECKLIST
 
 

@@ -2,13 +2,19 @@
 
 SQLite runs with WAL, foreign keys on and a busy timeout; write transactions
 there start with ``BEGIN IMMEDIATE`` so concurrent writers queue instead of
-failing on a lock upgrade. PostgreSQL is reached through psycopg 3, with no ping
+failing on a lock upgrade. Within one process they queue first in line for their
+turn (:func:`writer_turn`), so only one at a time waits on SQLite's lock, whose busy
+handler sleeps and polls. PostgreSQL is reached through psycopg 3, with no ping
 before each use of a pooled connection.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +26,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ProgrammingError
 
-from .errors import PermissionDenied, SchemaOutOfDate
+from .errors import PermissionDenied, SchemaOutOfDate, unavailable
 from .grants import apply_grants, granted_roles
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -74,6 +80,67 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+
+
+class WriterQueue:
+    """A first-come, first-served lock: threads get their turn in the order they asked."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        with self._lock:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        if turn.acquire(timeout=timeout):
+            return True  # handed over by release(): held now
+        with self._lock:
+            if turn in self._waiting:
+                self._waiting.remove(turn)
+                return False
+        return True  # handed over just as the wait ran out
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().release()  # the next in line holds it now
+            else:
+                self._held = False
+
+    @property
+    def waiting(self) -> int:
+        """How many threads wait for their turn."""
+        with self._lock:
+            return len(self._waiting)
+
+
+_WRITERS: dict[str, WriterQueue] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+@contextmanager
+def writer_turn(engine: Engine, write: bool) -> Iterator[None]:
+    """For a write transaction on a SQLite file: wait in line for this process's turn
+    (then SQLite's own lock is contended only across processes). Anything else: at once.
+    Waiting longer than SQLite's busy timeout is refused as SQLite would refuse it."""
+    if not write or engine.dialect.name != "sqlite":
+        yield
+        return
+    key = str(engine.url.database)
+    with _WRITERS_LOCK:
+        queue = _WRITERS.setdefault(key, WriterQueue())
+    if not queue.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        raise unavailable()
+    try:
+        yield
+    finally:
+        queue.release()
 
 
 def migrations_dir() -> Path:

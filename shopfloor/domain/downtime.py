@@ -19,7 +19,7 @@ from .rollups import split_by_day
 from .rules import Permission
 from .shop import Tx, reads
 from .values import UNSPECIFIED_PAUSE_REASON, WorkSessionStatus
-from .workload import display_name
+from .views import display_name
 from .worktime import shop_zone
 
 MAX_DAYS = 90
@@ -87,7 +87,7 @@ def pause_seconds(tx: Tx, first: date, last: date) -> dict[tuple[date, int, str]
     """Paused seconds per (shop-local day, technician, reason) from ``first`` to ``last``
     (both included): the kept rollups, and the pauses open now cut at each midnight."""
     found: dict[tuple[date, int, str], int] = {}
-    rows = tx.session.execute(
+    rows = tx.execute(
         select(PauseDay.day, PauseDay.technician_id, PauseDay.reason, PauseDay.seconds).where(
             PauseDay.day >= first, PauseDay.day <= last
         )
@@ -98,7 +98,7 @@ def pause_seconds(tx: Tx, first: date, last: date) -> dict[tuple[date, int, str]
             found[key] = found.get(key, 0) + int(seconds)
     zone = tx.rules().time_zone
     start, end = local_midnight(first, zone), local_midnight(last + timedelta(days=1), zone)
-    open_pauses = tx.session.execute(
+    open_pauses = tx.execute(
         select(WorkSession.technician_id, WorkSession.updated_at, WorkSession.pause_reason).where(
             session_is_open(), WorkSession.status == WorkSessionStatus.PAUSED.value
         )
@@ -118,10 +118,10 @@ def people(tx: Tx, ids: set[int]) -> dict[int, tuple[str, str]]:
     """Username and display name of each of ``ids`` (deactivated people too)."""
     if not ids:
         return {}
-    rows = tx.session.execute(
+    rows = tx.execute(
         select(User.id, User.username, User.first_name, User.last_name).where(User.id.in_(ids))
     )
-    return {uid: (username, display_name(username, f, last)) for uid, username, f, last in rows}
+    return {uid: (username, display_name(f, last, username)) for uid, username, f, last in rows}
 
 
 def reason_columns(tx: Tx, seen: set[str]) -> list[tuple[str, str, bool]]:

@@ -75,6 +75,13 @@ class ShopUnavailable(DomainError):
     code = "database_unavailable"
 
 
+def unavailable() -> ShopUnavailable:
+    """Down, unreachable, locked past the busy timeout, or every connection in use."""
+    return ShopUnavailable(
+        "The shop database is unavailable or busy; try again in a moment.", field="database"
+    )
+
+
 class SchemaOutOfDate(DomainError):
     """The database has not been migrated to the schema this code expects."""
 

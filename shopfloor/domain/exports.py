@@ -118,7 +118,7 @@ def _days(tx: Tx, since: date, until: date) -> dict[tuple[date, int], _Day]:
         key = (day if isinstance(day, date) else date.fromisoformat(str(day)), int(tid))
         return days.setdefault(key, _Day())
 
-    rows = tx.session.execute(
+    rows = tx.execute(
         select(
             TechnicianDay.day,
             TechnicianDay.technician_id,
@@ -140,7 +140,7 @@ def _days(tx: Tx, since: date, until: date) -> dict[tuple[date, int], _Day]:
             d.srt, d.worked_done = int(srt or 0), int(worked_done or 0)
     zone = tx.rules().time_zone
     start, end = _window(tx, since, until)
-    running = tx.session.execute(
+    running = tx.execute(
         select(WorkSession.technician_id, WorkSession.last_started_at).where(
             session_is_open(), WorkSession.status == WorkSessionStatus.RUNNING.value
         )
@@ -149,7 +149,7 @@ def _days(tx: Tx, since: date, until: date) -> dict[tuple[date, int], _Day]:
         if started is not None:
             for day, seconds in split_by_day(max(started, start), min(tx.now, end), zone):
                 at(day, tid).worked += seconds
-    ledger = tx.session.execute(
+    ledger = tx.execute(
         select(XpEntry.user_id, XpEntry.entry_type, XpEntry.amount, XpEntry.created_at).where(
             XpEntry.created_at >= start, XpEntry.created_at < end
         )
@@ -316,7 +316,7 @@ def _ticket_table(tx: Tx, since: date, until: date) -> ExportTable:
     """One row per ticket that passed QC in the range, in the order they passed."""
     start, end = _window(tx, since, until)
     local = shop_zone(tx.rules().time_zone)
-    tickets = tx.session.execute(
+    tickets = tx.execute(
         select(
             Ticket.id,
             select(Bike.bike_code)
@@ -338,7 +338,7 @@ def _ticket_table(tx: Tx, since: date, until: date) -> ExportTable:
     ).all()
     paid: dict[tuple[int, str], int] = {}
     kinds = (XpEntryType.TICKET_BASE_XP.value, XpEntryType.TICKET_QC_FIRST_PASS_BONUS.value)
-    ledger = tx.session.execute(
+    ledger = tx.execute(
         select(XpEntry.reference, XpEntry.amount).where(
             XpEntry.created_at >= start, XpEntry.created_at < end, XpEntry.entry_type.in_(kinds)
         )

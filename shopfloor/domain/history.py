@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .bikes import bike_view, get_bike_row
+from .bikes import no_bike
 from .models import Ticket, TicketTransition, User, WorkSession
 from .shop import Tx, reads
-from .tickets import ticket_view_in_tx
+from .sql import bikes as bike_sql
+from .sql.bikes import bike_row
+from .tickets import ticket_views
 from .values import TicketAction, WorkSessionStatus
-from .views import BikeView, TicketView
+from .views import BikeView, TicketView, display_name
 
 
 @dataclass(frozen=True)
@@ -71,31 +73,37 @@ class BikeHistory:
         return sum(r.ticket.worked_seconds for r in self.repairs)
 
 
-def _name(user: User | None, uid: int) -> str:
-    return user.full_name if user is not None else f"user {uid}"
+def _name(users: dict[int, str], uid: int) -> str:
+    return users.get(uid) or f"user {uid}"
 
 
 @reads
 def bike_history(tx: Tx, actor_id: int | None, bike_id: int) -> BikeHistory:
     """Every ticket of the bike, newest first, with its workers' time, QC outcomes and
     parkings. Anyone who may log in may read it."""
-    if actor_id is not None:
-        tx.actor(actor_id)
-    bike = get_bike_row(tx, bike_id)
-    tickets = list(
-        tx.session.scalars(
-            select(Ticket)
+    found = tx.read(bike_sql.BY_ID, {"bike_id": bike_id}, actor=actor_id, missing=no_bike(bike_id))
+    bike = bike_row(found[0])
+    ids = list(
+        tx.execute(
+            select(Ticket.id)
             .where(Ticket.bike_id == bike.id)
             .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-        )
+        ).scalars()
     )
-    ids = [t.id for t in tickets]
-    transitions: list[TicketTransition] = []
+    tickets = ticket_views(tx, ids)
+    transitions: list[Any] = []
     sessions: list[Any] = []
     if ids:
         transitions = list(
-            tx.session.scalars(
-                select(TicketTransition)
+            tx.execute(
+                select(
+                    TicketTransition.ticket_id,
+                    TicketTransition.action,
+                    TicketTransition.actor_id,
+                    TicketTransition.note,
+                    TicketTransition.meta.label("meta"),
+                    TicketTransition.created_at,
+                )
                 .where(
                     TicketTransition.ticket_id.in_(ids),
                     TicketTransition.action.in_(
@@ -106,7 +114,7 @@ def bike_history(tx: Tx, actor_id: int | None, bike_id: int) -> BikeHistory:
             )
         )
         sessions = list(
-            tx.session.execute(
+            tx.execute(
                 select(
                     WorkSession.ticket_id,
                     WorkSession.technician_id,
@@ -118,10 +126,16 @@ def bike_history(tx: Tx, actor_id: int | None, bike_id: int) -> BikeHistory:
                 .order_by(WorkSession.started_at, WorkSession.id)
             )
         )
-    people = {t.master_id for t in tickets} | {t.technician_id for t in tickets if t.technician_id}
-    people |= {t.actor_id for t in transitions} | {s.technician_id for s in sessions}
+    people = {t.actor_id for t in transitions} | {s.technician_id for s in sessions}
     users = (
-        {u.id: u for u in tx.session.scalars(select(User).where(User.id.in_(people)))}
+        {
+            uid: display_name(first, last, username)
+            for uid, username, first, last in tx.execute(
+                select(User.id, User.username, User.first_name, User.last_name).where(
+                    User.id.in_(people)
+                )
+            )
+        }
         if people
         else {}
     )
@@ -138,9 +152,9 @@ def bike_history(tx: Tx, actor_id: int | None, bike_id: int) -> BikeHistory:
         own = [t for t in transitions if t.ticket_id == ticket.id]
         repairs.append(
             Repair(
-                ticket=ticket_view_in_tx(tx, ticket),
+                ticket=ticket,
                 workers=tuple(
-                    WorkerTime(tid, _name(users.get(tid), tid), seconds)
+                    WorkerTime(tid, _name(users, tid), seconds)
                     for tid, seconds in worked.get(ticket.id, {}).items()
                 ),
                 qc=tuple(
@@ -148,7 +162,7 @@ def bike_history(tx: Tx, actor_id: int | None, bike_id: int) -> BikeHistory:
                         t.action == TicketAction.QC_PASS,
                         t.note,
                         t.actor_id,
-                        _name(users.get(t.actor_id), t.actor_id),
+                        _name(users, t.actor_id),
                         t.created_at,
                     )
                     for t in own
@@ -159,7 +173,7 @@ def bike_history(tx: Tx, actor_id: int | None, bike_id: int) -> BikeHistory:
                         str(t.meta.get("reason_label") or t.meta.get("reason") or "Parked"),
                         t.note,
                         t.actor_id,
-                        _name(users.get(t.actor_id), t.actor_id),
+                        _name(users, t.actor_id),
                         t.created_at,
                     )
                     for t in own
@@ -167,4 +181,4 @@ def bike_history(tx: Tx, actor_id: int | None, bike_id: int) -> BikeHistory:
                 ),
             )
         )
-    return BikeHistory(bike_view(bike), tuple(repairs))
+    return BikeHistory(bike, tuple(repairs))

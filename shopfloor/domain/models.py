@@ -80,12 +80,6 @@ class RoleRow(Base):
     name: Mapped[str] = mapped_column(String(64))
 
 
-def full_name(first_name: str | None, last_name: str | None, username: str) -> str:
-    """How a person is named on screens and in replies: first and last name, else the
-    username."""
-    return " ".join(p for p in (first_name, last_name) if p) or username
-
-
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
@@ -122,10 +116,6 @@ class User(Base):
     @property
     def role_slugs(self) -> list[str]:
         return sorted(link.role_slug for link in self.role_links)
-
-    @property
-    def full_name(self) -> str:
-        return full_name(self.first_name, self.last_name, self.username)
 
 
 class UserRole(Base):

@@ -1,4 +1,4 @@
-"""Pagination in SQL: a count and one page, never the whole table."""
+"""Pagination in SQL: one page and its total, never the whole table."""
 
 from __future__ import annotations
 
@@ -6,23 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    ColumnCollection,
-    ColumnElement,
-    Integer,
-    Row,
-    ScalarSelect,
-    Select,
-    Subquery,
-    bindparam,
-    func,
-    literal,
-    select,
-    true,
-)
+from sqlalchemy import Integer, RowMapping, ScalarSelect, Select, bindparam, func
 
 from .errors import NotFound, ValidationFailed
-from .shop import FoldedCaller, Tx
+from .shop import Tx
+from .sql.caller import joined
 
 # The original web admin asks for 200 to 400 and reads only the first page.
 MAX_PER_PAGE = 500
@@ -36,47 +24,27 @@ def check_page(page: int, per_page: int) -> None:
         raise ValidationFailed(f"per_page must be between 1 and {MAX_PER_PAGE}.", field="per_page")
 
 
-def fetch_page(
-    tx: Tx,
-    query: Select[Any],
-    page: int,
-    per_page: int,
-    *,
-    total: int | None = None,
-    whole_rows: bool = False,
-) -> tuple[list[Any], int]:
-    """The rows of ``page`` and the total count; a page past the last one is NotFound.
-
-    ``total``: the count when the caller knows it already (kept counters), so none runs.
-    The rows are the query's first column (an entity), or ``whole_rows``.
-    """
+def select_page(tx: Tx, query: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
+    """The first column of ``query``'s rows on ``page``, and how many rows it has in all
+    (counted over its FROM and WHERE only); a page past the last one is NotFound. For a
+    read whose caller was admitted already (an ad-hoc query, not one built once)."""
     check_page(page, per_page)
-    if total is None:
-        # Count over the same FROM and WHERE only: wrapping the entity select would make
-        # the database read every row's columns just to count them.
-        counter = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-        total = int(tx.session.scalar(counter) or 0)
+    counter = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    total = int(tx.scalar(counter) or 0)
     last = max(1, -(-total // per_page))
     if page > last:
         raise NotFound(f"Page {page} does not exist; there are {last} page(s).", field="page")
     paged = query.limit(per_page).offset((page - 1) * per_page)
-    if whole_rows:
-        return list(tx.session.execute(paged).all()), total
-    return list(tx.session.scalars(paged).unique()), total
+    return list(tx.execute(paged).scalars()), total
 
 
 @dataclass(frozen=True)
 class PageQuery:
-    """A page of rows and their total in one statement, built once (see :meth:`of`).
-
-    One row (the anchor: the caller's row of :func:`caller_row`, or a constant one) is
-    left-joined to the page, and the total is a column beside it, so the statement
-    always returns a row: an empty page is that row with the page's columns NULL.
-    The total therefore needs no statement of its own, nor does the caller's check.
-    """
+    """A page of rows and their total, joined to the caller: one statement, built once
+    (see :meth:`of`). The total is computed beside the caller's row, so an empty page
+    (or one past the end) still knows it."""
 
     statement: Select[Any]
-    key: str
 
     @classmethod
     def of(
@@ -86,32 +54,27 @@ class PageQuery:
         *,
         order_by: Sequence[str],
         descending: bool = False,
-        anchor: Subquery | None = None,
     ) -> PageQuery:
         """``rows`` paged in the order of its columns ``order_by`` (the last a key that is
         never NULL), with ``total`` (a cheap scalar subquery: kept counters, an indexed
-        count) as the column ``total_count``, and ``anchor``'s columns on every row."""
-
-        def ordered(columns: ColumnCollection[str, Any]) -> list[ColumnElement[Any]]:
-            return [columns[name].desc() if descending else columns[name] for name in order_by]
-
+        count) as the column ``total_count``."""
+        columns = rows.selected_columns
+        ordered = [columns[name].desc() if descending else columns[name] for name in order_by]
         # LIMIT and OFFSET are written into the SQL (the rest stays bound): with them as
         # parameters PostgreSQL misjudges a prepared page's generic plan and plans the
         # page again on every request, which costs more than reading it.
         page = (
-            rows.order_by(*ordered(rows.selected_columns))
+            rows.order_by(*ordered)
             .limit(bindparam("page_limit", type_=Integer(), literal_execute=True))
             .offset(bindparam("page_offset", type_=Integer(), literal_execute=True))
-            .subquery("page")
         )
-        if anchor is None:
-            anchor = select(literal(1).label("page_anchor")).subquery("anchor")
-        statement = (
-            select(anchor, total.label("total_count"), page)
-            .select_from(anchor.outerjoin(page, true()))
-            .order_by(*ordered(page.c))
+        statement = joined(
+            page,
+            order_by=order_by,
+            descending=descending,
+            beside=(total.label("total_count"),),
         )
-        return cls(statement, order_by[-1])
+        return cls(statement)
 
     def fetch(
         self,
@@ -119,23 +82,16 @@ class PageQuery:
         params: Mapping[str, Any],
         page: int,
         per_page: int,
-        folded: FoldedCaller | None = None,
-    ) -> tuple[list[Row[Any]], int]:
-        """The rows of ``page`` (with the anchor's columns and ``total_count``) and the total;
-        a page past the last one is NotFound. ``folded``: the caller, checked from the
-        anchor before anything else is read (the statement must be anchored on them)."""
+        *,
+        actor: int | None = None,
+    ) -> tuple[list[RowMapping], int]:
+        """The rows of ``page`` and the total, as the use case's first statement (the caller
+        is checked by it, acting as ``actor``); a page past the last one is NotFound."""
         check_page(page, per_page)
         bound = {**params, "page_limit": per_page, "page_offset": (page - 1) * per_page}
-        if folded is not None:
-            bound.update(folded.params)
-        rows = list(tx.session.connection().execute(self.statement, bound).all())
-        anchor = rows[0] if rows else None
-        if folded is not None:
-            tx.check_folded_caller(folded, anchor)
-        total = int(anchor.total_count or 0) if anchor is not None else 0
-        if anchor is not None and anchor._mapping[self.key] is None:
-            rows = []  # the anchor alone: the page is empty
+        rows = tx.read(self.statement, bound, actor=actor)
+        total = int(rows.first["total_count"] or 0) if rows.first is not None else 0
         last = max(1, -(-total // per_page))
         if not rows and page > last:
             raise NotFound(f"Page {page} does not exist; there are {last} page(s).", field="page")
-        return rows, total
+        return list(rows), total

@@ -3,16 +3,17 @@
 The audit tables stay the truth; these are kept in the same transaction that
 writes them, so a reader never meets one without the other:
 
-- on ``tickets``: ``qc_fail_count``, ``latest_qc_note``, ``parked_reason`` and
-  ``worked_seconds`` (closed running intervals) plus ``running_since`` (the open
-  interval's start), maintained by :func:`on_transition`, :func:`on_banked` and
-  :func:`on_timer_event`, which the one writer of each event calls;
+- on ``tickets``: ``qc_fail_count``, ``latest_qc_note``, ``parked_reason`` (saved with
+  each transition, as :func:`facts_after` says) and ``worked_seconds`` (closed running
+  intervals) plus ``running_since`` (the open interval's start), saved with each
+  timer event by the timer (:mod:`.work_sessions`);
 - ``ticket_status_counts`` and ``bike_status_counts``: maintained by database
   triggers on ``tickets`` and ``bikes`` (see migration 0009), so no writer, not even
   a hand-written SQL one, can forget them;
 - ``technician_days`` and ``pause_days``: per shop-local day and technician,
-  collected during the transaction and written with one upsert per table just
-  before it commits. Worked and paused time is split at the shop's local midnight.
+  collected during the transaction (:class:`DayTotals`, which each transaction holds as
+  ``tx.days``) and written with one upsert per table with its other writes. Worked and
+  paused time is split at the shop's local midnight.
 
 :func:`rebuild` recomputes all of them from the audit tables in SQL (after a bulk
 load, or when the shop's time zone changes); :func:`expected_days` is the same
@@ -46,7 +47,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from . import batch
 from .models import (
@@ -62,7 +63,6 @@ from .models import (
     WorkshopRules,
     XpEntry,
 )
-from .shop import Tx
 from .values import UNSPECIFIED_PAUSE_REASON, TicketAction, WorkSessionStatus
 from .worktime import epoch_seconds, shop_zone
 
@@ -80,7 +80,6 @@ DAY_COLUMNS = (
     "xp",
     "worked_seconds",
 )
-_PENDING = "shopfloor_rollups"
 _LONGEST_DAY = 25 * 3600
 
 
@@ -107,121 +106,96 @@ def split_by_day(start: datetime, end: datetime, zone: str) -> Iterator[tuple[da
         start, day = boundary, day + timedelta(days=1)
 
 
-# --- incremental maintenance (called by the writers of the events) -------------------------
+# --- incremental maintenance (by the writers of the events) ------------------------------
+
+
+def facts_after(
+    action: TicketAction, qc_fail_count: int, note: str, metadata: dict[str, Any]
+) -> dict[str, Any]:
+    """The ticket's cached QC and parking facts once ``action`` is recorded, to save with it."""
+    facts: dict[str, Any] = {
+        "parked_reason": str(metadata.get("reason_label") or PARKED_DEFAULT_LABEL)
+        if action is TicketAction.PARKED
+        else None
+    }
+    if action is TicketAction.QC_FAIL:
+        facts["qc_fail_count"] = qc_fail_count + 1
+        facts["latest_qc_note"] = note
+    return facts
 
 
 @dataclass
-class _Pending:
-    """What this transaction adds to the daily rollups, merged per key."""
+class DayTotals:
+    """What one transaction adds to the daily rollups, merged per key when its writes go
+    out (:meth:`upserts`, called by the transaction as it sends them)."""
 
-    tx: Tx  # whose rules (already read with the caller's check) give the shop's time zone
-    days: dict[tuple[date, int], dict[str, int]] = field(default_factory=dict)
-    pauses: dict[tuple[date, int, str], int] = field(default_factory=dict)
     points: list[tuple[datetime, int, str, int]] = field(default_factory=list)
     worked: list[tuple[datetime, datetime, int]] = field(default_factory=list)
     paused: list[tuple[datetime, datetime, int, str]] = field(default_factory=list)
 
+    def __bool__(self) -> bool:
+        return bool(self.points or self.worked or self.paused)
 
-def _pending(tx: Tx) -> _Pending:
-    found = tx.session.info.get(_PENDING)
-    if found is None:
-        found = tx.session.info[_PENDING] = _Pending(tx)
-    assert isinstance(found, _Pending)
-    return found
+    def qc_fail(self, at: datetime) -> None:
+        self.points.append((at, SHOP_WIDE, "qc_fails", 1))
 
+    def qc_pass(
+        self,
+        at: datetime,
+        technician_id: int | None,
+        *,
+        first_pass: bool,
+        srt_minutes: int,
+        worked_seconds: int,
+    ) -> None:
+        """A ticket done: counted on its technician's day with its SRT and worked time."""
+        tech = technician_id or NO_TECHNICIAN
+        self.points.append((at, tech, "done", 1))
+        self.points.append((at, tech, "first_pass", 1 if first_pass else 0))
+        self.points.append((at, tech, "srt_minutes_done", srt_minutes))
+        self.points.append((at, tech, "worked_seconds_done", worked_seconds))
 
-def _ticket(tx: Tx, ticket_id: int) -> Ticket:
-    # Always in the identity map already: the writers lock the ticket first.
-    return tx.session.get_one(Ticket, ticket_id)
+    def xp(self, at: datetime, user_id: int, amount: int) -> None:
+        self.points.append((at, user_id, "xp", amount))
 
+    def ran(self, start: datetime, end: datetime, technician_id: int) -> None:
+        """A running interval closed: its seconds count on the days it spans."""
+        self.worked.append((start, end, technician_id))
 
-def on_transition(
-    tx: Tx, ticket: Ticket, action: TicketAction, note: str, metadata: dict[str, Any]
-) -> None:
-    """Keep the ticket's QC and parking facts and the day's QC figures with a transition."""
-    if action is TicketAction.QC_FAIL:
-        ticket.qc_fail_count = (ticket.qc_fail_count or 0) + 1
-        ticket.latest_qc_note = note
-        _pending(tx).points.append((tx.now, SHOP_WIDE, "qc_fails", 1))
-    if action is TicketAction.PARKED:
-        ticket.parked_reason = str(metadata.get("reason_label") or PARKED_DEFAULT_LABEL)
-    else:
-        ticket.parked_reason = None
-    if action is TicketAction.QC_PASS:
-        tech = ticket.technician_id or NO_TECHNICIAN
-        pending = _pending(tx).points
-        pending.append((tx.now, tech, "done", 1))
-        pending.append((tx.now, tech, "first_pass", 1 if not ticket.qc_fail_count else 0))
-        pending.append((tx.now, tech, "srt_minutes_done", ticket.srt_total_minutes))
-        pending.append((tx.now, tech, "worked_seconds_done", ticket.worked_seconds or 0))
+    def paused_for(self, start: datetime, end: datetime, technician_id: int, reason: str) -> None:
+        """A pause ended: its seconds count on the days it spans, under its reason."""
+        self.paused.append((start, end, technician_id, reason))
 
-
-def on_xp(tx: Tx, user_id: int, amount: int) -> None:
-    """Count XP paid now on the day's rollup of the user it was paid to."""
-    _pending(tx).points.append((tx.now, user_id, "xp", amount))
-
-
-def on_banked(tx: Tx, ws: WorkSession, start: datetime, end: datetime) -> None:
-    """A running interval of ``ws`` closed: add it to its ticket and its days."""
-    seconds = int((end - start).total_seconds())
-    ticket = _ticket(tx, ws.ticket_id)
-    ticket.worked_seconds = (ticket.worked_seconds or 0) + seconds
-    _pending(tx).worked.append((start, end, ws.technician_id))
-
-
-def on_timer_event(
-    tx: Tx, ws: WorkSession, from_status: str | None, to_status: str, at: datetime, reason: Any
-) -> None:
-    """Before ``ws`` moves to ``to_status`` at ``at``: close a pause, note an open interval.
-
-    ``ws.updated_at`` is still the previous event's time here (``_record`` sets it after).
-    """
-    if from_status == WorkSessionStatus.PAUSED:
-        why = ws.pause_reason or UNSPECIFIED_PAUSE_REASON
-        _pending(tx).paused.append((ws.updated_at, at, ws.technician_id, why))
-    ws.pause_reason = (
-        str(reason or UNSPECIFIED_PAUSE_REASON) if to_status == WorkSessionStatus.PAUSED else None
-    )
-    ticket = _ticket(tx, ws.ticket_id)
-    ticket.running_since = ws.last_started_at if to_status == WorkSessionStatus.RUNNING else None
-
-
-def _upserts(session: Session) -> list[batch.Write]:
-    """The transaction's additions to the daily rollups: one upsert per table, sent with
-    the rest of the step's writes (see :mod:`.batch`)."""
-    pending = session.info.pop(_PENDING, None)
-    if not isinstance(pending, _Pending):
-        return []
-    # When the step's writes go out, not when the first event was noted: a change of
-    # zone in this transaction (``forget_rules``) is then read.
-    zone = pending.tx.rules().time_zone
-    for at, tech, column, amount in pending.points:
-        row = pending.days.setdefault((local_day(at, zone), tech), {})
-        row[column] = row.get(column, 0) + amount
-    for start, end, tech in pending.worked:
-        for day, seconds in split_by_day(start, end, zone):
-            row = pending.days.setdefault((day, tech), {})
-            row["worked_seconds"] = row.get("worked_seconds", 0) + seconds
-    for start, end, tech, why in pending.paused:
-        for day, seconds in split_by_day(start, end, zone):
-            pending.pauses[(day, tech, why)] = pending.pauses.get((day, tech, why), 0) + seconds
-    out: list[batch.Write] = []
-    if pending.days:
-        rows = [
-            {"day": d, "technician_id": t, **{c: v.get(c, 0) for c in DAY_COLUMNS}}
-            for (d, t), v in pending.days.items()
-        ]
-        out.append(batch.add_rows(TechnicianDay, rows, conflict=("day", "technician_id")))
-    if pending.pauses:
-        rows = [
-            {"day": d, "technician_id": t, "reason": r, "seconds": s}
-            for (d, t, r), s in pending.pauses.items()
-        ]
-        out.append(batch.add_rows(PauseDay, rows, conflict=("day", "technician_id", "reason")))
-    return out
-
-
-batch.contribute(_upserts)
+    def upserts(self, zone: str) -> list[batch.Write]:
+        """What was noted so far as one upsert per table, in the shop's ``zone`` (read when
+        the writes go out, so a change of zone in the transaction counts); then forgotten."""
+        days: dict[tuple[date, int], dict[str, int]] = {}
+        pauses: dict[tuple[date, int, str], int] = {}
+        for at, tech, column, amount in self.points:
+            row = days.setdefault((local_day(at, zone), tech), {})
+            row[column] = row.get(column, 0) + amount
+        for start, end, tech in self.worked:
+            for day, seconds in split_by_day(start, end, zone):
+                row = days.setdefault((day, tech), {})
+                row["worked_seconds"] = row.get("worked_seconds", 0) + seconds
+        for start, end, tech, why in self.paused:
+            for day, seconds in split_by_day(start, end, zone):
+                pauses[(day, tech, why)] = pauses.get((day, tech, why), 0) + seconds
+        self.points, self.worked, self.paused = [], [], []
+        out: list[batch.Write] = []
+        if days:
+            rows = [
+                {"day": d, "technician_id": t, **{c: v.get(c, 0) for c in DAY_COLUMNS}}
+                for (d, t), v in days.items()
+            ]
+            out.append(batch.add_rows(TechnicianDay, rows, conflict=("day", "technician_id")))
+        if pauses:
+            rows = [
+                {"day": d, "technician_id": t, "reason": r, "seconds": s}
+                for (d, t, r), s in pauses.items()
+            ]
+            out.append(batch.add_rows(PauseDay, rows, conflict=("day", "technician_id", "reason")))
+        return out
 
 
 # --- recomputing from the history ----------------------------------------------------------
@@ -635,14 +609,12 @@ def _as_date(value: Any) -> date:
 
 
 __all__ = [
+    "DayTotals",
     "ExpectedDays",
     "day_table",
     "expected_days",
+    "facts_after",
     "local_day",
-    "on_banked",
-    "on_timer_event",
-    "on_transition",
-    "on_xp",
     "rebuild",
     "rebuild_days",
     "split_by_day",

@@ -1,17 +1,28 @@
-"""Workshop rules as data: who may do what, and which state moves are allowed.
+"""Workshop rules as data: who may do what, which state moves are allowed, what the
+database guards, and what XP a pass pays.
 
 Services read these tables through :func:`require` and :func:`next_ticket_status`;
-the TUI reads the same tables to decide which keys to offer.
+the TUI reads the same tables to decide which keys to offer. :data:`INVARIANTS` names
+every rule the database guards too (an index, a trigger, a constraint) with the
+sentence a user meets when it refuses, whether a use case's pre-check or, after a
+lost race, the database itself said no. Nothing here touches the database.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from enum import StrEnum
 
-from .errors import PermissionDenied, TransitionNotAllowed
+from .errors import (
+    DomainError,
+    PermissionDenied,
+    RuleViolation,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
 from .values import Role, TicketAction, TicketStatus, WorkSessionAction, WorkSessionStatus
 
 
@@ -258,3 +269,192 @@ def ticket_actions_for(
             continue
         result.append(action)
     return result
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The workshop's tunable rules (the one ``workshop_rules`` row), as read with the
+    caller at the start of a use case."""
+
+    checklist_min_items: int = 10
+    xp_srt_divisor: int = 20
+    xp_first_pass_bonus: int = 1
+    pause_reasons: tuple[PauseReason, ...] = DEFAULT_PAUSE_REASONS
+    pause_budget_minutes: int = 30
+    shift_end: time | None = None  # local time in ``time_zone``
+    time_zone: str = "UTC"
+    allow_self_inspection: bool = False
+
+    def pause_reason(self, code: str) -> PauseReason | None:
+        return next((r for r in self.pause_reasons if r.code == code), None)
+
+
+# --- XP ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class XpAward:
+    """XP for a QC pass: the base and the first-pass bonus (0 after a rework)."""
+
+    base: int
+    bonus: int  # for a first pass, else 0
+
+    @property
+    def total(self) -> int:
+        return self.base + self.bonus
+
+
+def base_xp(srt_total_minutes: int, rules: Rules) -> int:
+    """Base XP for a passed ticket: its standard repair time in units of the shop's divisor,
+    rounded up (a 45-minute job at 20 minutes a point earns 3)."""
+    return math.ceil(srt_total_minutes / rules.xp_srt_divisor)
+
+
+def is_first_pass(qc_fails: int) -> bool:
+    """A pass is a first pass when the ticket never failed QC."""
+    return qc_fails == 0
+
+
+def qc_pass_xp(srt_total_minutes: int, qc_fails: int, rules: Rules) -> XpAward:
+    """The XP a QC pass earns: the base, plus the shop's bonus for a first pass."""
+    bonus = rules.xp_first_pass_bonus if is_first_pass(qc_fails) else 0
+    return XpAward(base_xp(srt_total_minutes, rules), bonus)
+
+
+# --- what the database guards too --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """A rule the database enforces as well as the use cases, and how a refusal reads.
+
+    ``detailed`` is the sentence of a use case's pre-check, which knows the specifics
+    (``{placeholders}``); ``sentence`` is what is said when only the database caught it
+    (a race lost twice). ``sqlite_columns``: how SQLite names a violated unique index.
+    """
+
+    rule: str
+    error: type[DomainError]
+    field: str
+    code: str
+    sentence: str
+    detailed: str | None = None
+    sqlite_columns: tuple[str, ...] = ()
+
+    def refused(self, **details: object) -> DomainError:
+        """The refusal, in the pre-check's words when ``details`` are given."""
+        if details and self.detailed is not None:
+            return self.error(self.detailed.format(**details), field=self.field, code=self.code)
+        return self.error(self.sentence, field=self.field, code=self.code)
+
+
+ACTIVE_TICKET_PER_BIKE = Invariant(
+    "A bike has at most one active (not done) ticket.",
+    RuleViolation,
+    "bike_code",
+    "active_ticket_exists",
+    "This bike already has an active ticket; finish or pass QC on it first.",
+    "Bike {bike} already has active ticket #{ticket}; finish it before opening another.",
+    sqlite_columns=("tickets.bike_id",),
+)
+ONE_TICKET_IN_PROGRESS = Invariant(
+    "A technician has at most one ticket in progress.",
+    RuleViolation,
+    "technician",
+    "technician_busy",
+    "The technician already has a ticket in progress; send it to QC first.",
+    "The technician already has ticket #{ticket} in progress; "
+    "send it to QC before starting another.",
+    sqlite_columns=("tickets.technician_id",),
+)
+ONE_OPEN_TIMER_PER_TICKET = Invariant(
+    "A ticket has at most one open (running or paused) work session.",
+    RuleViolation,
+    "work_session",
+    "open_session_exists",
+    "This ticket already has an open work session; pause, resume or stop it.",
+    sqlite_columns=("work_sessions.ticket_id",),
+)
+ONE_OPEN_TIMER_PER_TECHNICIAN = Invariant(
+    "A technician has at most one open work session.",
+    RuleViolation,
+    "work_session",
+    "open_session_exists",
+    "The technician already has an open work session on another ticket; stop it first.",
+    "The technician already has an open timer on ticket #{ticket}; "
+    "stop it or send that ticket to QC first.",
+    sqlite_columns=("work_sessions.technician_id",),
+)
+NO_TICKET_ON_ARCHIVED_BIKE = Invariant(
+    "An archived bike holds no active ticket (restore it first; it is never re-created).",
+    ValidationFailed,
+    "bike_code",
+    "bike_archived",
+    "This bike is archived; restore it first, then take it in (it is never re-created).",
+    "Bike {bike} is archived; restore it first, then take it in (it is never re-created).",
+)
+NO_ARCHIVING_WITH_ACTIVE_TICKET = Invariant(
+    "A bike with an active ticket is not archived.",
+    RuleViolation,
+    "bike",
+    "active_ticket_exists",
+    "This bike has an active ticket; finish it before archiving.",
+    "Bike {bike} has active ticket #{ticket}; finish it before archiving.",
+)
+UNIQUE_BIKE_CODE = Invariant(
+    "Bike codes are unique (archived bikes keep theirs).",
+    ValidationFailed,
+    "bike_code",
+    "duplicate",
+    "A bike with this code already exists.",
+    "Bike {bike} already exists.",
+    sqlite_columns=("bikes.bike_code",),
+)
+UNIQUE_USERNAME = Invariant(
+    "Usernames are unique, ignoring case.",
+    ValidationFailed,
+    "username",
+    "duplicate",
+    "That username is taken (usernames ignore case).",
+    "Username {username!r} is taken (usernames ignore case); choose another.",
+)
+XP_PAID_ONCE = Invariant(
+    "Each XP entry (a ticket's base, its first-pass bonus) is paid once.",
+    RuleViolation,
+    "reference",
+    "duplicate",
+    "This XP has already been paid.",
+    sqlite_columns=("xp_ledger.reference",),
+)
+# Only a clock that went backwards can break these two (events are stamped under the lock).
+TIMER_EVENTS_IN_ORDER = Invariant(
+    "A work session's events never go back in time.",
+    RuleViolation,
+    "work_session",
+    "clock_behind",
+    "The shop clock is behind this timer's last event; check the computer's clock and try again.",
+)
+WORKED_TIME_NOT_NEGATIVE = Invariant(
+    "A work session's worked time is never negative.",
+    RuleViolation,
+    "work_session",
+    "clock_behind",
+    "Worked time cannot be negative; check the computer's clock and try again.",
+)
+
+# The name of the index, trigger or constraint in the database -> the rule it guards.
+INVARIANTS: dict[str, Invariant] = {
+    "uq_tickets_active_bike": ACTIVE_TICKET_PER_BIKE,
+    "uq_tickets_in_progress_technician": ONE_TICKET_IN_PROGRESS,
+    "uq_work_sessions_open_ticket": ONE_OPEN_TIMER_PER_TICKET,
+    "uq_work_sessions_open_technician": ONE_OPEN_TIMER_PER_TECHNICIAN,
+    # These two triggers' refusals carry no name to translate: the bike's row lock keeps
+    # intake and archiving apart, so only a writer that skips the domain meets them.
+    "tickets_need_an_active_bike": NO_TICKET_ON_ARCHIVED_BIKE,
+    "bikes_archive_needs_no_active_ticket": NO_ARCHIVING_WITH_ACTIVE_TICKET,
+    "uq_bikes_bike_code": UNIQUE_BIKE_CODE,
+    "uq_users_username_ci": UNIQUE_USERNAME,
+    "uq_xp_ledger_reference": XP_PAID_ONCE,
+    "work_session_events_in_order": TIMER_EVENTS_IN_ORDER,
+    "ck_work_sessions_active_seconds_non_negative": WORKED_TIME_NOT_NEGATIVE,
+}

@@ -30,17 +30,16 @@ from sqlalchemy import ColumnElement, Select, and_, func, intersect, select, uni
 from .bikes import (
     MAX_CODE_LENGTH,
     SUGGESTION_LIMIT,
-    find_bike,
     normalise_bike_code,
     typo_matches,
     valid_bike_code_or_none,
 )
 from .errors import NotFound, ValidationFailed
 from .models import Bike, Ticket, User
-from .paging import check_page, fetch_page
+from .paging import check_page, select_page
 from .search_index import MAX_WORD, MIN_WORD, SearchWord, TicketSearchTerm, fold, words
 from .shop import Tx, reads
-from .tickets import parse_statuses, ticket_view_in_tx
+from .tickets import parse_statuses, ticket_views
 from .views import Page, TicketView
 from .worktime import shop_zone
 
@@ -72,9 +71,9 @@ def _typo_words(tx: Tx, word: str) -> list[str]:
     if not slips:
         return []
     vocabulary = list(
-        tx.session.scalars(
+        tx.execute(
             select(SearchWord.word).where(func.length(SearchWord.word) >= len(word) - slips)
-        )
+        ).scalars()
     )
     best: dict[str, float] = {}
     for choices in (vocabulary, [v[: len(word)] for v in vocabulary]):
@@ -88,9 +87,7 @@ def _typo_words(tx: Tx, word: str) -> list[str]:
 def _word_tickets(tx: Tx, word: str) -> Select[Any] | None:
     """Tickets with an index word starting with ``word`` (or, if none does, one a slip or
     two away); ``None`` when nothing matches."""
-    starts = tx.session.scalar(
-        select(SearchWord.word).where(_prefix(SearchWord.word, word)).limit(1)
-    )
+    starts = tx.scalar(select(SearchWord.word).where(_prefix(SearchWord.word, word)).limit(1))
     if starts is not None:
         return (
             select(TicketSearchTerm.ticket_id.label("id"))
@@ -125,15 +122,15 @@ def _bikes(tx: Tx, code: str) -> list[str]:
     with or contain it, else (for a whole code) those a slip or two from it."""
     if not (_CODE_LIKE.search(code) and MIN_WORD <= len(code) <= MAX_CODE_LENGTH):
         return []
-    if find_bike(tx, code) is not None:
+    if tx.scalar(select(Bike.id).where(Bike.bike_code == code)) is not None:
         return [code]
     found = list(
-        tx.session.scalars(
+        tx.execute(
             select(Bike.bike_code)
             .where(Bike.bike_code.contains(code, autoescape=True))
             .order_by(Bike.bike_code)
             .limit(CODE_MATCHES)
-        )
+        ).scalars()
     )
     if not found and valid_bike_code_or_none(code) is not None:
         found = typo_matches(tx, code, SUGGESTION_LIMIT, exclude=[])
@@ -169,7 +166,7 @@ def _part_tickets(tx: Tx, raw: str, staff: list[tuple[int, str]]) -> Select[Any]
 def _staff(tx: Tx) -> list[tuple[int, str]]:
     """Every user's id and the words of their name and username, folded (a few rows)."""
     dialect = tx.shop.dialect
-    rows = tx.session.execute(select(User.id, User.username, User.first_name, User.last_name))
+    rows = tx.execute(select(User.id, User.username, User.first_name, User.last_name))
     return [
         (uid, fold(f"{first} {last} {username}", dialect)) for uid, username, first, last in rows
     ]
@@ -216,8 +213,7 @@ def search_tickets(
     """Tickets matching ``q`` (see the module's doc), of ``technician_id``, created on the
     shop-local days ``since`` to ``until`` (both included) and in ``status`` (one or
     several, comma-separated), newest first. Anyone who may log in may search."""
-    if actor_id is not None:
-        tx.actor(actor_id)
+    tx.authorise(actor_id)
     parts = _query_parts(q)
     if since is not None and until is not None and until < since:
         raise ValidationFailed(
@@ -237,9 +233,11 @@ def search_tickets(
         filters.append(Ticket.status.in_(statuses))
     if not parts:
         # Filters alone: a range of the list's own indexes, newest first.
-        listed = select(Ticket).where(*filters).order_by(Ticket.created_at.desc(), Ticket.id.desc())
-        tickets, total = fetch_page(tx, listed, page, per_page)
-        return Page(tuple(_views(tx, tickets)), total, page, per_page)
+        listed = (
+            select(Ticket.id).where(*filters).order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        )
+        ids, total = select_page(tx, listed, page, per_page)
+        return Page(tuple(ticket_views(tx, ids)), total, page, per_page)
     staff = _staff(tx)
     each = [_part_tickets(tx, part, staff) for part in parts]
     found = [s for s in each if s is not None]
@@ -253,20 +251,8 @@ def search_tickets(
         matched = select(Ticket.id).where(Ticket.id.in_(matched.scalar_subquery()), *filters)
     # Newest first by number (tickets are numbered as they are taken in): the matching ids
     # are sorted and counted from the index alone; only the page's tickets are read.
-    ids = matched.subquery("matched")
-    numbers, total = fetch_page(tx, select(ids.c[0]).order_by(ids.c[0].desc()), page, per_page)
-    tickets = list(
-        tx.session.scalars(select(Ticket).where(Ticket.id.in_(numbers)).order_by(Ticket.id.desc()))
+    matched_ids = matched.subquery("matched")
+    numbers, total = select_page(
+        tx, select(matched_ids.c[0]).order_by(matched_ids.c[0].desc()), page, per_page
     )
-    return Page(tuple(_views(tx, tickets)), total, page, per_page)
-
-
-def _views(tx: Tx, tickets: list[Ticket]) -> list[TicketView]:
-    """The page's views, its bikes and people read in two statements (not per ticket)."""
-    bike_ids = {t.bike_id for t in tickets}
-    people = {t.master_id for t in tickets} | {t.technician_id for t in tickets}
-    people.discard(None)
-    if bike_ids:
-        list(tx.session.scalars(select(Bike).where(Bike.id.in_(bike_ids))))
-        list(tx.session.scalars(select(User).where(User.id.in_(people))))
-    return [ticket_view_in_tx(tx, t) for t in tickets]
+    return Page(tuple(ticket_views(tx, numbers)), total, page, per_page)

@@ -9,6 +9,9 @@ Each API login starts a *family* of refresh tokens. A refresh retires the
 family's current token and names a new one; presenting a retired token means
 it was copied (RFC 6819 5.2.2.3, OAuth 2.0 Security BCP 4.14), so the whole
 family is revoked, together with the access tokens issued in it.
+
+``refresh_families`` is a cold table, written here alone through the ORM session
+(``tx.session``).
 """
 
 from __future__ import annotations
@@ -20,8 +23,17 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from .errors import AuthenticationFailed
-from .models import RefreshFamily
-from .shop import Caller, Shop, Tx, credentials_changed, reads, session_revoked, writes
+from .models import WITH_ROLES, RefreshFamily, User
+from .shop import (
+    Caller,
+    Shop,
+    Tx,
+    credentials_changed,
+    reads,
+    session_revoked,
+    user_inactive,
+    writes,
+)
 from .users import VerifiedLogin, store_login, user_view, verify_login
 from .views import UserView
 
@@ -43,9 +55,8 @@ def _new_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-@reads
 def session_user(
-    tx: Tx,
+    shop: Shop,
     user_id: int,
     *,
     credentials_version: int | None = None,
@@ -58,27 +69,35 @@ def session_user(
     version is not the user's current one, when its refresh family was revoked,
     or (``refresh_id``, a refresh token) when that token has been retired.
     """
-    user = tx.check_caller(Caller(user_id, credentials_version, family))
-    if refresh_id is not None and family is not None:
-        row = tx.session.get_one(RefreshFamily, family)  # loaded by the check: no query
-        if row.current_token != refresh_id:
-            raise AuthenticationFailed(
-                "This refresh token has been replaced by a newer one; use that, or log in again.",
-                field="token",
-                code="refresh_token_retired",
-            )
-    return user_view(user)
+    token = shop.acting_as(Caller(user_id, credentials_version, family))
+    return _token_user(token, refresh_id if family is not None else None)
 
 
 @reads
 def caller_user(tx: Tx) -> UserView:
     """The user the shop acts for (:meth:`Shop.acting_as`), checked in this transaction."""
-    caller = tx.shop.caller
-    if caller is None:
-        raise AuthenticationFailed(
-            "Nobody is logged in here; log in first.", field="actor", code="not_authenticated"
-        )
-    return user_view(tx.actor(caller.user_id))
+    return _user_of_caller(tx, None)
+
+
+@reads
+def _token_user(tx: Tx, refresh_id: str | None) -> UserView:
+    return _user_of_caller(tx, refresh_id)
+
+
+def _user_of_caller(tx: Tx, refresh_id: str | None) -> UserView:
+    """The caller's user with their roles (users and families are cold tables: read
+    through the ORM session once the caller was admitted)."""
+    tx.authorise(None)
+    actor = tx.acting
+    if refresh_id is not None and tx.shop.caller is not None:
+        family = tx.session.get_one(RefreshFamily, tx.shop.caller.family)
+        if family.current_token != refresh_id:
+            raise AuthenticationFailed(
+                "This refresh token has been replaced by a newer one; use that, or log in again.",
+                field="token",
+                code="refresh_token_retired",
+            )
+    return user_view(tx.session.get_one(User, actor.id, options=[WITH_ROLES]))
 
 
 @writes
@@ -132,7 +151,9 @@ def _rotate(
         )
     if row.revoked_at is not None:
         raise session_revoked()
-    user = tx.actor(user_id)
+    user = tx.session.get(User, user_id, options=[WITH_ROLES])
+    if user is None or not user.is_active:
+        raise user_inactive()
     if credentials_version != user.credentials_version:
         raise credentials_changed()
     if row.current_token != refresh_id:

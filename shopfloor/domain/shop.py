@@ -1,18 +1,35 @@
-"""The shop: the database, the clock and the password hasher, and the unit of work.
+"""The shop (the database, the clock, the password hasher) and the transaction.
 
-Every use case runs in exactly one transaction opened here. A write that loses
-a race at a unique index is run once more, so the loser meets the same clear
-pre-check error as if it had come second; should that fail too, the index's
-own message is raised. Screens and routes never open a transaction themselves.
+Every use case runs in exactly one transaction opened here, and goes one way:
 
-A request acts for the caller its token names (:meth:`Shop.acting_as`): the
-transaction checks that caller first thing, and the use case reuses the user it
-loaded, so authentication costs no transaction of its own. A read that declares
-``@reads(folds_caller=True)`` reads the caller's columns in its own statement
-instead (:meth:`Tx.caller_to_fold`), saving that statement; whatever it did not
-check is checked before COMMIT all the same. Connections are not
-pinged before use; a use case whose connection turns out dead before COMMIT is
-run once more on a fresh one.
+1. **Its first statement names the caller.** ``tx.lock(statement, ...)`` (a row it will
+   change, locked) or ``tx.read(statement, ...)`` runs a statement of ``sql/`` joined
+   to the caller's row (:mod:`.sql.caller`), and :func:`admit` refuses in one place, in
+   this order: 401 (no such user or deactivated, credentials changed, session
+   revoked), 403 (the permission), 404 (the row is missing). The use case's own state
+   checks come after. Who the caller is only changes the bound values: the request's
+   token (:meth:`Shop.acting_as`), a terminal's actor (``actor=``, no token), or nobody
+   (the local operator at the CLI, who may do anything).
+2. **It writes explicitly**, one way per table:
+
+   - tickets, work_sessions, bikes: ``tx.save`` a new version of a row read from
+     ``sql/`` (``tx.update`` by id), ``tx.insert_for_id`` a new one;
+   - ticket_transitions, work_session_events, xp_ledger (append-only): ``tx.insert``;
+   - technician_days, pause_days: ``tx.days`` (:class:`.rollups.DayTotals`);
+   - ticket_status_counts, bike_status_counts: the database's triggers;
+   - users, user_roles, refresh_families, throttle_entries, workshop_rules (cold):
+     the ORM session ``tx.session``.
+
+   The hot writes are collected and sent together (:mod:`.batch`) before the
+   transaction's next read and at commit. The rows a use case reads are plain rows or
+   frozen dataclasses (``sql/``): it changes a row by saving a new version of it.
+3. **Time is stamped after the locks:** ``tx.now`` reads the clock the first time it is
+   asked for, once the use case holds what it changes.
+
+A write that loses a race at a unique index is run once more, so the loser meets the
+same clear pre-check error as if it had come second; should that fail too, the
+invariant's own sentence is raised (:data:`.rules.INVARIANTS`). A use case whose
+connection turns out dead before COMMIT is run once more on a fresh one.
 """
 
 from __future__ import annotations
@@ -20,120 +37,58 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
-from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar, overload
+from typing import (
+    Any,
+    ClassVar,
+    Concatenate,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    TypeVarTuple,
+    overload,
+)
 
 from argon2 import PasswordHasher
-from sqlalchemy import (
-    Engine,
-    Integer,
-    Row,
-    Select,
-    String,
-    Subquery,
-    and_,
-    bindparam,
-    func,
-    select,
-)
+from sqlalchemy import Connection, Engine, Executable, Result, RowMapping
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import TypedReturnsRows
 
+from .batch import Writes
 from .clock import Clock, SystemClock
-from .database import WRITE_OPTION
+from .database import WRITE_OPTION, writer_turn
 from .errors import (
     AuthenticationFailed,
     DomainError,
-    RuleViolation,
+    NotFound,
+    PermissionDenied,
     ShopUnavailable,
     ValidationFailed,
+    unavailable,
 )
-from .models import RefreshFamily, User, UserRole, WorkshopRules
-from .rules import DEFAULT_PAUSE_REASONS, PauseReason, Permission, pause_reasons_from_json, require
+from .models import Base
+from .rollups import DayTotals
+from .rules import INVARIANTS, Permission, Rules, pause_reasons_from_json, require
+from .sql.caller import CALLER_ONLY, FOUND, RULE_COLUMNS, name_of
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-# Roles in the same statement as their user (one round trip, not two).
-_ROLES_JOINED = joinedload(User.role_links)
-
-# Index or constraint name -> the error a lost race becomes when no pre-check caught it.
-CONSTRAINT_ERRORS: dict[str, Callable[[], DomainError]] = {
-    "uq_tickets_active_bike": lambda: RuleViolation(
-        "This bike already has an active ticket; finish or pass QC on it first.",
-        field="bike_code",
-        code="active_ticket_exists",
-    ),
-    "uq_tickets_in_progress_technician": lambda: RuleViolation(
-        "The technician already has a ticket in progress; send it to QC first.",
-        field="technician",
-        code="technician_busy",
-    ),
-    "uq_work_sessions_open_ticket": lambda: RuleViolation(
-        "This ticket already has an open work session; pause, resume or stop it.",
-        field="work_session",
-        code="open_session_exists",
-    ),
-    "uq_work_sessions_open_technician": lambda: RuleViolation(
-        "The technician already has an open work session on another ticket; stop it first.",
-        field="work_session",
-        code="open_session_exists",
-    ),
-    "uq_bikes_bike_code": lambda: ValidationFailed(
-        "A bike with this code already exists.", field="bike_code", code="duplicate"
-    ),
-    "uq_users_username_ci": lambda: ValidationFailed(
-        "That username is taken (usernames ignore case).", field="username", code="duplicate"
-    ),
-    "uq_xp_ledger_reference": lambda: RuleViolation(
-        "This XP has already been paid.", field="reference", code="duplicate"
-    ),
-    # Only a clock that went backwards can reach these two (events are stamped under the lock).
-    "work_session_events_in_order": lambda: RuleViolation(
-        "The shop clock is behind this timer's last event; check the computer's clock "
-        "and try again.",
-        field="work_session",
-        code="clock_behind",
-    ),
-    "ck_work_sessions_active_seconds_non_negative": lambda: RuleViolation(
-        "Worked time cannot be negative; check the computer's clock and try again.",
-        field="work_session",
-        code="clock_behind",
-    ),
-}
+Ts = TypeVarTuple("Ts")
 
 # SQLite names the columns of a violated unique index, not the index.
 _SQLITE_COLUMNS: dict[str, str] = {
-    "tickets.bike_id": "uq_tickets_active_bike",
-    "tickets.technician_id": "uq_tickets_in_progress_technician",
-    "work_sessions.ticket_id": "uq_work_sessions_open_ticket",
-    "work_sessions.technician_id": "uq_work_sessions_open_technician",
-    "bikes.bike_code": "uq_bikes_bike_code",
-    "xp_ledger.reference": "uq_xp_ledger_reference",
+    column: name for name, rule in INVARIANTS.items() for column in rule.sqlite_columns
 }
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '([^']+)'|([\w.]+))")
 # SQLite triggers standing in for a constraint start their message with its name.
-_SQLITE_TRIGGER = re.compile(
-    r"^(work_session_events_in_order|ck_work_sessions_active_seconds_non_negative):"
-)
-
-
-def _out_of_range(exc: DataError) -> bool:
-    return getattr(exc.orig, "sqlstate", None) == "22003"  # numeric_value_out_of_range
-
-
-def _read_only(exc: Exception) -> bool:
-    """Whether the database refused a write because it is read-only (file or server)."""
-    orig = getattr(exc, "orig", None)
-    return (
-        str(getattr(orig, "sqlite_errorname", "")).startswith("SQLITE_READONLY")
-        or getattr(orig, "sqlstate", None) == "25006"  # read_only_sql_transaction
-    )
+_SQLITE_TRIGGER = re.compile(r"^(\w+):")
 
 
 def violated_constraint(exc: IntegrityError) -> str | None:
@@ -143,7 +98,7 @@ def violated_constraint(exc: IntegrityError) -> str | None:
     if name:
         return str(name)
     trigger = _SQLITE_TRIGGER.match(str(exc.orig))
-    if trigger is not None:
+    if trigger is not None and trigger.group(1) in INVARIANTS:
         return trigger.group(1)
     match = _SQLITE_UNIQUE.search(str(exc.orig))
     if match is None:
@@ -151,9 +106,13 @@ def violated_constraint(exc: IntegrityError) -> str | None:
     return match.group(1) or _SQLITE_COLUMNS.get(match.group(2))
 
 
+# --- who acts ---------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Caller:
-    """Who a request acts for, as its (already verified) token says.
+    """Who a request acts for, as its (already verified) token says; a terminal's actor is
+    a caller with neither token field.
 
     Whether they still may act is the database's to say, in the use case's own
     transaction: the user must be active, ``credentials_version`` (when given) their
@@ -165,25 +124,13 @@ class Caller:
     family: str | None = None
 
 
-# An actor with roles and the workshop's rules, in one statement built once.
-_ACTOR_WITH_RULES = (
-    select(User, WorkshopRules)
-    .options(_ROLES_JOINED)
-    .outerjoin(WorkshopRules, WorkshopRules.id == 1)
-    .where(User.id == bindparam("actor_id", type_=Integer()))
-)
+@dataclass(frozen=True)
+class Actor:
+    """The user a use case acts as, once admitted: their id, roles and name."""
 
-
-class ConnectionLost(ShopUnavailable):
-    """The connection died before COMMIT was sent: nothing was committed, so the use case
-    may run again on a fresh connection (the pool drops the dead ones)."""
-
-
-def _unavailable() -> ShopUnavailable:
-    return ShopUnavailable(
-        "The shop database is unavailable or busy; try again in a moment.",
-        field="database",
-    )
+    id: int
+    role_slugs: tuple[str, ...]
+    name: str
 
 
 def user_inactive() -> AuthenticationFailed:
@@ -211,145 +158,274 @@ def session_revoked() -> AuthenticationFailed:
     )
 
 
-def _refuse_caller(
-    caller: Caller, is_active: bool | None, credentials_version: int | None, family_live: bool
+def admit(
+    caller: Caller | None,
+    row: Mapping[Any, Any] | None,
+    permission: Permission | None,
+    missing: Callable[[], DomainError] | None,
+) -> Actor | None:
+    """The one check of who may do what, from the first row of a statement joined to the
+    caller (:mod:`.sql.caller`): 401, then 403, then 404; the use case's state checks come
+    after. ``None`` admits the local operator (nobody named), who may do anything."""
+    actor = None
+    if caller is not None:
+        if row is None or not row["caller_active"]:
+            raise user_inactive()
+        version = caller.credentials_version
+        if version is not None and version != row["caller_version"]:
+            raise credentials_changed()
+        if caller.family is not None and not row["caller_family_live"]:
+            raise session_revoked()
+        roles = tuple(sorted(r for r in (row["caller_roles"] or "").split(",") if r))
+        if permission is not None:
+            require(roles, permission)
+        actor = Actor(caller.user_id, roles, name_of(row, "caller") or "")
+    refuse_missing(row, missing)
+    return actor
+
+
+def refuse_missing(
+    row: Mapping[Any, Any] | None, missing: Callable[[], DomainError] | None
 ) -> None:
-    """The refusals of a caller's token, from their user (``is_active`` None: no such user)
-    and whether the token's refresh family is theirs and not revoked."""
-    if not is_active:
-        raise user_inactive()
-    version = caller.credentials_version
-    if version is not None and version != credentials_version:
-        raise credentials_changed()
-    if caller.family is not None and not family_live:
-        raise session_revoked()
+    """404 when a joined statement found no row of its own (see :func:`admit`)."""
+    if missing is not None and (row is None or row.get(FOUND, 1) is None):
+        raise missing()
 
 
-class CallerShape(NamedTuple):
-    """What a folded caller check reads: the token's refresh family, the user's roles."""
-
-    family: bool
-    roles: bool
+def rules_of(row: Mapping[Any, Any]) -> Rules:
+    """The workshop's rules from the caller's row (the defaults when there is no rules row)."""
+    return _rules_from_text(tuple(row[f"rules_{name}"] for name in RULE_COLUMNS))
 
 
-@dataclass(frozen=True)
-class FoldedCaller:
-    """A caller a use case checks in its own statement (see :meth:`Tx.caller_to_fold`).
-
-    The statement joins :func:`caller_row` of this :attr:`shape`, is run with
-    :attr:`params`, and its first row goes to :meth:`Tx.check_folded_caller`.
-    """
-
-    caller: Caller
-    permission: Permission | None = None
-
-    @property
-    def shape(self) -> CallerShape:
-        return CallerShape(family=self.caller.family is not None, roles=self.permission is not None)
-
-    @property
-    def params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {"caller_id": self.caller.user_id}
-        if self.caller.family is not None:
-            params["caller_family"] = self.caller.family
-        return params
-
-    @property
-    def write_params(self) -> dict[str, Any]:
-        """The parameters of a statement built with :func:`with_caller`."""
-        return {"caller_id": self.caller.user_id, "caller_family": self.caller.family}
-
-
-@functools.cache
-def caller_row(shape: CallerShape) -> Subquery:
-    """The caller's user as one row (no row when there is no such user), with what
-    :meth:`Tx.check_caller` refuses on: for a use case to join its own rows to.
-
-    Bound parameters (``caller_id``, ``caller_family``) rather than values, so the
-    statements built on it are built and compiled once per shape.
-    """
-    users = User.__table__
-    columns: list[Any] = [
-        users.c.is_active.label("caller_is_active"),
-        users.c.credentials_version.label("caller_credentials_version"),
-    ]
-    if shape.family:
-        families = RefreshFamily.__table__
-        live = select(families.c.id).where(
-            families.c.id == bindparam("caller_family", type_=String()),
-            families.c.user_id == users.c.id,
-            families.c.revoked_at.is_(None),
-        )
-        columns.append(live.exists().label("caller_family_live"))
-    if shape.roles:
-        links = UserRole.__table__
-        roles = select(func.aggregate_strings(links.c.role_slug, ",")).where(
-            links.c.user_id == users.c.id
-        )
-        columns.append(roles.scalar_subquery().label("caller_roles"))
-    stmt = select(*columns).where(users.c.id == bindparam("caller_id", type_=Integer()))
-    return stmt.subquery("caller")
-
-
-# A write's locking statement brings its caller as a user with roles (the use case acts
-# as them), whether the token's refresh family is live, and the workshop's rules.
-CALLER_USER = aliased(User, name="caller_user")
-CALLER_FAMILY_LIVE = (
-    select(RefreshFamily.id)
-    .where(
-        RefreshFamily.id == bindparam("caller_family", type_=String()),
-        RefreshFamily.user_id == CALLER_USER.id,
-        RefreshFamily.revoked_at.is_(None),
-    )
-    .exists()
-    .label("caller_family_live")
-)
-
-
-def caller_with(entity: Any, onclause: Any) -> Select[Any]:
-    """The caller's user (roles loaded), whether their refresh family is live and the
-    workshop's rules, with ``entity`` outer joined on ``onclause`` (``None`` when there
-    is no such row) first: for a use case that checks the caller while it looks something
-    up without locking it. Run it with :meth:`Tx.run_folded`, as :func:`with_caller`."""
-    return (
-        select(entity, CALLER_USER, CALLER_FAMILY_LIVE, WorkshopRules)
-        .select_from(CALLER_USER)
-        .outerjoin(WorkshopRules, WorkshopRules.id == 1)
-        .outerjoin(entity, onclause)
-        .options(joinedload(CALLER_USER.role_links))
-        .where(CALLER_USER.id == bindparam("caller_id", type_=Integer()))
+@functools.lru_cache(maxsize=16)
+def _rules_from_text(values: tuple[Any, ...]) -> Rules:
+    """Rules from the rules row's columns (the pause reasons as JSON text): parsed once."""
+    raw = dict(zip(RULE_COLUMNS, values, strict=True))
+    if raw["checklist_min_items"] is None:
+        return Rules()
+    reasons, shift_end = raw["pause_reasons"], raw["shift_end"]
+    return Rules(
+        raw["checklist_min_items"],
+        raw["xp_srt_divisor"],
+        raw["xp_first_pass_bonus"],
+        pause_reasons=pause_reasons_from_json(json.loads(reasons) if reasons else None),
+        pause_budget_minutes=raw["pause_budget_minutes"],
+        shift_end=time.fromisoformat(shift_end) if shift_end else None,
+        time_zone=raw["time_zone"],
+        allow_self_inspection=bool(raw["allow_self_inspection"]),
     )
 
 
-def with_caller(stmt: Select[Any], locked: Any) -> Select[Any]:
-    """``stmt`` with three more columns, outer joined to ``locked`` (the entity it locks):
-    the caller's user (roles loaded), whether their refresh family is live, and the
-    workshop's rules. Run it with :meth:`Tx.run_folded`."""
-    return (
-        stmt.add_columns(CALLER_USER, CALLER_FAMILY_LIVE, WorkshopRules)
-        .outerjoin_from(
-            locked, CALLER_USER, CALLER_USER.id == bindparam("caller_id", type_=Integer())
-        )
-        .outerjoin_from(locked, WorkshopRules, WorkshopRules.id == 1)
-        .options(joinedload(CALLER_USER.role_links))
-    )
+class Rows(list[RowMapping]):
+    """A joined statement's own rows. ``first`` is its first row as it came, with the
+    caller's columns and what was computed beside them (a page's total), even when the
+    statement found no row of its own."""
+
+    first: RowMapping | None = None
 
 
-@dataclass(frozen=True)
-class Rules:
-    """The workshop's tunable rules, as read at the start of a transaction."""
+class HotRow(Protocol):
+    """A frozen row of a hot table, as a statement of ``sql/`` returns it."""
 
-    checklist_min_items: int = 10
-    xp_srt_divisor: int = 20
-    xp_first_pass_bonus: int = 1
-    pause_reasons: tuple[PauseReason, ...] = DEFAULT_PAUSE_REASONS
-    pause_budget_minutes: int = 30
-    shift_end: time | None = None  # local time in ``time_zone``
-    time_zone: str = "UTC"
-    allow_self_inspection: bool = False
+    MODEL: ClassVar[type[Base]]
+    __dataclass_fields__: ClassVar[dict[str, Any]]  # a dataclass: saved as a new version
 
-    def pause_reason(self, code: str) -> PauseReason | None:
-        return next((r for r in self.pause_reasons if r.code == code), None)
+    @property
+    def id(self) -> int: ...
+
+
+Row = TypeVar("Row", bound=HotRow)
+
+
+# --- the transaction --------------------------------------------------------------------------
+
+
+@dataclass
+class Tx:
+    """A running transaction: its connection, its shop, its collected writes, the daily
+    rollups it adds to, and the one ``now`` it stamps."""
+
+    conn: Connection
+    shop: Shop
+    days: DayTotals = field(default_factory=DayTotals)
+    actor: Actor | None = field(default=None, init=False)
+    checked: bool = field(default=False, init=False)
+    _writes: Writes = field(default_factory=Writes, init=False, repr=False)
+    _now: datetime | None = field(default=None, init=False, repr=False)
+    _rules: Rules | None = field(default=None, init=False, repr=False)
+    _session: Session | None = field(default=None, init=False, repr=False)
+
+    # -- the caller's check, with the use case's first statement --
+
+    def lock(
+        self,
+        statement: Executable,
+        params: Mapping[str, Any],
+        *,
+        actor: int | None = None,
+        permission: Permission | None = None,
+        missing: Callable[[], DomainError],
+    ) -> RowMapping:
+        """The one row ``statement`` (a locking statement of ``sql/``, joined to the caller)
+        finds, held until the transaction ends; refused as :func:`admit` says first."""
+        return self.read(statement, params, actor=actor, permission=permission, missing=missing)[0]
+
+    def read(
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | None = None,
+        *,
+        actor: int | None = None,
+        permission: Permission | None = None,
+        missing: Callable[[], DomainError] | None = None,
+    ) -> Rows:
+        """The rows of ``statement`` (a statement of ``sql/`` joined to the caller), once the
+        caller was admitted: the use case's first statement. Acting as ``actor`` (a
+        terminal's user) unless the shop acts for a request's caller; ``missing``: the
+        error when the statement found no row of its own. The rows carry the caller's
+        columns too; with none of its own the answer is empty."""
+        caller = self._caller(actor)
+        bound = dict(params or {})
+        bound["caller_id"] = None if caller is None else caller.user_id
+        bound["caller_family"] = None if caller is None else caller.family
+        rows = Rows(self.execute(statement, bound).mappings())
+        first = rows.first = rows[0] if rows else None
+        if not self.checked:
+            self.checked = True  # a refusal is final too: nothing checks twice
+            self.actor = admit(caller, first, permission, missing)
+            if first is not None:
+                self._rules = rules_of(first)
+        else:
+            refuse_missing(first, missing)
+        if first is not None and first.get(FOUND, 1) is None:
+            rows.clear()
+        return rows
+
+    def authorise(self, actor: int | None, permission: Permission | None = None) -> Actor | None:
+        """Admit the caller (acting as ``actor``) for ``permission``, in a statement of its own:
+        for a use case whose first statement is not one of ``sql/`` (a cold table's)."""
+        self.read(CALLER_ONLY, actor=actor, permission=permission)
+        return self.actor
+
+    @property
+    def acting(self) -> Actor:
+        """The admitted actor of a use case that acts as someone (never the local operator)."""
+        if self.actor is None:
+            raise AuthenticationFailed(
+                "Nobody is logged in here; log in first.", field="actor", code="not_authenticated"
+            )
+        return self.actor
+
+    def _caller(self, actor: int | None) -> Caller | None:
+        token = self.shop.caller
+        if token is None:
+            return None if actor is None else Caller(actor)
+        if actor is not None and actor != token.user_id:
+            raise PermissionDenied("A request may act only for the user its token names.")
+        return token
+
+    # -- reading --
+
+    @overload
+    def execute(
+        self, statement: TypedReturnsRows[*Ts], params: Mapping[str, Any] | None = None
+    ) -> Result[*Ts]: ...
+
+    @overload
+    def execute(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> Result[*tuple[Any, ...]]: ...
+
+    def execute(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> Result[*tuple[Any, ...]]:
+        """Run a statement on the transaction, after sending the writes collected so far."""
+        self.flush()
+        return self.conn.execute(statement, params)
+
+    def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+        return self.execute(statement, params).scalar()
+
+    @property
+    def session(self) -> Session:
+        """The ORM session on this transaction, for the cold admin tables only (users,
+        roles, refresh families, throttle entries, the rules row)."""
+        self.flush()
+        if self._session is None:
+            # It joins the transaction; COMMIT stays the transaction's own.
+            self._session = Session(bind=self.conn)
+        return self._session
+
+    @property
+    def now(self) -> datetime:
+        """The transaction's one timestamp, read from the clock the first time it is asked for.
+
+        Use cases lock what they change before they ask, so a transaction that queued
+        for a lock reads the clock only once it holds it: whatever it stamps is then
+        never older than what the lock's previous holder stamped.
+        """
+        if self._now is None:
+            # Whole seconds: every interval is then exact, so the cached, the
+            # Python-derived and the SQL-derived worked time always agree.
+            self._now = self.shop.clock.now().replace(microsecond=0)
+        return self._now
+
+    def rules(self) -> Rules:
+        """The workshop's rules, as read with the caller (or now, after :meth:`forget_rules`)."""
+        if self._rules is None:
+            nobody = {"caller_id": None, "caller_family": None}
+            self._rules = rules_of(self.execute(CALLER_ONLY, nobody).mappings().one())
+        return self._rules
+
+    def forget_rules(self) -> None:
+        """Read the rules again next time (after this transaction changed them)."""
+        self._rules = None
+
+    # -- writing --
+
+    def insert(self, model: type[Base], *rows: Mapping[str, Any], in_order: bool = False) -> None:
+        """Append ``rows`` (by column name) with the next batch. ``in_order``: in one INSERT,
+        in the order given (for a trigger that checks each row against the ones before)."""
+        self._writes.insert(model, rows, in_order=in_order)
+
+    def insert_for_id(self, model: type[Base], values: Mapping[str, Any]) -> int:
+        """Insert one row now, for its id (a row the use case goes on to refer to)."""
+        self.flush()
+        return self._writes.insert_now(self.conn, model, values)
+
+    def update(self, model: type[Base], row_id: int, **values: Any) -> None:
+        """Set ``values`` on the row ``row_id`` with the next batch."""
+        self._writes.update(model, row_id, values)
+
+    def save(self, row: Row, **values: Any) -> Row:
+        """:meth:`update` the columns of a row (read with a statement of ``sql/``) that
+        ``values`` change; the row as it now is."""
+        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+        if not changed:
+            return row
+        self.update(row.MODEL, row.id, **changed)
+        return replace(row, **changed)
+
+    def flush(self) -> None:
+        """Send the collected writes (and the rollups they add to) now."""
+        if self.days:
+            self._writes.extend(self.days.upserts(self.rules().time_zone))
+        self._writes.send(self.conn)
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
+class ConnectionLost(ShopUnavailable):
+    """The connection died before COMMIT was sent: nothing was committed, so the use case
+    may run again on a fresh connection (the pool drops the dead ones)."""
+
+
+class NoCallerCheck(RuntimeError):
+    """A use case acting for a request's caller ended without checking them: a bug."""
 
 
 class Shop:
@@ -372,9 +448,8 @@ class Shop:
         self._one_statement_bind = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def acting_as(self, caller: Caller) -> Shop:
-        """This shop for one request's ``caller``: every transaction it opens checks the
-        caller first, inside itself, and keeps the user for the use case (no extra
-        transaction, no second lookup). Shares the engine, clock and hasher."""
+        """This shop for one request's ``caller``: every use case checks them in its first
+        statement (no transaction of its own). Shares the engine, clock and hasher."""
         bound = copy.copy(self)
         bound.caller = caller
         return bound
@@ -384,38 +459,34 @@ class Shop:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(
-        self, *, write: bool, folds_caller: bool = False, one_statement: bool = False
-    ) -> Iterator[Tx]:
+    def transaction(self, *, write: bool, one_statement: bool = False) -> Iterator[Tx]:
         """One transaction: committed when the block ends cleanly, rolled back otherwise.
 
-        The caller is checked first thing, or (``folds_caller``) left to the use case's
-        own statement (:meth:`Tx.caller_to_fold`). A caller still unchecked when the block
-        ends is checked then, before COMMIT, so nothing the use case read leaves the
-        transaction for a refused caller, and when the block failed with a domain error
-        a refused caller is told that instead (as when the check came first).
+        A block that fails with a domain error before its caller was checked (input it
+        refused up front) checks them then: a caller who may no longer act is told so
+        first. ``one_statement``: a read of one statement, on PostgreSQL its own
+        transaction (autocommit: one snapshot, no BEGIN and COMMIT round trips).
         """
         bind = self._write_bind if write else self.engine
         if one_statement and not write and self.dialect == "postgresql":
             bind = self._one_statement_bind
-        session = Session(bind=bind, expire_on_commit=False)
         committing = False
         try:
-            with session.begin():
-                tx = Tx(session=session, shop=self)
-                if self.caller is not None:
-                    if folds_caller:
-                        tx._unchecked = self.caller
-                    else:
-                        tx.check_caller(self.caller)
+            with writer_turn(self.engine, write), bind.connect() as conn, conn.begin():
+                tx = Tx(conn, self)
                 try:
-                    yield tx
-                except DomainError:
-                    tx.check_unchecked_caller()
-                    raise
-                tx.check_unchecked_caller()
-                session.flush()
-                committing = True
+                    try:
+                        yield tx
+                    except DomainError:
+                        if self.caller is not None and not tx.checked:
+                            tx.authorise(None)
+                        raise
+                    if self.caller is not None and not tx.checked:
+                        raise NoCallerCheck("the use case never checked its caller")
+                    tx.flush()
+                    committing = True
+                finally:
+                    tx.close()
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 translated = _translated(exc)
@@ -425,15 +496,26 @@ class Shop:
             if committing:
                 # It died while COMMIT was on its way: whether it landed is unknown, so
                 # running the use case again could do it twice.
-                raise _unavailable() from exc
-            raise ConnectionLost(_unavailable().message, field="database") from exc
+                raise unavailable() from exc
+            raise ConnectionLost(unavailable().message, field="database") from exc
         except (OverflowError, PoolTimeout) as exc:
-            raise _translated(exc) or _unavailable() from exc
-        finally:
-            session.close()
+            raise _translated(exc) or unavailable() from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _out_of_range(exc: DataError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "22003"  # numeric_value_out_of_range
+
+
+def _read_only(exc: Exception) -> bool:
+    """Whether the database refused a write because it is read-only (file or server)."""
+    orig = getattr(exc, "orig", None)
+    return (
+        str(getattr(orig, "sqlite_errorname", "")).startswith("SQLITE_READONLY")
+        or getattr(orig, "sqlstate", None) == "25006"  # read_only_sql_transaction
+    )
 
 
 def _translated(exc: Exception) -> DomainError | None:
@@ -467,194 +549,8 @@ def _translated(exc: Exception) -> DomainError | None:
         )
     if isinstance(exc, (OperationalError, PoolTimeout)):
         # Down, unreachable, locked past the busy timeout, or every connection in use.
-        return _unavailable()
+        return unavailable()
     return None
-
-
-@dataclass
-class Tx:
-    """A running transaction: its session, its shop, and the one ``now`` it stamps."""
-
-    session: Session
-    shop: Shop
-    _now: datetime | None = field(default=None, init=False, repr=False)
-    _caller: User | None = field(default=None, init=False, repr=False)
-    _rules: Rules | None = field(default=None, init=False, repr=False)
-    # The request's caller while no statement of this transaction has checked them.
-    _unchecked: Caller | None = field(default=None, init=False, repr=False)
-
-    @property
-    def now(self) -> datetime:
-        """The transaction's one timestamp, read from the clock the first time it is asked for.
-
-        Use cases lock what they change (``lock_ticket``) before they ask, so a
-        transaction that queued for a lock reads the clock only once it holds it:
-        whatever it stamps is then never older than what the lock's previous
-        holder stamped. Taking it when the transaction opened let a request that
-        waited across a second boundary write an event older than the one before.
-        """
-        if self._now is None:
-            # On SQLite the write lock (BEGIN IMMEDIATE) comes with the connection's
-            # BEGIN, which SQLAlchemy emits lazily: make sure it has been taken.
-            self.session.connection()
-            # Whole seconds: every interval is then exact, so the cached, the
-            # Python-derived and the SQL-derived worked time always agree.
-            self._now = self.shop.clock.now().replace(microsecond=0)
-        return self._now
-
-    def check_caller(self, caller: Caller) -> User:
-        """The caller's user, with roles, while their token may still be used.
-
-        Refused like :meth:`actor`, and when the token's credentials version is not
-        the user's current one or its refresh family was revoked (or is not theirs).
-        One statement: the user, their roles, the family, and the workshop's rules,
-        which most use cases read anyway (one row; :meth:`rules` then needs no query).
-        """
-        stmt = (
-            select(User, RefreshFamily, WorkshopRules)
-            .options(_ROLES_JOINED)
-            .outerjoin(
-                RefreshFamily,
-                and_(RefreshFamily.id == caller.family, RefreshFamily.user_id == User.id),
-            )
-            .outerjoin(WorkshopRules, WorkshopRules.id == 1)
-            .where(User.id == caller.user_id)
-        )
-        row = self.session.execute(stmt).unique().one_or_none()
-        if row is None:
-            raise user_inactive()
-        user, family, rules = row
-        live = family is not None and family.revoked_at is None
-        _refuse_caller(caller, user.is_active, user.credentials_version, live)
-        self._caller = user
-        self._rules = _rules_of(rules)
-        return user
-
-    def caller_to_fold(self, permission: Permission | None = None) -> FoldedCaller | None:
-        """The caller, for a use case to check in its own statement, or ``None`` when there
-        is nobody left to check (no caller, or checked already: the use case then runs
-        its statement without the caller's row).
-
-        Only a use case declared ``@reads(folds_caller=True)`` gets one. Its statement
-        joins :func:`caller_row` so that the caller's row comes back even with no rows
-        of its own, and it hands the first row to :meth:`check_folded_caller` before it
-        reads anything else from the result. ``permission``: the caller must also hold it.
-        """
-        if self._unchecked is None:
-            return None
-        return FoldedCaller(self._unchecked, permission)
-
-    def check_folded_caller(self, folded: FoldedCaller, row: Row[Any] | None) -> None:
-        """Refuse exactly as :meth:`check_caller` (and 403 without ``folded.permission``),
-        from the caller's columns of the statement's first row (``None``: it returned no
-        row, so there is no such user)."""
-        self._unchecked = None  # a refusal is final: nothing checks twice
-        if row is None:
-            raise user_inactive()
-        columns = row._mapping
-        live = bool(columns["caller_family_live"]) if folded.shape.family else False
-        _refuse_caller(
-            folded.caller,
-            columns["caller_is_active"],
-            columns["caller_credentials_version"],
-            live,
-        )
-        if folded.permission is not None:
-            roles = columns["caller_roles"] or ""
-            require([r for r in roles.split(",") if r], folded.permission)
-
-    def run_folded(
-        self, folded: FoldedCaller, stmt: Select[Any], params: dict[str, Any]
-    ) -> tuple[Any, ...] | None:
-        """Run a statement built with :func:`with_caller` or :func:`caller_with`, refusing
-        the caller exactly as :meth:`check_caller` from its last three columns (and keeping
-        their user for :meth:`actor`); the row's other columns. With no row at all the
-        caller is checked on their own, first, and the answer is ``None``."""
-        row = self.session.execute(stmt, {**params, **folded.write_params}).unique()
-        found = row.one_or_none()
-        if found is None:
-            self.check_unchecked_caller()
-            return None
-        *columns, user, family_live, rules = found
-        self._unchecked = None
-        if user is None:
-            raise user_inactive()
-        _refuse_caller(folded.caller, user.is_active, user.credentials_version, bool(family_live))
-        self._caller = user
-        self._rules = _rules_of(rules)
-        return tuple(columns)
-
-    def check_unchecked_caller(self) -> None:
-        """Check the request's caller now if no statement has yet (see :meth:`Shop.transaction`)."""
-        caller, self._unchecked = self._unchecked, None
-        if caller is not None:
-            self.check_caller(caller)
-
-    def actor(self, actor_id: int) -> User:
-        """The acting user; a missing or deactivated one is not allowed to act at all.
-
-        Loaded once per transaction: the request's caller was loaded when the
-        transaction began, anyone else comes from the session's identity map the
-        second time.
-        """
-        if self._caller is not None and self._caller.id == actor_id:
-            return self._caller
-        if self._rules is None and self.shop.caller is None:
-            # The first actor of a transaction at a terminal (no token): the workshop's
-            # rules, which most use cases read anyway, come in the same statement.
-            row = self.session.execute(_ACTOR_WITH_RULES, {"actor_id": actor_id}).unique()
-            found = row.one_or_none()
-            user = None if found is None else found[0]
-            self._rules = _rules_of(None if found is None else found[1]) if found else None
-        else:
-            user = self.user(actor_id)
-        if user is None or not user.is_active:
-            raise user_inactive()
-        if self.shop.caller is None:
-            self._caller = user
-        return user
-
-    def user(self, user_id: int) -> User | None:
-        """Any user with their roles, in one statement (none if already in the session)."""
-        return self.session.get(User, user_id, options=[_ROLES_JOINED])
-
-    def authorise(self, actor_id: int | None, permission: Permission) -> User | None:
-        """The actor, checked for ``permission``; ``None`` is the local operator at the CLI,
-        who owns the database file anyway and so may do anything."""
-        if actor_id is None:
-            return None
-        actor = self.actor(actor_id)
-        require(actor.role_slugs, permission)
-        return actor
-
-    def rules(self) -> Rules:
-        """The workshop's rules, read once per transaction (a change to them is written
-        through :meth:`forget_rules`)."""
-        if self._rules is None:
-            self._rules = self._read_rules()
-        return self._rules
-
-    def forget_rules(self) -> None:
-        """Read the rules again next time (after this transaction changed them)."""
-        self._rules = None
-
-    def _read_rules(self) -> Rules:
-        return _rules_of(self.session.get(WorkshopRules, 1))
-
-
-def _rules_of(row: WorkshopRules | None) -> Rules:
-    if row is None:
-        return Rules()
-    return Rules(
-        row.checklist_min_items,
-        row.xp_srt_divisor,
-        row.xp_first_pass_bonus,
-        pause_reasons=pause_reasons_from_json(row.pause_reasons),
-        pause_budget_minutes=row.pause_budget_minutes,
-        shift_end=time.fromisoformat(row.shift_end) if row.shift_end else None,
-        time_zone=row.time_zone,
-        allow_self_inspection=row.allow_self_inspection,
-    )
 
 
 INT_COLUMN_RANGE = range(-(2**31), 2**31)
@@ -668,70 +564,49 @@ def _numbers_checker(fn: Callable[..., object]) -> Callable[..., None]:
     """
     signature = inspect.signature(fn)
 
+    def out_of_range(value: object) -> bool:
+        is_number = isinstance(value, int) and not isinstance(value, bool)
+        return is_number and value not in INT_COLUMN_RANGE
+
     def check(*args: object, **kwargs: object) -> None:
+        if not any(map(out_of_range, (*args, *kwargs.values()))):
+            return
         bound = signature.bind_partial(None, *args, **kwargs)
-        for name, value in bound.arguments.items():
-            is_number = isinstance(value, int) and not isinstance(value, bool)
-            if is_number and value not in INT_COLUMN_RANGE:
-                raise ValidationFailed(
-                    f"{name} is out of range; ids and counts fit in 32 bits.",
-                    field=name,
-                    code="out_of_range",
-                )
+        name = next(n for n, value in bound.arguments.items() if out_of_range(value))
+        raise ValidationFailed(
+            f"{name} is out of range; ids and counts fit in 32 bits.",
+            field=name,
+            code="out_of_range",
+        )
 
     return check
 
 
-@overload
-def writes(fn: Callable[Concatenate[Tx, P], R], /) -> Callable[Concatenate[Shop, P], R]: ...
+def writes(fn: Callable[Concatenate[Tx, P], R], /) -> Callable[Concatenate[Shop, P], R]:
+    """Run a use case in one write transaction; a lost race is retried once, then named
+    by its invariant, and so is a connection found dead before COMMIT."""
+    check_numbers = _numbers_checker(fn)
 
+    def run(shop: Shop, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        check_numbers(*args, **kwargs)
+        lost_race = lost_connection = False
+        while True:
+            try:
+                with shop.transaction(write=True) as tx:
+                    return fn(tx, *args, **kwargs)
+            except IntegrityError as exc:
+                name = violated_constraint(exc)
+                if name not in INVARIANTS:
+                    raise
+                if lost_race:
+                    raise INVARIANTS[name].refused() from exc
+                lost_race = True
+            except ConnectionLost:
+                if lost_connection:
+                    raise
+                lost_connection = True
 
-@overload
-def writes(
-    *, folds_caller: bool
-) -> Callable[[Callable[Concatenate[Tx, P], R]], Callable[Concatenate[Shop, P], R]]: ...
-
-
-def writes(
-    fn: Callable[Concatenate[Tx, P], R] | None = None, /, *, folds_caller: bool = False
-) -> (
-    Callable[Concatenate[Shop, P], R]
-    | Callable[[Callable[Concatenate[Tx, P], R]], Callable[Concatenate[Shop, P], R]]
-):
-    """Run a use case in one write transaction; a lost race is retried once, then named,
-    and so is a connection found dead before COMMIT.
-
-    ``folds_caller``: the use case checks the request's caller in the statement that
-    locks what it changes (:func:`with_caller`), not in a statement of its own.
-    """
-
-    def decorate(fn: Callable[Concatenate[Tx, P], R]) -> Callable[Concatenate[Shop, P], R]:
-        check_numbers = _numbers_checker(fn)
-
-        def run(shop: Shop, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            check_numbers(*args, **kwargs)
-            lost_race = lost_connection = False
-            while True:
-                try:
-                    with shop.transaction(write=True, folds_caller=folds_caller) as tx:
-                        result = fn(tx, *args, **kwargs)
-                        tx.session.flush()
-                    return result
-                except IntegrityError as exc:
-                    name = violated_constraint(exc)
-                    if name not in CONSTRAINT_ERRORS:
-                        raise
-                    if lost_race:
-                        raise CONSTRAINT_ERRORS[name]() from exc
-                    lost_race = True
-                except ConnectionLost:
-                    if lost_connection:
-                        raise
-                    lost_connection = True
-
-        return _named_like(run, fn)
-
-    return decorate if fn is None else decorate(fn)
+    return _named_like(run, fn)
 
 
 @overload
@@ -740,24 +615,18 @@ def reads(fn: Callable[Concatenate[Tx, P], R], /) -> Callable[Concatenate[Shop, 
 
 @overload
 def reads(
-    *, folds_caller: bool, one_statement: bool = False
+    *, one_statement: bool
 ) -> Callable[[Callable[Concatenate[Tx, P], R]], Callable[Concatenate[Shop, P], R]]: ...
 
 
 def reads(
-    fn: Callable[Concatenate[Tx, P], R] | None = None,
-    /,
-    *,
-    folds_caller: bool = False,
-    one_statement: bool = False,
+    fn: Callable[Concatenate[Tx, P], R] | None = None, /, *, one_statement: bool = False
 ) -> (
     Callable[Concatenate[Shop, P], R]
     | Callable[[Callable[Concatenate[Tx, P], R]], Callable[Concatenate[Shop, P], R]]
 ):
     """Run a read-only use case in one transaction (once more if its connection was dead).
 
-    ``folds_caller``: the use case checks the request's caller in its own statement
-    (:meth:`Tx.caller_to_fold`) rather than the transaction in one of its own.
     ``one_statement``: it reads everything, the caller included, with one statement; on
     PostgreSQL that statement is then its own transaction (autocommit: one snapshot,
     no BEGIN and COMMIT round trips).
@@ -770,9 +639,7 @@ def reads(
             check_numbers(*args, **kwargs)
             for last in (False, True):
                 try:
-                    with shop.transaction(
-                        write=False, folds_caller=folds_caller, one_statement=one_statement
-                    ) as tx:
+                    with shop.transaction(write=False, one_statement=one_statement) as tx:
                         return fn(tx, *args, **kwargs)
                 except ConnectionLost:
                     if last:
@@ -791,3 +658,8 @@ def _named_like(
     for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(wrapper, attribute, getattr(fn, attribute))
     return wrapper
+
+
+def no_row(what: str, field_name: str, row_id: object) -> Callable[[], NotFound]:
+    """The 404 of a lookup by id: ``No ticket with id 12.``"""
+    return lambda: NotFound(f"No {what} with id {row_id}.", field=field_name)

@@ -11,6 +11,10 @@ write transaction that locks the client's rows (an atomic upsert), and given
 back when it succeeds. So parallel requests can never together exceed a limit:
 each one either takes a free slot or is refused with :class:`TooManyAttempts`.
 Rows whose window has passed count for nothing and are pruned by age.
+
+``throttle_entries`` is a cold table written here alone, with statements through the
+ORM session (``tx.session``); an attempt comes before anyone is logged in, so it checks
+no caller.
 """
 
 from __future__ import annotations

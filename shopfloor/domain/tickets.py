@@ -2,33 +2,18 @@
 
 Each public function is one use case in one transaction; a state change, its
 transition row and its side effects (bike status, XP, a stopped timer) commit
-together or not at all.
+together or not at all. Each starts with the statement that checks its caller
+(``tx.lock`` or ``tx.read``, see :mod:`.shop`); the statements are in
+:mod:`.sql.tickets` and :mod:`.sql.bikes`, the rules they apply in :mod:`.rules`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
-from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    Row,
-    ScalarSelect,
-    Select,
-    String,
-    bindparam,
-    func,
-    literal,
-    select,
-    true,
-)
-
-from . import rollups
-from .batch import insert_later, insert_row
 from .bikes import (
     MIN_QUERY_LENGTH,
     closest_codes,
@@ -38,39 +23,32 @@ from .bikes import (
     validate_bike_code,
 )
 from .checklists import readable_checklist, validate_checklist
-from .errors import (
-    NotFound,
-    PermissionDenied,
-    RuleViolation,
-    ValidationFailed,
+from .errors import PermissionDenied, RuleViolation, ValidationFailed
+from .models import Ticket, WorkshopRules, XpEntry
+from .rules import (
+    ACTIVE_TICKET_PER_BIKE,
+    NO_TICKET_ON_ARCHIVED_BIKE,
+    PARK_DEFAULT_REASON,
+    Permission,
+    XpAward,
+    is_first_pass,
+    next_ticket_status,
+    qc_pass_xp,
 )
-from .models import (
-    Bike,
-    Ticket,
-    TicketStatusCount,
-    TicketTransition,
-    User,
-    WorkSession,
-    WorkshopRules,
-    XpEntry,
-    full_name,
-)
-from .paging import PageQuery
-from .rules import PARK_DEFAULT_REASON, Permission, next_ticket_status, require
-from .shop import CallerShape, Tx, caller_row, reads, with_caller, writes
+from .shop import Tx, reads, writes
+from .sql import bikes as bike_sql
+from .sql import from_row
+from .sql import tickets as sql
+from .sql.bikes import bike_row
+from .sql.caller import name_of
+from .sql.tickets import TicketRow, ticket_row
 from .text import clean_text
-from .values import (
-    BikeStatus,
-    Role,
-    StopCause,
-    TicketAction,
-    TicketStatus,
-    XpEntryType,
-)
-from .views import Page, TicketView, TransitionView
-from .work_sessions import close_open_session, reason_metadata, validate_pause_reason
+from .values import BikeStatus, Role, StopCause, TicketAction, TicketStatus, XpEntryType
+from .views import Page, QcPassed, TicketView, TransitionView
+from .work_sessions import close_open_timer, reason_metadata, validate_pause_reason
 from .workflow import (
-    act_on_ticket,
+    check_expected,
+    no_ticket,
     record_transition,
     require_worker,
     set_bike_status,
@@ -134,55 +112,10 @@ def _intake_code(tx: Tx, raw: str) -> str:
         ) from None
 
 
-# The statements of the workflow's steps are built once, bound by their parameters
-# (see :mod:`.workflow`).
-_ACTIVE_TICKET = (
-    select(Ticket.id)
-    .where(Ticket.bike_id == Bike.id, Ticket.status != TicketStatus.DONE)
-    .limit(1)
-    .scalar_subquery()
-)
-_BIKE_FOR_INTAKE = select(Bike, _ACTIVE_TICKET).where(Bike.bike_code == bindparam("code"))
-_BIKE_FOR_INTAKE_LOCKED = _BIKE_FOR_INTAKE.with_for_update(of=Bike).execution_options(
-    populate_existing=True
-)
-
-
-def find_bike_for_intake(tx: Tx, code: str, *, lock: bool = True) -> tuple[Bike | None, int | None]:
-    """The bike with this code, locked, and its active ticket if it has one (one statement).
-
-    The ticket is read with the lock's request, so a ticket opened by whoever held
-    the lock first can be missed; the active-ticket index then refuses the insert,
-    and the retry (see :func:`writes`) reads it and says so.
-    """
-    stmt = _BIKE_FOR_INTAKE_LOCKED if lock else _BIKE_FOR_INTAKE
-    row = tx.session.execute(stmt, {"code": code}).one_or_none()
-    return (None, None) if row is None else (row[0], row[1])
-
-
-@cache
-def _bike_for_intake_with_caller() -> Select[Any]:
-    return with_caller(_BIKE_FOR_INTAKE_LOCKED, Bike)
-
-
-def _bike_for_intake_as_caller(
-    tx: Tx, actor_id: int, raw_code: Any
-) -> tuple[Bike | None, int | None] | None:
-    """:func:`find_bike_for_intake`, read by the statement that checks the request's caller
-    (see :func:`act_on_ticket`); ``None`` when there is no caller to fold or the code is
-    not valid (the use case then asks on its own)."""
-    folded = tx.caller_to_fold()
-    code = valid_bike_code_or_none(raw_code)
-    if folded is None or folded.caller.user_id != actor_id or code is None:
-        return None
-    found = tx.run_folded(folded, _bike_for_intake_with_caller(), {"code": code})
-    return (None, None) if found is None else (found[0], found[1])
-
-
 # --- use cases --------------------------------------------------------------------------------
 
 
-@writes(folds_caller=True)
+@writes
 def create_ticket(
     tx: Tx,
     actor_id: int,
@@ -196,11 +129,15 @@ def create_ticket(
     bike_creation_reason: str | None = None,
 ) -> TicketView:
     """Take a bike in: a new ticket with an approved SRT and its ``created`` transition."""
-    # The bike is locked first, by the statement that also checks the caller (a code
-    # that is not valid gets its error below, after the caller and the permission).
-    found = _bike_for_intake_as_caller(tx, actor_id, bike_code)
-    actor = tx.actor(actor_id)
-    require(actor.role_slugs, Permission.CREATE_TICKET)
+    # The bike is locked first (a code that is not valid finds none, and gets its error
+    # below, after the caller and the permission).
+    found = tx.read(
+        bike_sql.LOCK_BY_CODE,
+        {"code": valid_bike_code_or_none(bike_code)},
+        actor=actor_id,
+        permission=Permission.CREATE_TICKET,
+    )
+    actor = tx.acting
     rules = tx.rules()
     code = _intake_code(tx, bike_code)
     title = _validate_title(title)
@@ -212,9 +149,7 @@ def create_ticket(
             field="approve_srt",
         )
     reason = clean_text(bike_creation_reason or "", "bike_creation_reason").strip()
-    bike, existing = find_bike_for_intake(tx, code) if found is None else found
-    created_bike = False
-    if bike is None:
+    if not found:
         if not confirm_create_bike:
             suggestions = closest_codes(tx, code)
             hint = (
@@ -232,56 +167,60 @@ def create_ticket(
                 field="bike_creation_reason",
             )
         bike = new_bike(tx, code)
-        created_bike = True
-    elif not bike.is_active:
-        raise ValidationFailed(
-            f"Bike {code} is archived; restore it first, then take it in (it is never re-created).",
-            field="bike_code",
-            code="bike_archived",
-        )
-    elif existing is not None:
-        raise RuleViolation(
-            f"Bike {code} already has active ticket #{existing}; finish it before opening another.",
-            field="bike_code",
-            code="active_ticket_exists",
-        )
-    ticket = insert_row(
-        tx.session,
-        Ticket,
-        {
-            "bike_id": bike.id,
-            "master_id": actor.id,
-            "technician_id": None,
-            "title": title,
-            "checklist_snapshot": items,
-            "srt_total_minutes": srt,
-            "srt_approved_by_id": actor.id,
-            "srt_approved_at": tx.now,
-            "flag_minutes": 0,
-            "status": TicketStatus.NEW.value,
-            "created_at": tx.now,
-            "updated_at": tx.now,
-        },
+    else:
+        bike = bike_row(found[0])
+        if not bike.is_active:
+            raise NO_TICKET_ON_ARCHIVED_BIKE.refused(bike=code)
+        if found[0]["active_ticket"] is not None:
+            raise ACTIVE_TICKET_PER_BIKE.refused(bike=code, ticket=found[0]["active_ticket"])
+    values: dict[str, Any] = {
+        "bike_id": bike.id,
+        "master_id": actor.id,
+        "technician_id": None,
+        "title": title,
+        "checklist_snapshot": items,
+        "srt_total_minutes": srt,
+        "srt_approved_by_id": actor.id,
+        "srt_approved_at": tx.now,
+        "flag_minutes": 0,
+        "status": TicketStatus.NEW.value,
+        "assigned_at": None,
+        "started_at": None,
+        "done_at": None,
+        "created_at": tx.now,
+        "updated_at": tx.now,
+        "qc_fail_count": 0,
+        "latest_qc_note": "",
+        "parked_reason": None,
+        "worked_seconds": 0,
+        "running_since": None,
+    }
+    ticket = TicketRow(
+        id=tx.insert_for_id(Ticket, values),
+        **values,
+        bike_code=code,
+        master_name=actor.name,
+        technician_name=None,
     )
-    record_transition(
+    ticket = record_transition(
         tx,
         ticket,
         TicketAction.CREATED,
         TicketStatus.NEW,
-        actor,
+        actor.id,
         metadata={
             "bike_code": code,
-            "bike_created_during_intake": created_bike,
-            "bike_creation_reason": reason if created_bike else None,
+            "bike_created_during_intake": not found,
+            "bike_creation_reason": reason if not found else None,
             "checklist_items_count": len(items),
             "srt_total_minutes": srt,
             "srt_approved": True,
         },
     )
-    return ticket_view_in_tx(tx, ticket)
+    return _reply(tx, ticket)
 
 
-@writes(folds_caller=True)
+@writes
 def assign_ticket(
     tx: Tx,
     actor_id: int,
@@ -295,139 +234,266 @@ def assign_ticket(
     ``expected_status``: refuse if the ticket is no longer in the status the user saw.
     """
     is_id = isinstance(technician_id, int) and not isinstance(technician_id, bool)
-    acting = act_on_ticket(
-        tx,
-        actor_id,
-        Permission.ASSIGN,
-        ticket_id,
-        expected_status,
-        user_id=technician_id if is_id else None,
+    found = tx.lock(
+        sql.LOCK_TO_ASSIGN,
+        {"ticket_id": ticket_id, "user_id": technician_id if is_id else None},
+        actor=actor_id,
+        permission=Permission.ASSIGN,
+        missing=no_ticket(ticket_id),
     )
-    actor, ticket, technician = acting.actor, acting.ticket, acting.user
+    ticket = ticket_row(found)
+    check_expected(ticket, expected_status)
     to_status = next_ticket_status(TicketAction.ASSIGNED, TicketStatus(ticket.status), ticket.id)
     if not is_id:
         raise ValidationFailed("technician_id must be a user id.", field="technician_id")
-    if technician is None:
+    if found["chosen_id"] is None:
         raise ValidationFailed(f"No user with id {technician_id}.", field="technician_id")
-    if not technician.is_active:
+    username = found["chosen_username"]
+    if not found["chosen_active"]:
         raise ValidationFailed(
-            f"{technician.username} is deactivated; choose an active technician.",
+            f"{username} is deactivated; choose an active technician.",
             field="technician_id",
         )
-    if Role.TECHNICIAN not in technician.role_slugs:
+    if Role.TECHNICIAN not in (found["chosen_roles"] or "").split(","):
         raise ValidationFailed(
-            f"{technician.username} is not a technician; choose a user with the technician role.",
+            f"{username} is not a technician; choose a user with the technician role.",
             field="technician_id",
         )
+    name = name_of(found, "chosen")
     previous = ticket.technician_id
-    if previous == technician.id:
+    if previous == technician_id:
         # Nothing would change; an audit row for it would only hide the real history.
         raise RuleViolation(
-            f"Ticket #{ticket.id} is already assigned to {_full_name(technician)}; "
+            f"Ticket #{ticket.id} is already assigned to {name}; "
             "nothing changed. Choose another technician to reassign it.",
             field="technician_id",
             code="already_assigned",
         )
-    record_transition(
+    ticket = record_transition(
         tx,
         ticket,
         TicketAction.ASSIGNED,
         to_status,
-        actor,
-        metadata={"technician_id": technician.id, "previous_technician_id": previous},
+        tx.acting.id,
+        metadata={"technician_id": technician_id, "previous_technician_id": previous},
     )
-    ticket.technician_id = technician.id
-    ticket.assigned_at = tx.now
-    return ticket_view_in_tx(tx, ticket)
+    ticket = tx.save(ticket, technician_id=technician_id, assigned_at=tx.now)
+    return _reply(tx, replace(ticket, technician_name=name))
 
 
-@writes(folds_caller=True)
+def _lock_to_work(
+    tx: Tx, actor_id: int, ticket_id: int, statement: Any = sql.LOCK
+) -> tuple[TicketRow, Mapping[Any, Any]]:
+    """The ticket, locked for work (the caller needs the work permission); and its row."""
+    found = tx.lock(
+        statement,
+        {"ticket_id": ticket_id},
+        actor=actor_id,
+        permission=Permission.WORK,
+        missing=no_ticket(ticket_id),
+    )
+    return ticket_row(found), found
+
+
+@writes
 def start_ticket(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
     """assigned/rework -> in_progress, by the assigned technician."""
-    acting = act_on_ticket(tx, actor_id, Permission.WORK, ticket_id, for_reply=True, to_start=True)
-    start_ticket_in_tx(tx, acting.actor, acting.ticket, acting.busy)
-    ticket = acting.ticket
-    return ticket_view_in_tx(tx, ticket)
+    ticket, found = _lock_to_work(tx, actor_id, ticket_id, sql.LOCK_TO_START)
+    ticket = start_ticket_in_tx(tx, tx.acting, ticket, found["busy_ticket"])
+    return _reply(tx, ticket)
 
 
-@writes(folds_caller=True)
+@writes
 def send_to_qc(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
     """in_progress -> waiting_qc; an open timer is stopped in the same transaction."""
-
-    acting = act_on_ticket(tx, actor_id, Permission.WORK, ticket_id, for_reply=True)
-    actor, ticket = acting.actor, acting.ticket
+    ticket, _ = _lock_to_work(tx, actor_id, ticket_id)
     to_status = next_ticket_status(
         TicketAction.TO_WAITING_QC, TicketStatus(ticket.status), ticket.id
     )
-    require_worker(actor, ticket)
-    stopped = close_open_session(tx, actor, ticket, reason=StopCause.SENT_TO_QC.value)
-    record_transition(
+    require_worker(tx.acting, ticket)
+    timer = close_open_timer(tx, ticket, reason=StopCause.SENT_TO_QC.value)
+    ticket = record_transition(
         tx,
-        ticket,
+        timer.ticket,
         TicketAction.TO_WAITING_QC,
         to_status,
-        actor,
-        metadata={"stopped_work_session_id": stopped.id if stopped else None},
+        tx.acting.id,
+        metadata={"stopped_work_session_id": timer.session.id if timer.session else None},
     )
-    return ticket_view_in_tx(tx, ticket)
+    return _reply(tx, ticket)
 
 
-def _full_name(user: User) -> str:
-    return " ".join(p for p in (user.first_name, user.last_name) if p) or user.username
+@writes
+def park_ticket(
+    tx: Tx, actor_id: int, ticket_id: int, reason: str | None = None, note: str | None = None
+) -> TicketView:
+    """in_progress -> assigned to the same technician, on hold (by default waiting for parts).
 
-
-@cache
-def _inspection(self_inspection_allowed: bool, references: int) -> Select[Any]:
-    """Whether the actor worked on the ticket (never, when the shop allows self-inspection),
-    its QC fails so far, and whether each of ``references`` was paid: built once per shape."""
-    fails = (
-        select(func.count())
-        .select_from(TicketTransition)
-        .where(
-            TicketTransition.ticket_id == bindparam("ticket_id"),
-            TicketTransition.action == TicketAction.QC_FAIL,
-        )
-        .scalar_subquery()
-    )
-    worked: ColumnElement[bool] = (
-        literal(False)
-        if self_inspection_allowed
-        else select(WorkSession.id)
-        .where(
-            WorkSession.ticket_id == bindparam("ticket_id"),
-            WorkSession.technician_id == bindparam("actor_id"),
-        )
-        .exists()
-    )
-    paid = [
-        select(XpEntry.id).where(XpEntry.reference == bindparam(f"reference_{i}")).exists()
-        for i in range(references)
-    ]
-    return select(worked, fails, *paid)
-
-
-def refuse_self_inspection(
-    tx: Tx, actor: User, ticket: Ticket, references: Sequence[str] = ()
-) -> tuple[int, set[str]]:
-    """QC is a second pair of eyes: whoever worked on a ticket may not judge it.
-
-    Any work session of the actor's on the ticket counts (a rework by someone else
-    does not wash it out). A one-person shop switches this off in its rules.
-    In the same statement: how often the ticket failed QC so far, and which of the
-    XP ``references`` have been paid already.
+    Its timer stops with the reason on the stop event, which frees the technician
+    to start another bike; starting this one later is the ordinary start.
     """
-    stmt = _inspection(tx.rules().allow_self_inspection, len(references))
-    params: dict[str, Any] = {"ticket_id": ticket.id, "actor_id": actor.id}
-    params.update((f"reference_{i}", r) for i, r in enumerate(references))
-    by_actor, failures, *found = tx.session.execute(stmt, params).one()
-    if by_actor:
+    ticket, _ = _lock_to_work(tx, actor_id, ticket_id)
+    to_status = next_ticket_status(TicketAction.PARKED, TicketStatus(ticket.status), ticket.id)
+    require_worker(tx.acting, ticket)
+    rules = tx.rules()
+    # A shop that renamed "waiting for parts" parks with its first reason by default.
+    default = (
+        PARK_DEFAULT_REASON
+        if rules.pause_reason(PARK_DEFAULT_REASON)
+        else rules.pause_reasons[0].code
+    )
+    why, text = validate_pause_reason(rules, reason, note, default=default)
+    details = reason_metadata(why, text)
+    timer = close_open_timer(
+        tx, ticket, reason=why.code, details={**details, "cause": StopCause.PARKED.value}
+    )
+    ticket = record_transition(
+        tx,
+        timer.ticket,
+        TicketAction.PARKED,
+        to_status,
+        tx.acting.id,
+        note=text,
+        metadata={
+            **details,
+            "technician_id": ticket.technician_id,
+            "stopped_work_session_id": timer.session.id if timer.session else None,
+        },
+    )
+    return _reply(tx, ticket)
+
+
+# What a QC pass may pay, each once per ticket: its reference names the kind and the ticket.
+def xp_reference(kind: XpEntryType, ticket_id: int) -> str:
+    return f"{kind.value}:{ticket_id}"
+
+
+def _inspect(
+    tx: Tx, actor_id: int, ticket_id: int, expected_status: str | None, action: TicketAction
+) -> tuple[TicketRow, TicketStatus, Mapping[Any, Any]]:
+    """The ticket, locked for QC, and the status ``action`` moves it to; its row.
+
+    QC is a second pair of eyes: whoever worked on the ticket may not judge it (a rework
+    by someone else does not wash that out), unless the shop allows it.
+    """
+    found = tx.lock(
+        sql.LOCK_TO_INSPECT,
+        {
+            "ticket_id": ticket_id,
+            "base_reference": xp_reference(XpEntryType.TICKET_BASE_XP, ticket_id),
+            "bonus_reference": xp_reference(XpEntryType.TICKET_QC_FIRST_PASS_BONUS, ticket_id),
+        },
+        actor=actor_id,
+        permission=Permission.QC,
+        missing=no_ticket(ticket_id),
+    )
+    ticket = ticket_row(found)
+    check_expected(ticket, expected_status)
+    to_status = next_ticket_status(action, TicketStatus(ticket.status), ticket.id)
+    if found["worked_by_caller"] and not tx.rules().allow_self_inspection:
         raise PermissionDenied(
             f"You worked on ticket #{ticket.id}, so you may not pass or fail its QC; "
             "another inspector must check it.",
             field="ticket_id",
             code="self_inspection",
         )
-    return int(failures), {r for r, yes in zip(references, found, strict=True) if yes}
+    return ticket, to_status, found
+
+
+@writes
+def qc_pass(
+    tx: Tx,
+    actor_id: int,
+    ticket_id: int,
+    note: str | None = None,
+    *,
+    expected_status: str | None = None,
+) -> QcPassed:
+    """waiting_qc -> done: the bike is ready and the technician earns XP; what it paid.
+
+    ``expected_status``: refuse if the ticket is no longer in the status the user saw.
+    """
+    ticket, to_status, found = _inspect(
+        tx, actor_id, ticket_id, expected_status, TicketAction.QC_PASS
+    )
+    text = _validate_note(note)
+    first_pass = is_first_pass(ticket.qc_fail_count)
+    earned = qc_pass_xp(ticket.srt_total_minutes, ticket.qc_fail_count, tx.rules())
+    paid = _pay_xp(tx, ticket, earned, base_paid=found["base_paid"], bonus_paid=found["bonus_paid"])
+    tx.days.qc_pass(
+        tx.now,
+        ticket.technician_id,
+        first_pass=first_pass,
+        srt_minutes=ticket.srt_total_minutes,
+        worked_seconds=ticket.worked_seconds or 0,
+    )
+    ticket = record_transition(
+        tx,
+        ticket,
+        TicketAction.QC_PASS,
+        to_status,
+        tx.acting.id,
+        note=text,
+        metadata={
+            "first_pass": first_pass,
+            "xp_base": earned.base,
+            "xp_bonus": earned.bonus,
+            "xp_paid": paid.total,
+        },
+    )
+    ticket = tx.save(ticket, done_at=tx.now, flag_minutes=ticket.srt_total_minutes)
+    set_bike_status(tx, ticket.bike_id, BikeStatus.READY)
+    return QcPassed(_reply(tx, ticket), first_pass, paid)
+
+
+def _pay_xp(
+    tx: Tx, ticket: TicketRow, earned: XpAward, *, base_paid: bool, bonus_paid: bool
+) -> XpAward:
+    """Append the XP entries not paid already (each kind once per ticket); what was paid."""
+    assert ticket.technician_id is not None  # waiting_qc is only reached by an assigned ticket
+    paid = XpAward(0 if base_paid else earned.base, 0 if bonus_paid else earned.bonus)
+    entries = [
+        (XpEntryType.TICKET_BASE_XP, paid.base, "Base XP for ticket"),
+        (XpEntryType.TICKET_QC_FIRST_PASS_BONUS, paid.bonus, "First-pass QC bonus for"),
+    ]
+    rows = [
+        {
+            "user_id": ticket.technician_id,
+            "amount": amount,
+            "entry_type": kind.value,
+            "reference": xp_reference(kind, ticket.id),
+            "description": f"{what} #{ticket.id}: {ticket.title}",
+            "payload": {"ticket_id": ticket.id, "srt_total_minutes": ticket.srt_total_minutes},
+            "created_at": tx.now,
+        }
+        for kind, amount, what in entries
+        if amount
+    ]
+    if rows:
+        tx.insert(XpEntry, *rows)
+        tx.days.xp(tx.now, ticket.technician_id, paid.total)
+    return paid
+
+
+@writes
+def qc_fail(
+    tx: Tx,
+    actor_id: int,
+    ticket_id: int,
+    note: str | None = None,
+    *,
+    expected_status: str | None = None,
+) -> TicketView:
+    """waiting_qc -> rework, with an optional note for the technician.
+
+    ``expected_status``: refuse if the ticket is no longer in the status the user saw.
+    """
+    ticket, to_status, _ = _inspect(tx, actor_id, ticket_id, expected_status, TicketAction.QC_FAIL)
+    tx.days.qc_fail(tx.now)
+    ticket = record_transition(
+        tx, ticket, TicketAction.QC_FAIL, to_status, tx.acting.id, note=_validate_note(note)
+    )
+    return _reply(tx, ticket)
 
 
 @writes
@@ -445,145 +511,6 @@ def set_self_inspection(tx: Tx, actor_id: int | None, allowed: bool) -> bool:
     return allowed
 
 
-@writes(folds_caller=True)
-def park_ticket(
-    tx: Tx, actor_id: int, ticket_id: int, reason: str | None = None, note: str | None = None
-) -> TicketView:
-    """in_progress -> assigned to the same technician, on hold (by default waiting for parts).
-
-    Its timer stops with the reason on the stop event, which frees the technician
-    to start another bike; starting this one later is the ordinary start.
-    """
-
-    acting = act_on_ticket(tx, actor_id, Permission.WORK, ticket_id, for_reply=True)
-    actor, ticket = acting.actor, acting.ticket
-    to_status = next_ticket_status(TicketAction.PARKED, TicketStatus(ticket.status), ticket.id)
-    require_worker(actor, ticket)
-    rules = tx.rules()
-    # A shop that renamed "waiting for parts" parks with its first reason by default.
-    default = (
-        PARK_DEFAULT_REASON
-        if rules.pause_reason(PARK_DEFAULT_REASON)
-        else rules.pause_reasons[0].code
-    )
-    why, text = validate_pause_reason(rules, reason, note, default=default)
-    details = reason_metadata(why, text)
-    stopped = close_open_session(
-        tx, actor, ticket, reason=why.code, details={**details, "cause": StopCause.PARKED.value}
-    )
-    record_transition(
-        tx,
-        ticket,
-        TicketAction.PARKED,
-        to_status,
-        actor,
-        note=text,
-        metadata={
-            **details,
-            "technician_id": ticket.technician_id,
-            "stopped_work_session_id": stopped.id if stopped else None,
-        },
-    )
-    return ticket_view_in_tx(tx, ticket)
-
-
-@writes(folds_caller=True)
-def qc_pass(
-    tx: Tx,
-    actor_id: int,
-    ticket_id: int,
-    note: str | None = None,
-    *,
-    expected_status: str | None = None,
-) -> TicketView:
-    """waiting_qc -> done: the bike is ready and the technician earns XP.
-
-    ``expected_status``: refuse if the ticket is no longer in the status the user saw.
-    """
-    acting = act_on_ticket(tx, actor_id, Permission.QC, ticket_id, expected_status, for_reply=True)
-    actor, ticket = acting.actor, acting.ticket
-    to_status = next_ticket_status(TicketAction.QC_PASS, TicketStatus(ticket.status), ticket.id)
-    references = [_xp_reference(kind, ticket) for kind in XP_FOR_QC_PASS]
-    failures, already_paid = refuse_self_inspection(tx, actor, ticket, references)
-    text = _validate_note(note)
-    rules = tx.rules()
-    first_pass = failures == 0
-    base = math.ceil(ticket.srt_total_minutes / rules.xp_srt_divisor)
-    bonus = rules.xp_first_pass_bonus if first_pass else 0
-    assert ticket.technician_id is not None  # waiting_qc is only reached by an assigned ticket
-    earned = [(XpEntryType.TICKET_BASE_XP, base, "Base XP for ticket")]
-    if bonus:
-        earned.append((XpEntryType.TICKET_QC_FIRST_PASS_BONUS, bonus, "First-pass QC bonus for"))
-    paid = _pay_xp(tx, ticket, earned, already_paid)
-    record_transition(
-        tx,
-        ticket,
-        TicketAction.QC_PASS,
-        to_status,
-        actor,
-        note=text,
-        metadata={"first_pass": first_pass, "xp_base": base, "xp_bonus": bonus, "xp_paid": paid},
-    )
-    ticket.done_at = tx.now
-    ticket.flag_minutes = ticket.srt_total_minutes
-    set_bike_status(tx, ticket.bike_id, BikeStatus.READY)
-    return ticket_view_in_tx(tx, ticket)
-
-
-# What a QC pass may pay: the base XP and the first-pass bonus, each once per ticket.
-XP_FOR_QC_PASS = (XpEntryType.TICKET_BASE_XP, XpEntryType.TICKET_QC_FIRST_PASS_BONUS)
-
-
-def _xp_reference(kind: XpEntryType, ticket: Ticket) -> str:
-    return f"{kind.value}:{ticket.id}"
-
-
-def _pay_xp(
-    tx: Tx,
-    ticket: Ticket,
-    earned: Sequence[tuple[XpEntryType, int, str]],
-    already_paid: set[str],
-) -> int:
-    """Append the XP entries (kind, amount, description) whose reference is not among
-    those paid already; the amount paid."""
-    assert ticket.technician_id is not None
-    rows: list[dict[str, Any]] = []
-    paid = 0
-    for kind, amount, what in earned:
-        reference = _xp_reference(kind, ticket)
-        if reference in already_paid:
-            continue
-        rows.append(
-            {
-                "user_id": ticket.technician_id,
-                "amount": amount,
-                "entry_type": kind.value,
-                "reference": reference,
-                "description": f"{what} #{ticket.id}: {ticket.title}",
-                "payload": {"ticket_id": ticket.id, "srt_total_minutes": ticket.srt_total_minutes},
-                "created_at": tx.now,
-            }
-        )
-        rollups.on_xp(tx, ticket.technician_id, amount)
-        paid += amount
-    if rows:
-        # Base and bonus in one multi-row INSERT (not an executemany, which the server
-        # runs row by row), sent with the step's other writes; no ids are needed back.
-        insert_later(tx.session, XpEntry, *rows)
-    return paid
-
-
-@writes(folds_caller=True)
-def qc_fail(tx: Tx, actor_id: int, ticket_id: int, note: str | None = None) -> TicketView:
-    """waiting_qc -> rework, with an optional note for the technician."""
-    acting = act_on_ticket(tx, actor_id, Permission.QC, ticket_id, for_reply=True)
-    actor, ticket = acting.actor, acting.ticket
-    to_status = next_ticket_status(TicketAction.QC_FAIL, TicketStatus(ticket.status), ticket.id)
-    refuse_self_inspection(tx, actor, ticket)
-    record_transition(tx, ticket, TicketAction.QC_FAIL, to_status, actor, note=_validate_note(note))
-    return ticket_view_in_tx(tx, ticket)
-
-
 # --- reading ----------------------------------------------------------------------------------
 
 
@@ -593,15 +520,15 @@ def _running_seconds(running_since: datetime | None, now: datetime) -> int:
     return int(now.timestamp()) - int(running_since.timestamp())
 
 
-def _view(
+def ticket_view(
     t: Mapping[Any, Any],
     bike_code: str,
     master_name: str,
     technician_name: str | None,
     now: datetime,
 ) -> TicketView:
-    """A ticket's view from its columns by name (a row of :data:`_LIST_COLUMNS`, or an ORM
-    ticket's :func:`_columns`) and its people's names: every other fact is kept on the row."""
+    """A ticket's view from its columns by name and its people's names: every other fact
+    is kept on the row."""
     status = t["status"]
     fails = t["qc_fail_count"] or 0
     return TicketView(
@@ -631,103 +558,35 @@ def _view(
     )
 
 
-_TICKET_COLUMNS = tuple(c.key for c in Ticket.__table__.c)
-
-
-def _columns(ticket: Ticket) -> dict[str, Any]:
-    """An ORM ticket's column values by name, as :func:`_view` reads them."""
-    return {name: getattr(ticket, name) for name in _TICKET_COLUMNS}
-
-
-def _name_of(user: User | None) -> str | None:
-    return user.full_name if user is not None else None
-
-
-# The reads use plain rows (SQLAlchemy Core): the ticket's columns and its people's
-# names, without building an ORM object per ticket and person. Each statement is built
-# once per shape (below) with bound parameters, so a request neither builds nor
-# compiles one: the compiled form is cached on the statement's (memoised) cache key.
-_tickets = Ticket.__table__
-_bikes = Bike.__table__
-_master = User.__table__.alias("master")
-_technician = User.__table__.alias("technician")
-_LIST_COLUMNS = (
-    *_tickets.c,
-    _bikes.c.bike_code.label("bike_code"),
-    _master.c.username.label("master_username"),
-    _master.c.first_name.label("master_first_name"),
-    _master.c.last_name.label("master_last_name"),
-    _technician.c.username.label("technician_username"),
-    _technician.c.first_name.label("technician_first_name"),
-    _technician.c.last_name.label("technician_last_name"),
-)
-_LIST_FROM = (
-    _tickets.join(_bikes, _bikes.c.id == _tickets.c.bike_id)
-    .join(_master, _master.c.id == _tickets.c.master_id)
-    .outerjoin(_technician, _technician.c.id == _tickets.c.technician_id)
-)
-
-
-def _row_view(row: Row[Any], now: datetime, names: dict[int, str] | None = None) -> TicketView:
-    """A view from a row of :data:`_LIST_COLUMNS`; ``names``: people named already (a page
-    names the same few people again and again)."""
-    # By name through the row's mapping: several times quicker than a row's attributes.
-    t = row._mapping
-    names = {} if names is None else names
-    master = names.get(t["master_id"])
-    if master is None:
-        master = names[t["master_id"]] = full_name(
-            t["master_first_name"], t["master_last_name"], t["master_username"]
-        )
-    technician_id = t["technician_id"]
-    technician = None if technician_id is None else names.get(technician_id)
-    if technician_id is not None and technician is None:
-        technician = names[technician_id] = full_name(
-            t["technician_first_name"], t["technician_last_name"], t["technician_username"]
-        )
-    return _view(t, t["bike_code"], master, technician, now)
-
-
-def ticket_view_in_tx(tx: Tx, ticket: Ticket) -> TicketView:
-    """The reply of a write, from what the transaction holds (people by primary key,
-    from the identity map when the use case loaded them already)."""
-    get = tx.session.get_one
-    bike = get(Bike, ticket.bike_id)
-    master = get(User, ticket.master_id)
-    technician = get(User, ticket.technician_id) if ticket.technician_id is not None else None
-    return _view(_columns(ticket), bike.bike_code, master.full_name, _name_of(technician), tx.now)
-
-
-@cache
-def _detail_statement(caller: CallerShape | None) -> Select[Any]:
-    """One ticket's row; with the caller's row before it (and it alone when there is
-    no such ticket) when the caller is checked in the same statement."""
-    ticket = (
-        select(*_LIST_COLUMNS)
-        .select_from(_LIST_FROM)
-        .where(_tickets.c.id == bindparam("ticket_id", type_=Integer()))
+def _reply(tx: Tx, ticket: TicketRow) -> TicketView:
+    """The view of a ticket a use case holds (as it saved it)."""
+    return ticket_view(
+        vars(ticket), ticket.bike_code, ticket.master_name, ticket.technician_name, tx.now
     )
-    if caller is None:
-        return ticket
-    found = ticket.subquery("ticket")
-    anchor = caller_row(caller)
-    return select(anchor, found).select_from(anchor.outerjoin(found, true()))
 
 
-@reads(folds_caller=True, one_statement=True)
+def _row_view(t: Mapping[Any, Any], now: datetime) -> TicketView:
+    """A view from a row of ``sql.tickets.COLUMNS``."""
+    master = name_of(t, "master") or ""  # every ticket has its master
+    return ticket_view(t, t["bike_code"], master, name_of(t, "technician"), now)
+
+
+def ticket_views(tx: Tx, ids: Sequence[int]) -> list[TicketView]:
+    """The views of the tickets ``ids``, in that order, in one statement (for a read that
+    found its tickets' ids some other way: a search, a bike's history)."""
+    if not ids:
+        return []
+    rows = tx.execute(sql.BY_IDS, {"ids": list(ids)})
+    now = tx.now
+    found = {row["id"]: _row_view(row, now) for row in rows.mappings()}
+    return [found[i] for i in ids if i in found]
+
+
+@reads(one_statement=True)
 def get_ticket(tx: Tx, ticket_id: int) -> TicketView:
     """One ticket, in one statement that also checks the request's caller."""
-    folded = tx.caller_to_fold()
-    params: dict[str, Any] = {"ticket_id": ticket_id}
-    if folded is not None:
-        params.update(folded.params)
-    statement = _detail_statement(folded.shape if folded is not None else None)
-    row = tx.session.connection().execute(statement, params).first()
-    if folded is not None:
-        tx.check_folded_caller(folded, row)
-    if row is None or row.id is None:
-        raise NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
-    return _row_view(row, tx.now)
+    rows = tx.read(sql.DETAIL, {"ticket_id": ticket_id}, missing=no_ticket(ticket_id))
+    return _row_view(rows[0], tx.now)
 
 
 def parse_statuses(statuses: str | Iterable[str] | None) -> list[TicketStatus]:
@@ -749,62 +608,7 @@ def parse_statuses(statuses: str | Iterable[str] | None) -> list[TicketStatus]:
     return parsed
 
 
-def _status_count_query(statuses: Sequence[str] | None = None) -> Select[int]:
-    stmt = select(func.coalesce(func.sum(TicketStatusCount.tickets), 0))
-    if statuses is not None:
-        stmt = stmt.where(TicketStatusCount.status.in_(list(statuses)))
-    return stmt
-
-
-def status_count(tx: Tx, statuses: Sequence[str] | None = None) -> int:
-    """How many tickets are in ``statuses`` (all when ``None``), from the kept counters."""
-    return int(tx.session.scalar(_status_count_query(statuses)) or 0)
-
-
-class _ListShape(NamedTuple):
-    """Which filters a list applies, its order, and the caller check it carries."""
-
-    statuses: bool
-    technician: bool
-    bike: bool
-    oldest_first: bool
-    caller: CallerShape | None
-
-
-@cache
-def _list_query(shape: _ListShape) -> PageQuery:
-    """The page and its total in one statement, filtered in SQL (bound parameters:
-    ``statuses``, ``technician_id``, ``bike_code``)."""
-    t = _tickets.c
-    where: list[ColumnElement[bool]] = []
-    if shape.statuses:
-        where.append(t.status.in_(bindparam("statuses", type_=String(), expanding=True)))
-    if shape.technician:
-        where.append(t.technician_id == bindparam("technician_id", type_=Integer()))
-    if shape.bike:
-        code = bindparam("bike_code", type_=String())
-        bike = select(_bikes.c.id).where(_bikes.c.bike_code == code).correlate(None)
-        where.append(t.bike_id == bike.scalar_subquery())
-    total: ScalarSelect[Any]
-    if shape.technician or shape.bike:
-        total = select(func.count()).select_from(_tickets).where(*where).scalar_subquery()
-    else:
-        # Exact and O(1): the per-status counters the database keeps with every change.
-        counters = select(func.coalesce(func.sum(TicketStatusCount.tickets), 0))
-        if shape.statuses:
-            counted = bindparam("counted_statuses", type_=String(), expanding=True)
-            counters = counters.where(TicketStatusCount.status.in_(counted))
-        total = counters.scalar_subquery()
-    return PageQuery.of(
-        select(*_LIST_COLUMNS).select_from(_LIST_FROM).where(*where),
-        total,
-        order_by=("created_at", "id"),
-        descending=not shape.oldest_first,
-        anchor=caller_row(shape.caller) if shape.caller is not None else None,
-    )
-
-
-@reads(folds_caller=True, one_statement=True)
+@reads(one_statement=True)
 def list_tickets(
     tx: Tx,
     *,
@@ -825,57 +629,33 @@ def list_tickets(
         params["technician_id"] = technician_id
     if bike_code:
         params["bike_code"] = validate_bike_code(bike_code)
-    folded = tx.caller_to_fold()
-    query = _list_query(
-        _ListShape(
+    query = sql.list_query(
+        sql.ListShape(
             statuses=bool(statuses),
             technician=technician_id is not None,
             bike=bool(bike_code),
             oldest_first=oldest_first,
-            caller=folded.shape if folded is not None else None,
         )
     )
-    rows, total = query.fetch(tx, params, page, per_page, folded)
-    now, names = tx.now, dict[int, str]()
-    return Page(tuple(_row_view(row, now, names) for row in rows), total, page, per_page)
+    rows, total = query.fetch(tx, params, page, per_page)
+    now = tx.now
+    return Page(tuple(_row_view(row, now) for row in rows), total, page, per_page)
 
 
 @reads
 def ticket_transitions(tx: Tx, ticket_id: int) -> list[TransitionView]:
     """The ticket's audit trail, newest first."""
-    if tx.session.get(Ticket, ticket_id) is None:
-        raise NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
-    rows = tx.session.execute(
-        select(TicketTransition, User.username, User.first_name, User.last_name)
-        .join(User, User.id == TicketTransition.actor_id)
-        .where(TicketTransition.ticket_id == ticket_id)
-        .order_by(TicketTransition.created_at.desc(), TicketTransition.id.desc())
-    )
-    transitions = list(rows)
-    # Name the technician each assignment went to, in one more query.
-    assignees = {
-        t.meta.get("technician_id")
-        for t, *_ in transitions
-        if t.action == TicketAction.ASSIGNED and isinstance(t.meta.get("technician_id"), int)
-    }
-    names: dict[Any, str] = {
-        u.id: _full_name(u) for u in tx.session.scalars(select(User).where(User.id.in_(assignees)))
-    }
+    rows = tx.read(sql.TRANSITIONS, {"ticket_id": ticket_id}, missing=no_ticket(ticket_id))
     return [
-        TransitionView(
-            id=t.id,
-            ticket=t.ticket_id,
-            from_status=t.from_status,
-            to_status=t.to_status,
-            action=t.action,
-            actor=t.actor_id,
-            actor_name=" ".join(p for p in (first, last) if p) or username,
-            note=t.note,
-            metadata=dict(t.meta),
-            created_at=t.created_at,
-            technician_name=names.get(t.meta.get("technician_id"))
-            if t.action == TicketAction.ASSIGNED
+        from_row(
+            TransitionView,
+            t,
+            actor_name=name_of(t, "actor"),
+            # The technician an assignment gave the ticket to, by name.
+            technician_name=name_of(t, "assignee")
+            if t["action"] == TicketAction.ASSIGNED
             else None,
         )
-        for t, username, first, last in transitions
+        for t in rows
+        if t["id"] is not None
     ]

@@ -8,6 +8,9 @@ At a shared terminal a user may also log in with a badge scan and a PIN of 4-8
 digits: the badge is kept as a SHA-256 digest (so a scan is found by lookup, and
 the code is never stored in clear; one badge per person), the PIN argon2-hashed
 like a password. Badge logins are throttled apart from passwords.
+
+Users, their roles and the role names are cold tables: written through the ORM
+session (``tx.session``), once the caller was checked (``tx.authorise``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from . import throttle
 from .errors import AuthenticationFailed, NotFound, RuleViolation, ValidationFailed
 from .models import WITH_ROLES, RoleRow, User, UserRole
-from .rules import Permission
+from .rules import UNIQUE_USERNAME, Permission
 from .shop import Shop, Tx, reads, writes
 from .text import clean_text, storable
 from .values import ROLE_NAMES, Role
@@ -139,11 +142,7 @@ def _add_user(
     username, parsed = check_new_user(username, roles, first_name, last_name)
     _check_password(password)
     if _find(tx, username) is not None:
-        raise ValidationFailed(
-            f"Username {username!r} is taken (usernames ignore case); choose another.",
-            field="username",
-            code="duplicate",
-        )
+        raise UNIQUE_USERNAME.refused(username=username)
     user = User(
         username=username,
         first_name=first_name.strip(),

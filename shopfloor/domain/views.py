@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+from .rules import XpAward
+
 T = TypeVar("T")
+
+
+def display_name(first_name: str | None, last_name: str | None, username: str) -> str:
+    """How a person is named on screens and in replies: first and last name, else the
+    username."""
+    return " ".join(p for p in (first_name, last_name) if p) or username
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,7 @@ class UserView:
 
     @property
     def display_name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.username
+        return display_name(self.first_name, self.last_name, self.username)
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,15 @@ class TicketView:
     parked_reason: str | None = None
     # What the last QC fail asked the technician to fix ("" when it never failed).
     latest_qc_note: str = ""
+
+
+@dataclass(frozen=True)
+class QcPassed:
+    """What a QC pass did: the ticket as it now is, and the XP it paid its technician."""
+
+    ticket: TicketView
+    first_pass: bool
+    xp: XpAward  # paid by this pass (an entry paid before is not paid again)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """The work-session timer: start, pause, resume, stop, and its history.
 
-Every timer event is an append-only row; ``active_seconds`` on the session is
-a cache of the closed running intervals that must equal what the events say.
+Every timer event is an append-only row; ``active_seconds`` on the session is a cache
+of the closed running intervals that must equal what the events say, and so are the
+ticket's ``worked_seconds`` and ``running_since`` (see :mod:`.rollups`). A timer action
+locks the ticket first (``tx.lock``, which checks the caller), then reads its open
+session (:mod:`.sql.timers`) and saves the session and the ticket as they become.
 """
 
 from __future__ import annotations
@@ -13,31 +16,29 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import func, select
 
 from . import rollups
-from .batch import insert_later, insert_row, write_pending
 from .errors import NotFound, RuleViolation, TransitionNotAllowed, ValidationFailed
-from .models import (
-    Bike,
-    Ticket,
-    User,
-    WorkSession,
-    WorkSessionEvent,
-    WorkshopRules,
-    session_is_open,
-)
+from .models import WorkSession, WorkSessionEvent, WorkshopRules
 from .rules import (
+    ONE_OPEN_TIMER_PER_TECHNICIAN,
     WORK_SESSION_START_STATUSES,
     PauseReason,
     Permission,
+    Rules,
     next_session_status,
     pause_reasons_to_json,
 )
-from .shop import Rules, Tx, reads, writes
+from .shop import Actor, Tx, reads, writes
+from .sql import from_row
+from .sql import tickets as ticket_sql
+from .sql import timers as sql
+from .sql.caller import name_of
+from .sql.tickets import TicketRow, ticket_row
+from .sql.timers import SessionRow, session_row
 from .text import clean_text
 from .values import (
-    OPEN_SESSION_STATUSES,
     UNSPECIFIED_PAUSE_REASON,
     StopCause,
     TicketStatus,
@@ -45,12 +46,7 @@ from .values import (
     WorkSessionStatus,
 )
 from .views import WorkSessionEventView, WorkSessionView
-from .workflow import (
-    act_on_ticket,
-    lock_ticket,
-    require_worker,
-    start_ticket_in_tx,
-)
+from .workflow import no_ticket, require_worker, start_ticket_in_tx
 from .worktime import (
     clipped_seconds,
     derive_worked_seconds,
@@ -60,7 +56,6 @@ from .worktime import (
     shop_zone,
 )
 
-_OPEN = [s.value for s in OPEN_SESSION_STATUSES]
 MAX_REASON_NOTE = 500
 UNSPECIFIED = PauseReason(UNSPECIFIED_PAUSE_REASON, "Unspecified")
 
@@ -101,7 +96,7 @@ def reason_metadata(reason: PauseReason, note: str) -> dict[str, Any]:
     return {"reason": reason.code, "reason_label": reason.label, "note": note}
 
 
-def session_view(ws: WorkSession, now: datetime) -> WorkSessionView:
+def session_view(ws: SessionRow, now: datetime) -> WorkSessionView:
     running = (
         int((now - ws.last_started_at).total_seconds())
         if ws.status == WorkSessionStatus.RUNNING and ws.last_started_at
@@ -122,40 +117,48 @@ def session_view(ws: WorkSession, now: datetime) -> WorkSessionView:
     )
 
 
-# Open sessions, read after the ticket's lock (built once: see :mod:`.workflow`).
-_OPEN_FOR_TICKET = select(WorkSession).where(
-    WorkSession.ticket_id == bindparam("ticket_id"), WorkSession.status.in_(_OPEN)
-)
-_OPEN_FOR_TICKET_OR_TECHNICIAN = select(WorkSession).where(
-    WorkSession.status.in_(_OPEN),
-    or_(
-        WorkSession.ticket_id == bindparam("ticket_id"),
-        WorkSession.technician_id == bindparam("technician_id"),
-    ),
-)
+# --- the timer's moves (inside a use case, with the ticket locked) ----------------------------
 
 
-def open_session(tx: Tx, ticket_id: int) -> WorkSession | None:
-    return tx.session.scalar(_OPEN_FOR_TICKET, {"ticket_id": ticket_id})
+@dataclass
+class Timer:
+    """A ticket's timer within one transaction: the locked ticket and its open session,
+    each as saved so far (``session`` None: no open one)."""
+
+    ticket: TicketRow
+    session: SessionRow | None
+
+
+def _bank(tx: Tx, timer: Timer, at: datetime) -> None:
+    """End the running interval at ``at``: its seconds join the session's and the ticket's
+    worked time, and the days it spans."""
+    ws = timer.session
+    if ws is None or ws.status != WorkSessionStatus.RUNNING or ws.last_started_at is None:
+        return
+    seconds = int((at - ws.last_started_at).total_seconds())
+    timer.session = tx.save(ws, active_seconds=ws.active_seconds + seconds)
+    timer.ticket = tx.save(timer.ticket, worked_seconds=timer.ticket.worked_seconds + seconds)
+    tx.days.ran(ws.last_started_at, at, ws.technician_id)
 
 
 def _record(
     tx: Tx,
-    ws: WorkSession,
+    timer: Timer,
     action: WorkSessionAction,
     to_status: WorkSessionStatus,
-    actor: User | int,
-    from_status: str | None,
+    actor_id: int,
     metadata: dict[str, Any] | None = None,
     *,
     at: datetime | None = None,
 ) -> None:
-    """Append the event (at ``at``, default now) and move the session to ``to_status``."""
-    rollups.on_timer_event(
-        tx, ws, from_status, to_status.value, at or tx.now, (metadata or {}).get("reason")
-    )
-    insert_later(
-        tx.session,
+    """Append the event (at ``at``, default now) and move the session to ``to_status``:
+    a pause ending counts on its days, an interval starting runs on the ticket."""
+    ws = timer.session
+    assert ws is not None
+    at = at or tx.now
+    meta = metadata or {}
+    from_status = None if action is WorkSessionAction.STARTED else ws.status
+    tx.insert(
         WorkSessionEvent,
         {
             "work_session_id": ws.id,
@@ -163,114 +166,130 @@ def _record(
             "from_status": from_status,
             "to_status": to_status.value,
             "action": action.value,
-            "actor_id": actor if isinstance(actor, int) else actor.id,
-            "event_at": at or tx.now,
-            "metadata": metadata or {},
+            "actor_id": actor_id,
+            "event_at": at,
+            "metadata": meta,
             "created_at": tx.now,
         },
         in_order=True,
     )
-    ws.status = to_status.value
-    ws.updated_at = at or tx.now
+    if from_status == WorkSessionStatus.PAUSED:
+        why = ws.pause_reason or UNSPECIFIED_PAUSE_REASON
+        tx.days.paused_for(ws.updated_at, at, ws.technician_id, why)
+    running = to_status is WorkSessionStatus.RUNNING
+    paused = to_status is WorkSessionStatus.PAUSED
+    timer.session = tx.save(
+        ws,
+        status=to_status.value,
+        updated_at=at,
+        last_started_at=at if running else ws.last_started_at,
+        ended_at=at if to_status is WorkSessionStatus.STOPPED else ws.ended_at,
+        pause_reason=str(meta.get("reason") or UNSPECIFIED_PAUSE_REASON) if paused else None,
+    )
+    timer.ticket = tx.save(timer.ticket, running_since=at if running else None)
 
 
-def _bank_running_time(tx: Tx, ws: WorkSession, at: datetime | None = None) -> None:
-    """Add the interval that is ending now (or at ``at``) to the cached total."""
-    if ws.status == WorkSessionStatus.RUNNING and ws.last_started_at is not None:
-        ws.active_seconds += int(((at or tx.now) - ws.last_started_at).total_seconds())
-        rollups.on_banked(tx, ws, ws.last_started_at, at or tx.now)
+def _stop(tx: Tx, timer: Timer, actor_id: int, metadata: dict[str, Any], at: datetime) -> None:
+    """Bank what ran and stop the session at ``at``."""
+    _bank(tx, timer, at)
+    _record(
+        tx, timer, WorkSessionAction.STOPPED, WorkSessionStatus.STOPPED, actor_id, metadata, at=at
+    )
 
 
-def close_open_session(
-    tx: Tx, actor: User, ticket: Ticket, *, reason: str, details: dict[str, Any] | None = None
-) -> WorkSession | None:
-    """Stop the ticket's open session, if any, recording why (sending to QC, parking)."""
-    ws = open_session(tx, ticket.id)
-    if ws is None:
-        return None
-    _enforce_pause_budget(tx, ws)
-    was = ws.status
-    _bank_running_time(tx, ws)
-    ws.ended_at = tx.now
-    metadata = {"reason": reason, **(details or {})}
-    _record(tx, ws, WorkSessionAction.STOPPED, WorkSessionStatus.STOPPED, actor, was, metadata)
-    return ws
+def _open_session(tx: Tx, ticket_id: int) -> SessionRow | None:
+    row = tx.execute(sql.OPEN_OF_TICKET, {"ticket_id": ticket_id}).mappings().first()
+    return None if row is None else session_row(row)
+
+
+def close_open_timer(
+    tx: Tx, ticket: TicketRow, *, reason: str, details: dict[str, Any] | None = None
+) -> Timer:
+    """Stop the locked ticket's open session, if any, recording why (sending to QC,
+    parking); the timer as it then is (``session`` None when none was open)."""
+    timer = Timer(ticket, _open_session(tx, ticket.id))
+    if timer.session is None:
+        return timer
+    _settle_budget(tx, timer)
+    _stop(tx, timer, tx.acting.id, {"reason": reason, **(details or {})}, tx.now)
+    return timer
 
 
 @dataclass
 class _Target:
     """What a timer action acts on, read under the ticket's lock."""
 
-    actor: User
-    ticket: Ticket
-    session: WorkSession | None  # the ticket's open one
+    actor: Actor
+    timer: Timer
     budget_resumed: bool  # settling the pause budget just resumed it
-    elsewhere: list[WorkSession]  # the technician's open ones on other tickets (to start)
+    elsewhere: list[SessionRow]  # the technician's open ones on other tickets (to start)
     busy: int | None  # another ticket of the technician's in progress (to start)
 
 
 def _timer_target(tx: Tx, actor_id: int, ticket_id: int, *, to_start: bool = False) -> _Target:
     """The actor, the locked ticket and its open session with its pause budget settled;
     ``to_start`` asks, in the same statements, what starting needs to know too."""
-    acting = act_on_ticket(tx, actor_id, Permission.WORK, ticket_id, to_start=to_start)
-    actor, ticket, busy = acting.actor, acting.ticket, acting.busy
+    found = tx.lock(
+        ticket_sql.LOCK_TO_START if to_start else ticket_sql.LOCK,
+        {"ticket_id": ticket_id},
+        actor=actor_id,
+        permission=Permission.WORK,
+        missing=no_ticket(ticket_id),
+    )
+    ticket = ticket_row(found)
+    actor = tx.acting
     require_worker(actor, ticket)
-    # Read after the lock: whatever the lock's previous holder did to the timer is seen.
-    stmt = _OPEN_FOR_TICKET_OR_TECHNICIAN if to_start else _OPEN_FOR_TICKET
-    params = {"ticket_id": ticket.id, "technician_id": ticket.technician_id}
-    found = tx.session.scalars(stmt, params).all()
-    ws = next((w for w in found if w.ticket_id == ticket.id), None)
+    if to_start:
+        params = {"ticket_id": ticket.id, "technician_id": ticket.technician_id}
+        rows = tx.execute(sql.OPEN_OF_TICKET_OR_TECHNICIAN, params).mappings()
+        sessions = [session_row(r) for r in rows]
+    else:
+        own = _open_session(tx, ticket.id)
+        sessions = [] if own is None else [own]
+    timer = Timer(ticket, next((w for w in sessions if w.ticket_id == ticket.id), None))
     # The budget is settled lazily: by whatever touches the session first.
-    resumed = ws is not None and _enforce_pause_budget(tx, ws)
-    elsewhere = [w for w in found if w.ticket_id != ticket.id]
-    return _Target(actor, ticket, ws, resumed, elsewhere, busy)
+    resumed = _settle_budget(tx, timer)
+    elsewhere = [w for w in sessions if w.ticket_id != ticket.id]
+    return _Target(actor, timer, resumed, elsewhere, found.get("busy_ticket"))
 
 
-@writes(folds_caller=True)
+@writes
 def start_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     """Start the timer; on an assigned or rework ticket this starts the ticket too."""
     target = _timer_target(tx, actor_id, ticket_id, to_start=True)
-    actor, ticket, current = target.actor, target.ticket, target.session
+    timer = target.timer
+    ticket = timer.ticket
     if TicketStatus(ticket.status) not in WORK_SESSION_START_STATUSES:
         raise TransitionNotAllowed(
             f"Cannot start the timer on ticket {ticket.id}: it is {ticket.status}; "
             "a timer runs only on an assigned, rework or in-progress ticket.",
             field="status",
         )
+    current = timer.session
     to_status = next_session_status(
         WorkSessionAction.STARTED, WorkSessionStatus(current.status) if current else None, ticket.id
     )
     if target.elsewhere:
-        raise RuleViolation(
-            "The technician already has an open timer on ticket "
-            f"#{target.elsewhere[0].ticket_id}; "
-            "stop it or send that ticket to QC first.",
-            field="work_session",
-            code="open_session_exists",
-        )
+        raise ONE_OPEN_TIMER_PER_TECHNICIAN.refused(ticket=target.elsewhere[0].ticket_id)
     assert ticket.technician_id is not None
-    ws = insert_row(
-        tx.session,
-        WorkSession,
-        {
-            "ticket_id": ticket.id,
-            "technician_id": ticket.technician_id,
-            "status": to_status.value,
-            "started_at": tx.now,
-            "last_started_at": tx.now,
-            "ended_at": None,
-            "active_seconds": 0,
-            "pause_reason": None,  # as the start event leaves it, so the row is written once
-            "created_at": tx.now,
-            "updated_at": tx.now,
-        },
-    )
-    _record(tx, ws, WorkSessionAction.STARTED, to_status, actor, None)
-    # The ticket's status and its running interval go out in one UPDATE when the
-    # transaction flushes, after the timer's event.
+    values: dict[str, Any] = {
+        "ticket_id": ticket.id,
+        "technician_id": ticket.technician_id,
+        "status": to_status.value,
+        "started_at": tx.now,
+        "last_started_at": tx.now,
+        "ended_at": None,
+        "active_seconds": 0,
+        "pause_reason": None,  # as the start event leaves it, so the row is written once
+        "created_at": tx.now,
+        "updated_at": tx.now,
+    }
+    timer.session = SessionRow(id=tx.insert_for_id(WorkSession, values), **values)
+    _record(tx, timer, WorkSessionAction.STARTED, to_status, target.actor.id)
+    # The ticket's status and its running interval go out in one UPDATE with the event.
     if ticket.status != TicketStatus.IN_PROGRESS:
-        start_ticket_in_tx(tx, actor, ticket, target.busy)
-    return session_view(ws, tx.now)
+        timer.ticket = start_ticket_in_tx(tx, target.actor, timer.ticket, target.busy)
+    return session_view(timer.session, tx.now)
 
 
 def _step(
@@ -278,44 +297,49 @@ def _step(
     actor_id: int,
     ticket_id: int,
     action: WorkSessionAction,
-    metadata: dict[str, Any] | None = None,
+    *,
+    reason: Any = None,
+    note: Any = None,
 ) -> WorkSessionView:
     target = _timer_target(tx, actor_id, ticket_id)
-    actor, ticket, ws = target.actor, target.ticket, target.session
+    metadata = None
+    if action is WorkSessionAction.PAUSED:
+        # One of the shop's reasons (its rules came with the lock).
+        why, text = validate_pause_reason(tx.rules(), reason, note)
+        metadata = reason_metadata(why, text)
+    timer = target.timer
+    ws = timer.session
     if target.budget_resumed and action is WorkSessionAction.RESUMED:
         assert ws is not None
         return session_view(ws, tx.now)  # it already resumed when the budget ran out
     if action is WorkSessionAction.PAUSED and ws is not None and metadata is not None:
         _refuse_pause_without_budget(tx, ws, metadata)
-    to_status = next_session_status(action, WorkSessionStatus(ws.status) if ws else None, ticket.id)
+    to_status = next_session_status(
+        action, WorkSessionStatus(ws.status) if ws else None, timer.ticket.id
+    )
     assert ws is not None  # next_session_status refuses every action but start without one
-    was = ws.status
-    _bank_running_time(tx, ws)
-    if to_status is WorkSessionStatus.RUNNING:
-        ws.last_started_at = tx.now
-    if to_status is WorkSessionStatus.STOPPED:
-        ws.ended_at = tx.now
-    _record(tx, ws, action, to_status, actor, was, metadata)
-    return session_view(ws, tx.now)
+    _bank(tx, timer, tx.now)
+    _record(tx, timer, action, to_status, target.actor.id, metadata)
+    assert timer.session is not None
+    return session_view(timer.session, tx.now)
 
 
-@writes(folds_caller=True)
+@writes
 def pause_work_session(
     tx: Tx, actor_id: int, ticket_id: int, reason: str | None = None, note: str | None = None
 ) -> WorkSessionView:
     """running -> paused, with one of the shop's pause reasons (none given: ``unspecified``);
     the interval so far is banked."""
-    why, text = validate_pause_reason(tx.rules(), reason, note)
-    return _step(tx, actor_id, ticket_id, WorkSessionAction.PAUSED, reason_metadata(why, text))
+    return _step(tx, actor_id, ticket_id, WorkSessionAction.PAUSED, reason=reason, note=note)
 
 
-@writes(folds_caller=True)
+@writes
 def resume_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     """paused -> running."""
     return _step(tx, actor_id, ticket_id, WorkSessionAction.RESUMED)
 
 
-@writes(folds_caller=True)
+@writes
 def stop_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     """running/paused -> stopped; the ticket stays in progress."""
     return _step(tx, actor_id, ticket_id, WorkSessionAction.STOPPED)
@@ -337,7 +361,8 @@ def set_timer_rules(
     """Change the shop's timer rules; what is not given stays as it is.
 
     ``shift_end`` is local "HH:MM" (``None`` or "" removes it); ``time_zone`` an
-    IANA name such as ``Europe/Prague``.
+    IANA name such as ``Europe/Prague``. The rules row is written through the ORM
+    session (a cold table).
     """
     tx.authorise(actor_id, Permission.EDIT_TIMER_RULES)
     row = tx.session.get_one(WorkshopRules, 1)
@@ -384,9 +409,9 @@ def set_timer_rules(
         if row.time_zone != time_zone:
             row.time_zone = time_zone
             # The daily rollups were cut at the old zone's midnights.
-            tx.session.flush()
-            rollups.rebuild_days(tx.session.connection(), time_zone)
-    tx.session.flush()
+            tx.flush()
+            rollups.rebuild_days(tx.conn, time_zone)
+    tx.flush()
     tx.forget_rules()
     return tx.rules()
 
@@ -394,81 +419,71 @@ def set_timer_rules(
 @reads
 def timer_rules(tx: Tx) -> Rules:
     """The shop's rules, for screens that offer its pause reasons and show its shift."""
+    tx.authorise(None)
     return tx.rules()
+
+
+# --- reading ----------------------------------------------------------------------------------
 
 
 @reads
 def work_session_history(tx: Tx, ticket_id: int) -> list[WorkSessionEventView]:
     """Every timer event of the ticket, newest first."""
-    if tx.session.get(Ticket, ticket_id) is None:
-        raise NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
-    rows = tx.session.execute(
-        select(WorkSessionEvent, User.username, User.first_name, User.last_name)
-        .join(User, User.id == WorkSessionEvent.actor_id)
-        .where(WorkSessionEvent.ticket_id == ticket_id)
-        .order_by(WorkSessionEvent.event_at.desc(), WorkSessionEvent.id.desc())
-    )
+    rows = tx.read(sql.HISTORY, {"ticket_id": ticket_id}, missing=no_ticket(ticket_id))
     return [
-        WorkSessionEventView(
-            id=e.id,
-            work_session=e.work_session_id,
-            ticket=e.ticket_id,
-            from_status=e.from_status,
-            to_status=e.to_status,
-            action=e.action,
-            actor=e.actor_id,
-            actor_name=" ".join(p for p in (first, last) if p) or username,
-            event_at=e.event_at,
-            metadata=dict(e.meta),
-            created_at=e.created_at,
-        )
-        for e, username, first, last in rows
+        from_row(WorkSessionEventView, e, actor_name=name_of(e, "actor"))
+        for e in rows
+        if e["id"] is not None
     ]
+
+
+def _first_session(tx: Tx, statement: Any, params: dict[str, Any]) -> WorkSessionView | None:
+    rows = tx.read(statement, params)
+    return session_view(session_row(rows[0]), tx.now) if rows else None
 
 
 @reads
 def current_work_session(tx: Tx, ticket_id: int) -> WorkSessionView | None:
     """The ticket's open (running or paused) session, if there is one."""
-    ws = open_session(tx, ticket_id)
-    return session_view(ws, tx.now) if ws else None
+    return _first_session(tx, sql.OPEN_FOR_TICKET, {"ticket_id": ticket_id})
 
 
 @reads
 def open_session_of(tx: Tx, technician_id: int) -> WorkSessionView | None:
     """The technician's open session on any ticket, if there is one."""
-    ws = tx.session.scalar(
-        select(WorkSession).where(
-            WorkSession.technician_id == technician_id, WorkSession.status.in_(_OPEN)
-        )
-    )
-    return session_view(ws, tx.now) if ws else None
+    return _first_session(tx, sql.OPEN_FOR_TECHNICIAN, {"technician_id": technician_id})
 
 
 @reads
 def list_work_sessions(tx: Tx, ticket_id: int) -> list[WorkSessionView]:
     """The ticket's sessions, oldest first."""
-    rows = tx.session.scalars(
-        select(WorkSession).where(WorkSession.ticket_id == ticket_id).order_by(WorkSession.id)
-    )
-    return [session_view(ws, tx.now) for ws in rows]
+    rows = tx.read(sql.OF_TICKET, {"ticket_id": ticket_id})
+    return [session_view(session_row(row), tx.now) for row in rows]
 
 
 @reads
 def derived_worked_seconds(tx: Tx, work_session_id: int) -> int:
     """A session's worked seconds recomputed from its events alone (the audit's truth)."""
-    events = tx.session.scalars(
-        select(WorkSessionEvent)
-        .where(WorkSessionEvent.work_session_id == work_session_id)
-        .order_by(WorkSessionEvent.event_at, WorkSessionEvent.id)
-    ).all()
-    if not events:
-        raise NotFound(f"No work session with id {work_session_id}.", field="work_session_id")
-    return derive_worked_seconds(events, tx.now)
+    events = tx.read(
+        sql.EVENTS_OF_SESSION,
+        {"work_session_id": work_session_id},
+        missing=lambda: NotFound(
+            f"No work session with id {work_session_id}.", field="work_session_id"
+        ),
+    )
+    return derive_worked_seconds((_Event(e["to_status"], e["event_at"]) for e in events), tx.now)
+
+
+@dataclass(frozen=True)
+class _Event:
+    to_status: str
+    event_at: datetime
 
 
 @reads
 def worked_seconds_today(tx: Tx, technician_id: int) -> int:
     """Seconds the technician's timers ran since the start of the shop's local day."""
+    tx.authorise(None)
     since = local_day_start(tx.now, tx.rules().time_zone)
     return _worked_since(tx, technician_id, since)
 
@@ -476,12 +491,13 @@ def worked_seconds_today(tx: Tx, technician_id: int) -> int:
 @reads
 def worked_seconds_since(tx: Tx, technician_id: int, since: datetime) -> int:
     """Seconds the technician's timers ran between ``since`` and now, from the events."""
+    tx.authorise(None)
     return _worked_since(tx, technician_id, since)
 
 
 def _worked_since(tx: Tx, technician_id: int, since: datetime) -> int:
     seg = running_segments(tx.now, since).subquery("segments")
-    total = tx.session.scalar(
+    total = tx.scalar(
         select(
             func.coalesce(func.sum(clipped_seconds(seg.c.seg_start, seg.c.seg_end, since)), 0)
         ).where(seg.c.technician_id == technician_id)
@@ -539,18 +555,22 @@ def shift_end_passed(rules: Rules, session: WorkSessionView, now: datetime) -> d
 
 
 def _stale(
-    tx: Tx, rules: Rules, ws: WorkSession, ticket: Ticket, older_than: timedelta | None
+    tx: Tx,
+    ws: SessionRow,
+    ticket_status: str,
+    ticket_technician: int | None,
+    older_than: timedelta | None,
 ) -> tuple[tuple[StaleCause, ...], datetime]:
     view = session_view(ws, tx.now)
     causes: list[StaleCause] = []
     stop_at = tx.now
-    end = shift_end_passed(rules, view, tx.now)
+    end = shift_end_passed(tx.rules(), view, tx.now)
     if end is not None:
         causes.append(StaleCause.PAST_SHIFT_END)
         stop_at = end
-    if ticket.status != TicketStatus.IN_PROGRESS:
+    if ticket_status != TicketStatus.IN_PROGRESS:
         causes.append(StaleCause.TICKET_NOT_IN_PROGRESS)
-    if ticket.technician_id != ws.technician_id:
+    if ticket_technician != ws.technician_id:
         causes.append(StaleCause.OTHER_TECHNICIAN)
     if older_than is not None and tx.now - ws.updated_at >= older_than:
         causes.append(StaleCause.IDLE)
@@ -558,26 +578,20 @@ def _stale(
 
 
 def _find_stale(tx: Tx, older_than: timedelta | None) -> list[StaleTimer]:
-    rules = tx.rules()
-    rows = tx.session.execute(
-        select(WorkSession, Ticket, Bike.bike_code, User)
-        .join(Ticket, Ticket.id == WorkSession.ticket_id)
-        .join(Bike, Bike.id == Ticket.bike_id)
-        .join(User, User.id == WorkSession.technician_id)
-        .where(WorkSession.status.in_(_OPEN))
-        .order_by(WorkSession.id)
-    ).all()
     found = []
-    for ws, ticket, bike_code, tech in rows:
-        causes, stop_at = _stale(tx, rules, ws, ticket, older_than)
+    for row in tx.execute(sql.OPEN_WITH_TICKETS).mappings():
+        ws = session_row(row)
+        causes, stop_at = _stale(
+            tx, ws, row["ticket_status"], row["ticket_technician_id"], older_than
+        )
         if causes:
             found.append(
                 StaleTimer(
                     session_view(ws, tx.now),
-                    ticket.id,
-                    bike_code,
-                    tech.full_name,
-                    ticket.status,
+                    ws.ticket_id,
+                    row["bike_code"],
+                    name_of(row, "tech") or "",
+                    row["ticket_status"],
                     ws.updated_at,
                     causes,
                     stop_at,
@@ -587,28 +601,15 @@ def _find_stale(tx: Tx, older_than: timedelta | None) -> list[StaleTimer]:
 
 
 def _stop_automatically(
-    tx: Tx, ws: WorkSession, at: datetime, cause: StopCause, message: str, **extra: Any
+    tx: Tx, timer: Timer, at: datetime, cause: StopCause, message: str, **extra: Any
 ) -> None:
-    """Stop ``ws`` at ``at`` (never before its last event) with an event saying it was automatic.
-
-    The technician is the event's actor: the timer was theirs, the metadata says
-    that nobody pressed the key.
-    """
-    at = max(at, ws.updated_at)
-    was = ws.status
-    _bank_running_time(tx, ws, at)
-    ws.ended_at = at
+    """Stop the open session at ``at`` (never before its last event) with an event saying
+    it was automatic. The technician is the event's actor: the timer was theirs, the
+    metadata says that nobody pressed the key."""
+    ws = timer.session
+    assert ws is not None
     metadata = {"automatic": True, "reason": cause.value, "message": message, **extra}
-    _record(
-        tx,
-        ws,
-        WorkSessionAction.STOPPED,
-        WorkSessionStatus.STOPPED,
-        ws.technician_id,
-        was,
-        metadata,
-        at=at,
-    )
+    _stop(tx, timer, ws.technician_id, metadata, max(at, ws.updated_at))
 
 
 @reads
@@ -630,19 +631,25 @@ def stop_stale_timers(
     tx.authorise(actor_id, Permission.ASSIGN)
     stopped = []
     for candidate in _find_stale(tx, older_than):
-        lock_ticket(tx, candidate.ticket)
-        ws = tx.session.get_one(WorkSession, candidate.session.id, populate_existing=True)
-        ticket = tx.session.get_one(Ticket, candidate.ticket)
-        if ws.status not in _OPEN:
+        found = tx.lock(
+            ticket_sql.LOCK, {"ticket_id": candidate.ticket}, missing=no_ticket(candidate.ticket)
+        )
+        row = tx.execute(sql.ONE, {"work_session_id": candidate.session.id}).mappings().one()
+        timer = Timer(ticket_row(found), session_row(row))
+        assert timer.session is not None
+        if timer.session.status not in (WorkSessionStatus.RUNNING, WorkSessionStatus.PAUSED):
             continue  # stopped meanwhile
-        _enforce_pause_budget(tx, ws)
-        causes, stop_at = _stale(tx, tx.rules(), ws, ticket, older_than)
+        _settle_budget(tx, timer)
+        ws = timer.session
+        causes, stop_at = _stale(
+            tx, ws, timer.ticket.status, timer.ticket.technician_id, older_than
+        )
         if not causes:
             continue
         why = "; ".join(STALE_PHRASES[c] for c in causes)
         _stop_automatically(
             tx,
-            ws,
+            timer,
             stop_at,
             StopCause.STALE,
             f"stopped by `shopfloor timers stale --stop`: {why}",
@@ -659,22 +666,23 @@ def stop_at_shift_end(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView 
     ``None`` when there is nothing to stop (already stopped, or touched since the
     shift ended, e.g. on another terminal).
     """
-    ws = _timer_target(tx, actor_id, ticket_id).session
-    if ws is None:
+    timer = _timer_target(tx, actor_id, ticket_id).timer
+    if timer.session is None:
         return None
     rules = tx.rules()
-    end = shift_end_passed(rules, session_view(ws, tx.now), tx.now)
+    end = shift_end_passed(rules, session_view(timer.session, tx.now), tx.now)
     if end is None:
         return None
     local = end.astimezone(shop_zone(rules.time_zone)).strftime("%H:%M")
     _stop_automatically(
         tx,
-        ws,
+        timer,
         end,
         StopCause.SHIFT_END,
         f"nobody answered 'still working?', so it stopped at the shift's end ({local})",
     )
-    return session_view(ws, tx.now)
+    assert timer.session is not None
+    return session_view(timer.session, tx.now)
 
 
 # --- the daily pause budget -------------------------------------------------------------------
@@ -701,37 +709,12 @@ def _counts(rules: Rules, meta: dict[str, Any]) -> bool:
     return reason.counts if reason is not None else True  # unspecified counts
 
 
-def _sessions_since(technician_ids: Sequence[int], since: datetime) -> Any:
-    """The technicians' sessions still open or ended since ``since``: two index ranges
-    (an OR of the two would read every session they ever had). One technician's is a
-    range of (technician, ended_at); several technicians' of ended_at alone."""
-    ended = select(WorkSession.id).where(
-        WorkSession.technician_id.in_(technician_ids), WorkSession.ended_at >= since
-    )
-    still_open = select(WorkSession.id).where(
-        WorkSession.technician_id.in_(technician_ids), session_is_open()
-    )
-    return ended.union_all(still_open)
-
-
 def _technician_events(
     tx: Tx, technician_ids: Sequence[int], since: datetime
 ) -> dict[int, list[Any]]:
-    """Per technician, the events of their sessions open or ended since ``since``, in
-    order within each session: one statement for any number of technicians."""
-    write_pending(tx.session)  # the events this step has recorded so far count too
-    rows = tx.session.execute(
-        select(
-            WorkSession.technician_id,
-            WorkSessionEvent.work_session_id,
-            WorkSessionEvent.event_at,
-            WorkSessionEvent.to_status,
-            WorkSessionEvent.meta.label("meta"),
-        )
-        .join(WorkSession, WorkSession.id == WorkSessionEvent.work_session_id)
-        .where(WorkSessionEvent.work_session_id.in_(_sessions_since(technician_ids, since)))
-        .order_by(WorkSessionEvent.work_session_id, WorkSessionEvent.event_at, WorkSessionEvent.id)
-    ).all()
+    """Per technician, the events of their sessions open or ended since ``since`` (the
+    events this step recorded so far count too: they are sent before the read)."""
+    rows = tx.execute(sql.technician_events(technician_ids, since)).all()
     events: dict[int, list[Any]] = {tid: [] for tid in technician_ids}
     for row in rows:
         events[row.technician_id].append(row)
@@ -779,35 +762,33 @@ def _pause_budget(tx: Tx, technician_id: int) -> tuple[PauseBudget, datetime | N
     return _budget_from(rules, technician_id, day_start, tx.now, events)
 
 
-def _enforce_pause_budget(tx: Tx, ws: WorkSession) -> bool:
+def _settle_budget(tx: Tx, timer: Timer) -> bool:
     """Resume a paused session whose technician's pause budget ran out (at that moment),
     with an event saying so. Call with the ticket locked. True when it resumed."""
-    if ws.status != WorkSessionStatus.PAUSED:
+    ws = timer.session
+    if ws is None or ws.status != WorkSessionStatus.PAUSED:
         return False
     _, runs_out_at = _pause_budget(tx, ws.technician_id)
     if runs_out_at is None or runs_out_at > tx.now:
         return False
-    at = max(runs_out_at, ws.updated_at)
     minutes = tx.rules().pause_budget_minutes
-    ws.last_started_at = at
     _record(
         tx,
-        ws,
+        timer,
         WorkSessionAction.RESUMED,
         WorkSessionStatus.RUNNING,
         ws.technician_id,
-        WorkSessionStatus.PAUSED.value,
         {
             "automatic": True,
             "reason": BUDGET_USED_UP,
             "message": f"the daily pause budget ({minutes} min) was used up, so work resumed",
         },
-        at=at,
+        at=max(runs_out_at, ws.updated_at),
     )
     return True
 
 
-def _refuse_pause_without_budget(tx: Tx, ws: WorkSession, metadata: dict[str, Any]) -> None:
+def _refuse_pause_without_budget(tx: Tx, ws: SessionRow, metadata: dict[str, Any]) -> None:
     """A counted pause needs budget left today; a break always may be taken."""
     rules = tx.rules()
     if not _counts(rules, metadata) or rules.pause_budget_minutes == 0:
@@ -844,6 +825,7 @@ def pause_budgets_today(tx: Tx, technician_ids: Sequence[int]) -> dict[int, Paus
 @reads
 def pause_budget(tx: Tx, technician_id: int) -> PauseBudget:
     """The technician's pause budget today (the shop's local day)."""
+    tx.authorise(None)
     return _pause_budget(tx, technician_id)[0]
 
 
@@ -851,14 +833,15 @@ def pause_budget(tx: Tx, technician_id: int) -> PauseBudget:
 def settle_pause_budget(tx: Tx, technician_id: int) -> WorkSessionView | None:
     """Resume the technician's paused timer if their pause budget has run out (the TUI
     calls this on refresh; every timer action does it too). The resumed session, if any."""
-    ws = tx.session.scalar(
-        select(WorkSession).where(
-            WorkSession.technician_id == technician_id,
-            WorkSession.status == WorkSessionStatus.PAUSED,
-        )
-    )
-    if ws is None:
+    paused = tx.read(sql.PAUSED_FOR_TECHNICIAN, {"technician_id": technician_id})
+    if not paused:
         return None
-    lock_ticket(tx, ws.ticket_id)
-    tx.session.refresh(ws)
-    return session_view(ws, tx.now) if _enforce_pause_budget(tx, ws) else None
+    ticket_id = paused[0]["ticket_id"]
+    found = tx.lock(ticket_sql.LOCK, {"ticket_id": ticket_id}, missing=no_ticket(ticket_id))
+    # Read again under the lock: another terminal may have moved it meanwhile.
+    row = tx.execute(sql.ONE, {"work_session_id": paused[0]["id"]}).mappings().one()
+    timer = Timer(ticket_row(found), session_row(row))
+    if not _settle_budget(tx, timer):
+        return None
+    assert timer.session is not None
+    return session_view(timer.session, tx.now)

@@ -11,16 +11,14 @@ from textual.widgets import Static
 from .. import keys
 from ..domain import (
     Page,
-    Shop,
+    QcPassed,
     TicketAction,
     TicketStatus,
     TicketView,
-    TransitionView,
     list_tickets,
     qc_fail,
     qc_pass,
     ticket_actions_for,
-    ticket_transitions,
 )
 from ..widgets.checklist import ChecklistView
 from ..widgets.formatting import srt_alarm, srt_vs_worked
@@ -29,18 +27,6 @@ from .dialogs import ConfirmDialog, TextDialog
 from .paged import PagedTicketsScreen
 
 PER_PAGE = 50
-
-
-def pass_and_read(
-    shop: Shop, actor_id: int, ticket_id: int, expected_status: str
-) -> TransitionView:
-    """Pass QC, then read back the transition with the XP it awarded (runs in a worker).
-
-    ``expected_status`` is what the inspector saw: if another terminal acted first,
-    the domain refuses instead of passing a ticket in some other state.
-    """
-    qc_pass(shop, actor_id, ticket_id, expected_status=expected_status)
-    return ticket_transitions(shop, ticket_id)[0]
 
 
 class QcQueueScreen(PagedTicketsScreen):
@@ -106,14 +92,13 @@ class QcQueueScreen(PagedTicketsScreen):
         if self.refused_while_acting():
             return
 
-        def passed(t: TransitionView) -> None:
-            meta = t.metadata
-            base, bonus = int(meta.get("xp_base", 0)), int(meta.get("xp_bonus", 0))
-            kind = "first pass" if meta.get("first_pass") else "passed after rework"
-            detail = f"base {base} + bonus {bonus}" if bonus else f"base {base}"
+        def passed(result: QcPassed) -> None:
+            xp = result.xp
+            kind = "first pass" if result.first_pass else "passed after rework"
+            detail = f"base {xp.base} + bonus {xp.bonus}" if xp.bonus else f"base {xp.base}"
             self.set_status(
                 f"#{ticket.id} {ticket.bike_code} passed QC — {kind}: "
-                f"+{base + bonus} XP ({detail}) to {ticket.technician_name}."
+                f"+{xp.total} XP ({detail}) to {ticket.technician_name}."
             )
             self.pager.reload()
 
@@ -123,10 +108,12 @@ class QcQueueScreen(PagedTicketsScreen):
                     "qc_pass",
                     ticket.id,
                     f"Passing QC on #{ticket.id} {ticket.bike_code}",
-                    pass_and_read,
+                    qc_pass,
                     self.me,
                     ticket.id,
-                    ticket.status,
+                    # What the inspector saw: if another terminal acted first, the
+                    # domain refuses instead of passing a ticket in some other state.
+                    expected_status=ticket.status,
                     done=passed,
                 )
 
@@ -163,6 +150,7 @@ class QcQueueScreen(PagedTicketsScreen):
                 self.me,
                 ticket.id,
                 note,
+                expected_status=ticket.status,
                 done=failed,
             )
 

@@ -194,6 +194,12 @@ class TechnicianScreen(PagedTicketsScreen):
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick_today)
 
+    def select_ticket(self, ticket_id: int, message: str = "") -> None:
+        # A scan (or a screen that sent us here) chose the ticket: the running ticket no
+        # longer takes the highlight, whichever of the two reads lands first.
+        self._placed = True
+        super().select_ticket(ticket_id, message)
+
     def refresh_data(self) -> None:
         super().refresh_data()
         self.call(read_my_day, self.me, done=self._show_day, group="day", exclusive=True)
@@ -202,9 +208,8 @@ class TechnicianScreen(PagedTicketsScreen):
         self.day = day
         if not self._placed:
             self._placed = True
-            # Start where the work is: the open timer's ticket, not the oldest row (a scan
-            # that opened this screen chose its own ticket).
-            if day.session is not None and self._select is None:
+            # Start where the work is: the open timer's ticket, not the oldest row.
+            if day.session is not None:
                 self.pager.highlight(day.session.ticket)
         timer = self.query_one(WorkTimer)
         session, ticket = day.session, day.session_ticket

@@ -315,6 +315,13 @@ def refused(response: Any, status: int, field: str | None = None) -> dict[str, A
     return body
 
 
+def bearer(client: httpx.Client, username: str, password: str = "secret-pw") -> dict[str, str]:
+    """The Authorization header of a fresh login of ``username``."""
+    response = client.post("auth/login/", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['data']['access']}"}
+
+
 def intake_body(code: str, **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "bike_code": code,

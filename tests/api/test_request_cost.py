@@ -22,10 +22,10 @@ from shopfloor.domain import Shop, change_password, create_user, set_active
 from ..conftest import People
 from ..databases import terminate_backends
 from ..statements import StatementCounter, Tally, seen_disconnects
-from .conftest import SECRET, intake_body, serve_in_thread
+from .conftest import SECRET, bearer, intake_body, serve_in_thread
 
 # Statements the seven requests of one workflow may run together, BEGIN/COMMIT included.
-WORKFLOW_BUDGET = {"sqlite": 46, "postgresql": 34}
+WORKFLOW_BUDGET = {"sqlite": 45, "postgresql": 33}
 
 
 def _serve(shop: Shop, tmp_path: Path) -> Any:
@@ -39,17 +39,11 @@ def live(shop: Shop, tmp_path: Path) -> Iterator[str]:
         yield base
 
 
-def _log_in(client: httpx.Client, username: str) -> dict[str, str]:
-    response = client.post("auth/login/", json={"username": username, "password": "secret-pw"})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['data']['access']}"}
-
-
 def _workflow(
     client: httpx.Client, counter: StatementCounter, people: People, code: str
 ) -> dict[str, Tally]:
     """The seven requests of one workflow; what each cost."""
-    master, tech, qc = (_log_in(client, name) for name in ("master", "tech1", "qc"))
+    master, tech, qc = (bearer(client, name) for name in ("master", "tech1", "qc"))
     costs: dict[str, Tally] = {}
 
     def call(name: str, path: str, who: dict[str, str], body: Any = None) -> Any:
@@ -98,7 +92,7 @@ def test_the_ticket_list_and_detail_read_caller_page_and_total_in_one_statement(
     with httpx.Client(base_url=live) as client:
         for code in ("RM-0001", "RM-0002", "RM-0003"):
             _workflow(client, counter, people, code)
-        admin = _log_in(client, "admin")
+        admin = bearer(client, "admin")
 
         def get(path: str, **params: Any) -> tuple[httpx.Response, Tally]:
             return counter.measure(lambda: client.get(path, params=params, headers=admin))
@@ -158,7 +152,7 @@ def test_every_read_route_runs_one_transaction(shop: Shop, people: People, live:
     counter = StatementCounter(shop.engine)
     with httpx.Client(base_url=live) as client:
         _workflow(client, counter, people, "RM-0001")
-        admin = _log_in(client, "admin")
+        admin = bearer(client, "admin")
         tickets = client.get("tickets/", headers=admin).json()["results"]
         paths = _reads(tickets[0]["id"], tickets[0]["bike"])
         costs = {}
@@ -176,8 +170,8 @@ def test_a_stale_token_is_refused_by_every_route_in_the_use_cases_transaction(
     counter = StatementCounter(shop.engine)
     with httpx.Client(base_url=live) as client:
         _workflow(client, counter, people, "RM-0001")
-        tid = client.get("tickets/", headers=_log_in(client, "admin")).json()["results"][0]["id"]
-        nobody, master, qc = (_log_in(client, n) for n in ("nobody", "master", "qc"))
+        tid = client.get("tickets/", headers=bearer(client, "admin")).json()["results"][0]["id"]
+        nobody, master, qc = (bearer(client, n) for n in ("nobody", "master", "qc"))
         posts = [
             ("bikes/create/", {"bike_code": "RM-0002"}),
             ("tickets/create/", intake_body("RM-0001")),
@@ -215,7 +209,7 @@ def test_a_request_after_the_server_dropped_its_pooled_connection_succeeds_once(
     disconnects = seen_disconnects(pg_shop.engine)
     counter = StatementCounter(pg_shop.engine)
     with _serve(pg_shop, tmp_path) as base, httpx.Client(base_url=base) as client:
-        master = _log_in(client, "master")
+        master = bearer(client, "master")
         created = client.post("bikes/create/", json={"bike_code": "RM-0001"}, headers=master)
         assert created.status_code == 201, created.text
         assert terminate_backends(pg_shop.engine) >= 1

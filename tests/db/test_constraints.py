@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from shopfloor.domain import (
@@ -22,10 +23,11 @@ from shopfloor.domain import (
     send_to_qc,
     start_work_session,
 )
-from shopfloor.domain import bikes as bikes_module
-from shopfloor.domain import tickets as tickets_module
-from shopfloor.domain.models import XpEntry
+from shopfloor.domain.models import Bike, XpEntry
+from shopfloor.domain.rules import INVARIANTS
 from shopfloor.domain.shop import Tx, writes
+from shopfloor.domain.sql import bikes as bike_statements
+from shopfloor.domain.sql.caller import joined
 
 from ..conftest import People
 from ..factories import intake
@@ -116,13 +118,13 @@ def test_a_race_that_slips_past_the_pre_check_is_still_a_clear_domain_error(
 ) -> None:
     """If the pre-check ever misses a concurrent writer, the index answers in domain words."""
     intake(shop, people.master)
-    found = tickets_module.find_bike_for_intake
-    monkeypatch.setattr(
-        tickets_module,
-        "find_bike_for_intake",
-        lambda tx, code, **kw: (found(tx, code, **kw)[0], None),  # its active ticket missed
+    bikes = Bike.__table__
+    missing_its_ticket = joined(
+        select(bikes, sa.null().label("active_ticket")).where(
+            bikes.c.bike_code == bike_statements.CODE
+        )
     )
-    monkeypatch.setattr(bikes_module, "active_ticket_id", lambda *_: None)
+    monkeypatch.setattr(bike_statements, "LOCK_BY_CODE", missing_its_ticket)
     with pytest.raises(RuleViolation, match="already has an active ticket") as err:
         intake(shop, people.master, create_bike_first=False)
     assert err.value.code == "active_ticket_exists"
@@ -223,16 +225,17 @@ def test_a_second_xp_entry_for_one_reference_is_still_the_domain_error(
 
     @writes
     def pay_again(tx: Tx) -> None:
-        tx.session.add(
-            XpEntry(
-                user_id=people.tech1,
-                amount=1,
-                entry_type="forged",
-                reference=reference,
-                description="paid twice",
-                payload={},
-                created_at=tx.now,
-            )
+        tx.insert(
+            XpEntry,
+            {
+                "user_id": people.tech1,
+                "amount": 1,
+                "entry_type": "forged",
+                "reference": reference,
+                "description": "paid twice",
+                "payload": {},
+                "created_at": tx.now,
+            },
         )
 
     with pytest.raises(RuleViolation, match="already been paid"):
@@ -289,3 +292,28 @@ def test_a_bike_with_an_active_ticket_cannot_be_archived_in_the_database(
     qc_pass(shop, people.qc, ticket.id)
     _execute(shop, "UPDATE bikes SET is_active = :no WHERE id = :b", no=False, b=ticket.bike)
     assert not get_bike(shop, ticket.bike).is_active
+
+
+def _schema_text(shop: Shop) -> str:
+    """Every name and definition in the schema: indexes, constraints, triggers and the
+    functions behind them."""
+    with shop.engine.connect() as conn:
+        if shop.dialect == "sqlite":
+            rows = conn.execute(sa.text("SELECT name, coalesce(sql, '') FROM sqlite_master"))
+        else:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT conname, '' FROM pg_constraint UNION ALL "
+                    "SELECT relname, '' FROM pg_class UNION ALL "
+                    "SELECT tgname, '' FROM pg_trigger UNION ALL "
+                    "SELECT proname, prosrc FROM pg_proc"
+                )
+            )
+        return "\n".join(f"{name} {definition}" for name, definition in rows)
+
+
+def test_every_invariant_of_the_rules_is_guarded_by_the_database_under_its_name(
+    shop: Shop,
+) -> None:
+    schema = _schema_text(shop)
+    assert [name for name in INVARIANTS if name not in schema] == []

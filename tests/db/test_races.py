@@ -7,6 +7,7 @@ by a barrier, against a real SQLite file and a real PostgreSQL server.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -31,9 +32,8 @@ from shopfloor.domain import (
     start_ticket,
     start_work_session,
 )
-from shopfloor.domain import bikes as bikes_module
-from shopfloor.domain import tickets as tickets_module
-from shopfloor.domain.database import create_db_engine
+from shopfloor.domain.database import WriterQueue, create_db_engine
+from shopfloor.domain.sql import bikes as bike_statements
 
 from ..conftest import People, fast_hasher
 from ..factories import CHECKLIST, intake
@@ -231,13 +231,8 @@ def test_without_the_domain_locks_the_database_still_keeps_archived_bikes_free(
     The losers then get the database's refusal rather than the domain's sentence,
     which is why the domain takes the lock first.
     """
-    unlocked_find, unlocked_get = tickets_module.find_bike_for_intake, bikes_module.get_bike_row
-    monkeypatch.setattr(
-        tickets_module,
-        "find_bike_for_intake",
-        lambda tx, code, **_: unlocked_find(tx, code, lock=False),
-    )
-    monkeypatch.setattr(bikes_module, "get_bike_row", lambda tx, i, **_: unlocked_get(tx, i))
+    monkeypatch.setattr(bike_statements, "LOCK_BY_CODE", bike_statements.BY_CODE)
+    monkeypatch.setattr(bike_statements, "LOCK_BY_ID", bike_statements.BY_ID)
     for round_ in range(ROUNDS):
         code = f"RM-{7000 + round_}"
         bike = create_bike(shop, people.master, code)
@@ -247,3 +242,26 @@ def test_without_the_domain_locks_the_database_still_keeps_archived_bikes_free(
 
         race(shop, [archive, _take_in(people.master, code)] * 2)
         assert _archived_bikes_with_active_tickets(shop) == 0, round_
+
+
+def test_writers_in_one_process_get_their_turn_in_the_order_they_asked() -> None:
+    """SQLite's own lock lets a waiting writer in whenever its busy handler happens to
+    poll; within a process, writers queue first come, first served (database.py)."""
+    queue = WriterQueue()
+    assert queue.acquire(timeout=1)
+    order: list[int] = []
+
+    def write(n: int) -> None:
+        assert queue.acquire(timeout=5)
+        order.append(n)
+        queue.release()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for n, thread in enumerate(threads):
+        thread.start()
+        while queue.waiting <= n:  # in line behind the ones started before it
+            time.sleep(0.001)
+    queue.release()
+    for thread in threads:
+        thread.join()
+    assert order == list(range(6))

@@ -19,7 +19,7 @@ from shopfloor.domain import (
 from shopfloor.domain.audit import verify_shop
 from shopfloor.domain.downtime import downtime_by_reason
 from shopfloor.domain.exports import ExportTable, export_table
-from shopfloor.domain.rollups import DAY_COLUMNS, expected_days
+from shopfloor.domain.rollups import DAY_COLUMNS, day_table, expected_days
 
 from ..conftest import People
 from .test_rollups import PRAGUE_MARCH_2, PRAGUE_MARCH_3, mixed_history
@@ -103,8 +103,8 @@ def test_exports_add_up_to_what_audit_verify_recomputes_from_the_history(
     stop_work_session(shop, people.tech1, get_open(shop, people, "tech1"))
     stop_work_session(shop, people.tech2, get_open(shop, people, "tech2"))
     assert verify_shop(shop).clean
-    with shop.engine.connect() as conn:
-        history = expected_days(conn)
+    with shop.engine.connect() as conn, day_table(conn) as days:
+        history = expected_days(conn, days)
     column = {name: i for i, name in enumerate(DAY_COLUMNS)}
     recomputed = {
         name: sum(v[column[name]] for (day, tech), v in history.expected_days.items() if tech)

@@ -12,9 +12,16 @@ from shopfloor.domain import (
     TransitionNotAllowed,
 )
 from shopfloor.domain.rules import (
+    INVARIANTS,
+    ONE_TICKET_IN_PROGRESS,
     Permission,
+    Rules,
+    XpAward,
     allows,
+    base_xp,
+    is_first_pass,
     next_ticket_status,
+    qc_pass_xp,
     require,
     ticket_actions_for,
 )
@@ -98,3 +105,29 @@ def test_timer_key_is_offered_by_the_same_rule_the_domain_enforces(
     from shopfloor.domain.rules import may_start_timer
 
     assert may_start_timer(roles, TicketStatus(status), is_assigned_technician=assigned) is offered
+
+
+@pytest.mark.parametrize(
+    ("srt", "divisor", "expected"), [(45, 20, 3), (40, 20, 2), (1, 20, 1), (60, 7, 9)]
+)
+def test_base_xp_is_the_srt_in_the_shops_units_rounded_up(
+    srt: int, divisor: int, expected: int
+) -> None:
+    assert base_xp(srt, Rules(xp_srt_divisor=divisor)) == expected
+
+
+def test_a_first_pass_earns_the_bonus_and_a_pass_after_rework_does_not() -> None:
+    rules = Rules(xp_srt_divisor=20, xp_first_pass_bonus=2)
+    assert is_first_pass(0)
+    assert not is_first_pass(1)
+    assert qc_pass_xp(45, 0, rules) == XpAward(3, 2)
+    assert qc_pass_xp(45, 1, rules) == XpAward(3, 0)
+    assert qc_pass_xp(45, 0, rules).total == 5
+
+
+def test_an_invariant_reads_the_same_whether_a_pre_check_or_the_database_refused() -> None:
+    found = ONE_TICKET_IN_PROGRESS.refused(ticket=12)
+    raced = INVARIANTS["uq_tickets_in_progress_technician"].refused()
+    assert (found.code, found.field, type(found)) == (raced.code, raced.field, type(raced))
+    assert "ticket #12 in progress" in found.message
+    assert "already has a ticket in progress" in raced.message

@@ -63,13 +63,13 @@ def test_an_earlier_work_session_still_counts_after_someone_else_reworked_it(
 
 def test_another_inspector_may_judge_it(shop: Shop, people: People) -> None:
     ticket_id, _ = worked_by_inspector(shop, people)
-    assert qc_pass(shop, people.qc, ticket_id).status == "done"
+    assert qc_pass(shop, people.qc, ticket_id).ticket.status == "done"
 
 
 def test_a_one_person_shop_may_switch_the_rule_off(shop: Shop, people: People) -> None:
     ticket_id, both = worked_by_inspector(shop, people)
     assert set_self_inspection(shop, people.admin, True) is True
-    assert qc_pass(shop, both, ticket_id).status == "done"
+    assert qc_pass(shop, both, ticket_id).ticket.status == "done"
 
 
 def test_only_a_super_admin_changes_the_rule(shop: Shop, people: People) -> None:

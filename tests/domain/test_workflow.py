@@ -79,6 +79,17 @@ def test_a_qc_pass_for_a_status_that_moved_on_changes_nothing(shop: Shop, people
     assert get_ticket(shop, ticket.id).status == "rework"
 
 
+def test_a_qc_fail_for_a_status_that_moved_on_changes_nothing(shop: Shop, people: People) -> None:
+    """Two inspectors on one ticket: the second one's fail does not send a passed ticket back."""
+    ticket = in_qc(shop, people)
+    qc_pass(shop, people.qc, ticket.id, expected_status="waiting_qc")
+    with pytest.raises(TransitionNotAllowed, match="is done now, no longer waiting_qc") as err:
+        qc_fail(shop, people.admin, ticket.id, "Brake rubs", expected_status="waiting_qc")
+    assert err.value.code == "status_changed"
+    assert get_ticket(shop, ticket.id).status == "done"
+    assert ticket_transitions(shop, ticket.id)[0].action == "qc_pass"
+
+
 @pytest.mark.parametrize("who", ["master", "manager", "admin"])
 def test_masters_managers_and_admins_may_assign(shop: Shop, people: People, who: str) -> None:
     ticket = intake(shop, people.master)
@@ -161,8 +172,10 @@ def test_send_to_qc_only_from_in_progress(shop: Shop, people: People) -> None:
 
 def test_qc_pass_finishes_the_ticket_frees_the_bike_and_pays_xp(shop: Shop, people: People) -> None:
     ticket = in_qc(shop, people, srt=45)
-    done = qc_pass(shop, people.qc, ticket.id)
+    passed = qc_pass(shop, people.qc, ticket.id)
+    done = passed.ticket
 
+    assert (passed.first_pass, passed.xp.base, passed.xp.bonus, passed.xp.total) == (True, 3, 1, 4)
     assert done.status == "done"
     assert done.done_at is not None
     assert done.flag_minutes == 45
@@ -212,7 +225,7 @@ def test_only_inspectors_and_admins_judge_qc(shop: Shop, people: People, who: st
 
 def test_admin_may_judge_qc(shop: Shop, people: People) -> None:
     ticket = in_qc(shop, people)
-    assert qc_pass(shop, people.admin, ticket.id).status == "done"
+    assert qc_pass(shop, people.admin, ticket.id).ticket.status == "done"
 
 
 def test_bike_takes_a_new_ticket_once_the_last_is_done(shop: Shop, people: People) -> None:

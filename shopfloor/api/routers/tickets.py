@@ -146,8 +146,8 @@ def qc_pass(
     ticket_id: TicketId, shop: ShopDep, caller: CallerDep, body: QcNoteIn | None = None
 ) -> Reply:
     """waiting_qc -> done: the bike is ready and XP is paid."""
-    ticket = domain.qc_pass(shop, caller.user_id, ticket_id, note=body.note if body else None)
-    return ok(TicketOut.of(ticket))
+    passed = domain.qc_pass(shop, caller.user_id, ticket_id, note=body.note if body else None)
+    return ok(TicketOut.of(passed.ticket))
 
 
 @router.post("/{ticket_id:id}/qc-fail/", response_model=Envelope[TicketOut])
