@@ -328,7 +328,7 @@ class ShopfloorApp(App[None]):
                 dialog.dismiss(None)
         if closed:  # their callbacks run first, so what the scan says is said last
             await self._until_settled()
-        screen = self.screen
+        screen = self._role_screen()
         note = "; ".join(notes)
         if not isinstance(screen, ShopScreen) or screen.take_scan(scanned.code, note):
             return
@@ -402,7 +402,7 @@ class ShopfloorApp(App[None]):
         from .screens.assign_screen import AssignScreen
         from .screens.paged import PagedTicketsScreen
 
-        screen: Screen[Any] = self.screen
+        screen: Screen[Any] = self._role_screen()
         if not isinstance(screen, screen_classes()[name]):  # type: ignore[arg-type]
             screen = screen_classes()[name]()
             self._show(screen)
@@ -411,8 +411,16 @@ class ShopfloorApp(App[None]):
             screen.include_assigned = True
         screen.select_ticket(ticket_id, message)
 
+    def _role_screen(self) -> Screen[Any]:
+        """The screen under any dialog: a question asked again while a scan was read (the
+        shift's end) must not swallow what the scan says."""
+        for screen in reversed(self.screen_stack):
+            if not isinstance(screen, ModalScreen):
+                return screen
+        return self.screen
+
     def _tell(self, message: str, *, error: bool = False) -> None:
-        screen = self.screen
+        screen = self._role_screen()
         if isinstance(screen, ShopScreen):
             screen.set_status(message, error=error)
         self.notify(message, severity="error" if error else "information")
