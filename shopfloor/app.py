@@ -414,10 +414,10 @@ class ShopfloorApp(App[None]):
     def _role_screen(self) -> Screen[Any]:
         """The screen under any dialog: a question asked again while a scan was read (the
         shift's end) must not swallow what the scan says."""
-        for screen in reversed(self.screen_stack):
-            if not isinstance(screen, ModalScreen):
-                return screen
-        return self.screen
+        stack: list[Screen[Any]] = list(self.screen_stack)
+        bases = [screen for screen in stack if not isinstance(screen, ModalScreen)]
+        top: Screen[Any] = bases[-1] if bases else self.screen
+        return top
 
     def _tell(self, message: str, *, error: bool = False) -> None:
         screen = self._role_screen()

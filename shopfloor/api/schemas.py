@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar, get_args, get_origin, get_type_hints
 
@@ -56,6 +56,7 @@ from ..domain.views import (
     QcDay,
     QcWindow,
     RoleView,
+    StreamedPage,
     TeamAnalytics,
     TechnicianStats,
     TicketEfficiency,
@@ -319,6 +320,30 @@ class ViewJson:
                 "per_page": page.per_page,
             }
         )
+
+    def page_chunks(self, page: StreamedPage[Any], chunk: int = 64 * 1024) -> Iterator[bytes]:
+        """:meth:`page`'s bytes, in pieces of about ``chunk`` bytes encoded as the page's
+        views are read: a big page is never held whole."""
+        pending = bytearray(b'{"success":true,"message":"OK","results":[')
+        separator = b""
+        for view in page.items:
+            pending += separator
+            pending += pydantic_core.to_json(self.item(view))
+            separator = b","
+            if len(pending) >= chunk:
+                yield bytes(pending)
+                pending.clear()
+        tail = pydantic_core.to_json(
+            {
+                "total_count": page.total_count,
+                "page": page.page,
+                "page_count": page.page_count,
+                "per_page": page.per_page,
+            }
+        )
+        pending += b"],"
+        pending += tail[1:]
+        yield bytes(pending)
 
 
 # --- objects ------------------------------------------------------------------------------------

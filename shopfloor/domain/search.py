@@ -20,6 +20,8 @@ status) apply in SQL; results are newest first, paginated.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -38,9 +40,9 @@ from .errors import NotFound, ValidationFailed
 from .models import Bike, Ticket, User
 from .paging import check_page, select_page
 from .search_index import MAX_WORD, MIN_WORD, SearchWord, TicketSearchTerm, fold, words
-from .shop import Tx, reads
+from .shop import Shop, Tx, reads
 from .tickets import parse_statuses, ticket_views
-from .views import Page, TicketView
+from .views import Page, StreamedPage, TicketView
 from .worktime import shop_zone
 
 MAX_QUERY = 200
@@ -213,6 +215,51 @@ def search_tickets(
     """Tickets matching ``q`` (see the module's doc), of ``technician_id``, created on the
     shop-local days ``since`` to ``until`` (both included) and in ``status`` (one or
     several, comma-separated), newest first. Anyone who may log in may search."""
+    ids, total = _found(tx, actor_id, q, technician_id, since, until, status, page, per_page)
+    return Page(tuple(ticket_views(tx, ids)), total, page, per_page)
+
+
+@contextmanager
+def streamed_search(
+    shop: Shop,
+    actor_id: int | None,
+    q: str | None = None,
+    *,
+    technician_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 10,
+) -> Iterator[StreamedPage[TicketView]]:
+    """:func:`search_tickets` for a page too big to hold at once: its tickets are read a
+    few at a time as the page is iterated, in one read transaction held open until the
+    block ends."""
+    with shop.transaction(write=False) as tx:
+        ids, total = _found(tx, actor_id, q, technician_id, since, until, status, page, per_page)
+
+        def views() -> Iterator[TicketView]:
+            for at in range(0, len(ids), STREAMED_BATCH):
+                yield from ticket_views(tx, ids[at : at + STREAMED_BATCH])
+
+        yield StreamedPage(views(), total, page, per_page)
+
+
+STREAMED_BATCH = 16  # tickets read at once for a streamed page (up to ~64 kB each)
+
+
+def _found(
+    tx: Tx,
+    actor_id: int | None,
+    q: str | None,
+    technician_id: int | None,
+    since: date | None,
+    until: date | None,
+    status: str | None,
+    page: int,
+    per_page: int,
+) -> tuple[list[int], int]:
+    """The ids on the page of :func:`search_tickets` and how many match in all."""
     tx.authorise(actor_id)
     parts = _query_parts(q)
     if since is not None and until is not None and until < since:
@@ -236,8 +283,7 @@ def search_tickets(
         listed = (
             select(Ticket.id).where(*filters).order_by(Ticket.created_at.desc(), Ticket.id.desc())
         )
-        ids, total = select_page(tx, listed, page, per_page)
-        return Page(tuple(ticket_views(tx, ids)), total, page, per_page)
+        return select_page(tx, listed, page, per_page)
     staff = _staff(tx)
     each = [_part_tickets(tx, part, staff) for part in parts]
     found = [s for s in each if s is not None]
@@ -245,14 +291,13 @@ def search_tickets(
         check_page(page, per_page)
         if page > 1:
             raise NotFound(f"Page {page} does not exist; there are 1 page(s).", field="page")
-        return Page((), 0, page, per_page)
+        return [], 0
     matched = found[0] if len(found) == 1 else select(intersect(*found).subquery())
     if filters:
         matched = select(Ticket.id).where(Ticket.id.in_(matched.scalar_subquery()), *filters)
     # Newest first by number (tickets are numbered as they are taken in): the matching ids
     # are sorted and counted from the index alone; only the page's tickets are read.
     matched_ids = matched.subquery("matched")
-    numbers, total = select_page(
+    return select_page(
         tx, select(matched_ids.c[0]).order_by(matched_ids.c[0].desc()), page, per_page
     )
-    return Page(tuple(ticket_views(tx, numbers)), total, page, per_page)

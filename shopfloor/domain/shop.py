@@ -285,11 +285,58 @@ class Tx:
         error when the statement found no row of its own. The rows carry the caller's
         columns too; with none of its own the answer is empty."""
         caller = self._caller(actor)
+        rows = Rows(self.execute(statement, self._bound(caller, params)).mappings())
+        first = rows.first = rows[0] if rows else None
+        if not self._admit(caller, first, permission, missing):
+            rows.clear()
+        return rows
+
+    def read_streamed(
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | None = None,
+        *,
+        actor: int | None = None,
+        permission: Permission | None = None,
+        batch: int = 64,
+    ) -> tuple[RowMapping | None, Iterator[RowMapping]]:
+        """As :meth:`read`, for more rows than a reply should hold at once: they are fetched
+        ``batch`` at a time as the iterator is read (a server-side cursor on PostgreSQL),
+        so the transaction stays open until then. Returns the first row as it came (the
+        caller's columns, a page's total) and the statement's own rows."""
+        caller = self._caller(actor)
+        self.flush()
+        result = self.conn.execute(
+            statement.execution_options(yield_per=batch), self._bound(caller, params)
+        ).mappings()
+        first = result.fetchone()
+        if not self._admit(caller, first, permission, None):
+            result.close()
+            return first, iter(())
+        assert first is not None
+
+        def rows() -> Iterator[RowMapping]:
+            yield first
+            yield from result
+
+        return first, rows()
+
+    @staticmethod
+    def _bound(caller: Caller | None, params: Mapping[str, Any] | None) -> dict[str, Any]:
         bound = dict(params or {})
         bound["caller_id"] = None if caller is None else caller.user_id
         bound["caller_family"] = None if caller is None else caller.family
-        rows = Rows(self.execute(statement, bound).mappings())
-        first = rows.first = rows[0] if rows else None
+        return bound
+
+    def _admit(
+        self,
+        caller: Caller | None,
+        first: RowMapping | None,
+        permission: Permission | None,
+        missing: Callable[[], DomainError] | None,
+    ) -> bool:
+        """Admit the caller on the first statement's first row (later ones only refuse a
+        missing row); whether the statement found rows of its own."""
         if not self.checked:
             self.checked = True  # a refusal is final too: nothing checks twice
             self.actor = admit(caller, first, permission, missing)
@@ -297,9 +344,7 @@ class Tx:
                 self._rules = rules_of(first)
         else:
             refuse_missing(first, missing)
-        if first is not None and first.get(FOUND, 1) is None:
-            rows.clear()
-        return rows
+        return first is not None and first.get(FOUND, 1) is not None
 
     def authorise(self, actor: int | None, permission: Permission | None = None) -> Actor | None:
         """Admit the caller (acting as ``actor``) for ``permission``, in a statement of its own:

@@ -9,7 +9,8 @@ together or not at all. Each starts with the statement that checks its caller
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from .bikes import (
 from .checklists import readable_checklist, validate_checklist
 from .errors import PermissionDenied, RuleViolation, ValidationFailed
 from .models import Ticket, WorkshopRules, XpEntry
+from .paging import PageQuery
 from .rules import (
     ACTIVE_TICKET_PER_BIKE,
     NO_TICKET_ON_ARCHIVED_BIKE,
@@ -35,7 +37,7 @@ from .rules import (
     next_ticket_status,
     qc_pass_xp,
 )
-from .shop import Tx, reads, writes
+from .shop import Shop, Tx, reads, writes
 from .sql import bikes as bike_sql
 from .sql import from_row
 from .sql import tickets as sql
@@ -44,7 +46,7 @@ from .sql.caller import name_of
 from .sql.tickets import TicketRow, ticket_row
 from .text import clean_text
 from .values import BikeStatus, Role, StopCause, TicketAction, TicketStatus, XpEntryType
-from .views import Page, QcPassed, TicketView, TransitionView
+from .views import Page, QcPassed, StreamedPage, TicketView, TransitionView
 from .work_sessions import close_open_timer, reason_metadata, validate_pause_reason
 from .workflow import (
     check_expected,
@@ -621,6 +623,38 @@ def list_tickets(
 ) -> Page[TicketView]:
     """Tickets, newest first (or oldest first, for queues), filtered in SQL: the page,
     its total and the request caller's check in one statement."""
+    query, params = _list_query(status, technician_id, bike_code, oldest_first)
+    rows, total = query.fetch(tx, params, page, per_page)
+    now = tx.now
+    return Page(tuple(_row_view(row, now) for row in rows), total, page, per_page)
+
+
+@contextmanager
+def streamed_tickets(
+    shop: Shop,
+    *,
+    page: int = 1,
+    per_page: int = 10,
+    status: str | Iterable[str] | None = None,
+    technician_id: int | None = None,
+    bike_code: str | None = None,
+) -> Iterator[StreamedPage[TicketView]]:
+    """:func:`list_tickets` for a page too big to hold at once: its views are built as its
+    rows are read, in one read transaction held open until the block ends (the API
+    sends each view as it comes, so four big pages cost about one page of memory)."""
+    with shop.transaction(write=False) as tx:
+        query, params = _list_query(status, technician_id, bike_code, False)
+        rows, total = query.stream(tx, params, page, per_page)
+        now = tx.now
+        yield StreamedPage((_row_view(row, now) for row in rows), total, page, per_page)
+
+
+def _list_query(
+    status: str | Iterable[str] | None,
+    technician_id: int | None,
+    bike_code: str | None,
+    oldest_first: bool,
+) -> tuple[PageQuery, dict[str, Any]]:
     statuses = [s.value for s in parse_statuses(status)]
     params: dict[str, Any] = {}
     if statuses:
@@ -637,9 +671,7 @@ def list_tickets(
             oldest_first=oldest_first,
         )
     )
-    rows, total = query.fetch(tx, params, page, per_page)
-    now = tx.now
-    return Page(tuple(_row_view(row, now) for row in rows), total, page, per_page)
+    return query, params
 
 
 @reads

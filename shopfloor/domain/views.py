@@ -7,6 +7,7 @@ they like.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -161,6 +162,20 @@ class Page(Generic[T]):
     """One page of a list, counted in SQL."""
 
     items: tuple[T, ...]
+    total_count: int
+    page: int
+    per_page: int
+
+    @property
+    def page_count(self) -> int:
+        return max(1, math.ceil(self.total_count / self.per_page))
+
+
+@dataclass(frozen=True)
+class StreamedPage(Generic[T]):
+    """One page of a list whose items are read as they are iterated (once)."""
+
+    items: Iterator[T]
     total_count: int
     page: int
     per_page: int
