@@ -46,6 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.login_burst import PASSWORD, ROOT, SECRET, free_port, postgres_shop, sqlite_shop
+from bench.measure import Context, Result, value_row
 
 PERSON = "127.0.0.3"
 TARGET_P95_SECONDS = 2.0
@@ -220,6 +221,60 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
+def run(
+    rounds: int, samples: int, *, sqlite: bool = False, workers: int = 1
+) -> tuple[dict[str, list[float]], dict[str, Counter[int]]]:
+    """The person's login waits (seconds) and the floods' answers, per condition."""
+    waits: dict[str, list[float]] = {c.name: [] for c in CONDITIONS}
+    floods: dict[str, Counter[int]] = {c.name: Counter() for c in CONDITIONS}
+    with (
+        sqlite_shop() if sqlite else postgres_shop() as url,
+        tempfile.TemporaryDirectory() as data_dir,
+    ):
+        seed(url)
+        proc, port = start(url, data_dir, workers)
+        try:
+            asyncio.run(login_once(port, PERSON, "person", PASSWORD))  # warm-up, rehash
+            for r in range(rounds):
+                # Rotate the order, so no condition always follows the same one.
+                order = CONDITIONS[r % 3 :] + CONDITIONS[: r % 3]
+                for condition in order:
+                    got, answers = asyncio.run(one_round(port, condition, r, samples))
+                    waits[condition.name] += got
+                    floods[condition.name] += answers
+                    print(f"  round {r + 1} {condition.name}: p50 {statistics.median(got):.3f} s")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return waits, floods
+
+
+def measure(ctx: Context) -> list[Result]:
+    """bench/run.py's rows: the person's p95 login during each flood, against 2 s, beside
+    the no-flood p95 of the same run (PostgreSQL, one worker)."""
+    rounds, samples = {"smoke": (1, 2), "quick": (3, 6)}.get(ctx.plan.name, (5, 8))
+    waits, floods = run(rounds, samples)
+    base = p95(waits[CONDITIONS[0].name])
+    rows = []
+    for condition in CONDITIONS[1:]:
+        note = (
+            f"{samples} logins in each of {rounds} rounds alternating with no flood "
+            f"(baseline: its p95) and the other flood; flood answers "
+            f"{dict(sorted(floods[condition.name].items()))}"
+        )
+        rows.append(
+            value_row(
+                f"login during {condition.name} of wrong ones, p95",
+                p95(waits[condition.name]),
+                "s",
+                TARGET_P95_SECONDS,
+                base,
+                note,
+            )
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -228,28 +283,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-
-    waits: dict[str, list[float]] = {c.name: [] for c in CONDITIONS}
-    floods: dict[str, Counter[int]] = {c.name: Counter() for c in CONDITIONS}
-    with (
-        sqlite_shop() if args.sqlite else postgres_shop() as url,
-        tempfile.TemporaryDirectory() as data_dir,
-    ):
-        seed(url)
-        proc, port = start(url, data_dir, args.workers)
-        try:
-            asyncio.run(login_once(port, PERSON, "person", PASSWORD))  # warm-up, rehash
-            for r in range(args.rounds):
-                # Rotate the order, so no condition always follows the same one.
-                order = CONDITIONS[r % 3 :] + CONDITIONS[: r % 3]
-                for condition in order:
-                    got, answers = asyncio.run(one_round(port, condition, r, args.samples))
-                    waits[condition.name] += got
-                    floods[condition.name] += answers
-                    print(f"  round {r + 1} {condition.name}: p50 {statistics.median(got):.3f} s")
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    waits, floods = run(args.rounds, args.samples, sqlite=args.sqlite, workers=args.workers)
 
     base = waits[CONDITIONS[0].name]
     b50, b95, bmax = statistics.median(base), p95(base), max(base)

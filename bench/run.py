@@ -55,6 +55,8 @@ MEASURES: dict[str, str] = {
     "reads": "bench.http_reads:measure",
     "workflow": "bench.http_workflow:measure",
     "concurrency": "bench.concurrency:measure",
+    "terminals": "bench.terminals:measure",
+    "logins": "bench.login_fairness:measure",
 }
 
 

@@ -43,6 +43,7 @@ import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
+from bench.measure import Context, Result
 from shopfloor.domain import (
     ManualClock,
     Shop,
@@ -62,21 +63,6 @@ POLL_SECONDS = 1.0  # the TUI's poll (shopfloor.app.POLL_SECONDS)
 TARGET_MS = 300.0  # issue 23: every terminal shows a change within 300 ms (p95)
 CHECKLIST = [f"Check item {i}" for i in range(1, 11)]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-@dataclass
-class Result:
-    """One row, in the shape of bench/run.py's ``Result``."""
-
-    name: str
-    value: float
-    unit: str
-    baseline: float | None
-    ratio: float | None
-    target: float
-    met: bool
-    compare: str = "ratio <="
-    note: str = ""
 
 
 @dataclass
@@ -293,6 +279,14 @@ def run(terminals: int, boards: int, changes: int, rounds: int, readers: int) ->
             "CPU of the database's server processes (but the client's) per watcher; " + note,
         ),
     ]  # fmt: skip
+
+
+def measure(ctx: Context) -> list[Result]:
+    """bench/run.py's rows: 50 terminals and 2 boards (5 and 1 for ``--smoke``)."""
+    if ctx.plan.name == "smoke":
+        return run(terminals=5, boards=1, changes=4, rounds=2, readers=2)
+    rounds = 4 if ctx.plan.name == "quick" else 8
+    return run(terminals=50, boards=2, changes=20, rounds=rounds, readers=8)
 
 
 def main() -> int:
