@@ -293,17 +293,14 @@ def store_login(tx: Tx, login: VerifiedLogin) -> User:
     """Within a short write: the user again, unchanged since the check, with a rehash saved.
 
     A password change or deactivation that landed during the check wins: the
-    login is refused rather than let through on old credentials.
+    login is refused rather than let through on old credentials. Every password
+    change moves ``credentials_version``; a hash that changed without it is another
+    login's rehash of the same password, which stays.
     """
     user = tx.session.get(User, login.user.id, options=[WITH_ROLES])
-    if (
-        user is None
-        or not user.is_active
-        or user.credentials_version != login.credentials_version
-        or user.password_hash != login.password_hash
-    ):
+    if user is None or not user.is_active or user.credentials_version != login.credentials_version:
         raise AuthenticationFailed("Wrong username or password.", field="password")
-    if login.new_hash is not None:
+    if login.new_hash is not None and user.password_hash == login.password_hash:
         user.password_hash = login.new_hash
         user.updated_at = tx.now
     return user

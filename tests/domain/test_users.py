@@ -35,6 +35,8 @@ from shopfloor.domain.users import (
     change_password,
     set_badge,
     set_pin,
+    store_login,
+    verify_login,
 )
 
 from ..conftest import People
@@ -122,6 +124,33 @@ def test_password_hash_is_argon2id_and_rehashed_when_parameters_change(
     assert after != before
     assert "m=2048,t=2" in after
     assert authenticate(shop, "tech1", "secret-pw").id == people.tech1
+
+
+def test_two_logins_checked_at_once_while_the_hash_is_upgraded_both_get_in(
+    shop: Shop, people: People
+) -> None:
+    shop.hasher = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
+    # Both checked against the old hash before either stored its rehash.
+    first = verify_login(shop, "tech1", "secret-pw", client="10.0.0.1")
+    second = verify_login(shop, "tech1", "secret-pw", client="10.0.0.2")
+    assert first.new_hash is not None
+    assert second.new_hash is not None
+    with shop.transaction(write=True) as tx:
+        tx.authorise(None)
+        assert store_login(tx, first).id == people.tech1
+    with shop.transaction(write=True) as tx:
+        tx.authorise(None)
+        assert store_login(tx, second).id == people.tech1  # not "wrong password"
+        kept = tx.session.get(User, people.tech1)
+        assert kept is not None
+        assert kept.password_hash == first.new_hash
+    # A password change between the check and the store still wins.
+    third = verify_login(shop, "tech1", "secret-pw", client="10.0.0.3")
+    change_password(shop, None, people.tech1, "another-pw")
+    with shop.transaction(write=True) as tx:
+        tx.authorise(None)
+        with pytest.raises(AuthenticationFailed):
+            store_login(tx, third)
 
 
 def test_a_session_lasts_only_while_the_user_is_active(shop: Shop, people: People) -> None:
