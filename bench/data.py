@@ -533,6 +533,10 @@ def after_bulk_load(connection: Connection) -> None:
         return
     rollups = importlib.import_module("shopfloor.domain.rollups")
     rollups.rebuild(connection)
+    if importlib.util.find_spec("shopfloor.domain.search_index") is not None:
+        # The bulk load skipped the triggers that keep the search index.
+        index = importlib.import_module("shopfloor.domain.search_index")
+        index.rebuild_search_index(connection)
 
 
 # --- databases and people ----------------------------------------------------------------

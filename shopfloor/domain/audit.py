@@ -51,6 +51,7 @@ from .rollups import (
     status_count_drifts,
     ticket_fact_drifts,
 )
+from .search_index import rebuild_search_index
 from .shop import Tx, reads, writes
 from .values import BikeStatus, TicketAction, WorkSessionStatus, XpEntryType
 from .worktime import epoch_seconds
@@ -424,8 +425,9 @@ def _lock_out_writers(tx: Tx) -> None:
 
 @writes
 def rebuild_read_models(tx: Tx) -> RebuildReport:
-    """Recompute the kept read models (ticket facts, status counters, daily rollups) from
-    the history, in one write transaction that no writer of the history interleaves with.
+    """Recompute the kept read models (ticket facts, status counters, daily rollups, the
+    search index) from the history, in one write transaction that no writer of the
+    history interleaves with.
 
     On SQLite the write transaction is the lock (BEGIN IMMEDIATE: one writer at a time).
     On PostgreSQL the tables every writer changes are locked EXCLUSIVE first (a table
@@ -437,6 +439,7 @@ def rebuild_read_models(tx: Tx) -> RebuildReport:
     if conn.dialect.name == "postgresql":
         _lock_out_writers(tx)
     rebuild(conn)
+    rebuild_search_index(conn)
     return RebuildReport(
         tickets=_count(tx, Ticket.id),
         status_counters=_count(tx, TicketStatusCount.status) + _count(tx, BikeStatusCount.status),
