@@ -16,15 +16,14 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import DBAPIError, ProgrammingError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 from .errors import PermissionDenied, SchemaOutOfDate, unavailable
 from .grants import apply_grants, granted_roles
@@ -152,8 +151,16 @@ def migrations_dir() -> Path:
     raise FileNotFoundError("shopfloor's migrations folder is missing from this install")
 
 
+# The newest migration's revision (tests/db/test_migrations.py checks it is Alembic's
+# head). Opening a shop compares it with the database's own without importing Alembic,
+# which a terminal would otherwise load (and keep in memory) on every start.
+SCHEMA_HEAD = "0013_ticket_search"
+
+
 def alembic_config(url: str) -> Config:
     """An Alembic config pointing at ``url`` and shopfloor's migrations."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
@@ -167,6 +174,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     roles granted before (``shopfloor db grant``) are granted again, so tables
     a migration adds are theirs to use at once, on the same terms.
     """
+    from alembic import command
+
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         with engine.begin() as conn:
@@ -187,6 +196,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Migrate the database behind ``engine`` down to ``revision``."""
+    from alembic import command
+
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -194,18 +205,25 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 
 def head_revision() -> str | None:
+    """The head of the migrations, as Alembic reads them."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory(str(migrations_dir()))
     return script.get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at; ``None`` for an empty database."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DBAPIError:  # no such table: nothing was ever migrated here
+            return None
 
 
 def ensure_schema(engine: Engine, *, auto_upgrade: bool) -> None:
     """Make sure the schema is at head: migrate when allowed, else say what to run."""
-    if current_revision(engine) == head_revision():
+    if current_revision(engine) == SCHEMA_HEAD:
         return
     if auto_upgrade:
         upgrade(engine)

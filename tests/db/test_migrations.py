@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from shopfloor.domain.database import (
+    SCHEMA_HEAD,
     create_db_engine,
     current_revision,
     downgrade,
@@ -113,3 +116,25 @@ def test_partial_unique_indexes_exist_in_the_database(empty_url: str) -> None:
         } <= unique
     finally:
         engine.dispose()
+
+
+def test_the_schema_head_a_shop_is_opened_against_is_alembics_head() -> None:
+    assert head_revision() == SCHEMA_HEAD
+
+
+def test_opening_a_migrated_shop_does_not_load_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    check = (
+        "import sys\n"
+        "from shopfloor.bootstrap import open_shop\n"
+        f"open_shop({url!r})\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    first = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True
+    )
+    again = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True
+    )
+    assert first.stdout.strip() == "True"  # a new file is migrated
+    assert again.stdout.strip() == "False"  # at head: compared without Alembic
