@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .keymap import config_paths, key_rows, load_ui_config, read_config
+from .keymap import config_paths, key_rows, load_ui_config, markdown_table, read_config
 
 
 def cmd_config_check(settings: Settings, args: argparse.Namespace) -> int:
@@ -31,14 +31,10 @@ def cmd_config_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_config_keys(settings: Settings, args: argparse.Namespace) -> int:
-    keymap = load_ui_config(settings.data_dir).keymap  # a bad file: one line, as at start
-    rows = key_rows(keymap)
     if args.markdown:
-        print("| id | default | what it does |")
-        print("| --- | --- | --- |")
-        for binding_id, default, _current, what in rows:
-            print(f"| `{binding_id}` | `{default}` | {what} |")
+        print(markdown_table())
         return 0
+    rows = key_rows(load_ui_config(settings.data_dir).keymap)  # a bad file: one line, as at start
     width = max(len(r[0]) for r in rows)
     keys_width = max(len(r[1]) for r in rows)
     print(f"{'ID':<{width}}  {'DEFAULT':<{keys_width}}  CURRENT")

@@ -129,7 +129,9 @@ def normalise_key(text: str) -> str:
     if len(base) == 1:
         if not base.isprintable() or base.isspace():
             raise ValueError(text)
-        base = _character_name(base)
+        # With a modifier Textual names the letter in lower case (ctrl+l); alone, K is
+        # shift+k as typed.
+        base = _character_name(base.lower() if modifiers else base)
     else:
         base = base.lower()
         if base not in _key_names():
@@ -295,3 +297,10 @@ def key_rows(keymap: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
         (info.id, ",".join(info.keys), ",".join(current_keys(keymap, info.id)), info.description)
         for info in bindings().values()
     ]
+
+
+def markdown_table() -> str:
+    """The ids as a Markdown table (``shopfloor config keys --markdown``, in docs/tui.md)."""
+    lines = ["| id | default keys | what it does |", "| --- | --- | --- |"]
+    lines += [f"| `{i}` | `{default}` | {what} |" for i, default, _, what in key_rows({})]
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""A keymap file at work: ``work.pause = "o"`` pauses with o, the footer and the ? list
+say o, and p no longer pauses; a theme named in the file is the one the terminal starts in."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+
+from textual.widgets import Static
+from textual.widgets._footer import FooterKey
+
+from shopfloor.app import ShopfloorApp
+from shopfloor.config import Settings
+from shopfloor.domain import Shop, open_session_of
+from shopfloor.keymap import parse_config
+from shopfloor.screens.keys_dialog import KeysDialog
+from shopfloor.screens.technician_screen import ReasonDialog, TechnicianScreen
+from shopfloor.themes import HIGH_CONTRAST, LIGHT
+
+from ..conftest import People
+from .conftest import FakeIdle, settle, sign_in
+from .workshop import Workshop
+
+PAUSE_ON_O = parse_config('[keys]\nwork.pause = "o"\n', Path("config.toml"))
+
+
+def footer(app: ShopfloorApp) -> set[tuple[str, str]]:
+    return {(key.key_display, key.description) for key in app.screen.query(FooterKey)}
+
+
+async def test_a_keymap_file_moving_pause_to_o_pauses_with_o_and_shows_it(
+    shop: Shop, settings: Settings, idle: FakeIdle, people: People, workshop: Workshop
+) -> None:
+    app = ShopfloorApp(shop, settings, tz=UTC, idle_clock=idle, ui=PAUSE_ON_O)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "tech1")  # tech1's timer runs
+        assert isinstance(app.screen, TechnicianScreen)
+        assert ("o", "Pause/Resume") in footer(app)
+        assert ("p", "Pause/Resume") not in footer(app)
+        await pilot.press("p")  # the old key does nothing now
+        await settle(pilot)
+        assert isinstance(app.screen, TechnicianScreen)
+        assert open_session_of(shop, people.tech1).status == "running"  # type: ignore[union-attr]
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, KeysDialog)
+        assert ("o", "Pause/Resume") in app.screen.rows
+        await pilot.press("escape")
+        await pilot.press("o")  # pause asks why: one digit picks the reason
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press("2")
+        await settle(pilot)
+        assert open_session_of(shop, people.tech1).status == "paused"  # type: ignore[union-attr]
+        caption = str(app.screen.query_one("#timer-caption", Static).render())
+        assert "PAUSED (o resumes)" in caption
+
+
+async def test_a_theme_named_in_the_file_is_the_start_and_f9_comes_back_to_it(
+    shop: Shop, settings: Settings, idle: FakeIdle, people: People
+) -> None:
+    ui = parse_config('[theme]\nname = "shopfloor-high-contrast"\n', Path("config.toml"))
+    app = ShopfloorApp(shop, settings, tz=UTC, idle_clock=idle, ui=ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "qc")
+        assert app.theme == HIGH_CONTRAST
+        await pilot.press("f9")
+        assert app.theme == LIGHT
+        await pilot.press("f9")
+        assert app.theme == HIGH_CONTRAST
