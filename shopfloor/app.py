@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App
-from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.worker import get_current_worker
@@ -560,8 +559,7 @@ class ShopfloorApp(App[None]):
     def key_of(self, binding_id: str) -> str:
         """How the (first) key of ``binding_id`` is shown, the keymap file applied: for
         hints such as "p resumes" that must name the key the person really has."""
-        key = keymap.current_keys(self.ui.keymap, binding_id)[0]
-        return self.get_key_display(Binding(key, ""))
+        return keymap.key_display(self, self.ui.keymap, binding_id)
 
     # --- idle lock --------------------------------------------------------------------------
 

@@ -27,7 +27,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+from textual.app import App
 from textual.binding import Binding
 from textual.keys import KEY_NAME_REPLACEMENTS, KEY_TO_UNICODE_NAME, Keys, key_to_character
 
@@ -194,6 +196,11 @@ def current_keys(keymap: Mapping[str, str], binding_id: str) -> tuple[str, ...]:
     if binding_id in keymap:
         return tuple(keymap[binding_id].split(","))
     return bindings()[binding_id].keys
+
+
+def key_display(app: App[Any], keymap: Mapping[str, str], binding_id: str) -> str:
+    """How ``app`` shows the first key of ``binding_id`` with ``keymap`` applied."""
+    return app.get_key_display(Binding(current_keys(keymap, binding_id)[0], ""))
 
 
 def _check_clashes(keymap: Mapping[str, str], written: Mapping[str, str], where: str) -> None:
