@@ -210,7 +210,7 @@ class ShopfloorApp(App[None]):
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
             if (
                 isinstance(event, events.Key)
-                and event.key == "ctrl+q"
+                and event.key in keymap.current_keys(self.ui.keymap, "app.quit")
                 and not self._keys_open.is_set()
             ):
                 await super().on_event(event)  # quitting never waits behind a slow login
@@ -560,6 +560,10 @@ class ShopfloorApp(App[None]):
         """How the (first) key of ``binding_id`` is shown, the keymap file applied: for
         hints such as "p resumes" that must name the key the person really has."""
         return keymap.key_display(self, self.ui.keymap, binding_id)
+
+    def keys_hint(self, binding_id: str, default: str) -> str:
+        """A dialog hint's keys: ``default`` ("y or enter") unless the keymap moved them."""
+        return keymap.keys_hint(self, self.ui.keymap, binding_id, default)
 
     # --- idle lock --------------------------------------------------------------------------
 

@@ -203,6 +203,14 @@ def key_display(app: App[Any], keymap: Mapping[str, str], binding_id: str) -> st
     return app.get_key_display(Binding(current_keys(keymap, binding_id)[0], ""))
 
 
+def keys_hint(app: App[Any], keymap: Mapping[str, str], binding_id: str, default: str) -> str:
+    """A hint's keys for ``binding_id``: ``default`` as written ("y or enter") unless the
+    keymap moved it, else its keys as the footer shows them, joined by "or"."""
+    if binding_id not in keymap:
+        return default
+    return " or ".join(app.get_key_display(Binding(k, "")) for k in keymap[binding_id].split(","))
+
+
 def _check_clashes(keymap: Mapping[str, str], written: Mapping[str, str], where: str) -> None:
     """Refuse a moved key that another id has in the same place (default clashes, such
     as a dialog's own escape over the app's, are by design and not the file's doing)."""

@@ -29,6 +29,12 @@ class Dialog(ModalScreen[T | None]):
         # after a scan: "the pause was not made".
         self.scan_note = scan_note
 
+    def keys_hint(self, binding_id: str, default: str) -> str:
+        """The keys of ``binding_id`` for a hint line: ``default`` unless config.toml moved
+        them (ShopfloorApp.keys_hint)."""
+        hint = getattr(self.app, "keys_hint", None)
+        return str(hint(binding_id, default)) if hint is not None else default
+
     def close_unanswered(self) -> None:
         """Close with nothing chosen (a scan came): the caller's callback gets ``None``."""
         self.dismiss(None)
@@ -74,7 +80,9 @@ class ConfirmDialog(Dialog[bool]):
             yield Label(self.question, classes="dialog-title", markup=False)
             if self.detail:
                 yield Static(self.detail, classes="dialog-detail", markup=False)
-            yield Static("y or enter = yes   n or escape = no", classes="dialog-hint")
+            yes = self.keys_hint("confirm.yes", "y or enter")
+            no = self.keys_hint("confirm.no", "n or escape")
+            yield Static(f"{yes} = yes   {no} = no", classes="dialog-hint", markup=False)
         yield Footer()
 
     def action_confirm(self) -> None:
@@ -142,8 +150,12 @@ class TimerGuardDialog(Dialog[str]):
                 classes="dialog-title",
                 markup=False,
             )
+            pause = self.keys_hint("guard.pause", "p")
+            leave = self.keys_hint("guard.leave", "l")
+            cancel = self.keys_hint("guard.cancel", "c")
             yield Static(
-                f"p = pause it and {self.verb}   l = leave it running and {self.verb}   c = cancel",
+                f"{pause} = pause it and {self.verb}   {leave} = leave it running and "
+                f"{self.verb}   {cancel} = cancel",
                 classes="dialog-hint",
                 markup=False,
             )

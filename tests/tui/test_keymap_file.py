@@ -13,12 +13,14 @@ from shopfloor.app import ShopfloorApp
 from shopfloor.config import Settings
 from shopfloor.domain import Shop, open_session_of
 from shopfloor.keymap import parse_config
+from shopfloor.screens.assign_screen import AssignScreen
 from shopfloor.screens.keys_dialog import KeysDialog
 from shopfloor.screens.technician_screen import ReasonDialog, TechnicianScreen
 from shopfloor.themes import HIGH_CONTRAST, LIGHT
 
 from ..conftest import People
 from .conftest import FakeIdle, settle, sign_in
+from .test_work import row_keys
 from .workshop import Workshop
 
 PAUSE_ON_O = parse_config('[keys]\nwork.pause = "o"\n', Path("config.toml"))
@@ -68,3 +70,22 @@ async def test_a_theme_named_in_the_file_is_the_start_and_f9_comes_back_to_it(
         assert app.theme == LIGHT
         await pilot.press("f9")
         assert app.theme == HIGH_CONTRAST
+
+
+async def test_a_letter_moved_on_the_assign_board_acts_and_the_old_one_starts_a_search(
+    shop: Shop, settings: Settings, idle: FakeIdle, people: People, workshop: Workshop
+) -> None:
+    ui = parse_config('[keys]\nassign.show_assigned = "u"\n', Path("config.toml"))
+    app = ShopfloorApp(shop, settings, tz=UTC, idle_clock=idle, ui=ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "manager")
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, AssignScreen)
+        await pilot.press("u")
+        await settle(pilot)
+        assert workshop.assigned in row_keys(app)  # u shows assigned tickets too
+        assert not app.screen.find_field.display
+        await pilot.press("v")  # no key of the board now: it starts "find a bike"
+        await settle(pilot)
+        assert (app.screen.find_field.display, app.screen.find_field.value) == (True, "v")
