@@ -316,6 +316,8 @@ def key_rows(keymap: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
 
 def markdown_table() -> str:
     """The ids as a Markdown table (``shopfloor config keys --markdown``, in docs/tui.md)."""
-    lines = ["| id | default keys | what it does |", "| --- | --- | --- |"]
-    lines += [f"| `{i}` | `{default}` | {what} |" for i, default, _, what in key_rows({})]
+    lines = ["| id | default keys | what it does | where |", "| --- | --- | --- | --- |"]
+    for info in bindings().values():
+        where = "everywhere" if len(info.places) == len(keys.PLACES) else ", ".join(info.places)
+        lines.append(f"| `{info.id}` | `{','.join(info.keys)}` | {info.description} | {where} |")
     return "\n".join(lines)
