@@ -211,6 +211,13 @@ def keys_hint(app: App[Any], keymap: Mapping[str, str], binding_id: str, default
     return " or ".join(app.get_key_display(Binding(k, "")) for k in keymap[binding_id].split(","))
 
 
+def hint_for(app: object, binding_id: str, default: str) -> str:
+    """For screens: ``app``'s :func:`keys_hint` where it has one (ShopfloorApp), else
+    ``default``."""
+    hint = getattr(app, "keys_hint", None)
+    return str(hint(binding_id, default)) if hint is not None else default
+
+
 def _check_clashes(keymap: Mapping[str, str], written: Mapping[str, str], where: str) -> None:
     """Refuse a moved key that another id has in the same place (default clashes, such
     as a dialog's own escape over the app's, are by design and not the file's doing)."""

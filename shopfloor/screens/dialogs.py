@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import keys
+from ..keymap import hint_for
 
 T = TypeVar("T")
 
@@ -32,8 +33,7 @@ class Dialog(ModalScreen[T | None]):
     def keys_hint(self, binding_id: str, default: str) -> str:
         """The keys of ``binding_id`` for a hint line: ``default`` unless config.toml moved
         them (ShopfloorApp.keys_hint)."""
-        hint = getattr(self.app, "keys_hint", None)
-        return str(hint(binding_id, default)) if hint is not None else default
+        return hint_for(self.app, binding_id, default)
 
     def close_unanswered(self) -> None:
         """Close with nothing chosen (a scan came): the caller's callback gets ``None``."""

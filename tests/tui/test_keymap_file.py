@@ -15,8 +15,11 @@ from shopfloor.domain import Shop, open_session_of
 from shopfloor.keymap import parse_config
 from shopfloor.screens.assign_screen import AssignScreen
 from shopfloor.screens.keys_dialog import KeysDialog
+from shopfloor.screens.lock_screen import LockScreen
+from shopfloor.screens.login_screen import LoginScreen
 from shopfloor.screens.technician_screen import ReasonDialog, TechnicianScreen
 from shopfloor.themes import HIGH_CONTRAST, LIGHT
+from shopfloor.widgets.header import nav_keys
 
 from ..conftest import People
 from .conftest import FakeIdle, settle, sign_in
@@ -89,3 +92,23 @@ async def test_a_letter_moved_on_the_assign_board_acts_and_the_old_one_starts_a_
         await pilot.press("v")  # no key of the board now: it starts "find a bike"
         await settle(pilot)
         assert (app.screen.find_field.display, app.screen.find_field.value) == (True, "v")
+
+
+async def test_log_out_moved_off_ctrl_o_works_and_is_named_on_the_header_and_lock_screen(
+    shop: Shop, settings: Settings, idle: FakeIdle, people: People
+) -> None:
+    ui = parse_config('[keys]\napp.logout = "ctrl+l"\n', Path("config.toml"))
+    app = ShopfloorApp(shop, settings, tz=UTC, idle_clock=idle, ui=ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "qc")
+        assert ("^l", "Log out") in nav_keys(app.screen)
+        await pilot.press("ctrl+o")  # free now: nothing happens
+        await settle(pilot)
+        assert app.session is not None
+        app.lock()
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen)
+        assert "or ^l to switch user" in str(app.screen.query_one(".dialog-detail").render())
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
