@@ -265,7 +265,12 @@ def parse_config(text: str, path: Path) -> UiConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix that line.") from None
     for section, value in data.items():
-        if section not in ("keys", "theme") or not isinstance(value, dict):
+        if section in ("keys", "theme") and not isinstance(value, dict):
+            raise ConfigError(
+                f"{path}: {section} is not a table; write [{section}] on a line of its own, "
+                "then one setting a line (see docs/tui.md)."
+            )
+        if section not in ("keys", "theme"):
             raise ConfigError(
                 f"{path}: {section}: unknown entry; shopfloor reads the tables [keys] and "
                 "[theme] only (see docs/tui.md)."

@@ -126,6 +126,7 @@ def test_the_same_key_on_two_screens_is_no_clash() -> None:
         ("[colours]\nx = 1", "colours: unknown entry; shopfloor reads the tables [keys] and "
          "[theme] only"),
         ("[keys\n", "not valid TOML"),
+        ('keys = "work.pause=o"', "keys is not a table; write [keys] on a line of its own"),
     ],
 )  # fmt: skip
 def test_a_mistake_is_one_line_naming_the_file_the_entry_and_what_to_do(

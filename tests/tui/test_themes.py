@@ -20,7 +20,7 @@ from shopfloor.config import Settings
 from shopfloor.domain import Shop, pause_work_session, set_roles
 from shopfloor.domain.users import set_badge
 from shopfloor.screens.technician_screen import TechnicianScreen
-from shopfloor.themes import DARK, HIGH_CONTRAST, LIGHT, terminal_theme
+from shopfloor.themes import DARK, HIGH_CONTRAST, LIGHT, MONO, terminal_theme
 
 from ..conftest import People
 from .conftest import FakeIdle, burst, settle, sign_in
@@ -193,6 +193,7 @@ async def test_no_color_draws_everything_in_greys(
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = ShopfloorApp(shop, settings, tz=UTC, idle_clock=idle)
+    assert app.theme == MONO  # the monochrome theme, and Textual's grey filter over it
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "tech1")  # the running timer is green when colour is allowed
         filters = app.get_line_filters()
