@@ -132,8 +132,12 @@ def cmd_board_rules(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    from .keymap import load_ui_config
     from .web import serve_web
 
+    # Each browser session runs the TUI with config.toml: a bad one stops the server here,
+    # not every session as it opens.
+    load_ui_config(settings.data_dir)
     serve_web(settings, host=args.host, port=args.port, max_sessions=args.max_sessions)
     return 0
 

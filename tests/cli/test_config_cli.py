@@ -47,3 +47,4 @@ def test_the_tui_does_not_start_with_a_bad_config_file(env: dict[str, str]) -> N
     line = one_line_error(run(["tui"], env))
     assert line.startswith(f'shopfloor: {path}: [theme] name = "neon": there is no such theme')
     assert line == one_line_error(run(["config", "check"], env))
+    assert line == one_line_error(run(["web", "--port", "1"], env))  # before it listens
