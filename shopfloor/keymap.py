@@ -329,7 +329,9 @@ def key_rows(keymap: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
 def markdown_table() -> str:
     """The ids as a Markdown table (``shopfloor config keys --markdown``, in docs/tui.md)."""
     lines = ["| id | default keys | what it does | where |", "| --- | --- | --- | --- |"]
+    tui = [place for place, lists in keys.PLACES.items() if keys.GLOBAL in lists]
     for info in bindings().values():
-        where = "everywhere" if len(info.places) == len(keys.PLACES) else ", ".join(info.places)
+        everywhere = all(place in info.places for place in tui)
+        where = "everywhere in the TUI" if everywhere else ", ".join(info.places)
         lines.append(f"| `{info.id}` | `{','.join(info.keys)}` | {info.description} | {where} |")
     return "\n".join(lines)

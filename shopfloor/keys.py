@@ -176,6 +176,13 @@ TIMER_GUARD: list[BindingType] = [
     Binding("c,escape", "choose('cancel')", "Cancel", id="guard.cancel"),
 ]
 
+# The wall board (shopfloor board), an app of its own: read-only, no login.
+BOARD: list[BindingType] = [
+    Binding("space", "next_page", "Next page", id="board.next_page"),
+    Binding("p", "next_period", "Period", id="board.next_period"),
+    Binding("ctrl+q", "quit", "Quit", id="board.quit"),
+]
+
 # Where each list of keys is active, for the keymap file's checks (shopfloor/keymap.py):
 # two ids on one key in the same place clash. The app's keys (GLOBAL) work everywhere.
 # A new screen or dialog adds its list here, with ids named "screen.action".
@@ -195,6 +202,7 @@ PLACES: dict[str, tuple[list[BindingType], ...]] = {
     "the keys list": (GLOBAL, KEYS_DIALOG),
     "a yes/no question": (GLOBAL, CONFIRM),
     "the running-timer question": (GLOBAL, TIMER_GUARD),
+    "the wall board": (BOARD,),
 }
 
 
