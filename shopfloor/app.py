@@ -32,6 +32,7 @@ from .domain import (
     UserView,
     WorkSessionView,
 )
+from .domain.values import AWAY_PAUSE_REASON
 from .keys import Scanned
 from .screens.base import ScanAware, ShopScreen, bike_and_ticket
 from .screens.dialogs import ChoiceDialog, Dialog, TimerGuardDialog
@@ -463,10 +464,13 @@ class ShopfloorApp(App[None]):
                 elif choice == "pause":
                     active = self.screen
                     if isinstance(active, ShopScreen):
+                        # Time away: never counted against the pause budget, never
+                        # resumed by it, so it is taken even with the budget used up.
                         active.call(
                             domain.pause_work_session,
                             me,
                             open_session.ticket,
+                            AWAY_PAUSE_REASON,
                             done=lambda _: leave(),
                         )
 

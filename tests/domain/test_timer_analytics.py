@@ -67,7 +67,7 @@ def test_the_dashboard_counts_parked_tickets_and_who_ran_out_of_pauses(
     start_work_session(shop, people.tech1, ticket.id)
     pause_work_session(shop, people.tech1, ticket.id)
     clock.advance(minutes=40)
-    park_ticket(shop, people.tech1, ticket.id)  # settles the budget first
+    park_ticket(shop, people.tech1, ticket.id)  # 40 of 30 minutes: over the budget
     assert fleet_analytics(shop, people.manager).tickets_parked == 1
     team = team_analytics(shop, people.manager)
     ran_out = {t.username: t.pause_budget_ran_out for t in team.technicians}
