@@ -335,6 +335,33 @@ def pause_work_session(
 
 
 @writes
+def pause_for_time_away(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView | None:
+    """The technician logs out (or quits): their open timer becomes time away.
+
+    A running timer pauses with reason ``away``; a paused one is re-labelled ``away``
+    from now on (an event from paused to paused: the pause so far keeps its reason, the
+    rest is time away, which never counts against the budget and is never resumed by
+    it). ``None`` when there is no open timer or it is away already.
+    """
+    target = _timer_target(tx, actor_id, ticket_id)
+    timer = target.timer
+    ws = timer.session
+    if ws is None or (
+        ws.status == WorkSessionStatus.PAUSED and ws.pause_reason == AWAY_PAUSE_REASON
+    ):
+        return None
+    metadata = reason_metadata(AWAY, "")
+    if ws.status == WorkSessionStatus.PAUSED:
+        metadata["was"] = ws.pause_reason or UNSPECIFIED_PAUSE_REASON
+    _bank(tx, timer, tx.now)
+    _record(
+        tx, timer, WorkSessionAction.PAUSED, WorkSessionStatus.PAUSED, target.actor.id, metadata
+    )
+    assert timer.session is not None
+    return session_view(timer.session, tx.now)
+
+
+@writes
 def resume_work_session(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView:
     """paused -> running."""
     return _step(tx, actor_id, ticket_id, WorkSessionAction.RESUMED)

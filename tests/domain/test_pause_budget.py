@@ -155,3 +155,40 @@ def test_a_rule_change_from_the_command_line_moves_the_change_marker(
     assert after != before
     set_timer_rules(shop, None, shift_end="18:30")
     assert change_marker(shop) not in (before, after)
+
+
+def test_logging_out_while_paused_makes_the_rest_of_the_pause_time_away(
+    shop: Shop, people: People, clock: ManualClock, ticket: int
+) -> None:
+    from shopfloor.domain import pause_for_time_away
+    from shopfloor.domain.audit import verify_shop
+
+    pause_work_session(shop, people.tech1, ticket, reason="waiting_for_parts")
+    clock.advance(minutes=10)
+    away = pause_for_time_away(shop, people.tech1, ticket)  # logs out, timer paused
+    assert away is not None
+    assert away.status == "paused"
+    event = work_session_history(shop, ticket)[0]
+    assert (event.from_status, event.to_status) == ("paused", "paused")
+    assert (event.metadata["reason"], event.metadata["was"]) == ("away", "waiting_for_parts")
+    assert pause_for_time_away(shop, people.tech1, ticket) is None  # away already
+    clock.advance(hours=3)
+    budget = pause_budget(shop, people.tech1)
+    assert (budget.used_seconds, budget.ran_out_today, budget.runs_out_at) == (600, False, None)
+    assert settle_pause_budget(shop, people.tech1) is None
+    assert resume_work_session(shop, people.tech1, ticket).worked_seconds == 0
+    assert verify_shop(shop).clean  # the pause days and the cached facts agree
+
+
+def test_logging_out_with_the_timer_running_pauses_it_as_time_away(
+    shop: Shop, people: People, clock: ManualClock, ticket: int
+) -> None:
+    from shopfloor.domain import pause_for_time_away
+
+    clock.advance(minutes=25)
+    away = pause_for_time_away(shop, people.tech1, ticket)
+    assert away is not None
+    assert (away.status, away.worked_seconds) == ("paused", 25 * 60)
+    event = work_session_history(shop, ticket)[0]
+    assert (event.from_status, event.metadata["reason_label"]) == ("running", "Logged out")
+    assert "was" not in event.metadata

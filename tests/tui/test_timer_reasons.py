@@ -235,6 +235,23 @@ async def test_logged_out_longer_than_the_budget_the_technician_comes_back_to_a_
     assert (session.status, session.worked_seconds) == ("paused", worked)
 
 
+async def test_logging_out_with_the_timer_paused_makes_the_rest_time_away(
+    app: ShopfloorApp, shop: Shop, clock: ManualClock, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        await pilot.press("p", "1")  # waiting for parts: counted
+        await settle(pilot)
+        clock.advance(minutes=5)
+        await pilot.press("ctrl+o")  # nothing runs: no question
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+    away = work_session_history(shop, workshop.running)[0]
+    assert (away.metadata["reason"], away.metadata["was"]) == ("away", "waiting_for_parts")
+    clock.advance(hours=2)
+    assert settle_pause_budget(shop, people.tech1) is None
+
+
 async def test_answering_no_to_still_working_is_recorded_as_the_technicians_answer(
     app: ShopfloorApp, shop: Shop, clock: ManualClock, people: People, workshop: Workshop
 ) -> None:
