@@ -23,7 +23,7 @@ from shopfloor.screens.dashboard_screen import DashboardScreen
 from shopfloor.screens.dialogs import ConfirmDialog, TextDialog
 from shopfloor.screens.login_screen import LoginScreen
 from shopfloor.screens.technician_screen import ReasonDialog, TechnicianScreen
-from shopfloor.screens.ticket_detail_screen import TicketDetailScreen
+from shopfloor.screens.ticket_detail_screen import TicketDetailScreen, timer_line
 from shopfloor.widgets.ticket_pager import TicketPager
 
 from ..conftest import People
@@ -267,6 +267,8 @@ async def test_answering_no_to_still_working_is_recorded_as_the_technicians_answ
     stop = work_session_history(shop, workshop.running)[0]
     assert (stop.event_at, stop.actor, stop.metadata["automatic"]) == (end, people.tech1, False)
     assert stop.metadata["answer"] == "no"
+    assert timer_line(stop).startswith("timer stopped: Tech")  # the ticket's timeline
+    assert "answered no to 'still working?'" in timer_line(stop)
 
 
 async def test_the_dashboard_shows_parked_bikes_efficiency_and_who_ran_out_of_pauses(
