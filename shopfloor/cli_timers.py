@@ -55,11 +55,11 @@ def cmd_stale(settings: Settings, args: argparse.Namespace) -> int:
         for t in found:
             last = t.last_event_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
             at = f"{t.stop_at.astimezone(zone):%Y-%m-%d %H:%M} ({t.stops_where})"
-            verb = f"stopped at {at}" if args.stop else f"{t.session.status}, would stop at {at}"
-            print(
-                f"#{t.ticket} {t.bike_code}  {t.technician_name}  {verb}  "
-                f"(last touched {last}): {t.why}"
-            )
+            head = f"#{t.ticket} {t.bike_code}  {t.technician_name}"
+            if args.stop:
+                print(f"{head}  stopped at {at}; last touched {last}: {t.why}")
+            else:
+                print(f"{head}  {t.session.status} since {last}: {t.why}; --stop stops it at {at}")
         if not found:
             print("No forgotten timers.")
         elif args.stop:
