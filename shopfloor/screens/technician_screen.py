@@ -71,13 +71,14 @@ class MyDay:
     budget_resume_event: int | None
 
 
-def read_my_day(shop: Shop, technician_id: int) -> MyDay:
+def read_my_day(shop: Shop, technician_id: int, settle: bool = True) -> MyDay:
     """Everything the timer panel shows (runs in a worker). A paused timer whose pause
     budget has just run out is resumed first: this terminal shows the technician's work,
     so they are at it (the domain records that it was automatic, and resumes only at
-    that moment, never for a pause that ran out while nobody watched)."""
+    that moment, never for a pause that ran out while nobody watched). ``settle`` False:
+    the terminal is locked, so nobody is there to see it."""
     budget = pause_budget(shop, technician_id)
-    if budget.left_seconds == 0 and settle_pause_budget(shop, technician_id) is not None:
+    if settle and budget.left_seconds == 0 and settle_pause_budget(shop, technician_id) is not None:
         budget = pause_budget(shop, technician_id)
     read_at = shop.clock.now()
     session = open_session_of(shop, technician_id)
@@ -208,7 +209,8 @@ class TechnicianScreen(PagedTicketsScreen):
 
     def refresh_data(self) -> None:
         super().refresh_data()
-        self.call(read_my_day, self.me, done=self._show_day, group="day", exclusive=True)
+        here = self._at_the_terminal()
+        self.call(read_my_day, self.me, here, done=self._show_day, group="day", exclusive=True)
 
     def _show_day(self, day: MyDay) -> None:
         self.day = day
@@ -271,10 +273,18 @@ class TechnicianScreen(PagedTicketsScreen):
             and runs_out_at is not None
             and now >= runs_out_at
             and self._settle_asked != runs_out_at
-            and self.is_current
+            and self._at_the_terminal()
         ):
             self._settle_asked = runs_out_at
             self.refresh_data()
+
+    def _at_the_terminal(self) -> bool:
+        """My work is in front (a dialog over it at most) and the terminal is not locked:
+        the technician is here to see the timer resume."""
+        from .lock_screen import LockScreen
+
+        stack = self.app.screen_stack
+        return self.is_current and not any(isinstance(s, LockScreen) for s in stack)
 
     def check_shift_end(self) -> None:
         """At the shift's end ask "still working?"; unanswered for a while, or answered no,

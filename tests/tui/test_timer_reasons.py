@@ -21,6 +21,7 @@ from shopfloor.domain import (
 from shopfloor.screens.assign_screen import AssignScreen
 from shopfloor.screens.dashboard_screen import DashboardScreen
 from shopfloor.screens.dialogs import ConfirmDialog, TextDialog
+from shopfloor.screens.lock_screen import LockScreen
 from shopfloor.screens.login_screen import LoginScreen
 from shopfloor.screens.technician_screen import ReasonDialog, TechnicianScreen
 from shopfloor.screens.ticket_detail_screen import TicketDetailScreen, timer_line
@@ -205,6 +206,27 @@ async def test_a_budget_changed_from_the_command_line_shows_without_a_screen_swi
         app._poll()  # what the terminal does every second on SQLite
         await settle(pilot)
         assert "Pauses  10m of 45m" in str(pauses.render())
+
+
+async def test_a_locked_terminal_never_resumes_the_timer_when_the_budget_runs_out(
+    app: ShopfloorApp, shop: Shop, clock: ManualClock, people: People, workshop: Workshop
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        screen = app.screen
+        assert isinstance(screen, TechnicianScreen)
+        await pilot.press("p", "2")  # tool or bay busy: counted, 20 minutes left
+        await settle(pilot)
+        app.lock()  # idle: the technician walked away
+        await settle(pilot)
+        clock.advance(minutes=20)
+        screen._tick_today()  # My work still ticks under the lock
+        screen.shop_changed()  # and another terminal's change still reaches it
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen)
+        clock.advance(minutes=40)
+    assert open_session_of(shop, people.tech1).status == "paused"  # type: ignore[union-attr]
+    assert settle_pause_budget(shop, people.tech1) is None  # nobody saw it run out
 
 
 async def test_logged_out_longer_than_the_budget_the_technician_comes_back_to_a_paused_timer(
