@@ -72,6 +72,7 @@ UNSPECIFIED_PAUSE_REASON = "unspecified"
 # The pause reason of time away: pausing to log out or quit (never counted against the
 # pause budget, never resumed by it).
 AWAY_PAUSE_REASON = "away"
+AWAY_PAUSE_LABEL = "Logged out"
 
 
 class StopCause(StrEnum):

@@ -39,6 +39,7 @@ from .sql.tickets import TicketRow, ticket_row
 from .sql.timers import SessionRow, session_row
 from .text import clean_text
 from .values import (
+    AWAY_PAUSE_LABEL,
     AWAY_PAUSE_REASON,
     UNSPECIFIED_PAUSE_REASON,
     StopCause,
@@ -61,7 +62,7 @@ MAX_REASON_NOTE = 500
 UNSPECIFIED = PauseReason(UNSPECIFIED_PAUSE_REASON, "Unspecified")
 # Time away: the technician paused to log out (or quit). Never counted against the pause
 # budget and never resumed by it: nobody is at the bench, so no time is booked as work.
-AWAY = PauseReason(AWAY_PAUSE_REASON, "Logged out", counts=False)
+AWAY = PauseReason(AWAY_PAUSE_REASON, AWAY_PAUSE_LABEL, counts=False)
 RESERVED_PAUSE_REASONS = {UNSPECIFIED_PAUSE_REASON: UNSPECIFIED, AWAY_PAUSE_REASON: AWAY}
 
 
