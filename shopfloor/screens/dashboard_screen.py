@@ -128,7 +128,7 @@ class DashboardScreen(ShopScreen):
             fleet_lines = [
                 f"[b]Fleet[/b] {fleet.bikes_total} bikes",
                 f"Available [b]{fleet.free_percent:.0f}%[/b]",
-                f"ready {ready}, {fleet.bikes_free} free",
+                f"rdy {ready} · free {fleet.bikes_free}",
                 f"service {service}",
                 f"other {rented + blocked + written_off}",  # rented, blocked, written off
             ]
@@ -141,8 +141,8 @@ class DashboardScreen(ShopScreen):
             ]
         else:
             fleet_lines = [
-                f"[b]Fleet[/b] {fleet.bikes_total} bikes",
-                f"Available [b]{fleet.free_percent:.0f}%[/b] ({fleet.bikes_free} free)",
+                f"[b]Fleet[/b] {fleet.bikes_total} · {fleet.bikes_free} free",
+                f"Available [b]{fleet.free_percent:.0f}%[/b]",
                 f"ready {ready} · service {service}",
                 f"rented {rented} · blocked {blocked}",
                 f"written off {written_off}",
