@@ -69,6 +69,7 @@ class MyDay:
     # The open session's latest event when the pause budget resumed it; the screen says so
     # once per event, whichever read (this screen's, another terminal's) did the resuming.
     budget_resume_event: int | None
+    pause_label: str = ""  # why the open timer is paused (e.g. "Logged out"), if it is
 
 
 def read_my_day(shop: Shop, technician_id: int, settle: bool = True) -> MyDay:
@@ -84,10 +85,14 @@ def read_my_day(shop: Shop, technician_id: int, settle: bool = True) -> MyDay:
     session = open_session_of(shop, technician_id)
     ticket = get_ticket(shop, session.ticket) if session else None
     resume_event = None
+    pause_label = ""
     if session is not None and session.status == "running" and budget.ran_out_today:
         latest = work_session_history(shop, session.ticket)[0]
         if latest.metadata.get("reason") == BUDGET_USED_UP:
             resume_event = latest.id
+    elif session is not None and session.status == "paused":
+        latest = work_session_history(shop, session.ticket)[0]
+        pause_label = str(latest.metadata.get("reason_label") or "")
     return MyDay(
         session,
         ticket,
@@ -97,6 +102,7 @@ def read_my_day(shop: Shop, technician_id: int, settle: bool = True) -> MyDay:
         timer_rules(shop),
         budget,
         resume_event,
+        pause_label,
     )
 
 
@@ -225,7 +231,8 @@ class TechnicianScreen(PagedTicketsScreen):
             timer.clear("No timer running · s starts one on the highlighted ticket")
         else:
             running = session.status == "running"
-            state = "RUNNING" if running else "PAUSED (p resumes)"
+            why = f": {day.pause_label}" if day.pause_label else ""
+            state = "RUNNING" if running else f"PAUSED{why} (p resumes)"
             timer.show(
                 session.worked_seconds,
                 day.read_at,

@@ -250,7 +250,8 @@ async def test_logged_out_longer_than_the_budget_the_technician_comes_back_to_a_
         assert isinstance(screen, TechnicianScreen)
         screen._tick_today()
         await settle(pilot)
-        assert "PAUSED" in str(screen.query_one("#timer-caption", Static).render())
+        caption = str(screen.query_one("#timer-caption", Static).render())
+        assert "PAUSED: Logged out (p resumes)" in caption
         assert "30m of 30m" in str(screen.query_one("#pauses", Static).render())
     session = open_session_of(shop, people.tech1)
     assert session is not None
