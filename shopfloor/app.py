@@ -472,23 +472,36 @@ class ShopfloorApp(App[None]):
         def read(shop: Shop) -> WorkSessionView | None:
             return domain.open_session_of(shop, me)
 
-        def ask(open_session: WorkSessionView | None) -> None:
-            if open_session is None or open_session.status != "running":
+        def away(ticket_id: int, *, running: bool) -> None:
+            """Pause (or re-label a pause) as time away, then leave: never counted against
+            the pause budget, never resumed by it, so it works with the budget used up."""
+            active = self.screen
+            if not isinstance(active, ShopScreen):
                 leave()
+                return
+            active.call(
+                domain.pause_for_time_away,
+                me,
+                ticket_id,
+                done=lambda _: leave(),
+                # A running timer that did not pause keeps the person here, told why; a
+                # pause that kept its reason books nothing, so they may go.
+                failed=None if running else (lambda _: leave()),
+            )
+
+        def ask(open_session: WorkSessionView | None) -> None:
+            if open_session is None:
+                leave()
+                return
+            if open_session.status != "running":
+                away(open_session.ticket, running=False)  # from now on it is time away
                 return
 
             def chosen(choice: str | None) -> None:
                 if choice == "leave":
                     leave()
                 elif choice == "pause":
-                    active = self.screen
-                    if isinstance(active, ShopScreen):
-                        active.call(
-                            domain.pause_work_session,
-                            me,
-                            open_session.ticket,
-                            done=lambda _: leave(),
-                        )
+                    away(open_session.ticket, running=True)
 
             self.push_screen(TimerGuardDialog(open_session.ticket, verb), chosen)
 

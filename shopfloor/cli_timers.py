@@ -51,16 +51,15 @@ def cmd_stale(settings: Settings, args: argparse.Namespace) -> int:
 
         zone = shop_zone(domain.timer_rules(shop).time_zone)
         act = domain.stop_stale_timers if args.stop else domain.stale_timers
-        found = act(shop, None, older_than)
+        found = act(shop, None, older_than, at_now=args.at == "now")
         for t in found:
             last = t.last_event_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-            verb = (
-                f"stopped at {t.stop_at.astimezone(zone):%H:%M}" if args.stop else t.session.status
-            )
-            print(
-                f"#{t.ticket} {t.bike_code}  {t.technician_name}  {verb}  "
-                f"(last touched {last}): {t.why}"
-            )
+            at = f"{t.stop_at.astimezone(zone):%Y-%m-%d %H:%M} ({t.stops_where})"
+            head = f"#{t.ticket} {t.bike_code}  {t.technician_name}"
+            if args.stop:
+                print(f"{head}  stopped at {at}; last touched {last}: {t.why}")
+            else:
+                print(f"{head}  {t.session.status} since {last}: {t.why}; --stop stops it at {at}")
         if not found:
             print("No forgotten timers.")
         elif args.stop:
@@ -127,6 +126,13 @@ def add_timers_commands(sub: Any) -> None:
     )
     stale.add_argument("--older-than", metavar="DURATION", help="also those untouched this long")
     stale.add_argument("--stop", action="store_true", help="stop them, recording why")
+    stale.add_argument(
+        "--at",
+        choices=("last-activity", "now"),
+        default="last-activity",
+        help="where --stop stops a timer not left past the shift's end: at its last "
+        "activity (default: no time after it is booked) or now",
+    )
     stale.set_defaults(func=cmd_stale)
     rules = timers.add_parser("rules", help="show or change the shop's timer rules")
     rules.add_argument("--shift-end", metavar="HH:MM", help="local time; 'none' removes it")

@@ -110,6 +110,7 @@ if TYPE_CHECKING:
         list_work_sessions,
         open_session_of,
         pause_budget,
+        pause_for_time_away,
         pause_work_session,
         resume_work_session,
         set_timer_rules,

@@ -119,6 +119,7 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
     )
     passed, first = int(totals[0]), int(totals[1])
     all_bikes = sum(int(n) for _, _, n in bike_counts)
+    free = max(0, bikes_by_status["ready"] - _ready_with_open_ticket(tx))
     return FleetAnalytics(
         bikes_total=bikes_total,
         bikes_by_status=bikes_by_status,
@@ -137,7 +138,25 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
         backlog_figures=_backlog(tx),
         qc_window=_qc_window(tx, by_day if days >= QC_WINDOW_DAYS else None),
         tickets_parked=_parked_count(tx),
+        bikes_free=free,
+        free_percent=round(100.0 * free / bikes_total, 1) if bikes_total else 0.0,
     )
+
+
+def _ready_with_open_ticket(tx: Tx) -> int:
+    """Active bikes marked ready that an open ticket (new, assigned, ...) already books:
+    read from the open tickets (an index range), not from the fleet."""
+    n = tx.scalar(
+        select(func.count(func.distinct(Ticket.bike_id)))
+        .select_from(Ticket)
+        .join(Bike, Bike.id == Ticket.bike_id)
+        .where(
+            Ticket.status.in_([s.value for s in ACTIVE_TICKET_STATUSES]),
+            Bike.status == BikeStatus.READY.value,
+            Bike.is_active.is_(True),
+        )
+    )
+    return int(n or 0)
 
 
 def _flag_bucket() -> Any:

@@ -38,7 +38,13 @@ from .models import (
 )
 from .rules import Permission
 from .shop import Tx, reads, writes
-from .values import BikeStatus, TicketStatus, WorkSessionStatus
+from .values import (
+    AWAY_PAUSE_LABEL,
+    AWAY_PAUSE_REASON,
+    BikeStatus,
+    TicketStatus,
+    WorkSessionStatus,
+)
 from .views import display_name
 from .workload import active_technicians
 from .worktime import local_day_start, shop_zone
@@ -529,6 +535,7 @@ def _benches(tx: Tx) -> tuple[Bench, ...]:
         .where(Ticket.status == TicketStatus.IN_PROGRESS.value)
     ).all()
     reasons = {r.code: r.label for r in tx.rules().pause_reasons}
+    reasons[AWAY_PAUSE_REASON] = AWAY_PAUSE_LABEL
     on_bench: dict[int, Bench] = {}
     for tid, ticket_id, code, title, srt, worked, running_since, timer, changed, why in rows:
         seconds = int(worked or 0)

@@ -11,19 +11,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from .models import Bike, TicketTransition, User, WorkSessionEvent
 from .shop import Tx, reads
-from .sql.caller import joined
+from .sql.caller import RULE_COLUMNS, joined
 
 if TYPE_CHECKING:
     from .shop import Shop
 
-ChangeMarker = tuple[int, int, datetime | None, datetime | None]
+# The last one is the workshop's rules as read with the caller (no extra lookup): a rule
+# changed from the command line (pause budget, shift end) reaches open terminals too.
+ChangeMarker = tuple[int, int, datetime | None, datetime | None, tuple[Any, ...]]
 
 _MARKER = joined(
     select(
@@ -39,9 +41,16 @@ CHANNEL = "shopfloor_changes"
 
 @reads
 def change_marker(tx: Tx) -> ChangeMarker:
-    """Something that differs whenever a ticket, timer, bike or user changes."""
+    """Something that differs whenever a ticket, timer, bike, user or the rules change."""
     row = tx.read(_MARKER)[0]
-    return (int(row["transition"] or 0), int(row["timer_event"] or 0), row["bike"], row["user"])
+    rules = tuple(row[f"rules_{name}"] for name in RULE_COLUMNS)
+    return (
+        int(row["transition"] or 0),
+        int(row["timer_event"] or 0),
+        row["bike"],
+        row["user"],
+        rules,
+    )
 
 
 class ChangeFeed:

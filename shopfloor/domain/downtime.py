@@ -18,7 +18,12 @@ from .models import PauseDay, User, WorkSession, session_is_open
 from .rollups import split_by_day
 from .rules import Permission
 from .shop import Tx, reads
-from .values import UNSPECIFIED_PAUSE_REASON, WorkSessionStatus
+from .values import (
+    AWAY_PAUSE_LABEL,
+    AWAY_PAUSE_REASON,
+    UNSPECIFIED_PAUSE_REASON,
+    WorkSessionStatus,
+)
 from .views import display_name
 from .worktime import shop_zone
 
@@ -130,10 +135,11 @@ def reason_columns(tx: Tx, seen: set[str]) -> list[tuple[str, str, bool]]:
     listed = [(r.code, r.label, r.counts) for r in tx.rules().pause_reasons]
     known = {code for code, _, _ in listed}
     others = sorted(seen - known)
-    return listed + [
-        (code, UNSPECIFIED_LABEL if code == UNSPECIFIED_PAUSE_REASON else code, True)
-        for code in others
-    ]
+    reserved = {
+        UNSPECIFIED_PAUSE_REASON: (UNSPECIFIED_LABEL, True),
+        AWAY_PAUSE_REASON: (AWAY_PAUSE_LABEL, False),  # time logged out: never counted
+    }
+    return listed + [(code, *reserved.get(code, (code, True))) for code in others]
 
 
 def check_days(days: int) -> None:

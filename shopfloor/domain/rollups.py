@@ -302,6 +302,30 @@ def _ticket_facts() -> dict[str, Any]:
     }
 
 
+def _worked_by_its_technician() -> Any:
+    """A done ticket's worked seconds under its own technician's sessions, from the
+    events (a rework reassigned to them does not bring the first technician's time)."""
+    ev = aliased(WorkSessionEvent, name="own_history")
+    own = aliased(WorkSession, name="own_session")
+    at = epoch_seconds(ev.event_at)
+    running = WorkSessionStatus.RUNNING.value
+    seconds = (
+        select(
+            func.coalesce(
+                func.sum(case((ev.from_status == running, at), else_=0))
+                - func.sum(case((ev.to_status == running, at), else_=0)),
+                0,
+            )
+        )
+        .select_from(ev)
+        .join(own, own.id == ev.work_session_id)
+        .where(ev.ticket_id == Ticket.id, own.technician_id == Ticket.technician_id)
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+    return cast(seconds, Integer)
+
+
 def _open_pause_reason() -> Any:
     ev = WorkSessionEvent
     last_reason = (
@@ -462,7 +486,7 @@ def _day_rows(days: Table) -> tuple[Any, Any]:
                 done=literal(1),
                 first_pass=case((facts["qc_fail_count"] == 0, 1), else_=0),
                 srt_minutes_done=Ticket.srt_total_minutes,
-                worked_seconds_done=facts["worked_seconds"],
+                worked_seconds_done=_worked_by_its_technician(),
             ),
         )
         .select_from(tt)

@@ -427,7 +427,7 @@ def qc_pass(
         ticket.technician_id,
         first_pass=first_pass,
         srt_minutes=ticket.srt_total_minutes,
-        worked_seconds=ticket.worked_seconds or 0,
+        worked_seconds=int(found["worked_by_technician"] or 0),  # their own time only
     )
     ticket = record_transition(
         tx,

@@ -69,6 +69,10 @@ class WorkSessionAction(StrEnum):
 
 # The pause reason recorded when a client sends none (v1 clients never do).
 UNSPECIFIED_PAUSE_REASON = "unspecified"
+# The pause reason of time away: pausing to log out or quit (never counted against the
+# pause budget, never resumed by it).
+AWAY_PAUSE_REASON = "away"
+AWAY_PAUSE_LABEL = "Logged out"
 
 
 class StopCause(StrEnum):

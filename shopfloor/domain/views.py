@@ -291,6 +291,10 @@ class FleetAnalytics:
     qc_window: QcWindow
     qc_trend: tuple[QcDay, ...] = field(default_factory=tuple)
     tickets_parked: int = 0  # assigned again, on hold (e.g. waiting for parts)
+    # Ready bikes with no open ticket (a new or assigned one books the bike): what can go
+    # out now. ``availability_percent`` keeps the contract's ready / active bikes.
+    bikes_free: int = 0
+    free_percent: float = 0.0
 
 
 @dataclass(frozen=True)

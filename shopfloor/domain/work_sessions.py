@@ -39,6 +39,8 @@ from .sql.tickets import TicketRow, ticket_row
 from .sql.timers import SessionRow, session_row
 from .text import clean_text
 from .values import (
+    AWAY_PAUSE_LABEL,
+    AWAY_PAUSE_REASON,
     UNSPECIFIED_PAUSE_REASON,
     StopCause,
     TicketStatus,
@@ -58,6 +60,10 @@ from .worktime import (
 
 MAX_REASON_NOTE = 500
 UNSPECIFIED = PauseReason(UNSPECIFIED_PAUSE_REASON, "Unspecified")
+# Time away: the technician paused to log out (or quit). Never counted against the pause
+# budget and never resumed by it: nobody is at the bench, so no time is booked as work.
+AWAY = PauseReason(AWAY_PAUSE_REASON, AWAY_PAUSE_LABEL, counts=False)
+RESERVED_PAUSE_REASONS = {UNSPECIFIED_PAUSE_REASON: UNSPECIFIED, AWAY_PAUSE_REASON: AWAY}
 
 
 def validate_pause_reason(
@@ -77,7 +83,7 @@ def validate_pause_reason(
     if not isinstance(reason, str):
         raise ValidationFailed("reason must be the code of a pause reason.", field="reason")
     code = reason.strip().lower()
-    found = UNSPECIFIED if code == UNSPECIFIED_PAUSE_REASON else rules.pause_reason(code)
+    found = RESERVED_PAUSE_REASONS.get(code) or rules.pause_reason(code)
     if found is None:
         known = ", ".join(r.code for r in rules.pause_reasons)
         raise ValidationFailed(
@@ -210,7 +216,6 @@ def close_open_timer(
     timer = Timer(ticket, _open_session(tx, ticket.id))
     if timer.session is None:
         return timer
-    _settle_budget(tx, timer)
     _stop(tx, timer, tx.acting.id, {"reason": reason, **(details or {})}, tx.now)
     return timer
 
@@ -221,14 +226,13 @@ class _Target:
 
     actor: Actor
     timer: Timer
-    budget_resumed: bool  # settling the pause budget just resumed it
     elsewhere: list[SessionRow]  # the technician's open ones on other tickets (to start)
     busy: int | None  # another ticket of the technician's in progress (to start)
 
 
 def _timer_target(tx: Tx, actor_id: int, ticket_id: int, *, to_start: bool = False) -> _Target:
-    """The actor, the locked ticket and its open session with its pause budget settled;
-    ``to_start`` asks, in the same statements, what starting needs to know too."""
+    """The actor, the locked ticket and its open session; ``to_start`` asks, in the same
+    statements, what starting needs to know too."""
     found = tx.lock(
         ticket_sql.LOCK_TO_START if to_start else ticket_sql.LOCK,
         {"ticket_id": ticket_id},
@@ -246,11 +250,11 @@ def _timer_target(tx: Tx, actor_id: int, ticket_id: int, *, to_start: bool = Fal
     else:
         own = _open_session(tx, ticket.id)
         sessions = [] if own is None else [own]
+    # The pause budget is not settled here: a resume at the budget's end is made only by
+    # the technician's own terminal, live (see settle_pause_budget), never back-dated.
     timer = Timer(ticket, next((w for w in sessions if w.ticket_id == ticket.id), None))
-    # The budget is settled lazily: by whatever touches the session first.
-    resumed = _settle_budget(tx, timer)
     elsewhere = [w for w in sessions if w.ticket_id != ticket.id]
-    return _Target(actor, timer, resumed, elsewhere, found.get("busy_ticket"))
+    return _Target(actor, timer, elsewhere, found.get("busy_ticket"))
 
 
 @writes
@@ -309,9 +313,6 @@ def _step(
         metadata = reason_metadata(why, text)
     timer = target.timer
     ws = timer.session
-    if target.budget_resumed and action is WorkSessionAction.RESUMED:
-        assert ws is not None
-        return session_view(ws, tx.now)  # it already resumed when the budget ran out
     if action is WorkSessionAction.PAUSED and ws is not None and metadata is not None:
         _refuse_pause_without_budget(tx, ws, metadata)
     to_status = next_session_status(
@@ -328,9 +329,37 @@ def _step(
 def pause_work_session(
     tx: Tx, actor_id: int, ticket_id: int, reason: str | None = None, note: str | None = None
 ) -> WorkSessionView:
-    """running -> paused, with one of the shop's pause reasons (none given: ``unspecified``);
+    """running -> paused, with one of the shop's pause reasons (none given: ``unspecified``;
+    ``away`` when the technician logs out: never counted, never resumed by the budget);
     the interval so far is banked."""
     return _step(tx, actor_id, ticket_id, WorkSessionAction.PAUSED, reason=reason, note=note)
+
+
+@writes
+def pause_for_time_away(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView | None:
+    """The technician logs out (or quits): their open timer becomes time away.
+
+    A running timer pauses with reason ``away``; a paused one is re-labelled ``away``
+    from now on (an event from paused to paused: the pause so far keeps its reason, the
+    rest is time away, which never counts against the budget and is never resumed by
+    it). ``None`` when there is no open timer or it is away already.
+    """
+    target = _timer_target(tx, actor_id, ticket_id)
+    timer = target.timer
+    ws = timer.session
+    if ws is None or (
+        ws.status == WorkSessionStatus.PAUSED and ws.pause_reason == AWAY_PAUSE_REASON
+    ):
+        return None
+    metadata = reason_metadata(AWAY, "")
+    if ws.status == WorkSessionStatus.PAUSED:
+        metadata["was"] = ws.pause_reason or UNSPECIFIED_PAUSE_REASON
+    _bank(tx, timer, tx.now)
+    _record(
+        tx, timer, WorkSessionAction.PAUSED, WorkSessionStatus.PAUSED, target.actor.id, metadata
+    )
+    assert timer.session is not None
+    return session_view(timer.session, tx.now)
 
 
 @writes
@@ -373,10 +402,10 @@ def set_timer_rules(
                 "Give 1 to 9 pause reasons with different codes.", field="pause_reasons"
             )
         for r in pause_reasons:
-            if not r.code.isidentifier() or r.code == UNSPECIFIED_PAUSE_REASON:
+            if not r.code.isidentifier() or r.code in RESERVED_PAUSE_REASONS:
                 raise ValidationFailed(
                     f"Pause reason code {r.code!r} must be one word of letters, digits and _ "
-                    f"(and not {UNSPECIFIED_PAUSE_REASON!r}).",
+                    f"(and not {' or '.join(map(repr, RESERVED_PAUSE_REASONS))}).",
                     field="pause_reasons",
                 )
         row.pause_reasons = pause_reasons_to_json(pause_reasons)
@@ -525,6 +554,21 @@ STALE_PHRASES: dict[StaleCause, str] = {
 }
 
 
+class StopBasis(StrEnum):
+    """Which moment a forgotten timer is stopped at."""
+
+    SHIFT_END = "shift_end"  # it was left past the shift's end: work ended there
+    LAST_ACTIVITY = "last_activity"  # its last event: nothing after it says anyone worked
+    NOW = "now"  # asked for explicitly (``--at now``)
+
+
+STOP_BASIS_PHRASES: dict[StopBasis, str] = {
+    StopBasis.SHIFT_END: "the shift's end",
+    StopBasis.LAST_ACTIVITY: "its last activity",
+    StopBasis.NOW: "now",
+}
+
+
 @dataclass(frozen=True)
 class StaleTimer:
     """An open timer that nobody seems to be working under, and why."""
@@ -536,11 +580,17 @@ class StaleTimer:
     ticket_status: str
     last_event_at: datetime
     causes: tuple[StaleCause, ...]
-    stop_at: datetime  # the shift's end when it ran past it, else now
+    stop_at: datetime  # the shift's end when it ran past it, else its last activity (or now)
+    stop_basis: StopBasis
 
     @property
     def why(self) -> str:
         return "; ".join(STALE_PHRASES[c] for c in self.causes)
+
+    @property
+    def stops_where(self) -> str:
+        """Which moment the timer is (or would be) stopped at, in words."""
+        return STOP_BASIS_PHRASES[self.stop_basis]
 
 
 def shift_end_passed(rules: Rules, session: WorkSessionView, now: datetime) -> datetime | None:
@@ -560,29 +610,36 @@ def _stale(
     ticket_status: str,
     ticket_technician: int | None,
     older_than: timedelta | None,
-) -> tuple[tuple[StaleCause, ...], datetime]:
+    at_now: bool = False,
+) -> tuple[tuple[StaleCause, ...], datetime, StopBasis]:
+    """Why the open session looks forgotten, and where it would stop: at the shift's end
+    when it was left past it, else at its last event (nothing after it says anyone was at
+    the bench, so a night is never booked), or at now when ``at_now`` asks so."""
     view = session_view(ws, tx.now)
     causes: list[StaleCause] = []
-    stop_at = tx.now
+    stop_at, basis = ws.updated_at, StopBasis.LAST_ACTIVITY
+    if at_now:
+        stop_at, basis = tx.now, StopBasis.NOW
     end = shift_end_passed(tx.rules(), view, tx.now)
     if end is not None:
         causes.append(StaleCause.PAST_SHIFT_END)
-        stop_at = end
+        if not at_now:
+            stop_at, basis = end, StopBasis.SHIFT_END
     if ticket_status != TicketStatus.IN_PROGRESS:
         causes.append(StaleCause.TICKET_NOT_IN_PROGRESS)
     if ticket_technician != ws.technician_id:
         causes.append(StaleCause.OTHER_TECHNICIAN)
     if older_than is not None and tx.now - ws.updated_at >= older_than:
         causes.append(StaleCause.IDLE)
-    return tuple(causes), stop_at
+    return tuple(causes), stop_at, basis
 
 
-def _find_stale(tx: Tx, older_than: timedelta | None) -> list[StaleTimer]:
+def _find_stale(tx: Tx, older_than: timedelta | None, at_now: bool = False) -> list[StaleTimer]:
     found = []
     for row in tx.execute(sql.OPEN_WITH_TICKETS).mappings():
         ws = session_row(row)
-        causes, stop_at = _stale(
-            tx, ws, row["ticket_status"], row["ticket_technician_id"], older_than
+        causes, stop_at, basis = _stale(
+            tx, ws, row["ticket_status"], row["ticket_technician_id"], older_than, at_now
         )
         if causes:
             found.append(
@@ -595,42 +652,53 @@ def _find_stale(tx: Tx, older_than: timedelta | None) -> list[StaleTimer]:
                     ws.updated_at,
                     causes,
                     stop_at,
+                    basis,
                 )
             )
     return found
 
 
 def _stop_automatically(
-    tx: Tx, timer: Timer, at: datetime, cause: StopCause, message: str, **extra: Any
+    tx: Tx,
+    timer: Timer,
+    at: datetime,
+    cause: StopCause,
+    message: str,
+    *,
+    automatic: bool = True,
+    **extra: Any,
 ) -> None:
     """Stop the open session at ``at`` (never before its last event) with an event saying
-    it was automatic. The technician is the event's actor: the timer was theirs, the
-    metadata says that nobody pressed the key."""
+    why. The technician is the event's actor: the timer was theirs; ``automatic`` says
+    that nobody pressed the key (False: the technician answered)."""
     ws = timer.session
     assert ws is not None
-    metadata = {"automatic": True, "reason": cause.value, "message": message, **extra}
+    metadata = {"automatic": automatic, "reason": cause.value, "message": message, **extra}
     _stop(tx, timer, ws.technician_id, metadata, max(at, ws.updated_at))
 
 
 @reads
 def stale_timers(
-    tx: Tx, actor_id: int | None, older_than: timedelta | None = None
+    tx: Tx, actor_id: int | None, older_than: timedelta | None = None, *, at_now: bool = False
 ) -> list[StaleTimer]:
     """Open timers left past the shift's end, on a ticket no longer in progress or with
-    another technician, or (with ``older_than``) untouched for that long."""
+    another technician, or (with ``older_than``) untouched for that long; each with the
+    moment :func:`stop_stale_timers` would stop it at."""
     tx.authorise(actor_id, Permission.ASSIGN)
-    return _find_stale(tx, older_than)
+    return _find_stale(tx, older_than, at_now)
 
 
 @writes
 def stop_stale_timers(
-    tx: Tx, actor_id: int | None, older_than: timedelta | None = None
+    tx: Tx, actor_id: int | None, older_than: timedelta | None = None, *, at_now: bool = False
 ) -> list[StaleTimer]:
-    """Stop every stale timer (see :func:`stale_timers`), each with an event saying why;
-    one left past the shift's end is stopped at the shift's end."""
+    """Stop every stale timer (see :func:`stale_timers`), each with an event saying why:
+    one left past the shift's end at the shift's end, any other at its last activity
+    (its last event), so a timer forgotten overnight books no night; ``at_now`` stops
+    them now instead."""
     tx.authorise(actor_id, Permission.ASSIGN)
     stopped = []
-    for candidate in _find_stale(tx, older_than):
+    for candidate in _find_stale(tx, older_than, at_now):
         found = tx.lock(
             ticket_sql.LOCK, {"ticket_id": candidate.ticket}, missing=no_ticket(candidate.ticket)
         )
@@ -639,10 +707,9 @@ def stop_stale_timers(
         assert timer.session is not None
         if timer.session.status not in (WorkSessionStatus.RUNNING, WorkSessionStatus.PAUSED):
             continue  # stopped meanwhile
-        _settle_budget(tx, timer)
         ws = timer.session
-        causes, stop_at = _stale(
-            tx, ws, timer.ticket.status, timer.ticket.technician_id, older_than
+        causes, stop_at, basis = _stale(
+            tx, ws, timer.ticket.status, timer.ticket.technician_id, older_than, at_now
         )
         if not causes:
             continue
@@ -652,16 +719,20 @@ def stop_stale_timers(
             timer,
             stop_at,
             StopCause.STALE,
-            f"stopped by `shopfloor timers stale --stop`: {why}",
+            f"stopped by `shopfloor timers stale --stop` at {STOP_BASIS_PHRASES[basis]}: {why}",
             causes=[c.value for c in causes],
+            stopped_at=basis.value,
         )
         stopped.append(candidate)
     return stopped
 
 
 @writes
-def stop_at_shift_end(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView | None:
-    """Nobody answered "still working?": stop the ticket's open timer at the shift's end.
+def stop_at_shift_end(
+    tx: Tx, actor_id: int, ticket_id: int, *, answered_no: bool = False
+) -> WorkSessionView | None:
+    """Stop the ticket's open timer at the shift's end: nobody answered "still working?",
+    or (``answered_no``) the technician answered no, which the event records as theirs.
 
     ``None`` when there is nothing to stop (already stopped, or touched since the
     shift ended, e.g. on another terminal).
@@ -674,13 +745,26 @@ def stop_at_shift_end(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView 
     if end is None:
         return None
     local = end.astimezone(shop_zone(rules.time_zone)).strftime("%H:%M")
-    _stop_automatically(
-        tx,
-        timer,
-        end,
-        StopCause.SHIFT_END,
-        f"nobody answered 'still working?', so it stopped at the shift's end ({local})",
-    )
+    if answered_no:
+        who = tx.acting.name or "the technician"
+        _stop_automatically(
+            tx,
+            timer,
+            end,
+            StopCause.SHIFT_END,
+            f"{who} answered no to 'still working?', so it stopped at the shift's end ({local})",
+            automatic=False,
+            answer="no",
+            answered_by=tx.acting.id,
+        )
+    else:
+        _stop_automatically(
+            tx,
+            timer,
+            end,
+            StopCause.SHIFT_END,
+            f"nobody answered 'still working?', so it stopped at the shift's end ({local})",
+        )
     assert timer.session is not None
     return session_view(timer.session, tx.now)
 
@@ -688,16 +772,23 @@ def stop_at_shift_end(tx: Tx, actor_id: int, ticket_id: int) -> WorkSessionView 
 # --- the daily pause budget -------------------------------------------------------------------
 
 BUDGET_USED_UP = "pause_budget_used_up"
+# How late after the budget ran out the technician's terminal may still resume the timer:
+# a terminal that shows My work reads it every second or two. Later than this, nobody was
+# watching (logged out, locked, terminal off), so the pause stays a pause.
+BUDGET_RESUME_GRACE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
 class PauseBudget:
-    """A technician's pause minutes today (shop's local day); breaks do not count."""
+    """A technician's pause minutes today (shop's local day); breaks and time away do not
+    count."""
 
     technician: int
     budget_seconds: int
     used_seconds: int  # counted pause time today, up to now
     ran_out_today: bool  # a pause was cut short by the budget today, or it is used up now
+    # While a counted pause is open: when it runs (or ran) out of today's budget.
+    runs_out_at: datetime | None = None
 
     @property
     def left_seconds(self) -> int:
@@ -705,7 +796,10 @@ class PauseBudget:
 
 
 def _counts(rules: Rules, meta: dict[str, Any]) -> bool:
-    reason = rules.pause_reason(str(meta.get("reason", "")))
+    code = str(meta.get("reason", ""))
+    if code == AWAY_PAUSE_REASON:
+        return False
+    reason = rules.pause_reason(code)
     return reason.counts if reason is not None else True  # unspecified counts
 
 
@@ -751,7 +845,7 @@ def _budget_from(
     ran_out = (
         cut_short or (budget > 0 and used >= budget) or (budget == 0 and runs_out_at is not None)
     )
-    return PauseBudget(technician_id, budget, used, ran_out), runs_out_at
+    return PauseBudget(technician_id, budget, used, ran_out, runs_out_at), runs_out_at
 
 
 def _pause_budget(tx: Tx, technician_id: int) -> tuple[PauseBudget, datetime | None]:
@@ -763,13 +857,15 @@ def _pause_budget(tx: Tx, technician_id: int) -> tuple[PauseBudget, datetime | N
 
 
 def _settle_budget(tx: Tx, timer: Timer) -> bool:
-    """Resume a paused session whose technician's pause budget ran out (at that moment),
-    with an event saying so. Call with the ticket locked. True when it resumed."""
+    """Resume a paused session whose technician's pause budget has just run out, now
+    (never back-dated), with an event saying so. Only within :data:`BUDGET_RESUME_GRACE`
+    of that moment: later, nobody was at the terminal to see it, and resuming would book
+    time away as work. Call with the ticket locked. True when it resumed."""
     ws = timer.session
     if ws is None or ws.status != WorkSessionStatus.PAUSED:
         return False
     _, runs_out_at = _pause_budget(tx, ws.technician_id)
-    if runs_out_at is None or runs_out_at > tx.now:
+    if runs_out_at is None or not runs_out_at <= tx.now <= runs_out_at + BUDGET_RESUME_GRACE:
         return False
     minutes = tx.rules().pause_budget_minutes
     _record(
@@ -783,7 +879,6 @@ def _settle_budget(tx: Tx, timer: Timer) -> bool:
             "reason": BUDGET_USED_UP,
             "message": f"the daily pause budget ({minutes} min) was used up, so work resumed",
         },
-        at=max(runs_out_at, ws.updated_at),
     )
     return True
 
@@ -831,8 +926,13 @@ def pause_budget(tx: Tx, technician_id: int) -> PauseBudget:
 
 @writes
 def settle_pause_budget(tx: Tx, technician_id: int) -> WorkSessionView | None:
-    """Resume the technician's paused timer if their pause budget has run out (the TUI
-    calls this on refresh; every timer action does it too). The resumed session, if any."""
+    """Resume the technician's paused timer when their pause budget has just run out.
+
+    Only the technician's own terminal calls this, while it shows their work (logged in,
+    not locked), at the moment the budget runs out; so a timer is resumed only for
+    someone at the terminal, and at that moment (see :func:`_settle_budget`). Time away
+    (``away``) and breaks never count, so they never resume. The resumed session, if any.
+    """
     paused = tx.read(sql.PAUSED_FOR_TECHNICIAN, {"technician_id": technician_id})
     if not paused:
         return None

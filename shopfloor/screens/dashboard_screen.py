@@ -124,10 +124,11 @@ class DashboardScreen(ShopScreen):
         written_off = bikes.get("write_off", 0)
         narrow = self.has_class("-narrow")  # 16 columns a card: every line fits whole
         if narrow:
+            # Available: ready with no open ticket (a new or assigned one books the bike).
             fleet_lines = [
                 f"[b]Fleet[/b] {fleet.bikes_total} bikes",
-                f"Available [b]{fleet.availability_percent:.0f}%[/b]",
-                f"ready {ready}",
+                f"Available [b]{fleet.free_percent:.0f}%[/b]",
+                f"rdy {ready} · free {fleet.bikes_free}",
                 f"service {service}",
                 f"other {rented + blocked + written_off}",  # rented, blocked, written off
             ]
@@ -140,8 +141,8 @@ class DashboardScreen(ShopScreen):
             ]
         else:
             fleet_lines = [
-                f"[b]Fleet[/b] {fleet.bikes_total} bikes",
-                f"Available [b]{fleet.availability_percent:.0f}%[/b]",
+                f"[b]Fleet[/b] {fleet.bikes_total} · {fleet.bikes_free} free",
+                f"Available [b]{fleet.free_percent:.0f}%[/b]",
                 f"ready {ready} · service {service}",
                 f"rented {rented} · blocked {blocked}",
                 f"written off {written_off}",

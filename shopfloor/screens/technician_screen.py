@@ -69,22 +69,30 @@ class MyDay:
     # The open session's latest event when the pause budget resumed it; the screen says so
     # once per event, whichever read (this screen's, another terminal's) did the resuming.
     budget_resume_event: int | None
+    pause_label: str = ""  # why the open timer is paused (e.g. "Logged out"), if it is
 
 
-def read_my_day(shop: Shop, technician_id: int) -> MyDay:
-    """Everything the timer panel shows (runs in a worker); a paused timer whose pause
-    budget ran out is resumed first (the domain records that it was automatic)."""
+def read_my_day(shop: Shop, technician_id: int, settle: bool = True) -> MyDay:
+    """Everything the timer panel shows (runs in a worker). A paused timer whose pause
+    budget has just run out is resumed first: this terminal shows the technician's work,
+    so they are at it (the domain records that it was automatic, and resumes only at
+    that moment, never for a pause that ran out while nobody watched). ``settle`` False:
+    the terminal is locked, so nobody is there to see it."""
     budget = pause_budget(shop, technician_id)
-    if budget.left_seconds == 0 and settle_pause_budget(shop, technician_id) is not None:
+    if settle and budget.left_seconds == 0 and settle_pause_budget(shop, technician_id) is not None:
         budget = pause_budget(shop, technician_id)
     read_at = shop.clock.now()
     session = open_session_of(shop, technician_id)
     ticket = get_ticket(shop, session.ticket) if session else None
     resume_event = None
+    pause_label = ""
     if session is not None and session.status == "running" and budget.ran_out_today:
         latest = work_session_history(shop, session.ticket)[0]
         if latest.metadata.get("reason") == BUDGET_USED_UP:
             resume_event = latest.id
+    elif session is not None and session.status == "paused":
+        latest = work_session_history(shop, session.ticket)[0]
+        pause_label = str(latest.metadata.get("reason_label") or "")
     return MyDay(
         session,
         ticket,
@@ -94,6 +102,7 @@ def read_my_day(shop: Shop, technician_id: int) -> MyDay:
         timer_rules(shop),
         budget,
         resume_event,
+        pause_label,
     )
 
 
@@ -154,6 +163,10 @@ class TechnicianScreen(PagedTicketsScreen):
         # the technician said yes to (asked once per shift end).
         self._asked_for: datetime | None = None
         self._still_working: ConfirmDialog | None = None
+        self._nobody_answered = False
+        # The moment the open pause runs out of the budget that this screen asked the
+        # domain about (once each: the read that follows shows what it did).
+        self._settle_asked: datetime | None = None
         self._placed = False  # the highlight went to the running ticket once
 
     def compose_body(self) -> Iterable[Any]:
@@ -202,7 +215,8 @@ class TechnicianScreen(PagedTicketsScreen):
 
     def refresh_data(self) -> None:
         super().refresh_data()
-        self.call(read_my_day, self.me, done=self._show_day, group="day", exclusive=True)
+        here = self._at_the_terminal()
+        self.call(read_my_day, self.me, here, done=self._show_day, group="day", exclusive=True)
 
     def _show_day(self, day: MyDay) -> None:
         self.day = day
@@ -218,9 +232,9 @@ class TechnicianScreen(PagedTicketsScreen):
             timer.clear(f"No timer running · {start} starts one on the highlighted ticket")
         else:
             running = session.status == "running"
-            state = (
-                "RUNNING" if running else f"PAUSED ({self.shop_app.key_of('work.pause')} resumes)"
-            )
+            why = f": {day.pause_label}" if day.pause_label else ""
+            pause = self.shop_app.key_of("work.pause")
+            state = "RUNNING" if running else f"PAUSED{why} ({pause} resumes)"
             timer.show(
                 session.worked_seconds,
                 day.read_at,
@@ -228,11 +242,6 @@ class TechnicianScreen(PagedTicketsScreen):
                 caption=f"{state} · #{ticket.id} {ticket.bike_code} {ticket.title}",
             )
         self.query_one("#xp", Static).update(f"XP  [b]{day.xp}[/b]")
-        budget = day.budget
-        if budget.budget_seconds:
-            used = f"{hm(budget.used_seconds)} of {hm(budget.budget_seconds)}"
-            flag = " [b]used up[/b]" if budget.ran_out_today else ""
-            self.query_one("#pauses", Static).update(f"Pauses  {used}{flag}")
         if day.budget_resume_event not in (None, self._told_budget_event):
             self._told_budget_event = day.budget_resume_event
             self.set_status(
@@ -247,10 +256,44 @@ class TechnicianScreen(PagedTicketsScreen):
         if day is None:
             return
         self.check_shift_end()
-        extra = 0
-        if day.session is not None and day.session.status == "running":
-            extra = max(0, int((self.now() - day.read_at).total_seconds()))
+        now = self.now()
+        since_read = max(0, int((now - day.read_at).total_seconds()))
+        session = day.session
+        running = session is not None and session.status == "running"
+        extra = since_read if running else 0
         self.query_one("#today", Static).update(f"Today  [b]{hms(day.worked_today + extra)}[/b]")
+        self._tick_pauses(day, now, since_read)
+
+    def _tick_pauses(self, day: MyDay, now: datetime, since_read: int) -> None:
+        """``Pauses 12m of 30m``, counting up while a counted pause is open; at the moment
+        it runs out of the budget, the day is read again (which resumes the timer) while
+        this screen is in front, i.e. the technician is here and not locked out."""
+        budget = day.budget
+        counting = budget.runs_out_at is not None and day.session is not None
+        if budget.budget_seconds:
+            used_seconds = budget.used_seconds + (since_read if counting else 0)
+            used = f"{hm(used_seconds)} of {hm(budget.budget_seconds)}"
+            ran_out = budget.ran_out_today or used_seconds >= budget.budget_seconds
+            flag = " [b]used up[/b]" if ran_out else ""
+            self.query_one("#pauses", Static).update(f"Pauses  {used}{flag}")
+        runs_out_at = budget.runs_out_at
+        if (
+            counting
+            and runs_out_at is not None
+            and now >= runs_out_at
+            and self._settle_asked != runs_out_at
+            and self._at_the_terminal()
+        ):
+            self._settle_asked = runs_out_at
+            self.refresh_data()
+
+    def _at_the_terminal(self) -> bool:
+        """My work is in front (a dialog over it at most) and the terminal is not locked:
+        the technician is here to see the timer resume."""
+        from .lock_screen import LockScreen
+
+        stack = self.app.screen_stack
+        return self.is_current and not any(isinstance(s, LockScreen) for s in stack)
 
     def check_shift_end(self) -> None:
         """At the shift's end ask "still working?"; unanswered for a while, or answered no,
@@ -269,7 +312,8 @@ class TechnicianScreen(PagedTicketsScreen):
                 and self.app.screen is dialog
                 and now >= end + STILL_WORKING_GRACE
             ):
-                dialog.dismiss(False)  # nobody answered
+                self._nobody_answered = True
+                dialog.dismiss(False)
             return
         self._asked_for = end
         ticket = day.session.ticket
@@ -277,17 +321,21 @@ class TechnicianScreen(PagedTicketsScreen):
 
         def answered(still: bool | None) -> None:
             self._still_working = None
+            nobody, self._nobody_answered = self._nobody_answered, False
             if still is None:  # closed by a scan: not an answer, so it is asked again
                 self._asked_for = None
                 return
             if still:
                 self.set_status("Timer kept running after the shift's end.")
                 return
+            said = "" if nobody else "You answered no: "
+            how = "automatically " if nobody else ""
             self.call(
                 stop_at_shift_end,
                 self.me,
                 ticket,
-                done=self._after(f"Timer stopped automatically at the shift's end ({local})."),
+                answered_no=not nobody,  # an explicit n is the technician's answer
+                done=self._after(f"{said}Timer stopped {how}at the shift's end ({local})."),
             )
 
         self._still_working = ConfirmDialog(

@@ -91,6 +91,8 @@ def timer_line(e: WorkSessionEventView) -> str:
     meta = e.metadata
     if meta.get("automatic"):
         return f"{TIMER_WORDS.get(e.action, e.action)} automatically: {meta.get('message', '')}"
+    if meta.get("answer"):  # the technician answered "still working?"
+        return f"{TIMER_WORDS.get(e.action, e.action)}: {meta.get('message', '')}"
     if meta.get("reason") == "sent_to_qc":
         why = " (sent to QC)"
     elif meta.get("reason_label") and meta.get("reason") != UNSPECIFIED_PAUSE_REASON:

@@ -53,7 +53,7 @@ def test_timers_stale_lists_then_stops_a_timer_left_running_overnight(
 
         stopped = run(["timers", "stale", "--stop"], env)
         assert stopped.returncode == 0, stopped.stderr
-        assert "stopped at 20:00" in stopped.stdout
+        assert "20:00 (the shift's end)" in stopped.stdout
         [session] = list_work_sessions(shop, ticket.id)
         assert session.status == "stopped"
         assert session.ended_at == started.replace(hour=20)

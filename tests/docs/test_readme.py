@@ -208,9 +208,10 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
             "pause reason 2: lunch = Lunch (break: not counted)",
         ),
     ],
-    "`shopfloor timers stale [--older-than 12h] [--stop]`": [
+    "`shopfloor timers stale [--older-than 12h] [--stop] [--at last-activity\\|now]`": [
         (["timers", "stale"], "No forgotten timers."),
         (["timers", "stale", "--older-than", "1000d", "--stop"], "No forgotten timers."),
+        (["timers", "stale", "--stop", "--at", "now"], "No forgotten timers."),
     ],
     "`shopfloor export worktime\\|xp\\|qc\\|pauses\\|tickets --from DATE --to DATE "
     "[--format csv\\|xlsx] [PATH]`": [

@@ -64,7 +64,9 @@ def test_fleet_figures(busy_shop: Shop, people: People, clock: ManualClock) -> N
     assert fleet.bikes_total == 5  # the archived bike is not in the fleet
     assert fleet.bikes_by_status["ready"] == 4
     assert fleet.bikes_by_status["in_service"] == 1
-    assert fleet.availability_percent == 80.0
+    assert fleet.availability_percent == 80.0  # the contract's ready / active bikes
+    # RM-0005 is ready but its new ticket books it: not available.
+    assert (fleet.bikes_free, fleet.free_percent) == (3, 60.0)
     assert fleet.tickets_by_status == {
         "new": 1,
         "assigned": 0,
@@ -191,3 +193,15 @@ def test_team_summary_adds_up_the_members(busy_shop: Shop, people: People) -> No
     team = team_analytics(busy_shop, people.manager, days=7)
     assert (team.tickets_done_total, team.first_pass_total, team.xp_total) == (3, 2, 5 + 3)
     assert team.first_pass_rate_percent == 66.7
+
+
+def test_a_bike_with_a_new_or_assigned_ticket_is_not_counted_as_available(
+    shop: Shop, people: People
+) -> None:
+    create_bike(shop, people.master, "RM-0100")  # ready, nothing open
+    intake(shop, people.master, "RM-0101")  # new ticket
+    assigned = intake(shop, people.master, "RM-0102")
+    assign_ticket(shop, people.manager, assigned.id, people.tech1)
+    fleet = fleet_analytics(shop, people.manager)
+    assert fleet.bikes_by_status["ready"] == 3
+    assert (fleet.bikes_free, fleet.free_percent) == (1, 33.3)

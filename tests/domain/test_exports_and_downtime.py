@@ -200,3 +200,19 @@ def test_an_export_range_must_run_forwards_and_stay_within_a_year(
     assert long.value.field == "from"
     with pytest.raises(ValidationFailed):
         downtime_by_reason(shop, people.manager, days=91)
+
+
+def test_time_away_shows_as_logged_out_and_never_counts_in_downtime(
+    shop: Shop, people: People, clock: ManualClock
+) -> None:
+    from shopfloor.domain import assign_ticket, pause_for_time_away, start_work_session
+
+    from ..factories import intake
+
+    ticket = assign_ticket(shop, people.manager, intake(shop, people.master).id, people.tech1)
+    start_work_session(shop, people.tech1, ticket.id)
+    clock.advance(minutes=5)
+    pause_for_time_away(shop, people.tech1, ticket.id)  # logged out
+    clock.advance(minutes=40)
+    [away] = [r for r in downtime_by_reason(shop, people.manager, days=1).reasons if r.seconds]
+    assert (away.code, away.label, away.counts, away.seconds) == ("away", "Logged out", False, 2400)

@@ -88,7 +88,7 @@ def test_a_timer_touched_after_the_shift_end_is_not_forgotten(
     ]
 
 
-def test_a_timer_on_a_ticket_no_longer_in_progress_is_stopped_now(
+def test_a_timer_on_a_ticket_no_longer_in_progress_is_stopped_at_its_last_activity(
     shop: Shop, people: People, clock: ManualClock, running: int, db_url: str
 ) -> None:
     engine = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
@@ -96,10 +96,40 @@ def test_a_timer_on_a_ticket_no_longer_in_progress_is_stopped_now(
         conn.execute(sa.update(Ticket).where(Ticket.id == running).values(status="waiting_qc"))
     engine.dispose()
     clock.advance(hours=1)
+    [listed] = stale_timers(shop, None)
+    assert (listed.stop_at, listed.stops_where) == (T0, "its last activity")
     [stopped] = stop_stale_timers(shop, None)
     assert stopped.causes == ("ticket_not_in_progress",)
     [session] = list_work_sessions(shop, running)
-    assert (session.ended_at, session.active_seconds) == (T0 + timedelta(hours=1), 3600)
+    assert (session.ended_at, session.active_seconds) == (T0, 0)
+    assert work_session_history(shop, running)[0].metadata["stopped_at"] == "last_activity"
+
+
+def test_a_timer_forgotten_overnight_without_a_shift_end_books_no_night(
+    shop: Shop, people: People, clock: ManualClock
+) -> None:
+    ticket = assign_ticket(shop, people.manager, intake(shop, people.master).id, people.tech1)
+    start_work_session(shop, people.tech1, ticket.id)
+    clock.advance(hours=2)
+    pause_work_session(shop, people.tech1, ticket.id, reason="break")  # last touched 10:00
+    clock.advance(hours=14)  # the next morning
+    [stopped] = stop_stale_timers(shop, people.manager, timedelta(hours=12))
+    assert (stopped.causes, stopped.stop_at) == (("idle",), T0 + timedelta(hours=2))
+    [session] = list_work_sessions(shop, ticket.id)
+    assert (session.ended_at, session.active_seconds) == (T0 + timedelta(hours=2), 2 * 3600)
+
+
+def test_stopping_forgotten_timers_now_is_there_when_asked_for(
+    shop: Shop, people: People, clock: ManualClock
+) -> None:
+    ticket = assign_ticket(shop, people.manager, intake(shop, people.master).id, people.tech1)
+    start_work_session(shop, people.tech1, ticket.id)
+    clock.advance(hours=13)
+    [stopped] = stop_stale_timers(shop, people.manager, timedelta(hours=12), at_now=True)
+    assert (stopped.stop_at, stopped.stops_where) == (T0 + timedelta(hours=13), "now")
+    [session] = list_work_sessions(shop, ticket.id)
+    assert session.active_seconds == 13 * 3600
+    assert "at now" in work_session_history(shop, ticket.id)[0].metadata["message"]
 
 
 def test_unanswered_still_working_stops_the_timer_at_the_shifts_end(
@@ -118,6 +148,22 @@ def test_unanswered_still_working_stops_the_timer_at_the_shifts_end(
     event = work_session_history(shop, running)[0]
     assert event.metadata["reason"] == "shift_end"
     assert "20:00" in event.metadata["message"]
+    assert event.metadata["automatic"] is True
+    assert "nobody answered" in event.metadata["message"]
+
+
+def test_answering_no_to_still_working_is_recorded_as_the_technicians_answer(
+    shop: Shop, people: People, clock: ManualClock, running: int
+) -> None:
+    clock.set(SHIFT_END_UTC + timedelta(minutes=2))
+    stopped = stop_at_shift_end(shop, people.tech1, running, answered_no=True)
+    assert stopped is not None
+    assert (stopped.ended_at, stopped.active_seconds) == (SHIFT_END_UTC, 11 * 3600)
+    event = work_session_history(shop, running)[0]
+    assert (event.actor, event.metadata["automatic"]) == (people.tech1, False)
+    assert (event.metadata["answer"], event.metadata["answered_by"]) == ("no", people.tech1)
+    assert "answered no to 'still working?'" in event.metadata["message"]
+    assert "nobody" not in event.metadata["message"]
 
 
 def test_only_managers_list_or_stop_forgotten_timers(shop: Shop, people: People) -> None:

@@ -47,6 +47,7 @@ from shopfloor.domain import (
     open_session_of,
     park_ticket,
     pause_budget,
+    pause_for_time_away,
     pause_work_session,
     qc_fail,
     qc_pass,
@@ -145,6 +146,7 @@ CASES: dict[str, Case] = {
             "resume_work_session": resume_work_session,
             "stop_work_session": stop_work_session,
             "stop_at_shift_end": stop_at_shift_end,
+            "pause_for_time_away": pause_for_time_away,
             "archive_bike": archive_bike,
             "restore_bike": restore_bike,
         }.items()

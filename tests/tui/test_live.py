@@ -98,7 +98,7 @@ async def test_opening_a_screen_reads_the_shop_once(
 
 def changed(app: ShopfloorApp) -> None:
     """What the marker poll does when another terminal changed something."""
-    app._marker_read((10**6, 0, None, None))  # never equal to the marker last read
+    app._marker_read((10**6, 0, None, None, ()))  # never equal to the marker last read
 
 
 async def test_a_refresh_before_the_screen_is_mounted_is_dropped(

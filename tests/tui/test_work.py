@@ -301,7 +301,10 @@ async def test_dashboard_shows_fleet_tickets_qc_trend_and_team(
         await log_in(pilot, "manager")
         assert isinstance(app.screen, DashboardScreen)
         fleet = str(app.screen.query_one("#dash-fleet", Static).render())
-        assert "10 bikes" in fleet  # eleven added, one archived
+        assert "Fleet 10 · 3 free" in fleet  # eleven added, one archived
+        # Six ready, three of them booked by a new or assigned ticket: not available.
+        assert "Available 30%" in fleet
+        assert "ready 6" in fleet
         tickets = str(app.screen.query_one("#dash-tickets", Static).render())
         assert "Backlog 7 open tickets" in tickets
         assert "rework 1 · in QC 2" in tickets

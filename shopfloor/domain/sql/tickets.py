@@ -159,6 +159,15 @@ LOCK_TO_INSPECT = _lock(
     .where(_xp.c.reference == bindparam("bonus_reference", type_=String()))
     .exists()
     .label("bonus_paid"),
+    # The ticket's technician's own worked time on it (a rework reassigned to them does
+    # not bring the first technician's time): what their SRT efficiency counts.
+    select(func.coalesce(func.sum(_sessions.c.active_seconds), 0))
+    .where(
+        _sessions.c.ticket_id == TICKET_ID,
+        _sessions.c.technician_id == _tickets.c.technician_id,
+    )
+    .scalar_subquery()
+    .label("worked_by_technician"),
 )
 
 # One ticket, not locked.
