@@ -58,7 +58,7 @@ async def test_a_keymap_file_moving_pause_to_o_pauses_with_o_and_shows_it(
         await settle(pilot)
         assert open_session_of(shop, people.tech1).status == "paused"  # type: ignore[union-attr]
         caption = str(app.screen.query_one("#timer-caption", Static).render())
-        assert "PAUSED (o resumes)" in caption
+        assert "PAUSED: Tool or bay busy (o resumes)" in caption
 
 
 async def test_a_theme_named_in_the_file_is_the_start_and_f9_comes_back_to_it(
