@@ -317,6 +317,23 @@ class WorkshopRules(Base):
     )
 
 
+class WorkshopRulesVersion(Base):
+    """Append-only: every state of the rules row, numbered, with who changed what when.
+
+    ``rules`` is the whole ``workshop_rules`` row (every column but ``id``) as JSON, so
+    a column added later is versioned without changing this table.
+    """
+
+    __tablename__ = "workshop_rules_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # NULL: the local operator at the CLI (or the rules as they were before versioning).
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    what: Mapped[str] = mapped_column(Text, default="")
+
+
 class RefreshFamily(Base):
     """One login's chain of refresh tokens: only ``current_token`` may be used next.
 
