@@ -12,9 +12,11 @@ from textual.widgets import Sparkline, Static
 from .. import keys
 from ..domain import (
     FleetAnalytics,
+    Permission,
     Shop,
     TeamAnalytics,
     TechnicianStats,
+    allows,
     fleet_analytics,
     team_analytics,
 )
@@ -23,6 +25,12 @@ from ..widgets.ticket_pager import Column, FittedTable
 from .base import ShopScreen
 
 DAY_CHOICES = (7, 14, 30)
+# The admin screens the dashboard opens, and what the role needs for each (issue 24).
+ADMIN_SCREENS: dict[str, Permission] = {
+    "people": Permission.MANAGE_USERS,
+    "fleet": Permission.MANAGE_BIKES,
+    "rules": Permission.EDIT_TIMER_RULES,
+}
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,7 @@ class DashboardScreen(ShopScreen):
     """The shop at a glance; refreshes itself when anything changes."""
 
     TITLE = "Dashboard"
-    BINDINGS = keys.DASHBOARD
+    BINDINGS = [*keys.DASHBOARD, *keys.DASHBOARD_ADMIN]
 
     def __init__(self) -> None:
         super().__init__()
@@ -167,3 +175,21 @@ class DashboardScreen(ShopScreen):
     def action_cycle_days(self) -> None:
         self.days_index = (self.days_index + 1) % len(DAY_CHOICES)
         self.refresh_data()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_admin":
+            return allows(self.session.acting_roles(), ADMIN_SCREENS[str(parameters[0])])
+        return True
+
+    def action_open_admin(self, name: str) -> None:
+        """People, Fleet or Rules, over the dashboard (escape comes back)."""
+        from .fleet_screen import FleetScreen
+        from .people_screen import PeopleScreen
+        from .rules_screen import RulesScreen
+
+        screens: dict[str, type[ShopScreen]] = {
+            "people": PeopleScreen,
+            "fleet": FleetScreen,
+            "rules": RulesScreen,
+        }
+        self.app.push_screen(screens[name]())
