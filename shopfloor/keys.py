@@ -175,6 +175,8 @@ DASHBOARD_ADMIN: list[BindingType] = [
     Binding("p", "open_admin('people')", "People"),
     Binding("f", "open_admin('fleet')", "Fleet"),
     Binding("r", "open_admin('rules')", "Rules"),
+    Binding("w", "cycle_table", "Downtime"),
+    Binding("x", "export", "Export"),
 ]
 
 # A form of a few fields: enter moves on (and saves on the last), so only escape is bound.
@@ -204,10 +206,29 @@ FLEET: list[BindingType] = [
     Binding("s", "cycle_status", "Status"),
     Binding("v", "cycle_shown", "Archived"),
     Binding("slash", "find", "Find", key_display="/"),
+    Binding("h", "bike_history", "History"),
     Binding("right_square_bracket", "page(1)", "Page →", show=False),
     Binding("left_square_bracket", "page(-1)", "Page ←", show=False),
     Binding("pagedown", "page(1)", "Next page", show=False),
     Binding("pageup", "page(-1)", "Prev page", show=False),
+    Binding("escape", "close", "Back"),
+]
+
+# Finding tickets on Tickets (added to TICKET_LIST), and a bike's history from a ticket.
+TICKET_FIND: list[BindingType] = [
+    Binding("slash", "find", "Find", key_display="/"),
+    Binding("t", "pick_technician", "Technician", show=False),
+    Binding("w", "pick_days", "Dates", show=False),
+    Binding("c", "clear_find", "Clear the search", show=False),
+    Binding("h", "bike_history", "Bike history"),
+]
+
+TICKET_DETAIL_HISTORY: list[BindingType] = [
+    Binding("h", "bike_history", "Bike history"),
+]
+
+# Enter opens the highlighted ticket (the table takes it); escape goes back.
+BIKE_HISTORY: list[BindingType] = [
     Binding("escape", "close", "Back"),
 ]
 

@@ -20,6 +20,7 @@ from ..domain import (
 )
 from ..widgets.formatting import local_time
 from ..widgets.ticket_pager import Column, FittedTable
+from .bike_history_screen import BikeHistoryScreen
 from .dialogs import ConfirmDialog, TextDialog
 from .people_screen import AdminScreen
 
@@ -202,6 +203,11 @@ class FleetScreen(AdminScreen[BikeView]):
             ),
             given,
         )
+
+    def action_bike_history(self) -> None:
+        bike = self.highlighted()
+        if bike is not None:
+            self.app.push_screen(BikeHistoryScreen(bike.id))
 
     def action_toggle_archived(self) -> None:
         bike = self.highlighted()

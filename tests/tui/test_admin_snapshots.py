@@ -29,3 +29,23 @@ def test_rules_screen_with_its_history(
     set_timer_rules(app.shop, people.admin, pause_budget_minutes=45, shift_end="18:00")
     set_timer_rules(app.shop, people.manager, time_zone="Europe/Prague")
     assert snap_compare(app, terminal_size=(80, 24), run_before=script("admin", ["r", "h"]))
+
+
+@pytest.mark.parametrize(
+    ("username", "keys", "name"),
+    [
+        ("master", ["f6", "s", "t", "down", "enter"], "tickets-of-a-technician"),
+        ("master", ["f6", "s", "h"], "bike-history"),
+        ("manager", ["w"], "downtime"),
+        ("manager", ["x"], "export-kind"),
+    ],
+)
+def test_find_and_export_screen(
+    snap_compare: Compare,
+    app: ShopfloorApp,
+    workshop: Workshop,
+    username: str,
+    keys: list[str],
+    name: str,
+) -> None:
+    assert snap_compare(app, terminal_size=(80, 24), run_before=script(username, keys))
