@@ -7,6 +7,9 @@ domain appends one whenever a transaction changed the rules row
 they were before it, so there is always a version to roll back to. UPDATE, DELETE
 (and on SQLite REPLACE, on PostgreSQL TRUNCATE) are refused, as for the audit tables.
 
+``users.must_change_password``: the password is a one-time code an admin handed out
+(the People screen); the person chooses their own at their next login.
+
 Revision ID: 0015_rules_versions
 Revises: 0013_ticket_search
 Create Date: 2026-12-06
@@ -29,6 +32,10 @@ TABLE = "workshop_rules_versions"
 
 
 def upgrade() -> None:
+    op.add_column(
+        "users",
+        sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.create_table(
         TABLE,
         sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
@@ -75,3 +82,4 @@ def downgrade() -> None:
         for name in ("update", "delete", "replace"):
             op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_no_{name}")
     op.drop_table(TABLE)
+    op.drop_column("users", "must_change_password")

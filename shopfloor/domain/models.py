@@ -104,6 +104,11 @@ class User(Base):
     # the PIN hashed with argon2 like the password.
     badge_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pin_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Set while the password is a one-time code an admin handed out: the person chooses
+    # their own at their next login at a terminal (migration 0015).
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -346,9 +346,62 @@ def change_password(tx: Tx, actor_id: int | None, user_id: int, password: str) -
     _check_password(password)
     user = _get(tx, user_id)
     user.password_hash = tx.shop.hasher.hash(password)
+    user.must_change_password = False  # a one-time code is spent once replaced
     _bump_credentials(tx, user)
     user.updated_at = tx.now
     return user_view(user)
+
+
+# --- one-time codes ------------------------------------------------------------------------
+
+# No 0/O, 1/I/L: a code is read off a screen and typed in by someone else.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def one_time_code() -> str:
+    """A fresh code such as ``K7QM-2XPA``: the password until its holder chooses one."""
+    chars = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+@writes
+def create_user_with_code(
+    tx: Tx,
+    actor_id: int | None,
+    username: str,
+    *,
+    roles: Iterable[str] = (),
+    first_name: str = "",
+    last_name: str = "",
+) -> tuple[UserView, str]:
+    """Create a user whose password is a one-time code (returned, shown once): they
+    choose their own password at their first login at a terminal."""
+    _authorise_admin(tx, actor_id)
+    code = one_time_code()
+    view = _add_user(tx, username, code, roles, first_name, last_name)
+    _get(tx, view.id).must_change_password = True
+    return view, code
+
+
+@writes
+def reset_with_code(tx: Tx, actor_id: int | None, user_id: int) -> tuple[UserView, str]:
+    """Replace the user's password with a one-time code (returned, shown once); their
+    sessions end, and they choose a password at their next login at a terminal."""
+    _authorise_admin(tx, actor_id)
+    user = _get(tx, user_id)
+    code = one_time_code()
+    user.password_hash = tx.shop.hasher.hash(code)
+    user.must_change_password = True
+    _bump_credentials(tx, user)
+    user.updated_at = tx.now
+    return user_view(user), code
+
+
+@reads
+def must_change_password(tx: Tx, user_id: int) -> bool:
+    """Whether the user's password is still a one-time code an admin handed out."""
+    tx.authorise(None)
+    return bool(tx.session.scalar(select(User.must_change_password).where(User.id == user_id)))
 
 
 # --- badge and PIN -------------------------------------------------------------------------

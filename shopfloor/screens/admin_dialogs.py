@@ -51,7 +51,8 @@ class FormDialog(Dialog[dict[str, str]]):
         self.check = check
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog form-dialog"):
+        dense = " -dense" if len(self.fields) > 5 else ""  # one line a field, no gaps
+        with Vertical(classes=f"dialog form-dialog{dense}"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             if self.detail:
                 yield Static(self.detail, classes="dialog-detail", markup=False)

@@ -12,6 +12,8 @@ from ..domain.users import (
     MIN_PASSWORD_LENGTH,
     change_password,
     create_user,
+    create_user_with_code,
+    reset_with_code,
     set_active,
     set_badge,
     set_pin,
@@ -81,7 +83,10 @@ PEOPLE_COLUMNS: list[Column[UserView]] = [
 
 
 def two_passwords(answers: dict[str, str]) -> str:
-    """What is wrong with a password typed twice, or ``""`` (the domain checks the rest)."""
+    """What is wrong with a password typed twice, or ``""`` (the domain checks the rest).
+    Both blank: a one-time code instead."""
+    if not answers["password"] and not answers["again"]:
+        return ""
     if answers["password"] != answers["again"]:
         return "The two passwords differ; type them again."
     if len(answers["password"]) < MIN_PASSWORD_LENGTH:
@@ -128,6 +133,20 @@ class PeopleScreen(AdminScreen[UserView]):
                 if roles is None:
                     self.set_status("Nobody was added.")
                     return
+                if not answers["password"]:
+                    self.act(
+                        "add_person",
+                        None,
+                        f"Adding {answers['username']}",
+                        create_user_with_code,
+                        self.me,
+                        answers["username"],
+                        roles=roles,
+                        first_name=answers["first_name"],
+                        last_name=answers["last_name"],
+                        done=self._code_given("Added"),
+                    )
+                    return
                 self.act(
                     "add_person",
                     None,
@@ -163,6 +182,8 @@ class PeopleScreen(AdminScreen[UserView]):
                     Field("password", "Password", password=True),
                     Field("again", "Password again", password=True),
                 ],
+                detail="Leave both passwords blank for a one-time code: they choose their "
+                "own password when they first log in.",
                 check=two_passwords,
                 scan_note="nobody was added",
             ),
@@ -278,6 +299,17 @@ class PeopleScreen(AdminScreen[UserView]):
         def given(answers: dict[str, str] | None) -> None:
             if answers is None:
                 return
+            if not answers["password"]:
+                self.act(
+                    "password",
+                    None,
+                    f"Giving {user.username} a one-time code",
+                    reset_with_code,
+                    self.me,
+                    user.id,
+                    done=self._code_given("New code for"),
+                )
+                return
             self.act(
                 "password",
                 None,
@@ -294,7 +326,9 @@ class PeopleScreen(AdminScreen[UserView]):
         self.app.push_screen(
             FormDialog(
                 f"New password for {user.username}",
-                [
+                detail="Both blank: a one-time code; they choose their own at their next "
+                "login. Their sessions end either way.",
+                fields=[
                     Field("password", "Password", password=True),
                     Field("again", "Password again", password=True),
                 ],
@@ -303,6 +337,20 @@ class PeopleScreen(AdminScreen[UserView]):
             ),
             given,
         )
+
+    def _code_given(self, verb: str) -> Callable[[tuple[UserView, str]], None]:
+        """Show a one-time code once, where the admin is looking, to hand it over."""
+
+        def done(result: tuple[UserView, str]) -> None:
+            user, code = result
+            said = (
+                f"{verb} {user.username}: one-time code {code} (shown once; they choose "
+                f"their own password at their next login)."
+            )
+            self.changed(said)(user)
+            self.notify(said, timeout=60)
+
+        return done
 
     def action_toggle_active(self) -> None:
         user = self.highlighted()

@@ -35,6 +35,8 @@ from .admin_dialogs import Field, FormDialog
 from .dialogs import ChoiceDialog, ConfirmDialog
 from .people_screen import AdminScreen
 
+MAX_REASONS = 9  # a digit picks each
+
 
 @dataclass(frozen=True)
 class RuleRow:
@@ -259,13 +261,10 @@ class RulesScreen(AdminScreen[RuleRow]):
         if row.key == "self_inspection":
             self._choose_self_inspection(now.rules)
             return
+        if row.key == "pause_reasons":
+            self._edit_pause_reasons(now.rules)
+            return
         edits: dict[str, tuple[str, str, Callable[[str], dict[str, Any]]]] = {
-            "pause_reasons": (
-                "Pause reasons: code=Label separated by ; (! after a break, +note when it "
-                "needs a note)",
-                reasons_text(now.rules.pause_reasons),
-                lambda t: {"pause_reasons": parse_reasons(t)},
-            ),
             "pause_budget": (
                 "Pause budget: minutes a day",
                 str(now.rules.pause_budget_minutes),
@@ -325,6 +324,41 @@ class RulesScreen(AdminScreen[RuleRow]):
                 [Field("value", "New value", value=value)],
                 detail=label,
                 scan_note=f"{row.label.lower()} was not changed",
+            ),
+            given,
+        )
+
+    def _edit_pause_reasons(self, rules: Rules) -> None:
+        """One line a reason (two empty ones to add); a blank line drops that reason."""
+        current = [reasons_text([r]) for r in rules.pause_reasons]
+        lines = [*current, "", ""][:MAX_REASONS]
+        fields = [Field(f"r{n}", f"Reason {n + 1}", value=value) for n, value in enumerate(lines)]
+
+        def given(answers: dict[str, str] | None) -> None:
+            if answers is None:
+                return
+            try:
+                reasons = parse_reasons("; ".join(answers[f.name] for f in fields))
+            except ValueError as exc:
+                self.set_status(f"{exc} Nothing was changed.", error=True)
+                return
+            self.act(
+                "edit_rule",
+                None,
+                "Changing the pause reasons",
+                set_timer_rules,
+                self.me,
+                pause_reasons=reasons,
+                done=self.changed("Pause reasons changed; it is a new version of the rules."),
+            )
+
+        self.app.push_screen(
+            FormDialog(
+                "Pause reasons, in the order the digits pick them",
+                fields,
+                detail="code=Label; ! after a break's label (not counted), +note when it needs "
+                "a note; blank drops one.",
+                scan_note="the pause reasons were not changed",
             ),
             given,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 from typing import Literal
@@ -33,6 +34,9 @@ from shopfloor.domain.users import (
     authenticate_badge,
     badge_digest,
     change_password,
+    create_user_with_code,
+    must_change_password,
+    reset_with_code,
     set_badge,
     set_pin,
 )
@@ -429,3 +433,19 @@ def test_only_the_user_or_an_admin_sets_a_pin_and_only_an_admin_a_badge(
         set_pin(shop, people.tech2, people.tech1, "0000")
     with pytest.raises(PermissionDenied):
         set_badge(shop, people.tech1, people.tech1, "4711-AB")
+
+
+def test_a_one_time_code_logs_in_once_until_its_holder_chooses_a_password(
+    shop: Shop, people: People
+) -> None:
+    user, code = create_user_with_code(shop, people.admin, "sam", roles=["technician"])
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+    assert authenticate(shop, "sam", code).id == user.id
+    assert must_change_password(shop, user.id)
+    change_password(shop, user.id, user.id, "my-own-pw")
+    assert not must_change_password(shop, user.id)
+    _, again = reset_with_code(shop, people.admin, user.id)
+    assert must_change_password(shop, user.id)
+    assert authenticate(shop, "sam", again).id == user.id
+    with pytest.raises(PermissionDenied):
+        reset_with_code(shop, people.tech1, user.id)

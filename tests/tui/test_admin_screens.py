@@ -4,6 +4,8 @@ pause budget, roll it back), and what an ops manager may open there."""
 
 from __future__ import annotations
 
+import re
+
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -16,12 +18,12 @@ from shopfloor.domain import (
     rules_history,
     timer_rules,
 )
-from shopfloor.domain.users import authenticate_badge
+from shopfloor.domain.users import authenticate, authenticate_badge, must_change_password
 from shopfloor.screens.admin_dialogs import FormDialog
 from shopfloor.screens.dashboard_screen import DashboardScreen
 from shopfloor.screens.fleet_screen import FleetScreen, expand_codes
 from shopfloor.screens.people_screen import PeopleScreen
-from shopfloor.screens.rules_screen import RulesScreen
+from shopfloor.screens.rules_screen import RulesScreen, parse_reasons, reasons_text
 
 from ..conftest import People
 from .conftest import burst, log_in, quiet, settle
@@ -160,3 +162,37 @@ async def test_an_ops_manager_opens_fleet_and_rules_but_not_people_nor_the_xp_am
         await pilot.press("escape", "f")
         await settle(pilot)
         assert isinstance(app.screen, FleetScreen)
+
+
+def test_pause_reasons_read_back_as_they_are_typed() -> None:
+    typed = "parts=Waiting for parts; lunch=Lunch!; other=Other+note"
+    reasons = parse_reasons(typed)
+    assert [(r.code, r.label, r.counts, r.needs_note) for r in reasons] == [
+        ("parts", "Waiting for parts", True, False),
+        ("lunch", "Lunch", False, False),
+        ("other", "Other", True, True),
+    ]
+    assert reasons_text(reasons) == typed
+
+
+async def test_a_person_added_with_a_one_time_code_chooses_a_password_at_first_login(
+    app: ShopfloorApp, shop: Shop, people: People
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "admin")
+        await pilot.press("p", "a")
+        await settle(pilot)
+        await fill_form(pilot, "sam", "Sam", "", "", "")  # both passwords blank
+        await pilot.press("down", "down", "down", "space", "enter")
+        await settle(pilot)
+        found = re.search(r"one-time code ([A-Z2-9]{4}-[A-Z2-9]{4})", status_line(app))
+        assert found is not None, status_line(app)
+        app.log_out()
+        await settle(pilot)
+        await log_in(pilot, "sam", found.group(1))
+        assert isinstance(app.screen, FormDialog)
+        await fill_form(pilot, "sams-own-pw", "sams-own-pw")
+        assert app.session is not None
+        assert app.session.user.username == "sam"
+    assert authenticate(shop, "sam", "sams-own-pw").username == "sam"
+    assert not must_change_password(shop, find_user(shop, "sam").id)
