@@ -197,7 +197,13 @@ PEOPLE: list[BindingType] = [
     Binding("i", "pin", "PIN"),
     Binding("w", "password", "Password"),
     Binding("d", "toggle_active", "Deactivate"),
+    Binding("l", "log", "Log"),
     Binding("escape", "close", "Back"),
+]
+
+# Lines to read (a person's log): escape or enter closes.
+INFO_DIALOG: list[BindingType] = [
+    Binding("escape,enter", "cancel", "Close"),
 ]
 
 FLEET: list[BindingType] = [

@@ -9,6 +9,8 @@ they were before it, so there is always a version to roll back to. UPDATE, DELET
 
 ``users.must_change_password``: the password is a one-time code an admin handed out
 (the People screen); the person chooses their own at their next login.
+``user_changes``, append-only like the versions: every change made to a person (added,
+roles, badge, PIN, password, deactivated or reactivated), by whom and when.
 
 Revision ID: 0015_rules_versions
 Revises: 0013_ticket_search
@@ -29,6 +31,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLE = "workshop_rules_versions"
+CHANGES = "user_changes"
 
 
 def upgrade() -> None:
@@ -50,22 +53,40 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version", name=op.f("pk_workshop_rules_versions")),
     )
+    op.create_table(
+        CHANGES,
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("changed_by_id", sa.Integer(), nullable=True),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("what", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["changed_by_id"], ["users.id"], name=op.f("fk_user_changes_changed_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_user_changes_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_changes")),
+    )
+    op.create_index(op.f("ix_user_changes_user_id"), CHANGES, ["user_id"])
     if op.get_bind().dialect.name == "postgresql":
         # The function is the audit tables' own (migration 0001).
-        op.execute(
-            f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
-            "FOR EACH ROW EXECUTE FUNCTION shopfloor_refuse_audit_change()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION shopfloor_refuse_audit_change()"
-        )
+        for table in (TABLE, CHANGES):
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION shopfloor_refuse_audit_change()"
+            )
+            op.execute(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION shopfloor_refuse_audit_change()"
+            )
         return
-    for event in ("UPDATE", "DELETE"):
-        op.execute(
-            f"CREATE TRIGGER {TABLE}_no_{event.lower()} BEFORE {event} ON {TABLE} "
-            f"BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only: {event} is refused'); END"
-        )
+    for table in (TABLE, CHANGES):
+        for event in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {event} is refused'); END"
+            )
     op.execute(
         f"CREATE TRIGGER {TABLE}_no_replace BEFORE INSERT ON {TABLE} "  # noqa: S608
         f"WHEN EXISTS (SELECT 1 FROM {TABLE} WHERE version = NEW.version) "
@@ -76,10 +97,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE}")
-        op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}")
+        for table in (TABLE, CHANGES):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
     else:
-        for name in ("update", "delete", "replace"):
-            op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_no_{name}")
+        for table in (TABLE, CHANGES):
+            for name in ("update", "delete", "replace"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{name}")
+    op.drop_index(op.f("ix_user_changes_user_id"), table_name=CHANGES)
+    op.drop_table(CHANGES)
     op.drop_table(TABLE)
     op.drop_column("users", "must_change_password")

@@ -339,6 +339,20 @@ class WorkshopRulesVersion(Base):
     what: Mapped[str] = mapped_column(Text, default="")
 
 
+class UserChange(Base):
+    """Append-only: every change an administrator (or the user) made to a person: added,
+    roles, badge, PIN, password, deactivated or reactivated; who did it, when."""
+
+    __tablename__ = "user_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # NULL: the local operator at the CLI.
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    what: Mapped[str] = mapped_column(Text)
+
+
 class RefreshFamily(Base):
     """One login's chain of refresh tokens: only ``current_token`` may be used next.
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Label, SelectionList, Static
 
 from .. import keys
@@ -132,6 +132,27 @@ class PickManyDialog(Dialog[list[str]]):
     def action_confirm(self) -> None:
         picked = set(self.query_one("#pick-many", SelectionList).selected)
         self.dismiss([value for _label, value in self.options if value in picked])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class InfoDialog(Dialog[None]):
+    """Lines to read, newest first (a person's log); escape or enter closes."""
+
+    BINDINGS = keys.INFO_DIALOG
+
+    def __init__(self, title: str, lines: Sequence[str], *, scan_note: str = "") -> None:
+        super().__init__(scan_note=scan_note)
+        self.title_text = title
+        self.lines = list(lines)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            with VerticalScroll(classes="info-lines"):
+                yield Static("\n".join(self.lines) or "Nothing yet.", markup=False)
+        yield Footer()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

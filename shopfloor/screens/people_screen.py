@@ -10,6 +10,7 @@ from .. import keys
 from ..domain import Role, UserView, list_users
 from ..domain.users import (
     MIN_PASSWORD_LENGTH,
+    UserChangeView,
     change_password,
     create_user,
     create_user_with_code,
@@ -18,9 +19,11 @@ from ..domain.users import (
     set_badge,
     set_pin,
     set_roles,
+    user_changes,
 )
+from ..widgets.formatting import local_time
 from ..widgets.ticket_pager import Column, FittedTable
-from .admin_dialogs import Field, FormDialog, PickManyDialog
+from .admin_dialogs import Field, FormDialog, InfoDialog, PickManyDialog
 from .base import ShopScreen
 from .dialogs import ConfirmDialog
 
@@ -112,7 +115,7 @@ class PeopleScreen(AdminScreen[UserView]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("roles", "badge", "pin", "password", "toggle_active"):
+        if action in ("roles", "badge", "pin", "password", "toggle_active", "log"):
             return None if self.is_mounted and self.highlighted() is None else True
         return True
 
@@ -337,6 +340,21 @@ class PeopleScreen(AdminScreen[UserView]):
             ),
             given,
         )
+
+    def action_log(self) -> None:
+        """What was done to the highlighted person, by whom and when."""
+        user = self.highlighted()
+        if user is None:
+            return
+        tz = self.shop_app.tz
+
+        def show(changes: list[UserChangeView]) -> None:
+            lines = [
+                f"{local_time(c.changed_at, tz)}  {c.what} ({c.changed_by_name})" for c in changes
+            ]
+            self.app.push_screen(InfoDialog(f"What was done to {user.username}", lines))
+
+        self.call(user_changes, self.me, user.id, done=show)
 
     def _code_given(self, verb: str) -> Callable[[tuple[UserView, str]], None]:
         """Show a one-time code once, where the admin is looking, to hand it over."""

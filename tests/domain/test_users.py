@@ -39,6 +39,7 @@ from shopfloor.domain.users import (
     reset_with_code,
     set_badge,
     set_pin,
+    user_changes,
 )
 
 from ..conftest import People
@@ -449,3 +450,23 @@ def test_a_one_time_code_logs_in_once_until_its_holder_chooses_a_password(
     assert authenticate(shop, "sam", again).id == user.id
     with pytest.raises(PermissionDenied):
         reset_with_code(shop, people.tech1, user.id)
+
+
+def test_every_change_to_a_person_is_logged_with_who_and_when(shop: Shop, people: People) -> None:
+    sam = create_user(shop, people.admin, "sam", "pw-12345", roles=["technician"]).id
+    set_roles(shop, people.admin, sam, ["technician", "qc_inspector"])
+    set_badge(shop, None, sam, "BADGE-77")
+    set_pin(shop, people.admin, sam, "2468")
+    change_password(shop, sam, sam, "my-own-pw")
+    set_active(shop, people.admin, sam, False)
+    log = user_changes(shop, people.admin, sam)
+    assert [(c.what, c.changed_by_name) for c in log] == [
+        ("deactivated", "Admin"),
+        ("chose a new password", "sam"),
+        ("PIN set", "Admin"),
+        ("badge set", "local operator"),
+        ("roles: technician -> qc_inspector, technician", "Admin"),
+        ("added; roles: technician", "Admin"),
+    ]
+    with pytest.raises(PermissionDenied):
+        user_changes(shop, people.tech1, sam)

@@ -19,7 +19,7 @@ from shopfloor.domain import (
     timer_rules,
 )
 from shopfloor.domain.users import authenticate, authenticate_badge, must_change_password
-from shopfloor.screens.admin_dialogs import FormDialog
+from shopfloor.screens.admin_dialogs import FormDialog, InfoDialog
 from shopfloor.screens.dashboard_screen import DashboardScreen
 from shopfloor.screens.fleet_screen import FleetScreen, expand_codes
 from shopfloor.screens.people_screen import PeopleScreen
@@ -77,6 +77,13 @@ async def test_the_first_admin_adds_a_technician_with_a_badge_and_a_pin(
         await settle(pilot)
         await fill_form(pilot, "2468", "2468")
         assert status_line(app) == "PIN set for sam."
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, InfoDialog)
+        log = str(app.screen.query_one(".info-lines Static", Static).render())
+        assert "PIN set (Admin)" in log
+        assert "badge set (Admin)" in log
+        assert "added; roles: technician (Admin)" in log
     assert authenticate_badge(shop, "badge-0042", "2468", client="test").username == "sam"
 
 
