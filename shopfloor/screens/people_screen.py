@@ -365,8 +365,9 @@ class PeopleScreen(AdminScreen[UserView]):
                 f"{verb} {user.username}: one-time code {code} (shown once; they choose "
                 f"their own password at their next login)."
             )
+            # Only on this screen's status line: a toast would outlive a log out and
+            # show the code to whoever comes to the terminal next.
             self.changed(said)(user)
-            self.notify(said, timeout=60)
 
         return done
 
