@@ -555,6 +555,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     self_inspection.add_argument("setting", choices=["allow", "forbid"])
     self_inspection.set_defaults(func=cmd_rules_self_inspection)
+    from .cli_rules import add_rules_commands
+
+    add_rules_commands(rules)
     _add_shop_choice(parser)
     return parser
 

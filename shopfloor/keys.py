@@ -206,6 +206,85 @@ PLACES: dict[str, tuple[list[BindingType], ...]] = {
 }
 
 
+# --- the admin screens (issue 24): People, Fleet and Rules, opened from the dashboard ---------
+
+DASHBOARD_ADMIN: list[BindingType] = [
+    Binding("p", "open_admin('people')", "People"),
+    Binding("f", "open_admin('fleet')", "Fleet"),
+    Binding("r", "open_admin('rules')", "Rules"),
+    Binding("w", "cycle_table", "Downtime"),
+    Binding("x", "export", "Export"),
+]
+
+# A form of a few fields: enter moves on (and saves on the last), so only escape is bound.
+FORM_DIALOG: list[BindingType] = [
+    Binding("escape", "cancel", "Cancel"),
+]
+
+# Tick several (roles): space ticks in the list itself; enter answers.
+PICK_MANY: list[BindingType] = [
+    Binding("enter", "confirm", "Save", priority=True),
+    Binding("escape", "cancel", "Cancel"),
+]
+
+PEOPLE: list[BindingType] = [
+    Binding("a", "add", "Add"),
+    Binding("r", "roles", "Roles"),
+    Binding("b", "badge", "Badge"),
+    Binding("i", "pin", "PIN"),
+    Binding("w", "password", "Password"),
+    Binding("d", "toggle_active", "Deactivate"),
+    Binding("l", "log", "Log"),
+    Binding("escape", "close", "Back"),
+]
+
+# Lines to read (a person's log): escape or enter closes.
+INFO_DIALOG: list[BindingType] = [
+    Binding("escape,enter", "cancel", "Close"),
+]
+
+FLEET: list[BindingType] = [
+    Binding("a", "add", "Add"),
+    Binding("x", "toggle_archived", "Archive/restore"),
+    Binding("s", "cycle_status", "Status"),
+    Binding("v", "cycle_shown", "Archived"),
+    Binding("slash", "find", "Find", key_display="/"),
+    Binding("h", "bike_history", "History"),
+    Binding("right_square_bracket", "page(1)", "Page →", show=False),
+    Binding("left_square_bracket", "page(-1)", "Page ←", show=False),
+    Binding("pagedown", "page(1)", "Next page", show=False),
+    Binding("pageup", "page(-1)", "Prev page", show=False),
+    Binding("escape", "close", "Back"),
+]
+
+# Finding tickets on Tickets (added to TICKET_LIST), and a bike's history from a ticket.
+TICKET_FIND: list[BindingType] = [
+    Binding("slash", "find", "Find", key_display="/"),
+    Binding("t", "pick_technician", "Technician", show=False),
+    Binding("w", "pick_days", "Dates", show=False),
+    Binding("c", "clear_find", "Clear the search", show=False),
+    Binding("h", "bike_history", "Bike history"),
+]
+
+TICKET_DETAIL_HISTORY: list[BindingType] = [
+    Binding("h", "bike_history", "Bike history"),
+]
+
+# Enter opens the highlighted ticket (the table takes it); escape goes back.
+BIKE_HISTORY: list[BindingType] = [
+    Binding("escape", "close", "Back"),
+]
+
+# Enter on a row does the same as e (rules) or b (history): the table itself takes enter.
+RULES: list[BindingType] = [
+    Binding("e", "edit", "Change"),
+    Binding("tab", "switch_side", "Rules/History", show=False),
+    Binding("h", "history", "History"),
+    Binding("b", "rollback", "Roll back"),
+    Binding("escape", "close", "Back"),
+]
+
+
 @dataclass(frozen=True)
 class Scanned:
     """A code that came from a scanner: a bike code, or (at the login and lock screens)

@@ -78,6 +78,7 @@ if TYPE_CHECKING:
         checklist_template,
         set_checklist_template,
     )
+    from .rules_admin import RulesVersion, rollback_rules, rules_history, set_rule_amounts
     from .sessions import TokenGrant, caller_user, log_in, rotate_refresh, session_user
     from .shop import Caller, Shop
     from .throttle import attempt

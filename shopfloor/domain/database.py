@@ -154,7 +154,7 @@ def migrations_dir() -> Path:
 # The newest migration's revision (tests/db/test_migrations.py checks it is Alembic's
 # head). Opening a shop compares it with the database's own without importing Alembic,
 # which a terminal would otherwise load (and keep in memory) on every start.
-SCHEMA_HEAD = "0013_ticket_search"
+SCHEMA_HEAD = "0015_rules_versions"
 
 
 def alembic_config(url: str) -> Config:

@@ -104,6 +104,11 @@ class User(Base):
     # the PIN hashed with argon2 like the password.
     badge_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pin_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Set while the password is a one-time code an admin handed out: the person chooses
+    # their own at their next login at a terminal (migration 0015).
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -315,6 +320,37 @@ class WorkshopRules(Base):
     allow_self_inspection: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+
+
+class WorkshopRulesVersion(Base):
+    """Append-only: every state of the rules row, numbered, with who changed what when.
+
+    ``rules`` is the whole ``workshop_rules`` row (every column but ``id``) as JSON, so
+    a column added later is versioned without changing this table.
+    """
+
+    __tablename__ = "workshop_rules_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # NULL: the local operator at the CLI (or the rules as they were before versioning).
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    what: Mapped[str] = mapped_column(Text, default="")
+
+
+class UserChange(Base):
+    """Append-only: every change an administrator (or the user) made to a person: added,
+    roles, badge, PIN, password, deactivated or reactivated; who did it, when."""
+
+    __tablename__ = "user_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # NULL: the local operator at the CLI.
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    what: Mapped[str] = mapped_column(Text)
 
 
 class RefreshFamily(Base):

@@ -55,12 +55,13 @@ from typing import (
 )
 
 from argon2 import PasswordHasher
-from sqlalchemy import Connection, Engine, Executable, Result, RowMapping
+from sqlalchemy import Connection, Engine, Executable, Result, RowMapping, event
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
+from . import rules_versions
 from .batch import Writes
 from .clock import Clock, SystemClock
 from .database import WRITE_OPTION, writer_turn
@@ -73,7 +74,7 @@ from .errors import (
     ValidationFailed,
     unavailable,
 )
-from .models import Base
+from .models import Base, WorkshopRules
 from .rollups import DayTotals
 from .rules import INVARIANTS, Permission, Rules, pause_reasons_from_json, require
 from .sql.caller import CALLER_ONLY, FOUND, RULE_COLUMNS, name_of
@@ -254,6 +255,10 @@ class Tx:
     _now: datetime | None = field(default=None, init=False, repr=False)
     _rules: Rules | None = field(default=None, init=False, repr=False)
     _session: Session | None = field(default=None, init=False, repr=False)
+    # The rules row as this transaction found it, once it set out to change it; the
+    # version it then makes is recorded before COMMIT (:meth:`record_rules_version`).
+    _rules_before: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    _rules_touched: bool = field(default=False, init=False, repr=False)
 
     # -- the caller's check, with the use case's first statement --
 
@@ -399,6 +404,7 @@ class Tx:
         if self._session is None:
             # It joins the transaction; COMMIT stays the transaction's own.
             self._session = Session(bind=self.conn)
+            event.listen(self._session, "before_flush", self._before_flush)
         return self._session
 
     @property
@@ -458,6 +464,28 @@ class Tx:
         self._writes.send(self.conn)
         if self._session is not None:
             self._session.flush()
+
+    def _before_flush(self, session: Session, _context: Any, _instances: Any) -> None:
+        """Note the rules row as it was before this transaction's first change to it."""
+        if self._rules_touched:
+            return
+        if any(isinstance(o, WorkshopRules) for o in (*session.dirty, *session.new)):
+            self._rules_touched = True
+            self._rules_before = rules_versions.snapshot(self.conn)
+
+    def record_rules_version(self, note: str = "") -> int | None:
+        """Record the rules row as a new version, when this transaction changed it: the
+        one way every rules change is versioned (run before COMMIT by
+        :meth:`Shop.transaction`; a rollback calls it itself, for the number)."""
+        self.flush()
+        if not self._rules_touched:
+            return None
+        changed_by = self.actor.id if self.actor is not None else None
+        number = rules_versions.record(
+            self.conn, self._rules_before, changed_by=changed_by, now=self.now, note=note
+        )
+        self._rules_touched, self._rules_before = False, None
+        return number
 
     def close(self) -> None:
         if self._session is not None:
@@ -528,6 +556,7 @@ class Shop:
                         raise
                     if self.caller is not None and not tx.checked:
                         raise NoCallerCheck("the use case never checked its caller")
+                    tx.record_rules_version()
                     tx.flush()
                     committing = True
                 finally:

@@ -22,20 +22,22 @@ import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from . import throttle
 from .errors import AuthenticationFailed, NotFound, RuleViolation, ValidationFailed
-from .models import WITH_ROLES, RoleRow, User, UserRole
+from .models import WITH_ROLES, RoleRow, User, UserChange, UserRole
 from .rules import UNIQUE_USERNAME, Permission
 from .shop import Shop, Tx, reads, writes
 from .text import clean_text, storable
 from .values import ROLE_NAMES, Role
-from .views import RoleView, UserView
+from .views import RoleView, UserView, display_name
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{2,150}$")
 MIN_PASSWORD_LENGTH = 4
@@ -44,6 +46,20 @@ MIN_BADGE_LENGTH = 4
 MAX_BADGE_LENGTH = 64
 # A badge code may not start like a bike code: a terminal would take its scan for a bike.
 BIKE_SCAN_PREFIX = "RM-"
+
+
+def audit(tx: Tx, user_id: int, what: str, *, actor_id: int | None = None) -> None:
+    """Append what was done to a person, by whom (the admitted actor, else ``actor_id``,
+    a user changing their own; NULL: the local operator) and when: every change of
+    People and ``shopfloor user`` lands here."""
+    by = tx.actor.id if tx.actor is not None else actor_id
+    tx.insert(
+        UserChange, {"user_id": user_id, "changed_by_id": by, "changed_at": tx.now, "what": what}
+    )
+
+
+def _roles_said(slugs: Iterable[str]) -> str:
+    return ", ".join(sorted(slugs)) or "no role"
 
 
 def user_view(user: User) -> UserView:
@@ -133,7 +149,9 @@ def create_user(
 ) -> UserView:
     """Create a user; with no role they may log in and read but not act."""
     _authorise_admin(tx, actor_id)
-    return _add_user(tx, username, password, roles, first_name, last_name)
+    view = _add_user(tx, username, password, roles, first_name, last_name)
+    audit(tx, view.id, f"added; roles: {_roles_said(view.role_slugs)}")
+    return view
 
 
 def _add_user(
@@ -188,10 +206,14 @@ def set_roles(tx: Tx, actor_id: int | None, user_id: int, roles: Iterable[str]) 
     """Replace a user's roles."""
     _authorise_admin(tx, actor_id)
     user = _get(tx, user_id)
+    before = _roles_said(user_view(user).role_slugs)
     user.role_links = [UserRole(role_slug=r.value) for r in parse_roles(roles)]
     user.updated_at = tx.now
     tx.session.flush()
-    return user_view(user)
+    view = user_view(user)
+    if _roles_said(view.role_slugs) != before:
+        audit(tx, user.id, f"roles: {before} -> {_roles_said(view.role_slugs)}")
+    return view
 
 
 @writes
@@ -205,6 +227,8 @@ def set_active(tx: Tx, actor_id: int | None, user_id: int, active: bool) -> User
     user = _get(tx, user_id)
     if user.is_active and not active:
         _bump_credentials(tx, user)
+    if user.is_active != active:
+        audit(tx, user.id, "reactivated" if active else "deactivated")
     user.is_active = active
     user.updated_at = tx.now
     return user_view(user)
@@ -343,9 +367,66 @@ def change_password(tx: Tx, actor_id: int | None, user_id: int, password: str) -
     _check_password(password)
     user = _get(tx, user_id)
     user.password_hash = tx.shop.hasher.hash(password)
+    user.must_change_password = False  # a one-time code is spent once replaced
     _bump_credentials(tx, user)
+    own = actor_id == user_id
+    audit(tx, user.id, "chose a new password" if own else "password set", actor_id=actor_id)
     user.updated_at = tx.now
     return user_view(user)
+
+
+# --- one-time codes ------------------------------------------------------------------------
+
+# No 0/O, 1/I/L: a code is read off a screen and typed in by someone else.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def one_time_code() -> str:
+    """A fresh code such as ``K7QM-2XPA``: the password until its holder chooses one."""
+    chars = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+@writes
+def create_user_with_code(
+    tx: Tx,
+    actor_id: int | None,
+    username: str,
+    *,
+    roles: Iterable[str] = (),
+    first_name: str = "",
+    last_name: str = "",
+) -> tuple[UserView, str]:
+    """Create a user whose password is a one-time code (returned, shown once): they
+    choose their own password at their first login at a terminal."""
+    _authorise_admin(tx, actor_id)
+    code = one_time_code()
+    view = _add_user(tx, username, code, roles, first_name, last_name)
+    _get(tx, view.id).must_change_password = True
+    audit(tx, view.id, f"added with a one-time code; roles: {_roles_said(view.role_slugs)}")
+    return view, code
+
+
+@writes
+def reset_with_code(tx: Tx, actor_id: int | None, user_id: int) -> tuple[UserView, str]:
+    """Replace the user's password with a one-time code (returned, shown once); their
+    sessions end, and they choose a password at their next login at a terminal."""
+    _authorise_admin(tx, actor_id)
+    user = _get(tx, user_id)
+    code = one_time_code()
+    user.password_hash = tx.shop.hasher.hash(code)
+    user.must_change_password = True
+    _bump_credentials(tx, user)
+    audit(tx, user.id, "given a one-time code")
+    user.updated_at = tx.now
+    return user_view(user), code
+
+
+@reads
+def must_change_password(tx: Tx, user_id: int) -> bool:
+    """Whether the user's password is still a one-time code an admin handed out."""
+    tx.authorise(None)
+    return bool(tx.session.scalar(select(User.must_change_password).where(User.id == user_id)))
 
 
 # --- badge and PIN -------------------------------------------------------------------------
@@ -415,6 +496,8 @@ def set_badge(
         )
         if holder is not None:
             raise _badge_taken()
+    if user.badge_digest != digest:
+        audit(tx, user.id, "badge set" if digest else "badge removed")
     user.badge_digest = digest
     user.updated_at = tx.now
     try:
@@ -440,6 +523,7 @@ def set_pin(tx: Tx, actor_id: int | None, user_id: int, pin: str | None) -> User
         _authorise_admin(tx, actor_id)
     user = _get(tx, user_id)
     user.pin_hash = None if pin is None else tx.shop.hasher.hash(check_pin(pin))
+    audit(tx, user.id, "PIN set" if pin is not None else "PIN removed", actor_id=actor_id)
     user.updated_at = tx.now
     return user_view(user)
 
@@ -568,3 +652,33 @@ def ensure_user(
         return create_user(
             shop, None, username, password, roles=roles, first_name=first, last_name=last
         )
+
+
+@dataclass(frozen=True)
+class UserChangeView:
+    """One line of a person's log: when, by whom, what."""
+
+    changed_at: datetime
+    changed_by_name: str  # "local operator" for the CLI
+    what: str
+
+
+@reads
+def user_changes(tx: Tx, actor_id: int | None, user_id: int) -> list[UserChangeView]:
+    """What was done to a person, newest first (administrators)."""
+    _authorise_admin(tx, actor_id)
+    by = aliased(User)
+    rows = tx.session.execute(
+        select(UserChange.changed_at, UserChange.what, by.username, by.first_name, by.last_name)
+        .outerjoin(by, by.id == UserChange.changed_by_id)
+        .where(UserChange.user_id == user_id)
+        .order_by(UserChange.id.desc())
+    )
+    return [
+        UserChangeView(
+            at,
+            display_name(first, last, username) if username is not None else "local operator",
+            what,
+        )
+        for at, what, username, first, last in rows
+    ]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
@@ -12,32 +12,90 @@ from textual.widgets import Sparkline, Static
 from .. import keys
 from ..domain import (
     FleetAnalytics,
+    Permission,
     Shop,
     TeamAnalytics,
     TechnicianStats,
+    allows,
     fleet_analytics,
     team_analytics,
 )
+from ..domain.downtime import Downtime, downtime_by_reason
 from ..widgets.formatting import hm
 from ..widgets.ticket_pager import Column, FittedTable
 from .base import ShopScreen
 
 DAY_CHOICES = (7, 14, 30)
+# The admin screens the dashboard opens, and what the role needs for each (issue 24).
+ADMIN_SCREENS: dict[str, Permission] = {
+    "people": Permission.MANAGE_USERS,
+    "fleet": Permission.MANAGE_BIKES,
+    "rules": Permission.EDIT_TIMER_RULES,
+}
 
 
 @dataclass(frozen=True)
 class Overview:
-    """Fleet and team figures, read together."""
+    """Fleet and team figures, read together (and where the time went, when shown)."""
 
     fleet: FleetAnalytics
     team: TeamAnalytics
+    downtime: Downtime | None = None
 
 
-def read_overview(shop: Shop, actor_id: int, days: int) -> Overview:
-    """Fleet and team analytics over ``days`` days (runs in a worker)."""
+def read_overview(shop: Shop, actor_id: int, days: int, downtime: bool = False) -> Overview:
+    """Fleet and team analytics over ``days`` days, and the downtime by reason when
+    ``downtime`` (runs in a worker)."""
     return Overview(
-        fleet_analytics(shop, actor_id, days=days), team_analytics(shop, actor_id, days=days)
+        fleet_analytics(shop, actor_id, days=days),
+        team_analytics(shop, actor_id, days=days),
+        downtime_by_reason(shop, actor_id, days=days) if downtime else None,
     )
+
+
+class PausedRow(NamedTuple):
+    """One line of the downtime table: the team, a technician or a day."""
+
+    name: str
+    seconds: int
+    by_reason: dict[str, int]
+
+
+# The bottom table shows the team, or the paused time by reason per technician or per day.
+TABLE_VIEWS = ("team", "downtime by technician", "downtime by day")
+
+
+def _reason_time(code: str) -> Callable[[PausedRow], str]:
+    return lambda row: hm(row.by_reason[code]) if row.by_reason.get(code) else "-"
+
+
+def downtime_columns(downtime: Downtime) -> list[Column[PausedRow]]:
+    """Who (or which day), the total, then one column per reason that took any time; on a
+    narrow terminal the smallest reasons give way first."""
+    used = sorted((r for r in downtime.reasons if r.seconds), key=lambda r: -r.seconds)
+    columns: list[Column[PausedRow]] = [
+        Column("Paused", lambda r: r.name, 10, grow=1, wrap=True),
+        Column("Total", lambda r: hm(r.seconds), 7),
+    ]
+    for rank, reason in enumerate(used, start=1):
+        label = reason.label if len(reason.label) <= 14 else reason.label[:13] + "…"
+        columns.append(Column(label, _reason_time(reason.code), 7, drop=rank))
+    return columns
+
+
+def downtime_rows(downtime: Downtime, by_day: bool) -> list[PausedRow]:
+    """The team's total first, then each technician (most paused first) or each day
+    (newest first)."""
+    split = {r.code: r.seconds for r in downtime.reasons}
+    rows = [PausedRow("Team", sum(split.values()), split)]
+    if by_day:
+        rows += [
+            PausedRow(f"{d.day:%a %d %b}", d.seconds, d.by_reason)
+            for d in reversed(downtime.by_day)
+        ]
+    else:
+        rows += [PausedRow(t.display_name, t.seconds, t.by_reason) for t in downtime.by_technician]
+    return rows
 
 
 def percent(value: float | None) -> str:
@@ -72,11 +130,12 @@ class DashboardScreen(ShopScreen):
     """The shop at a glance; refreshes itself when anything changes."""
 
     TITLE = "Dashboard"
-    BINDINGS = keys.DASHBOARD
+    BINDINGS = [*keys.DASHBOARD, *keys.DASHBOARD_ADMIN]
 
     def __init__(self) -> None:
         super().__init__()
         self.days_index = 1
+        self.table_view = 0  # TABLE_VIEWS
         self.overview: Overview | None = None
 
     @property
@@ -91,12 +150,22 @@ class DashboardScreen(ShopScreen):
                 yield Static("", id="dash-qc-text")
                 yield Sparkline([], id="dash-trend")
         yield FittedTable(TEAM_COLUMNS, id="team-table")
+        yield FittedTable([], id="downtime-table")
 
     def on_mount(self) -> None:
+        self.query_one("#downtime-table").display = False
         self.query_one("#team-table", FittedTable).focus()
 
     def refresh_data(self) -> None:
-        self.call(read_overview, self.me, self.days, done=self._show, exclusive=True, group="dash")
+        self.call(
+            read_overview,
+            self.me,
+            self.days,
+            self.table_view > 0,
+            done=self._show,
+            exclusive=True,
+            group="dash",
+        )
 
     def _show(self, overview: Overview) -> None:
         self.overview = overview
@@ -104,11 +173,44 @@ class DashboardScreen(ShopScreen):
         team = overview.team
         table: FittedTable[TechnicianStats] = self.query_one("#team-table", FittedTable)
         table.show(team.technicians, [str(t.user_id) for t in team.technicians])
+        if overview.downtime is not None and self.table_view > 0:
+            self._show_downtime(overview.downtime)
+            return
         out = [t.display_name for t in team.technicians if t.pause_budget_ran_out]
         ran_out = f" · out of pause budget today: {', '.join(out)}" if out else ""
         self.set_status(
             f"Team figures over the last {team.days} days · d changes the period{ran_out}"
         )
+
+    def _show_downtime(self, downtime: Downtime) -> None:
+        table: FittedTable[PausedRow] = self.query_one("#downtime-table", FittedTable)
+        table.columns_shown = downtime_columns(downtime)
+        rows = downtime_rows(downtime, by_day=self.table_view == 2)
+        table.show(rows, [str(n) for n in range(len(rows))])
+        self.set_status(
+            f"Paused by reason, last {downtime.days} days, "
+            f"{'per day' if self.table_view == 2 else 'per technician'} · w: "
+            f"{TABLE_VIEWS[(self.table_view + 1) % len(TABLE_VIEWS)]}"
+        )
+
+    def action_cycle_table(self) -> None:
+        self.table_view = (self.table_view + 1) % len(TABLE_VIEWS)
+        team, downtime = self.query_one("#team-table"), self.query_one("#downtime-table")
+        team.display, downtime.display = self.table_view == 0, self.table_view > 0
+        (downtime if self.table_view else team).focus()
+        self.refresh_data()
+
+    def action_export(self) -> None:
+        """Export worked time, XP, QC, pauses or tickets to the data directory."""
+        from .export_flow import start_export
+
+        directory = self.shop_app.settings.data_dir / "exports"
+
+        def exported(said: str) -> None:
+            self.set_status(said)
+            self.notify(said, timeout=15)  # the whole path, however long
+
+        start_export(self, directory, exported)
 
     def on_resize(self) -> None:
         self._show_cards()  # under 70 columns the cards say it in fewer words
@@ -168,3 +270,21 @@ class DashboardScreen(ShopScreen):
     def action_cycle_days(self) -> None:
         self.days_index = (self.days_index + 1) % len(DAY_CHOICES)
         self.refresh_data()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_admin":
+            return allows(self.session.acting_roles(), ADMIN_SCREENS[str(parameters[0])])
+        return True
+
+    def action_open_admin(self, name: str) -> None:
+        """People, Fleet or Rules, over the dashboard (escape comes back)."""
+        from .fleet_screen import FleetScreen
+        from .people_screen import PeopleScreen
+        from .rules_screen import RulesScreen
+
+        screens: dict[str, type[ShopScreen]] = {
+            "people": PeopleScreen,
+            "fleet": FleetScreen,
+            "rules": RulesScreen,
+        }
+        self.app.push_screen(screens[name]())

@@ -27,10 +27,20 @@ def _shop_has_users(shop: Shop) -> bool:
     return shop_has_users(shop)
 
 
-def _authenticate(shop: Shop, username: str, password: str, app: ShopfloorApp) -> UserView:
-    from ..domain.users import authenticate
+def _authenticate(
+    shop: Shop, username: str, password: str, app: ShopfloorApp
+) -> tuple[UserView, bool]:
+    """The user, and whether their password is a one-time code they must replace now."""
+    from ..domain.users import authenticate, must_change_password
 
-    return authenticate(shop, username, password, client=app.terminal_client)
+    user = authenticate(shop, username, password, client=app.terminal_client)
+    return user, must_change_password(shop, user.id)
+
+
+def _choose_password(shop: Shop, user_id: int, password: str) -> UserView:
+    from ..domain.users import change_password
+
+    return change_password(shop, user_id, user_id, password)
 
 
 class LoginScreen(BadgeReader, Screen[None]):
@@ -100,7 +110,44 @@ class LoginScreen(BadgeReader, Screen[None]):
         # Keys typed on (F3, a scan...) are for the home screen: they wait for it.
         cast("ShopfloorApp", self.app).hold_keys()
         app = cast("ShopfloorApp", self.app)
-        self.call(_authenticate, username, password, app, done=self._signed_in)
+        self.call(_authenticate, username, password, app, done=self._checked)
+
+    def _checked(self, result: tuple[UserView, bool]) -> None:
+        user, must_change = result
+        if not must_change:
+            self._signed_in(user)
+            return
+        # A one-time code: the person chooses their own password before going on.
+        from .admin_dialogs import Field, FormDialog
+        from .people_screen import two_passwords
+
+        app = cast("ShopfloorApp", self.app)
+        app.release_keys()
+        self.query_one("#login-error", Static).update("")
+
+        def chosen(answers: dict[str, str] | None) -> None:
+            if answers is None or not answers["password"]:
+                self.show_error(
+                    DomainError("Choose your own password to log in.", field="password")
+                )
+                return
+            app.hold_keys()
+            self.call(_choose_password, user.id, answers["password"], done=self._signed_in)
+
+        app.push_screen(
+            FormDialog(
+                f"Welcome, {user.display_name}: choose your password",
+                [
+                    Field("password", "New password", password=True),
+                    Field("again", "Again", password=True),
+                ],
+                detail="You logged in with a one-time code; from now on you log in with "
+                "the password you choose here.",
+                check=two_passwords,
+                scan_note="no password was chosen",
+            ),
+            chosen,
+        )
 
     def _signed_in(self, user: UserView) -> None:
         app = cast("ShopfloorApp", self.app)

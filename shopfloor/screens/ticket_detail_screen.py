@@ -120,7 +120,7 @@ class TicketDetailScreen(ShopScreen):
     """One ticket, read-only; escape goes back to where it was opened."""
 
     TITLE = "Ticket"
-    BINDINGS = keys.TICKET_DETAIL
+    BINDINGS = [*keys.TICKET_DETAIL, *keys.TICKET_DETAIL_HISTORY]
 
     def __init__(self, ticket_id: int) -> None:
         super().__init__()
@@ -178,3 +178,10 @@ class TicketDetailScreen(ShopScreen):
 
     def action_close(self) -> None:
         self.dismiss()
+
+    def action_bike_history(self) -> None:
+        """Every ticket of this ticket's bike (its own screen; escape comes back here)."""
+        from .bike_history_screen import BikeHistoryScreen  # it opens tickets: this module
+
+        if self.file is not None:
+            self.app.push_screen(BikeHistoryScreen(self.file.ticket.bike))

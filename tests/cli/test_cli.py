@@ -115,3 +115,11 @@ def test_a_one_person_shop_allows_self_inspection(env: dict[str, str]) -> None:
     wrong = run(["rules", "self-inspection", "maybe"], env)
     assert wrong.returncode != 0
     assert "invalid choice" in wrong.stderr
+    history = run(["rules", "history"], env).stdout
+    assert "allow_self_inspection: yes -> no" in history
+    back = run(["rules", "rollback", "2"], env)
+    assert back.returncode == 0, back.stderr
+    assert "Rules are as version 2 again (now version 4)." in back.stdout
+    assert "Rolled back to version 2" in run(["rules", "history"], env).stdout
+    missing = run(["rules", "rollback", "99"], env)
+    assert "no rules version 99" in one_line_error(missing)

@@ -229,6 +229,12 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
         (["rules", "self-inspection", "allow"], "may now pass or fail its QC"),
         (["rules", "self-inspection", "forbid"], "Nobody may pass or fail QC"),
     ],
+    "`shopfloor rules amounts [--checklist-min N] [--xp-minutes N] [--first-pass-bonus N]` / "
+    "`history` / `rollback N`": [
+        (["rules", "amounts", "--xp-minutes", "15"], "1 XP per 15 SRT minutes"),
+        (["rules", "history"], "xp_srt_divisor: 20 -> 15"),
+        (["rules", "rollback", "1"], "Rules are as version 1 again (now version 3)."),
+    ],
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 from typing import Literal
@@ -33,9 +34,13 @@ from shopfloor.domain.users import (
     authenticate_badge,
     badge_digest,
     change_password,
+    create_user_with_code,
+    must_change_password,
+    reset_with_code,
     set_badge,
     set_pin,
     store_login,
+    user_changes,
     verify_login,
 )
 
@@ -458,3 +463,39 @@ def test_only_the_user_or_an_admin_sets_a_pin_and_only_an_admin_a_badge(
         set_pin(shop, people.tech2, people.tech1, "0000")
     with pytest.raises(PermissionDenied):
         set_badge(shop, people.tech1, people.tech1, "4711-AB")
+
+
+def test_a_one_time_code_logs_in_once_until_its_holder_chooses_a_password(
+    shop: Shop, people: People
+) -> None:
+    user, code = create_user_with_code(shop, people.admin, "sam", roles=["technician"])
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+    assert authenticate(shop, "sam", code).id == user.id
+    assert must_change_password(shop, user.id)
+    change_password(shop, user.id, user.id, "my-own-pw")
+    assert not must_change_password(shop, user.id)
+    _, again = reset_with_code(shop, people.admin, user.id)
+    assert must_change_password(shop, user.id)
+    assert authenticate(shop, "sam", again).id == user.id
+    with pytest.raises(PermissionDenied):
+        reset_with_code(shop, people.tech1, user.id)
+
+
+def test_every_change_to_a_person_is_logged_with_who_and_when(shop: Shop, people: People) -> None:
+    sam = create_user(shop, people.admin, "sam", "pw-12345", roles=["technician"]).id
+    set_roles(shop, people.admin, sam, ["technician", "qc_inspector"])
+    set_badge(shop, None, sam, "BADGE-77")
+    set_pin(shop, people.admin, sam, "2468")
+    change_password(shop, sam, sam, "my-own-pw")
+    set_active(shop, people.admin, sam, False)
+    log = user_changes(shop, people.admin, sam)
+    assert [(c.what, c.changed_by_name) for c in log] == [
+        ("deactivated", "Admin"),
+        ("chose a new password", "sam"),
+        ("PIN set", "Admin"),
+        ("badge set", "local operator"),
+        ("roles: technician -> qc_inspector, technician", "Admin"),
+        ("added; roles: technician", "Admin"),
+    ]
+    with pytest.raises(PermissionDenied):
+        user_changes(shop, people.tech1, sam)
