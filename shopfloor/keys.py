@@ -183,6 +183,86 @@ BOARD: list[BindingType] = [
     Binding("ctrl+q", "quit", "Quit", id="board.quit"),
 ]
 
+
+# --- the admin screens (issue 24): People, Fleet and Rules, opened from the dashboard ---------
+
+DASHBOARD_ADMIN: list[BindingType] = [
+    Binding("p", "open_admin('people')", "People", id="dashboard.people"),
+    Binding("f", "open_admin('fleet')", "Fleet", id="dashboard.fleet"),
+    Binding("r", "open_admin('rules')", "Rules", id="dashboard.rules"),
+    Binding("w", "cycle_table", "Downtime", id="dashboard.downtime"),
+    Binding("x", "export", "Export", id="dashboard.export"),
+]
+
+# A form of a few fields: enter moves on (and saves on the last), so only escape is bound.
+FORM_DIALOG: list[BindingType] = [
+    Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+]
+
+# Tick several (roles): space ticks in the list itself; enter answers.
+PICK_MANY: list[BindingType] = [
+    Binding("enter", "confirm", "Save", priority=True, id="pick_many.save"),
+    Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+]
+
+PEOPLE: list[BindingType] = [
+    Binding("a", "add", "Add", id="people.add"),
+    Binding("r", "roles", "Roles", id="people.roles"),
+    Binding("b", "badge", "Badge", id="people.badge"),
+    Binding("i", "pin", "PIN", id="people.pin"),
+    Binding("w", "password", "Password", id="people.password"),
+    Binding("d", "toggle_active", "Deactivate", id="people.active"),
+    Binding("l", "log", "Log", id="people.log"),
+    Binding("escape", "close", "Back", id="people.back"),
+]
+
+# Lines to read (a person's log): escape or enter closes.
+INFO_DIALOG: list[BindingType] = [
+    Binding("escape,enter", "cancel", "Close", id="info.close"),
+]
+
+FLEET: list[BindingType] = [
+    Binding("a", "add", "Add", id="fleet.add"),
+    Binding("x", "toggle_archived", "Archive/restore", id="fleet.archive"),
+    Binding("s", "cycle_status", "Status", id="fleet.status"),
+    Binding("v", "cycle_shown", "Archived", id="fleet.shown"),
+    Binding("slash", "find", "Find", key_display="/", id="fleet.find"),
+    Binding("h", "bike_history", "History", id="fleet.history"),
+    Binding("right_square_bracket", "page(1)", "Page →", show=False, id="list.next_page"),
+    Binding("left_square_bracket", "page(-1)", "Page ←", show=False, id="list.prev_page"),
+    Binding("pagedown", "page(1)", "Next page", show=False, id="list.page_down"),
+    Binding("pageup", "page(-1)", "Prev page", show=False, id="list.page_up"),
+    Binding("escape", "close", "Back", id="fleet.back"),
+]
+
+# Finding tickets on Tickets (added to TICKET_LIST), and a bike's history from a ticket.
+TICKET_FIND: list[BindingType] = [
+    Binding("slash", "find", "Find", key_display="/", id="tickets.find"),
+    Binding("t", "pick_technician", "Technician", show=False, id="tickets.technician"),
+    Binding("w", "pick_days", "Dates", show=False, id="tickets.dates"),
+    Binding("c", "clear_find", "Clear the search", show=False, id="tickets.clear_find"),
+    Binding("h", "bike_history", "Bike history", id="tickets.bike_history"),
+]
+
+TICKET_DETAIL_HISTORY: list[BindingType] = [
+    Binding("h", "bike_history", "Bike history", id="detail.bike_history"),
+]
+
+# Enter opens the highlighted ticket (the table takes it); escape goes back.
+BIKE_HISTORY: list[BindingType] = [
+    Binding("escape", "close", "Back", id="history.back"),
+]
+
+# Enter on a row does the same as e (rules) or b (history): the table itself takes enter.
+RULES: list[BindingType] = [
+    Binding("e", "edit", "Change", id="rules.edit"),
+    Binding("tab", "switch_side", "Rules/History", show=False, id="rules.switch_side"),
+    Binding("h", "history", "History", id="rules.history"),
+    Binding("b", "rollback", "Roll back", id="rules.rollback"),
+    Binding("escape", "close", "Back", id="rules.back"),
+]
+
+
 # Where each list of keys is active, for the keymap file's checks (shopfloor/keymap.py):
 # two ids on one key in the same place clash. The app's keys (GLOBAL) work everywhere.
 # A new screen or dialog adds its list here, with ids named "screen.action".
@@ -194,9 +274,16 @@ PLACES: dict[str, tuple[list[BindingType], ...]] = {
     "assign": (GLOBAL, ASSIGN, TICKET_TABLE),
     "my work": (GLOBAL, TECHNICIAN, TICKET_TABLE),
     "qc": (GLOBAL, QC, TICKET_TABLE),
-    "tickets": (GLOBAL, TICKET_LIST, TICKET_TABLE),
-    "ticket detail": (GLOBAL, TICKET_DETAIL),
-    "dashboard": (GLOBAL, DASHBOARD),
+    "tickets": (GLOBAL, TICKET_LIST, TICKET_FIND, TICKET_TABLE),
+    "ticket detail": (GLOBAL, TICKET_DETAIL, TICKET_DETAIL_HISTORY),
+    "dashboard": (GLOBAL, DASHBOARD, DASHBOARD_ADMIN),
+    "people": (GLOBAL, PEOPLE),
+    "fleet": (GLOBAL, FLEET),
+    "rules": (GLOBAL, RULES),
+    "bike history": (GLOBAL, BIKE_HISTORY),
+    "a form": (GLOBAL, FORM_DIALOG),
+    "a pick-many list": (GLOBAL, PICK_MANY),
+    "an info box": (GLOBAL, INFO_DIALOG),
     "a dialog": (GLOBAL, DIALOG),
     "the pause reasons": (GLOBAL, PICK_NUMBER),
     "the keys list": (GLOBAL, KEYS_DIALOG),
@@ -204,85 +291,6 @@ PLACES: dict[str, tuple[list[BindingType], ...]] = {
     "the running-timer question": (GLOBAL, TIMER_GUARD),
     "the wall board": (BOARD,),
 }
-
-
-# --- the admin screens (issue 24): People, Fleet and Rules, opened from the dashboard ---------
-
-DASHBOARD_ADMIN: list[BindingType] = [
-    Binding("p", "open_admin('people')", "People"),
-    Binding("f", "open_admin('fleet')", "Fleet"),
-    Binding("r", "open_admin('rules')", "Rules"),
-    Binding("w", "cycle_table", "Downtime"),
-    Binding("x", "export", "Export"),
-]
-
-# A form of a few fields: enter moves on (and saves on the last), so only escape is bound.
-FORM_DIALOG: list[BindingType] = [
-    Binding("escape", "cancel", "Cancel"),
-]
-
-# Tick several (roles): space ticks in the list itself; enter answers.
-PICK_MANY: list[BindingType] = [
-    Binding("enter", "confirm", "Save", priority=True),
-    Binding("escape", "cancel", "Cancel"),
-]
-
-PEOPLE: list[BindingType] = [
-    Binding("a", "add", "Add"),
-    Binding("r", "roles", "Roles"),
-    Binding("b", "badge", "Badge"),
-    Binding("i", "pin", "PIN"),
-    Binding("w", "password", "Password"),
-    Binding("d", "toggle_active", "Deactivate"),
-    Binding("l", "log", "Log"),
-    Binding("escape", "close", "Back"),
-]
-
-# Lines to read (a person's log): escape or enter closes.
-INFO_DIALOG: list[BindingType] = [
-    Binding("escape,enter", "cancel", "Close"),
-]
-
-FLEET: list[BindingType] = [
-    Binding("a", "add", "Add"),
-    Binding("x", "toggle_archived", "Archive/restore"),
-    Binding("s", "cycle_status", "Status"),
-    Binding("v", "cycle_shown", "Archived"),
-    Binding("slash", "find", "Find", key_display="/"),
-    Binding("h", "bike_history", "History"),
-    Binding("right_square_bracket", "page(1)", "Page →", show=False),
-    Binding("left_square_bracket", "page(-1)", "Page ←", show=False),
-    Binding("pagedown", "page(1)", "Next page", show=False),
-    Binding("pageup", "page(-1)", "Prev page", show=False),
-    Binding("escape", "close", "Back"),
-]
-
-# Finding tickets on Tickets (added to TICKET_LIST), and a bike's history from a ticket.
-TICKET_FIND: list[BindingType] = [
-    Binding("slash", "find", "Find", key_display="/"),
-    Binding("t", "pick_technician", "Technician", show=False),
-    Binding("w", "pick_days", "Dates", show=False),
-    Binding("c", "clear_find", "Clear the search", show=False),
-    Binding("h", "bike_history", "Bike history"),
-]
-
-TICKET_DETAIL_HISTORY: list[BindingType] = [
-    Binding("h", "bike_history", "Bike history"),
-]
-
-# Enter opens the highlighted ticket (the table takes it); escape goes back.
-BIKE_HISTORY: list[BindingType] = [
-    Binding("escape", "close", "Back"),
-]
-
-# Enter on a row does the same as e (rules) or b (history): the table itself takes enter.
-RULES: list[BindingType] = [
-    Binding("e", "edit", "Change"),
-    Binding("tab", "switch_side", "Rules/History", show=False),
-    Binding("h", "history", "History"),
-    Binding("b", "rollback", "Roll back"),
-    Binding("escape", "close", "Back"),
-]
 
 
 @dataclass(frozen=True)

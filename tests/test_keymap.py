@@ -102,7 +102,7 @@ def test_two_keys_swapped_in_one_file_do_not_clash() -> None:
 
 
 def test_the_same_key_on_two_screens_is_no_clash() -> None:
-    assert parse_config('[keys]\ndashboard.days = "x"', FILE).keymap == {"dashboard.days": "x"}
+    assert parse_config('[keys]\ndashboard.days = "z"', FILE).keymap == {"dashboard.days": "z"}
 
 
 @pytest.mark.parametrize(
