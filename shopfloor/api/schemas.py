@@ -357,12 +357,53 @@ class UserOut(WireModel):
     telegram: None = None
 
 
+FlagColor = Literal["green", "yellow", "red"]
+
+
+class PartSpecOut(BaseModel):
+    """One part to fix on a ticket (the later API's part spec)."""
+
+    id: int
+    part_id: int
+    part_name: str
+    color: FlagColor
+    comment: str
+    minutes: int
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+    updated_at: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class TaskStateOut(BaseModel):
+    """One checklist task's tick state (``checklist_snapshot`` stays as v1 has it)."""
+
+    index: int = Field(description="The task's place in the checklist, from 0.")
+    task: str
+    critical: bool
+    done: bool
+    done_by: int | None
+    done_by_name: str | None
+    done_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    failed: bool = Field(description="Named by the last QC fail and not ticked since.")
+
+
 class TicketOut(WireModel):
     __annotations__ = view_fields(TicketView, omit={"latest_qc_note"})
     status: TicketStatus
     parked_reason: str | None = Field(
         description="Set while a parked ticket waits (e.g. 'Waiting for parts')."
     )
+    ticket_parts: list[PartSpecOut] = Field(
+        description="The parts to fix, each with its own minutes; always a list."
+    )
+    inventory_item: int = Field(description="The bike's id (the later API's name).")
+    total_duration: int = Field(description="The part specs' minutes (else the SRT).")
+    flag_color: FlagColor
+    xp_amount: int = Field(description="XP the ticket pays its technician.")
+    is_manual: bool = Field(description="Flag colour / XP set by an admin.")
+    finished_at: Timestamp | None = Field(description="When QC passed.")
+    checklist_state: list[TaskStateOut]
+    parts_missing: int = Field(description="Parts asked for while parked, not arrived yet.")
+    parts_here: bool = Field(description="Every part asked for has arrived.")
 
 
 TICKET_JSON = ViewJson(TicketOut, TicketView)

@@ -74,7 +74,7 @@ from .workflow import (
     set_bike_status,
     start_ticket_in_tx,
 )
-from .workstate import ask_for_part, set_ticks
+from .workstate import ask_for_part, open_timer_on_start, set_ticks
 
 MAX_TITLE = 200
 MAX_SRT_MINUTES = 100_000
@@ -396,9 +396,12 @@ def _lock_to_work(
 
 @writes
 def start_ticket(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
-    """assigned/rework -> in_progress, by the assigned technician."""
+    """assigned/rework -> in_progress, by the assigned technician (with the shop's
+    ``start_opens_timer`` rule, its work-session timer starts too)."""
     ticket, found = _lock_to_work(tx, actor_id, ticket_id, sql.LOCK_TO_START)
     ticket = start_ticket_in_tx(tx, tx.acting, ticket, found["busy_ticket"])
+    if tx.rules().start_opens_timer:
+        ticket = open_timer_on_start(tx, ticket, tx.acting.id)
     return _reply(tx, ticket)
 
 

@@ -17,6 +17,7 @@ from shopfloor.domain import (
     assign_ticket,
     create_bike,
     create_ticket,
+    current_work_session,
     get_ticket,
     list_parts,
     list_xp_entries,
@@ -210,3 +211,20 @@ def test_a_critical_task_unticked_keeps_the_ticket_from_qc_when_the_rule_says_so
         send_to_qc(shop, people.tech1, ticket.id, confirm_unticked=True)
     tick_task(shop, people.tech1, ticket.id, 9)
     assert send_to_qc(shop, people.tech1, ticket.id).status == "waiting_qc"
+
+
+def test_with_start_opens_timer_a_start_also_runs_the_timer_and_a_timer_start_adds_none(
+    shop: Shop, people: People, clock: ManualClock
+) -> None:
+    set_rule(shop, None, "start_opens_timer", "on")
+    ticket = intake(shop, people.master)
+    assign_ticket(shop, people.manager, ticket.id, people.tech1)
+    start_ticket(shop, people.tech1, ticket.id)
+    running = current_work_session(shop, ticket.id)
+    assert running is not None
+    assert running.status == "running"
+    clock.advance(minutes=10)
+    assert get_ticket(shop, ticket.id).worked_seconds == 600
+    sent = send_to_qc(shop, people.tech1, ticket.id)
+    assert (sent.status, sent.worked_seconds) == ("waiting_qc", 600)
+    assert current_work_session(shop, ticket.id) is None
