@@ -28,6 +28,7 @@ from .routers import (
     history,
     leaderboard,
     misc,
+    parts,
     tickets,
     users,
     work_sessions,
@@ -198,6 +199,7 @@ def create_app(
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (history, downtime, exports):  # issue 24
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(parts.router, prefix=API_PREFIX)  # issue 21
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _serve_docs(app)
     app.add_middleware(BodySizeLimit)

@@ -58,6 +58,12 @@ ROUTES: dict[str, tuple[Any, int]] = {
     "GET bikes/{bike_id}/history/": (None, 404),
     "GET exports/{kind}/?from=2026-11-02&to=2026-11-08": (None, 403),
     "GET users/me/": (None, 200),
+    "POST tickets/{ticket_id}/review-approve/": (None, 403),
+    "POST tickets/{ticket_id}/manual-metrics/": ({"xp_amount": 3}, 403),
+    "POST tickets/{ticket_id}/checklist/{task}/tick/": (None, 403),
+    "POST tickets/{ticket_id}/checklist/{task}/untick/": (None, 403),
+    "GET parts-waiting/": (None, 200),
+    "POST parts-waiting/{waiting_id}/arrived/": (None, 403),
 }
 PREFIX = "/api/v1/"
 
