@@ -26,6 +26,7 @@ from .routers import (
     downtime,
     exports,
     history,
+    inventory,
     leaderboard,
     misc,
     parts,
@@ -200,6 +201,7 @@ def create_app(
     for module in (history, downtime, exports):  # issue 24
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(parts.router, prefix=API_PREFIX)  # issue 21
+    app.include_router(inventory.router, prefix=API_PREFIX)  # issue 22
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _serve_docs(app)
     app.add_middleware(BodySizeLimit)
@@ -209,7 +211,8 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST"],
+            # PATCH, PUT and DELETE too: the later web admin edits its inventory with them.
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
             max_age=600,
         )

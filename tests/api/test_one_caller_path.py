@@ -64,6 +64,21 @@ ROUTES: dict[str, tuple[Any, int]] = {
     "POST tickets/{ticket_id}/checklist/{task}/untick/": (None, 403),
     "GET parts-waiting/": (None, 200),
     "POST parts-waiting/{waiting_id}/arrived/": (None, 403),
+    "GET inventory/": (None, 200),
+    "GET inventory/categories/": (None, 200),
+    "GET inventory/categories/all/": (None, 200),
+    "POST inventory/categories/": ({"name": "City"}, 403),
+    "PATCH inventory/categories/{category_id}/": ({"name": "Town"}, 403),
+    "DELETE inventory/categories/{category_id}/": (None, 403),
+    "GET inventory/items/": (None, 200),
+    "GET inventory/items/{item_id}/": (None, 404),
+    "POST inventory/items/": ({"serial_number": "RM-0003"}, 403),
+    "PATCH inventory/items/{item_id}/": ({"status": "blocked"}, 403),
+    "DELETE inventory/items/{item_id}/": (None, 403),
+    "GET inventory/parts/": (None, 200),
+    "POST inventory/parts/": ({"category": 1, "name": "Bell"}, 403),
+    "PATCH inventory/parts/{part_id}/": ({"name": "Horn"}, 403),
+    "DELETE inventory/parts/{part_id}/": (None, 403),
 }
 PREFIX = "/api/v1/"
 
