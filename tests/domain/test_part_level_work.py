@@ -4,6 +4,7 @@ assignment, ticking tasks, QC that names what failed, parking for a part."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from shopfloor.domain import (
     ManualClock,
@@ -35,6 +36,7 @@ from shopfloor.domain import (
     tick_task,
     ticket_transitions,
 )
+from shopfloor.domain.audit import verify_shop
 from shopfloor.domain.checklists import DEFAULT_CHECKLIST
 from shopfloor.domain.views import TicketView
 
@@ -197,6 +199,25 @@ def test_the_whole_loop_ticks_parks_for_a_part_fails_named_tasks_and_passes(
     passed = qc_pass(shop, people.qc, ticket_id)
     assert (passed.ticket.status, passed.xp.base, passed.xp.bonus) == ("done", 4, 0)
     assert passed.ticket.finished_at == passed.ticket.done_at is not None
+    report = verify_shop(shop)
+    assert report.clean, report.all_drifts
+
+
+def test_audit_verify_names_a_ticks_cache_that_disagrees_with_the_tick_events(
+    shop: Shop, people: People
+) -> None:
+    ticket = by_parts(shop, people)
+    assign_ticket(shop, people.manager, ticket.id, people.tech1)
+    tick_task(shop, people.tech1, ticket.id, 2)
+    with shop.engine.begin() as conn:
+        conn.execute(text("UPDATE tickets SET work_state = NULL WHERE id = :id"), {"id": ticket.id})
+    [drift] = verify_shop(shop).drifts
+    assert (drift.kind, drift.subject, drift.stored, drift.expected) == (
+        "ticked_tasks",
+        f"ticket {ticket.id}",
+        "[]",
+        "[2]",
+    )
 
 
 def test_a_critical_task_unticked_keeps_the_ticket_from_qc_when_the_rule_says_so(
