@@ -9,17 +9,22 @@ can hang on it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from .errors import ValidationFailed
-from .models import TicketAudit, WorkshopRules
-from .partwork import validate_color
+from sqlalchemy import delete
+
+from .checklists import readable_checklist, validate_checklist
+from .errors import TransitionNotAllowed, ValidationFailed
+from .flags import flag_color
+from .models import TicketAudit, TicketPart, WorkshopRules
+from .partwork import parts_checklist, validate_color, validate_part_specs, xp_for_minutes
 from .rules import Permission, Rules, next_ticket_status
 from .shop import Tx, reads, writes
 from .sql import tickets as sql
 from .sql.tickets import ticket_row
-from .tickets import _reply
+from .tickets import _reply, insert_part_specs, part_names
 from .values import TicketAction, TicketStatus
 from .views import TicketView
 from .workflow import check_expected, no_ticket, record_transition
@@ -115,6 +120,73 @@ def set_manual_metrics(
     )
     ticket = tx.save(
         ticket, flag_color=new_color, xp_amount=new_xp, is_manual=True, updated_at=tx.now
+    )
+    return _reply(tx, ticket)
+
+
+EDITABLE = frozenset({TicketStatus.UNDER_REVIEW, TicketStatus.NEW})
+
+
+@writes
+def update_part_specs(
+    tx: Tx, actor_id: int, ticket_id: int, part_specs: Sequence[Mapping[str, Any]]
+) -> TicketView:
+    """The reviewer corrects a ticket's parts and minutes before it is assigned (under
+    review or new): the specs are replaced, the SRT becomes their sum, the per-part tasks
+    follow them, and the flag colour and XP their minutes (unless an admin set those by
+    hand). Audited in ``ticket_audit`` with the specs before and after."""
+    found = tx.lock(
+        sql.LOCK,
+        {"ticket_id": ticket_id},
+        actor=actor_id,
+        permission=Permission.REVIEW,
+        missing=no_ticket(ticket_id),
+    )
+    ticket = ticket_row(found)
+    if TicketStatus(ticket.status) not in EDITABLE:
+        raise TransitionNotAllowed(
+            f"Ticket #{ticket.id} is {ticket.status}; its parts change only before it is "
+            "assigned (under review or new).",
+            field="status",
+        )
+    specs = validate_part_specs(part_specs)
+    names = part_names(tx, specs)
+    before = list(ticket.part_specs or [])
+    checklist = list(readable_checklist(ticket.checklist_snapshot))
+    standard = checklist[: len(checklist) - len(before)] if before else checklist
+    items = validate_checklist(
+        parts_checklist(standard, specs, names), tx.rules().checklist_min_items
+    )
+    tx.execute(delete(TicketPart).where(TicketPart.ticket_id == ticket.id))
+    cached = insert_part_specs(tx, ticket.id, specs, names)
+    minutes = sum(s.minutes for s in specs)
+    tx.insert(
+        TicketAudit,
+        {
+            "ticket_id": ticket.id,
+            "action": "part_specs",
+            "actor_id": tx.acting.id,
+            "payload": {
+                "before": [{k: p[k] for k in ("part_id", "color", "minutes")} for p in before],
+                "after": [
+                    {"part_id": s.part_id, "color": s.color, "minutes": s.minutes} for s in specs
+                ],
+            },
+            "created_at": tx.now,
+        },
+    )
+    metrics = (
+        {}
+        if ticket.is_manual
+        else {"flag_color": flag_color(minutes), "xp_amount": xp_for_minutes(minutes)}
+    )
+    ticket = tx.save(
+        ticket,
+        part_specs=cached,
+        checklist_snapshot=items,
+        srt_total_minutes=minutes,
+        updated_at=tx.now,
+        **metrics,
     )
     return _reply(tx, ticket)
 

@@ -169,7 +169,7 @@ def create_ticket(
     rules = tx.rules()
     code = _intake_code(tx, bike_code)
     specs = validate_part_specs(part_specs) if part_specs is not None else []
-    names = _part_names(tx, specs)
+    names = part_names(tx, specs)
     if title is None and specs:
         title = default_title([names[s.part_id] for s in specs])
     title = _validate_title(title)
@@ -246,7 +246,7 @@ def create_ticket(
     }
     ticket_id = tx.insert_for_id(Ticket, values)
     if specs:
-        values["part_specs"] = _insert_part_specs(tx, ticket_id, specs, names)
+        values["part_specs"] = insert_part_specs(tx, ticket_id, specs, names)
         tx.update(Ticket, ticket_id, part_specs=values["part_specs"])
     ticket = TicketRow(
         id=ticket_id,
@@ -274,7 +274,7 @@ def create_ticket(
     return _reply(tx, ticket)
 
 
-def _part_names(tx: Tx, specs: Sequence[PartSpecIn]) -> dict[int, str]:
+def part_names(tx: Tx, specs: Sequence[PartSpecIn]) -> dict[int, str]:
     """The catalogue names of the parts ``specs`` name; each must exist, not removed."""
     if not specs:
         return {}
@@ -292,7 +292,7 @@ def _part_names(tx: Tx, specs: Sequence[PartSpecIn]) -> dict[int, str]:
     return {i: str(row["name"]) for i, row in found.items()}
 
 
-def _insert_part_specs(
+def insert_part_specs(
     tx: Tx, ticket_id: int, specs: Sequence[PartSpecIn], names: Mapping[int, str]
 ) -> list[dict[str, Any]]:
     """The ticket's part spec rows, and the cache of them its replies show."""

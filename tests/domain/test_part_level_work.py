@@ -35,6 +35,7 @@ from shopfloor.domain import (
     start_ticket,
     tick_task,
     ticket_transitions,
+    update_part_specs,
 )
 from shopfloor.domain.audit import verify_shop
 from shopfloor.domain.checklists import DEFAULT_CHECKLIST
@@ -249,3 +250,21 @@ def test_with_start_opens_timer_a_start_also_runs_the_timer_and_a_timer_start_ad
     sent = send_to_qc(shop, people.tech1, ticket.id)
     assert (sent.status, sent.worked_seconds) == ("waiting_qc", 600)
     assert current_work_session(shop, ticket.id) is None
+
+
+def test_the_reviewer_corrects_parts_and_minutes_and_the_srt_tasks_and_flag_follow(
+    shop: Shop, people: People
+) -> None:
+    set_rule(shop, None, "review_required", "on")
+    ticket = by_parts(shop, people)
+    brakes = ticket.ticket_parts[0]["part_id"]
+    with pytest.raises(PermissionDenied):
+        update_part_specs(shop, people.master, ticket.id, [])
+    fixed = update_part_specs(
+        shop, people.manager, ticket.id, [{"part_id": brakes, "color": "green", "minutes": 15}]
+    )
+    assert [(p["part_name"], p["minutes"]) for p in fixed.ticket_parts] == [("Brakes", 15)]
+    assert (fixed.srt_total_minutes, fixed.flag_color, fixed.xp_amount) == (15, "green", 1)
+    assert fixed.checklist_snapshot == (*DEFAULT_CHECKLIST, "Brakes")
+    assert fixed.status == "under_review"
+    assert verify_shop(shop).clean
