@@ -37,7 +37,14 @@ SWITCHES: dict[str, str] = {
     "review_required": "new tickets wait under review until an admin approves them",
     "start_opens_timer": "start/ also starts the work-session timer (the web admin's way)",
     "critical_tasks_required": "a ticket goes to QC only with its critical tasks ticked",
+    "first_pass_bonus_within_srt": "the first-pass bonus only for work done within the SRT",
 }
+# The number rules :func:`set_rule` changes (XP, 0 to MAX_RULE_XP).
+NUMBERS: dict[str, str] = {
+    "inspector_xp_pass": "XP the inspector earns for each QC pass",
+    "inspector_xp_fail": "XP the inspector earns for each QC fail",
+}
+MAX_RULE_XP = 1000
 
 
 @writes
@@ -203,17 +210,32 @@ def parse_switch(raw: Any, name: str) -> bool:
     raise ValidationFailed(f"Set {name} to on or off (not {str(raw)[:20]!r}).", field=name)
 
 
-@writes
-def set_rule(tx: Tx, actor_id: int | None, name: str, value: Any) -> bool:
-    """Switch one of the shop's on/off rules (:data:`SWITCHES`); super admins, or the
-    local operator at the CLI. The value as now set."""
-    tx.authorise(actor_id, Permission.EDIT_RULES)
-    if name not in SWITCHES:
+def parse_xp(raw: Any, name: str) -> int:
+    """A whole number of XP from 0 to :data:`MAX_RULE_XP`, or one sentence."""
+    text = str(raw).strip()
+    if isinstance(raw, bool) or not (isinstance(raw, int) or text.isdigit()):
         raise ValidationFailed(
-            f"No on/off rule named {str(name)[:40]!r}; the rules are: {', '.join(SWITCHES)}.",
+            f"Set {name} to a whole number of XP from 0 to {MAX_RULE_XP} (not {text[:20]!r}).",
+            field=name,
+        )
+    number = int(text)
+    if number > MAX_RULE_XP:
+        raise ValidationFailed(f"{name} is at most {MAX_RULE_XP} XP.", field=name)
+    return number
+
+
+@writes
+def set_rule(tx: Tx, actor_id: int | None, name: str, value: Any) -> bool | int:
+    """Set one of the shop's on/off rules (:data:`SWITCHES`) or number rules
+    (:data:`NUMBERS`); super admins, or the local operator at the CLI. The value as now
+    set."""
+    tx.authorise(actor_id, Permission.EDIT_RULES)
+    if name not in SWITCHES and name not in NUMBERS:
+        raise ValidationFailed(
+            f"No rule named {str(name)[:40]!r}; the rules are: {', '.join([*SWITCHES, *NUMBERS])}.",
             field="name",
         )
-    switched = parse_switch(value, name)
+    switched = parse_switch(value, name) if name in SWITCHES else parse_xp(value, name)
     row = tx.session.get(WorkshopRules, 1)
     if row is None:
         row = WorkshopRules(id=1)
