@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from shopfloor.domain import (
     ManualClock,
@@ -310,3 +311,16 @@ def test_with_the_rule_the_first_pass_bonus_needs_the_work_done_within_the_srt(
         passed = qc_pass(shop, people.qc, ticket.id)
         assert passed.first_pass
         assert passed.xp.bonus == (1 if minutes <= 45 else 0), code
+
+
+@pytest.mark.parametrize("statement", ["UPDATE {t} SET ticket_id = ticket_id", "DELETE FROM {t}"])
+@pytest.mark.parametrize("table", ["checklist_ticks", "ticket_audit"])
+def test_the_tick_and_ticket_audit_trails_are_append_only(
+    shop: Shop, people: People, statement: str, table: str
+) -> None:
+    ticket = by_parts(shop, people)
+    set_manual_metrics(shop, people.manager, ticket.id, xp_amount=5)
+    assign_ticket(shop, people.manager, ticket.id, people.tech1)
+    tick_task(shop, people.tech1, ticket.id, 0)
+    with pytest.raises(DBAPIError, match="append-only"), shop.engine.begin() as conn:
+        conn.execute(text(statement.format(t=table)))
