@@ -555,9 +555,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     self_inspection.add_argument("setting", choices=["allow", "forbid"])
     self_inspection.set_defaults(func=cmd_rules_self_inspection)
-    from .cli_rules import add_rules_commands
+    from .cli_parts import add_parts_commands, add_rules_commands
+    from .cli_rules import add_rules_commands as add_rules_version_commands
 
+    add_rules_version_commands(rules)
     add_rules_commands(rules)
+    add_parts_commands(sub)
     _add_shop_choice(parser)
     return parser
 

@@ -78,6 +78,23 @@ if TYPE_CHECKING:
         checklist_template,
         set_checklist_template,
     )
+    from .parts import (
+        add_bike_model,
+        add_part,
+        list_bike_models,
+        list_parts,
+        mark_part_arrived,
+        parts_waiting,
+        remove_part,
+        set_bike_model,
+    )
+    from .review import (
+        review_approve,
+        set_manual_metrics,
+        set_rule,
+        shop_rules,
+        update_part_specs,
+    )
     from .rules_admin import RulesVersion, rollback_rules, rules_history, set_rule_amounts
     from .sessions import TokenGrant, caller_user, log_in, rotate_refresh, session_user
     from .shop import Caller, Shop
@@ -95,6 +112,7 @@ if TYPE_CHECKING:
         start_ticket,
         ticket_transitions,
     )
+    from .ticks import failed_tasks, tick_task
     from .users import (
         authenticate,
         change_password,

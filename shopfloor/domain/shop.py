@@ -214,6 +214,12 @@ def _rules_from_text(values: tuple[Any, ...]) -> Rules:
         shift_end=time.fromisoformat(shift_end) if shift_end else None,
         time_zone=raw["time_zone"],
         allow_self_inspection=bool(raw["allow_self_inspection"]),
+        review_required=bool(raw["review_required"]),
+        start_opens_timer=bool(raw["start_opens_timer"]),
+        critical_tasks_required=bool(raw["critical_tasks_required"]),
+        first_pass_bonus_within_srt=bool(raw["first_pass_bonus_within_srt"]),
+        inspector_xp_pass=int(raw["inspector_xp_pass"] or 0),
+        inspector_xp_fail=int(raw["inspector_xp_fail"] or 0),
     )
 
 

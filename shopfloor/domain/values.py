@@ -27,6 +27,8 @@ ROLE_NAMES: dict[Role, str] = {
 
 
 class TicketStatus(StrEnum):
+    # Only when the shop's ``review_required`` rule is on: waits for an admin's approval.
+    UNDER_REVIEW = "under_review"
     NEW = "new"
     ASSIGNED = "assigned"
     IN_PROGRESS = "in_progress"
@@ -47,6 +49,8 @@ class TicketAction(StrEnum):
     QC_FAIL = "qc_fail"
     # in_progress -> assigned (same technician): on hold, e.g. waiting for parts.
     PARKED = "parked"
+    # under_review -> new: an admin approved the ticket's parts and minutes (issue 21).
+    REVIEW_APPROVED = "review_approved"
 
 
 class WorkSessionStatus(StrEnum):
@@ -95,3 +99,5 @@ class BikeStatus(StrEnum):
 class XpEntryType(StrEnum):
     TICKET_BASE_XP = "ticket_base_xp"
     TICKET_QC_FIRST_PASS_BONUS = "ticket_qc_first_pass_bonus"
+    # The inspector's, per QC decision (the shop's inspector_xp_pass/_fail rules).
+    TICKET_QC_INSPECTOR = "ticket_qc_inspector"
