@@ -14,9 +14,11 @@ from shopfloor.domain import (
     rollback_rules,
     rules_history,
     set_checklist_template,
+    set_rule,
     set_rule_amounts,
     set_self_inspection,
     set_timer_rules,
+    shop_rules,
     timer_rules,
 )
 from shopfloor.domain.checklists import DEFAULT_CHECKLIST
@@ -113,3 +115,14 @@ def test_versions_are_append_only(shop: Shop, people: People) -> None:
     ):
         with pytest.raises(DBAPIError, match="append-only"), shop.engine.begin() as conn:
             conn.execute(text(statement))
+
+
+def test_the_part_level_rules_are_versioned_and_rolled_back_too(shop: Shop, people: People) -> None:
+    set_rule(shop, people.admin, "review_required", True)
+    set_rule(shop, people.admin, "inspector_xp_pass", 2)
+    newest, review, _before = rules_history(shop, people.admin)
+    assert review.what == "review_required: no -> yes"
+    assert newest.what == "inspector_xp_pass: 0 -> 2"
+    rollback_rules(shop, people.admin, review.version - 1)
+    assert shop_rules(shop, people.admin).review_required is False
+    assert shop_rules(shop, people.admin).inspector_xp_pass == 0
