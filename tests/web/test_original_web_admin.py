@@ -294,6 +294,7 @@ def logged_in(browser: Any, served: Served, username: str, path: str) -> Any:
     context.set_default_timeout(WAIT_MS)
     # It loads its fonts from Google; this machine may be offline, and a font is not the API.
     context.route(re.compile(r"^https://fonts\.(googleapis|gstatic)\.com/"), FONT_STUB)
+    context.add_init_script(COUNT_FETCHES)
     page = context.new_page()
     watch(page, served)
     page.goto(served.app + path)
@@ -313,6 +314,35 @@ def keep_screenshot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
+# Kept before the app's own scripts run: how many of its requests are still out, and when
+# that last changed, so the test acts only once the page has settled (its effects reload
+# lists, and a reload resets a picked technician).
+COUNT_FETCHES = """
+window.pendingFetches = 0;
+window.fetchesChangedAt = performance.now();
+const nativeFetch = window.fetch.bind(window);
+window.fetch = async (...args) => {
+  window.pendingFetches += 1;
+  window.fetchesChangedAt = performance.now();
+  try {
+    return await nativeFetch(...args);
+  } finally {
+    window.pendingFetches -= 1;
+    window.fetchesChangedAt = performance.now();
+  }
+};
+"""
+
+
+def settled(page: Any) -> None:
+    """Wait until none of the page's requests has been out for the last 300 ms."""
+    page.wait_for_function(
+        "() => window.pendingFetches === 0 && performance.now() - window.fetchesChangedAt > 300",
+        polling=50,
+        timeout=WAIT_MS,
+    )
+
+
 def saw(page: Any, text: str) -> None:
     page.get_by_text(text).locator("visible=true").first.wait_for()
 
@@ -326,6 +356,7 @@ def walk(browser: Any, served: Served) -> None:
     for code in ("RM-0101", "RM-0102", "RM-0103"):
         saw(master, code)
     keep_screenshot(master, "inventory.png")
+    manage_inventory(master, served)
 
     # ... and takes RM-0101 in by two of its model's parts from the intake page.
     master.goto(served.app + "/tickets/create")
@@ -347,6 +378,16 @@ def walk(browser: Any, served: Served) -> None:
     # The manager approves it and assigns the technician from the Review page.
     manager = logged_in(browser, served, "manager", "/tickets/review")
     manager.get_by_role("button", name=re.compile(f"Ticket #{ticket_id}")).click()
+    settled(manager)
+    saw(manager, "Brakes")  # its part specs, as the master took them in
+    # ... overriding the flag and XP the minutes gave (65 minutes: 4 XP) ...
+    manager.locator("select", has=manager.get_by_role("option", name="Green")).select_option(
+        "yellow"
+    )
+    manager.locator("input[type=number]").fill("7")
+    manager.get_by_role("button", name="Save Manual Metrics").click()
+    saw(manager, "Ticket review updated by admin.")
+    settled(manager)
     manager.locator("select", has=manager.get_by_text("Select technician")).select_option(
         str(workshop.tech)
     )
@@ -363,6 +404,7 @@ def walk(browser: Any, served: Served) -> None:
     assert started == 200
     tech.goto(served.app + "/tickets/work")
     tech.get_by_role("button", name=re.compile(f"Ticket #{ticket_id}")).click()
+    settled(tech)
     saw(tech, "Session status: running")
     tech.get_by_role("button", name="Stop", exact=True).click()
     saw(tech, "Work session stopped.")
@@ -373,6 +415,7 @@ def walk(browser: Any, served: Served) -> None:
     # The inspector passes QC from the QC page.
     qc = logged_in(browser, served, "inspector", "/tickets/qc")
     qc.get_by_role("button", name=re.compile(f"Ticket #{ticket_id}")).click()
+    settled(qc)
     qc.get_by_role("button", name="QC Pass").click()
     saw(qc, "QC passed.")
     keep_screenshot(qc, "qc.png")
@@ -380,7 +423,16 @@ def walk(browser: Any, served: Served) -> None:
     done = get_ticket(workshop.shop, ticket_id)
     assert done.status == "done"
     assert get_bike(workshop.shop, done.bike).status == "ready"
-    assert xp_total(workshop.shop, workshop.tech) > 0  # paid for the ticket
+    assert (done.flag_color, done.xp_amount, done.is_manual) == ("yellow", 7, True)
+    assert xp_total(workshop.shop, workshop.tech) >= 7  # paid (with any first-pass bonus)
+
+    # The master reads the whole story of the bike's ticket from its history page.
+    master.goto(f"{served.app}/tickets/history/{ticket_id}")
+    saw(master, "Full Activity Timeline")
+    saw(master, "Chain")
+    settled(master)
+    keep_screenshot(master, "history.png")
+    print(f"ticket {ticket_id}: {done.status}, XP paid {xp_total(workshop.shop, workshop.tech)}")
     print_log(served)
     bad = [r for r in served.requests if r[2] >= 400]
     assert not bad, bad
@@ -388,6 +440,35 @@ def walk(browser: Any, served: Served) -> None:
     assert not served.crashes, served.crashes
     for page in (master, manager, tech, qc):
         assert page.get_by_text("Failed To Render").count() == 0
+
+
+def manage_inventory(master: Any, served: Served) -> None:
+    """The master adds a bike model (a category) with a part, and a bike of it (an item),
+    from the Inventory pages, then saves the bike's details unchanged."""
+    master.goto(served.app + "/inventory/categories")
+    master.get_by_placeholder("Enter category name").fill("Cargo 28")
+    master.get_by_role("button", name="Create", exact=True).click()
+    saw(master, "Category created.")
+    master.locator("select", has=master.get_by_text("Select category")).select_option(
+        label="Cargo 28"
+    )
+    master.get_by_placeholder("Part name").fill("Rack")
+    master.get_by_role("button", name="Add", exact=True).click()
+    saw(master, "Part created.")
+
+    master.goto(served.app + "/inventory/items")
+    master.get_by_role("button", name="Create Item").click()
+    form = master.locator("form", has=master.get_by_placeholder("Enter serial number"))
+    form.get_by_placeholder("Enter serial number").fill("RM-0201")
+    form.locator("select", has=master.get_by_text("Select category")).select_option(
+        label="Cargo 28"
+    )
+    form.get_by_role("button", name="Create Item").click()
+    saw(master, "Inventory item created.")
+    saw(master, "Rack")  # the item's page lists its model's parts
+    master.get_by_role("button", name="Save Changes").click()
+    saw(master, "Inventory item updated.")
+    keep_screenshot(master, "inventory-item.png")
 
 
 # What the web admin's own request helper does: the stored token, a POST, the status.
