@@ -1,7 +1,8 @@
 """The original system's own React web admin (erkinov-wtf/rmbot ``frontend/`` at 96dff3a),
 built unmodified, runs a workshop's day against ``shopfloor serve`` in headless Chromium
 (issue 22), on a shop with ``review_required`` and ``start_opens_timer`` on: the master
-adds a model, a part and a bike from its Inventory pages (which list the fleet) and takes
+adds a model, a part and a bike from its Inventory pages (which list the fleet), deletes
+the two again (PATCH and DELETE, preflighted cross-origin), and takes
 a bike in by parts from its intake page; the manager overrides flag and XP and approves
 and assigns from its Review page; the technician stops the timer and moves the ticket to
 QC from its technician page; the inspector fails it, the technician works it again, the
@@ -299,6 +300,7 @@ def logged_in(browser: Any, served: Served, username: str, path: str) -> Any:
     context.route(re.compile(r"^https://fonts\.(googleapis|gstatic)\.com/"), FONT_STUB)
     context.add_init_script(COUNT_FETCHES)
     page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # its "Delete this ...?" confirms
     watch(page, served)
     page.goto(served.app + path)
     page.fill("#username", username)
@@ -488,6 +490,18 @@ def manage_inventory(master: Any, served: Served) -> None:
     master.get_by_role("button", name="Save Changes").click()
     saw(master, "Inventory item updated.")
     keep_screenshot(master, "inventory-item.png")
+
+    # ... and takes both back: the bike (archived) and the part.
+    master.get_by_role("button", name="Delete Item").click()
+    saw(master, "Inventory item deleted.")
+    master.goto(served.app + "/inventory/categories")
+    master.locator("select", has=master.get_by_text("Select category")).select_option(
+        label="Cargo 28"
+    )
+    master.locator("div.rounded-md", has=master.get_by_text("Rack", exact=True)).get_by_role(
+        "button", name="Delete"
+    ).click()
+    saw(master, "Part deleted.")
 
 
 # What the web admin's own request helper does: the stored token, a POST, the status.
