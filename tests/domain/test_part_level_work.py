@@ -20,6 +20,7 @@ from shopfloor.domain import (
     create_bike,
     create_ticket,
     current_work_session,
+    failed_tasks,
     get_ticket,
     list_parts,
     list_xp_entries,
@@ -196,6 +197,10 @@ def test_the_whole_loop_ticks_parks_for_a_part_fails_named_tasks_and_passes(
     assert [s["index"] for s in failed.checklist_state if s["failed"]] == [1, 11]
     fail_row = ticket_transitions(shop, ticket_id)[0]
     assert fail_row.metadata["failed_tasks"] == [1, 11]
+    report = failed_tasks(shop, people.manager, days=7)
+    assert [(f.task, f.fails) for f in report] == [("Chain", 1), (DEFAULT_CHECKLIST[1], 1)]
+    with pytest.raises(PermissionDenied):
+        failed_tasks(shop, people.tech1)
 
     start_ticket(shop, people.tech1, ticket_id)
     with pytest.raises(RuleViolation, match="2 of 12 tasks are not ticked"):
