@@ -403,6 +403,7 @@ def walk(browser: Any, served: Served) -> None:
     tech = logged_in(browser, served, "tech", "/")
     qc = logged_in(browser, served, "inspector", "/")
     work_on(tech, served, ticket_id)
+    bike_shows(master, served, "In Service")  # started and not through QC: the v1 rule
     # The inspector fails it from the QC page (rework), the technician works on it again,
     # and the inspector passes it.
     decide_qc(qc, served, ticket_id, "QC Fail", "QC failed. Sent to rework.")
@@ -417,6 +418,7 @@ def walk(browser: Any, served: Served) -> None:
     assert (done.flag_color, done.xp_amount, done.is_manual) == ("yellow", 7, True)
     assert xp_total(workshop.shop, workshop.tech) == 7  # no first-pass bonus after a fail
 
+    bike_shows(master, served, "Ready")
     # The master reads the whole story of the bike's ticket from its history page.
     master.goto(f"{served.app}/tickets/history/{ticket_id}")
     saw(master, "Full Activity Timeline")
@@ -431,6 +433,13 @@ def walk(browser: Any, served: Served) -> None:
     assert not served.crashes, served.crashes
     for page in (master, manager, tech, qc):
         assert page.get_by_text("Failed To Render").count() == 0
+
+
+def bike_shows(master: Any, served: Served, status: str) -> None:
+    """The Inventory page's row of the walk's bike shows ``status``."""
+    master.goto(served.app + "/inventory/items")
+    row = master.get_by_role("row", name=re.compile(served.workshop.bike))
+    row.get_by_text(status, exact=True).wait_for()
 
 
 def work_on(tech: Any, served: Served, ticket_id: int) -> None:
