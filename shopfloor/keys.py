@@ -228,6 +228,8 @@ FLEET: list[BindingType] = [
     Binding("v", "cycle_shown", "Archived", id="fleet.shown"),
     Binding("slash", "find", "Find", key_display="/", id="fleet.find"),
     Binding("h", "bike_history", "History", id="fleet.history"),
+    Binding("m", "parts", "Parts", id="fleet.parts"),
+    Binding("o", "set_model", "Model", show=False, id="fleet.model"),
     Binding("right_square_bracket", "page(1)", "Page →", show=False, id="list.next_page"),
     Binding("left_square_bracket", "page(-1)", "Page ←", show=False, id="list.prev_page"),
     Binding("pagedown", "page(1)", "Next page", show=False, id="list.page_down"),
@@ -251,6 +253,15 @@ TICKET_DETAIL_HISTORY: list[BindingType] = [
 # Enter opens the highlighted ticket (the table takes it); escape goes back.
 BIKE_HISTORY: list[BindingType] = [
     Binding("escape", "close", "Back", id="history.back"),
+]
+
+# The parts catalogue, by bike model (from Fleet).
+PARTS: list[BindingType] = [
+    Binding("a", "add", "Add part", id="parts.add"),
+    Binding("n", "add_model", "New model", id="parts.add_model"),
+    Binding("d", "toggle_removed", "Remove/restore", id="parts.remove"),
+    Binding("v", "cycle_shown", "Removed", id="parts.shown"),
+    Binding("escape", "close", "Back", id="parts.back"),
 ]
 
 # Enter on a row does the same as e (rules) or b (history): the table itself takes enter.
@@ -279,6 +290,7 @@ PLACES: dict[str, tuple[list[BindingType], ...]] = {
     "dashboard": (GLOBAL, DASHBOARD, DASHBOARD_ADMIN),
     "people": (GLOBAL, PEOPLE),
     "fleet": (GLOBAL, FLEET),
+    "parts": (GLOBAL, PARTS),
     "rules": (GLOBAL, RULES),
     "bike history": (GLOBAL, BIKE_HISTORY),
     "a form": (GLOBAL, FORM_DIALOG),

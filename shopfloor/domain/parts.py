@@ -78,17 +78,18 @@ def list_bike_models(tx: Tx, actor_id: int | None = None) -> list[BikeModelView]
 
 
 @writes
-def set_bike_model(tx: Tx, actor_id: int | None, bike_code: str, model_id: int | None) -> None:
-    """Say which model a bike is (``None``: not said)."""
+def set_bike_model(
+    tx: Tx, actor_id: int | None, bike_code: str, model_id: int | str | None
+) -> None:
+    """Say which model a bike is, by the model's id or name (``None``: not said)."""
     code = validate_bike_code(bike_code)
     found = tx.read(
         bike_sql.LOCK_BY_CODE, {"code": code}, actor=actor_id, permission=Permission.MANAGE_BIKES
     )
     if not found:
         raise NotFound(f"No bike {code}.", field="bike_code")
-    if model_id is not None and not tx.execute(sql.MODEL_BY_ID, _nobody(model_id)).first():
-        raise ValidationFailed(f"No bike model with id {model_id}.", field="model_id")
-    tx.update(Bike, found[0]["id"], model_id=model_id, updated_at=tx.now)
+    model = None if model_id is None else _model_id(tx, model_id)
+    tx.update(Bike, found[0]["id"], model_id=model, updated_at=tx.now)
 
 
 def _nobody(model_id: int) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from ..domain import (
     list_bikes,
     restore_bike,
 )
+from ..domain.parts import set_bike_model
 from ..widgets.formatting import local_time
 from ..widgets.ticket_pager import Column, FittedTable
 from .bike_history_screen import BikeHistoryScreen
@@ -129,7 +130,7 @@ class FleetScreen(AdminScreen[BikeView]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "toggle_archived":
+        if action in ("toggle_archived", "set_model"):
             return None if self.is_mounted and self.highlighted() is None else True
         return True
 
@@ -200,6 +201,35 @@ class FleetScreen(AdminScreen[BikeView]):
                 placeholder="RM-0001 RM-0002 or RM-0001..RM-0010",
                 required=True,
                 scan_note="no bike was added",
+            ),
+            given,
+        )
+
+    def action_parts(self) -> None:
+        from .parts_screen import PartsScreen
+
+        self.app.push_screen(PartsScreen())
+
+    def action_set_model(self) -> None:
+        bike = self.highlighted()
+        if bike is None:
+            return
+
+        def given(name: str | None) -> None:
+            if name is None:
+                return
+            said = f"{bike.bike_code} is a {name}." if name else f"{bike.bike_code} has no model."
+            self.act(
+                "set_model", None, f"Setting {bike.bike_code}'s model", set_bike_model,
+                self.me, bike.bike_code, name or None, done=self.changed(said),
+            )  # fmt: skip
+
+        self.app.push_screen(
+            TextDialog(
+                f"Which bike model is {bike.bike_code}?",
+                detail="Intake then offers that model's parts; blank clears it.",
+                placeholder="e.g. City e-bike",
+                scan_note=f"{bike.bike_code}'s model was not changed",
             ),
             given,
         )

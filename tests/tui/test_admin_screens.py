@@ -6,27 +6,31 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import text
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from shopfloor.app import ShopfloorApp
 from shopfloor.domain import (
     Shop,
+    create_bike,
     find_user,
     list_bikes,
     list_users,
     rules_history,
     timer_rules,
 )
+from shopfloor.domain.parts import list_parts
 from shopfloor.domain.users import authenticate, authenticate_badge, must_change_password
 from shopfloor.screens.admin_dialogs import FormDialog, InfoDialog
 from shopfloor.screens.dashboard_screen import DashboardScreen
 from shopfloor.screens.fleet_screen import FleetScreen, expand_codes
+from shopfloor.screens.parts_screen import PartsScreen
 from shopfloor.screens.people_screen import PeopleScreen
 from shopfloor.screens.rules_screen import RulesScreen, parse_reasons, reasons_text
 
 from ..conftest import People
-from .conftest import burst, log_in, quiet, settle
+from .conftest import FakeIdle, burst, log_in, quiet, settle
 
 
 def status_line(app: ShopfloorApp) -> str:
@@ -203,3 +207,44 @@ async def test_a_person_added_with_a_one_time_code_chooses_a_password_at_first_l
         assert app.session.user.username == "sam"
     assert authenticate(shop, "sam", "sams-own-pw").username == "sam"
     assert not must_change_password(shop, find_user(shop, "sam").id)
+
+
+async def test_the_admin_builds_a_parts_catalogue_from_fleet_and_gives_a_bike_its_model(
+    app: ShopfloorApp, shop: Shop, people: People, idle: FakeIdle
+) -> None:
+    create_bike(shop, None, "RM-0001")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "admin")
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, PartsScreen)
+        assert status_line(app).startswith("No parts yet")
+        await pilot.press("n")
+        await settle(pilot)
+        await fill_form(pilot, "City e-bike")
+        assert status_line(app).startswith("Added bike model City e-bike")
+        await pilot.press("a")
+        await settle(pilot)
+        await fill_form(pilot, "City e-bike", "Rear brake pads")
+        assert status_line(app).startswith("Rear brake pads is in City e-bike's catalogue")
+        idle.now += 5  # a while later: not a double tap of the first add
+        await pilot.press("a")  # the highlighted part's model comes filled in
+        await settle(pilot)
+        await fill_form(pilot, "", "Chain")
+        assert [p.name for p in app.screen.table._rows] == ["Chain", "Rear brake pads"]
+        await pilot.press("d", "y")  # Chain, highlighted first
+        await settle(pilot)
+        assert status_line(app).startswith("Chain removed. · 1 parts of 1 models, in use")
+        assert [p.name for p in list_parts(shop, None)] == ["Rear brake pads"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, FleetScreen)
+        await pilot.press("o")
+        await settle(pilot)
+        await fill_form(pilot, "City e-bike")
+        assert status_line(app).startswith("RM-0001 is a City e-bike.")
+    with shop.engine.connect() as conn:
+        model = conn.execute(text("SELECT model_id FROM bikes WHERE bike_code = 'RM-0001'"))
+        assert model.scalar() == list_parts(shop, None)[0].model_id

@@ -1,4 +1,4 @@
-"""The admin screens at 80x24 (People, Fleet, Rules with a version history, the add form),
+"""The admin screens at 80x24 (People, Fleet, Parts, Rules with a version history, the add form),
 from data built through the services. Update with ``--snapshot-update``, and look."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import pytest
 
 from shopfloor.app import ShopfloorApp
 from shopfloor.domain import set_timer_rules
+from shopfloor.domain.parts import add_bike_model, add_part, remove_part
 
 from ..conftest import People
 from .test_snapshots import Compare, script
@@ -49,3 +50,15 @@ def test_find_and_export_screen(
     name: str,
 ) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=script(username, keys))
+
+
+def test_parts_catalogue_screen(
+    snap_compare: Compare, app: ShopfloorApp, workshop: Workshop, people: People
+) -> None:
+    add_bike_model(app.shop, people.admin, "City e-bike")
+    add_bike_model(app.shop, people.admin, "Cargo")
+    for model, name in [("City e-bike", "Rear brake pads"), ("City e-bike", "Chain"),
+                        ("Cargo", "Front hub motor")]:  # fmt: skip
+        add_part(app.shop, people.admin, model, name)
+    remove_part(app.shop, people.admin, add_part(app.shop, people.admin, "Cargo", "Kickstand").id)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=script("admin", ["f", "m", "v"]))
