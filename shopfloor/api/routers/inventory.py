@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import StrictBool
 
 from ... import domain
 from ...domain import BikeStatus, NotFound
@@ -73,7 +74,7 @@ class ItemIn(Body):
     inventory: int | None = None
     category: Id | None = None
     status: BikeStatus | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class PartIn(Body):
