@@ -548,6 +548,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     self_inspection.add_argument("setting", choices=["allow", "forbid"])
     self_inspection.set_defaults(func=cmd_rules_self_inspection)
+    from .cli_parts import add_parts_commands, add_rules_commands
+
+    add_rules_commands(rules)
+    add_parts_commands(sub)
     _add_shop_choice(parser)
     return parser
 

@@ -26,8 +26,10 @@ from .routers import (
     downtime,
     exports,
     history,
+    inventory,
     leaderboard,
     misc,
+    parts,
     tickets,
     users,
     work_sessions,
@@ -198,6 +200,8 @@ def create_app(
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (history, downtime, exports):  # issue 24
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(parts.router, prefix=API_PREFIX)  # issue 21
+    app.include_router(inventory.router, prefix=API_PREFIX)  # issue 22
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _serve_docs(app)
     app.add_middleware(BodySizeLimit)
@@ -207,7 +211,8 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST"],
+            # PATCH, PUT and DELETE too: the later web admin edits its inventory with them.
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
             max_age=600,
         )

@@ -28,6 +28,7 @@ from ..domain import (
     TransitionNotAllowed,
     ValidationFailed,
 )
+from .schemas import INTAKE_TAGS
 
 log = logging.getLogger("shopfloor.api")
 
@@ -126,6 +127,8 @@ async def on_http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def _field_name(loc: Sequence[int | str]) -> str:
     parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path") else []
+    if parts and parts[0] in INTAKE_TAGS:
+        parts = parts[1:]  # which of intake's two bodies it was is no field of the request
     name = ""
     for part in parts:
         name += f"[{part}]" if part.isdigit() else (f".{part}" if name else part)

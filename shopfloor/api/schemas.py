@@ -18,12 +18,14 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PlainSerializer,
     StrictBool,
     StrictInt,
+    Tag,
     WithJsonSchema,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -52,6 +54,7 @@ from ..domain.views import (
     BikeView,
     EfficiencyDay,
     FleetAnalytics,
+    PartWaitingView,
     QcCounts,
     QcDay,
     QcWindow,
@@ -382,12 +385,53 @@ class UserOut(WireModel):
     telegram: None = None
 
 
+FlagColor = Literal["green", "yellow", "red"]
+
+
+class PartSpecOut(BaseModel):
+    """One part to fix on a ticket (the later API's part spec)."""
+
+    id: int
+    part_id: int
+    part_name: str
+    color: FlagColor
+    comment: str
+    minutes: int
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+    updated_at: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class TaskStateOut(BaseModel):
+    """One checklist task's tick state (``checklist_snapshot`` stays as v1 has it)."""
+
+    index: int = Field(description="The task's place in the checklist, from 0.")
+    task: str
+    critical: bool
+    done: bool
+    done_by: int | None
+    done_by_name: str | None
+    done_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    failed: bool = Field(description="Named by the last QC fail and not ticked since.")
+
+
 class TicketOut(WireModel):
     __annotations__ = view_fields(TicketView, omit={"latest_qc_note"})
     status: TicketStatus
     parked_reason: str | None = Field(
         description="Set while a parked ticket waits (e.g. 'Waiting for parts')."
     )
+    ticket_parts: list[PartSpecOut] = Field(
+        description="The parts to fix, each with its own minutes; always a list."
+    )
+    inventory_item: int = Field(description="The bike's id (the later API's name).")
+    total_duration: int = Field(description="The part specs' minutes (else the SRT).")
+    flag_color: FlagColor
+    xp_amount: int = Field(description="XP the ticket pays its technician.")
+    is_manual: bool = Field(description="Flag colour / XP set by an admin.")
+    finished_at: Timestamp | None = Field(description="When QC passed.")
+    checklist_state: list[TaskStateOut]
+    parts_missing: int = Field(description="Parts asked for while parked, not arrived yet.")
+    parts_here: bool = Field(description="Every part asked for has arrived.")
 
 
 TICKET_JSON = ViewJson(TicketOut, TicketView)
@@ -752,6 +796,66 @@ class TicketCreateIn(Body):
     bike_creation_reason: Text | None = None
 
 
+class PartSpecIn(Body):
+    part_id: Id
+    color: FlagColor
+    comment: Text | None = Field(default=None, max_length=500)
+    minutes: StrictInt = Field(json_schema_extra={"minimum": 1, "maximum": 10_000})
+
+
+class TicketByPartsIn(Body):
+    """The later API's intake: the bike by its serial number (its bike code), the parts to
+    fix with their minutes. The SRT is their sum, approved by the caller; the checklist
+    is the shop's template plus one task per part."""
+
+    serial_number: Text = Field(json_schema_extra={"minLength": 1})
+    title: Text | None = None
+    part_specs: list[PartSpecIn] = Field(min_length=1, max_length=50)
+    confirm_create_bike: StrictBool = False
+    bike_creation_reason: Text | None = None
+
+
+# Which intake a body is: the later one names a serial number or part specs.
+INTAKE_TAGS = ("v1", "by_parts")
+
+
+def _intake_kind(body: Any) -> str:
+    if isinstance(body, dict) and ("part_specs" in body or "serial_number" in body):
+        return "by_parts"
+    return "v1"
+
+
+IntakeIn = Annotated[
+    Annotated[TicketCreateIn, Tag("v1")] | Annotated[TicketByPartsIn, Tag("by_parts")],
+    Discriminator(_intake_kind),
+]
+
+
+class ToQcIn(Body):
+    confirm_unticked: StrictBool | None = Field(
+        default=None,
+        description="false: refuse while a task is unticked (then ask, and send true).",
+    )
+
+
+class QcFailIn(Body):
+    note: Text | None = None
+    tasks: list[Annotated[StrictInt, Field(ge=0, le=199)]] | None = Field(
+        default=None,
+        description="The checklist tasks (indexes from 0) that failed; the rework shows "
+        "exactly those unticked. Naming none ([]) needs a note.",
+    )
+
+
+class PartWaitingOut(WireModel):
+    __annotations__ = view_fields(PartWaitingView)
+
+
+class ManualMetricsIn(Body):
+    flag_color: FlagColor | None = None
+    xp_amount: Annotated[StrictInt, Field(ge=0, le=10_000)] | None = None
+
+
 class AssignIn(Body):
     technician_id: Id
 
@@ -769,6 +873,14 @@ class ReasonIn(Body):
         "(or the shop's own codes); none given: unspecified (pause) / waiting_for_parts (park).",
     )
     note: Text | None = None
+
+
+class ParkIn(ReasonIn):
+    """Why the ticket is parked, and the part it waits for (it joins the parts waiting list)."""
+
+    part_id: Id | None = Field(default=None, description="A part of the catalogue.")
+    part: Text | None = Field(default=None, max_length=200, description="Or the part, named.")
+    quantity: Annotated[StrictInt, Field(ge=1, le=999)] = 1
 
 
 class BikeCreateIn(Body):

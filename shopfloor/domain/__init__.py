@@ -78,6 +78,17 @@ if TYPE_CHECKING:
         checklist_template,
         set_checklist_template,
     )
+    from .parts import (
+        add_bike_model,
+        add_part,
+        list_bike_models,
+        list_parts,
+        mark_part_arrived,
+        parts_waiting,
+        remove_part,
+        set_bike_model,
+    )
+    from .review import review_approve, set_manual_metrics, set_rule, shop_rules
     from .sessions import TokenGrant, caller_user, log_in, rotate_refresh, session_user
     from .shop import Caller, Shop
     from .throttle import attempt
@@ -94,6 +105,7 @@ if TYPE_CHECKING:
         start_ticket,
         ticket_transitions,
     )
+    from .ticks import tick_task
     from .users import (
         authenticate,
         change_password,

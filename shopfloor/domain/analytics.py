@@ -98,7 +98,12 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
     bikes_by_status = {s.value: int(bikes.get(s.value, 0)) for s in BikeStatus}
     bikes_total = sum(bikes_by_status.values())
     tickets = dict(tx.execute(select(TicketStatusCount.status, TicketStatusCount.tickets)).all())
-    tickets_by_status = {s.value: int(tickets.get(s.value, 0)) for s in TicketStatus}
+    # under_review only shows where the shop's review rule made some (the v1 keys else).
+    tickets_by_status = {
+        s.value: int(tickets.get(s.value, 0))
+        for s in TicketStatus
+        if s is not TicketStatus.UNDER_REVIEW or tickets.get(s.value)
+    }
 
     since = _start_of_window(tx, days)
     zone = tx.rules().time_zone
@@ -126,7 +131,7 @@ def fleet_analytics(tx: Tx, actor_id: int, *, days: int = 14) -> FleetAnalytics:
         if bikes_total
         else 0.0,
         tickets_by_status=tickets_by_status,
-        backlog=sum(tickets_by_status[s.value] for s in ACTIVE_TICKET_STATUSES),
+        backlog=sum(tickets_by_status.get(s.value, 0) for s in ACTIVE_TICKET_STATUSES),
         waiting_for_technician=tickets_by_status["new"],
         qc_passed_total=passed,
         qc_first_pass_total=first,
@@ -167,7 +172,11 @@ def _backlog(tx: Tx) -> BacklogFigures:
         .group_by(bucket, Ticket.status)
     ).all()
     flags = {name: 0 for name, _ in FLAG_BUCKETS}
-    statuses = {s.value: 0 for s in TicketStatus if s in ACTIVE_TICKET_STATUSES}
+    statuses = {
+        s.value: 0
+        for s in TicketStatus
+        if s in ACTIVE_TICKET_STATUSES and s is not TicketStatus.UNDER_REVIEW
+    }
     total = flag_sum = created_sum = 0
     for name, status, n, flag_minutes, created in rows:
         flags[name] += int(n)

@@ -12,7 +12,9 @@ query per kind, that
   and not yet passed QC (bikes in statuses no ticket sets, like ``blocked``, are
   only checked for the second half);
 - every ticket was paid the XP its ``qc_pass`` transition recorded (base + bonus),
-  and no ticket was paid XP it never earned.
+  and no ticket was paid XP it never earned;
+- every ticket's part specs, ticked tasks and parts waited for (kept on its row) are
+  what ``ticket_parts``, ``checklist_ticks`` and ``parts_waiting`` say.
 
 The read models kept for speed (see :mod:`.rollups`) are checked too and reported
 apart, as ``derived_drifts``: the ticket facts kept on each row, the per-status
@@ -34,15 +36,19 @@ from .errors import ShopUnavailable
 from .models import (
     Bike,
     BikeStatusCount,
+    ChecklistTick,
+    PartWaiting,
     PauseDay,
     TechnicianDay,
     Ticket,
+    TicketPart,
     TicketStatusCount,
     TicketTransition,
     WorkSession,
     WorkSessionEvent,
     XpEntry,
 )
+from .partwork import state_of
 from .rollups import (
     DAY_COLUMNS,
     day_table,
@@ -340,6 +346,75 @@ def _derived_drifts(tx: Tx, day_table: Table) -> list[Drift]:
     return drifts
 
 
+def _part_work_drifts(tx: Tx) -> list[Drift]:
+    """Issue 21's caches on ``tickets`` against their tables: ``part_specs`` against
+    ``ticket_parts``, ``work_state``'s ticked tasks against the last ``checklist_ticks``
+    event of each task, and its waited-for counts against ``parts_waiting``."""
+    session = tx.session
+    specs: dict[int, list[tuple[Any, ...]]] = {}
+    for row in session.execute(
+        select(
+            TicketPart.ticket_id,
+            TicketPart.id,
+            TicketPart.part_id,
+            TicketPart.color,
+            TicketPart.comment,
+            TicketPart.minutes,
+        ).order_by(TicketPart.id)
+    ):
+        specs.setdefault(row[0], []).append(tuple(row[1:]))
+    ticked: dict[int, dict[int, bool]] = {}
+    for ticket_id, index, is_ticked in session.execute(
+        select(ChecklistTick.ticket_id, ChecklistTick.task_index, ChecklistTick.ticked).order_by(
+            ChecklistTick.id
+        )
+    ):
+        ticked.setdefault(ticket_id, {})[index] = bool(is_ticked)
+    waiting: dict[int, list[int]] = {}
+    for ticket_id, arrived in session.execute(
+        select(PartWaiting.ticket_id, PartWaiting.arrived_at.is_not(None))
+    ):
+        counts = waiting.setdefault(ticket_id, [0, 0])
+        counts[1 if arrived else 0] += 1
+    touched = set(specs) | set(ticked) | set(waiting)
+    rows = session.execute(
+        select(Ticket.id, Ticket.part_specs, Ticket.work_state)
+        .where(
+            or_(
+                Ticket.part_specs.is_not(None),
+                Ticket.work_state.is_not(None),
+                Ticket.id.in_(touched or {0}),
+            )
+        )
+        .order_by(Ticket.id)
+    )
+    drifts = []
+    for ticket_id, cached_specs, raw_state in rows:
+        subject = f"ticket {ticket_id}"
+        kept = [
+            (p["id"], p["part_id"], p["color"], p["comment"], p["minutes"])
+            for p in (cached_specs or [])
+        ]
+        if kept != specs.get(ticket_id, []):
+            drifts.append(Drift("part_specs", subject, str(kept), str(specs.get(ticket_id, []))))
+        state = state_of(raw_state)
+        done = sorted(int(i) for i in state["done"])
+        expected = sorted(i for i, on in ticked.get(ticket_id, {}).items() if on)
+        if done != expected:
+            drifts.append(Drift("ticked_tasks", subject, str(done), str(expected)))
+        counts = waiting.get(ticket_id, [0, 0])
+        if [state["missing"], state["arrived"]] != counts:
+            drifts.append(
+                Drift(
+                    "parts_waiting",
+                    subject,
+                    f"{state['missing']} missing, {state['arrived']} arrived",
+                    f"{counts[0]} missing, {counts[1]} arrived",
+                )
+            )
+    return drifts
+
+
 def _figures(values: tuple[int, ...] | None) -> str:
     if values is None:
         return "nothing"
@@ -373,6 +448,7 @@ def verify_shop(tx: Tx) -> AuditReport:
             + _work_session_drifts(tx)
             + _bike_status_drifts(tx)
             + _xp_drifts(tx)
+            + _part_work_drifts(tx)
         )
         return AuditReport(
             tickets=_count(tx, Ticket.id),

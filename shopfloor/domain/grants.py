@@ -15,7 +15,9 @@ from sqlalchemy import Connection, Engine, text
 
 from .errors import PermissionDenied, ValidationFailed
 
-AUDIT_TABLES = frozenset({"ticket_transitions", "work_session_events", "xp_ledger"})
+AUDIT_TABLES = frozenset(
+    {"ticket_transitions", "work_session_events", "xp_ledger", "checklist_ticks", "ticket_audit"}
+)
 # The app reads the schema revision at start; only a migration may change it.
 READ_ONLY_TABLES = frozenset({"alembic_version"})
 

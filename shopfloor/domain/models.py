@@ -141,6 +141,10 @@ class Bike(Base):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Its model (issue 21), whose parts catalogue intake offers; NULL: not said.
+    # (No foreign key: SQLite cannot add one to an existing table without rebuilding it,
+    # and its triggers with it; the domain checks the id.)
+    model_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class Ticket(Base):
@@ -193,6 +197,19 @@ class Ticket(Base):
     # Seconds of its closed running intervals; plus now - running_since while one runs.
     worked_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     running_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Part-level work (issue 21). The flag colour and XP follow from the minutes unless an
+    # admin set them (``is_manual``); NULL on tickets from before (read from the SRT).
+    flag_color: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    xp_amount: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    is_manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The admin review before assignment (the shop's ``review_required`` rule).
+    approved_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a user
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Caches kept in the transaction that writes their tables (``audit verify`` checks
+    # them): the part specs as replies show them; and the work's state (domain/partwork.py):
+    # each ticked task's who and when, the tasks the last QC fail named, parts waited for.
+    part_specs: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
+    work_state: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
     bike: Mapped[Bike] = relationship(lazy="raise")
     master: Mapped[User] = relationship(foreign_keys=[master_id], lazy="raise")
@@ -315,6 +332,12 @@ class WorkshopRules(Base):
     allow_self_inspection: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Issue 21's rules, all off by default so the v1 contract holds unchanged.
+    review_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    start_opens_timer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    critical_tasks_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class RefreshFamily(Base):
@@ -400,6 +423,91 @@ class PauseDay(Base):
     seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class BikeModel(Base):
+    """A bike model: the parts catalogue is kept per model."""
+
+    __tablename__ = "bike_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Part(Base):
+    """A part of a bike model that intake may name; removing one archives it (old tickets
+    keep naming it)."""
+
+    __tablename__ = "parts"
+    __table_args__ = (Index("uq_parts_model_name", "model_id", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("bike_models.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketPart(Base):
+    """One part to fix on a ticket: its condition colour, a comment and its own minutes."""
+
+    __tablename__ = "ticket_parts"
+    __table_args__ = (CheckConstraint("minutes > 0", name="minutes_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"))
+    color: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    minutes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChecklistTick(Base):
+    """Append-only: a checklist task ticked (or un-ticked), by whom and when."""
+
+    __tablename__ = "checklist_ticks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    task_index: Mapped[int] = mapped_column(Integer)
+    ticked: Mapped[bool] = mapped_column(Boolean)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketAudit(Base):
+    """Append-only: changes to a ticket that are not status moves (an admin's override of
+    its flag colour and XP), with who, when and what."""
+
+    __tablename__ = "ticket_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PartWaiting(Base):
+    """A part a parked ticket waits for: asked for, then (once here) arrived."""
+
+    __tablename__ = "parts_waiting"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    part_id: Mapped[int | None] = mapped_column(ForeignKey("parts.id"), nullable=True)
+    description: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    quantity: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    arrived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+
+
 def session_is_open() -> ColumnElement[bool]:
     """``status IN ('running', 'paused')`` spelled with literals, exactly as the partial
     indexes' WHERE: SQLite uses a partial index only for a query that repeats it (bound
@@ -410,6 +518,8 @@ def session_is_open() -> ColumnElement[bool]:
 WITH_ROLES = selectinload(User.role_links)
 
 AUDIT_TABLES: tuple[str, ...] = ("ticket_transitions", "work_session_events", "xp_ledger")
+# Issue 21's append-only tables, guarded the same way (migration 0014).
+PARTS_AUDIT_TABLES: tuple[str, ...] = ("checklist_ticks", "ticket_audit")
 
 # The wall board's settings table is declared in its own module (issue 23); importing it
 # here puts it in ``Base.metadata`` wherever the models are loaded.

@@ -40,6 +40,8 @@ class Permission(StrEnum):
     EDIT_CHECKLIST_TEMPLATE = "edit_checklist_template"
     EDIT_TIMER_RULES = "edit_timer_rules"  # pause reasons, budget, shift end, time zone
     EDIT_RULES = "edit_rules"
+    MANAGE_PARTS = "manage_parts"  # the parts catalogue and bike models
+    REVIEW = "review"  # approve a ticket under review, override its flag colour and XP
 
 
 ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
@@ -54,6 +56,8 @@ ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.EDIT_CHECKLIST_TEMPLATE: frozenset({Role.MASTER, Role.SUPER_ADMIN}),
     Permission.EDIT_TIMER_RULES: frozenset({Role.SUPER_ADMIN, Role.OPS_MANAGER}),
     Permission.EDIT_RULES: frozenset({Role.SUPER_ADMIN}),
+    Permission.MANAGE_PARTS: frozenset({Role.SUPER_ADMIN, Role.OPS_MANAGER, Role.MASTER}),
+    Permission.REVIEW: frozenset({Role.SUPER_ADMIN, Role.OPS_MANAGER}),
 }
 
 PERMISSION_PHRASES: dict[Permission, str] = {
@@ -68,6 +72,8 @@ PERMISSION_PHRASES: dict[Permission, str] = {
     Permission.EDIT_CHECKLIST_TEMPLATE: "change the default checklist",
     Permission.EDIT_TIMER_RULES: "change the timer rules",
     Permission.EDIT_RULES: "change the workshop's rules",
+    Permission.MANAGE_PARTS: "manage the parts catalogue",
+    Permission.REVIEW: "review tickets",
 }
 
 # action -> {from status: to status}; a status missing from the inner dict is refused.
@@ -87,6 +93,7 @@ TICKET_TRANSITIONS: dict[TicketAction, dict[TicketStatus, TicketStatus]] = {
     TicketAction.QC_FAIL: {TicketStatus.WAITING_QC: TicketStatus.REWORK},
     # Back to the same technician's queue; starting it again is the ordinary start.
     TicketAction.PARKED: {TicketStatus.IN_PROGRESS: TicketStatus.ASSIGNED},
+    TicketAction.REVIEW_APPROVED: {TicketStatus.UNDER_REVIEW: TicketStatus.NEW},
 }
 
 TICKET_ACTION_PERMISSION: dict[TicketAction, Permission] = {
@@ -97,6 +104,7 @@ TICKET_ACTION_PERMISSION: dict[TicketAction, Permission] = {
     TicketAction.QC_PASS: Permission.QC,
     TicketAction.QC_FAIL: Permission.QC,
     TicketAction.PARKED: Permission.WORK,
+    TicketAction.REVIEW_APPROVED: Permission.REVIEW,
 }
 
 # Timer actions: {from status: to status}; ``None`` is "no open session".
@@ -124,6 +132,7 @@ ACTION_PHRASES: dict[TicketAction, str] = {
     TicketAction.QC_PASS: "pass QC for",
     TicketAction.QC_FAIL: "fail QC for",
     TicketAction.PARKED: "park",
+    TicketAction.REVIEW_APPROVED: "approve",
 }
 
 TIMER_PHRASES: dict[WorkSessionAction, str] = {
@@ -284,6 +293,11 @@ class Rules:
     shift_end: time | None = None  # local time in ``time_zone``
     time_zone: str = "UTC"
     allow_self_inspection: bool = False
+    # Issue 21: new tickets wait for an admin's review; ``start/`` also opens the timer;
+    # a task marked critical must be ticked before the ticket goes to QC.
+    review_required: bool = False
+    start_opens_timer: bool = False
+    critical_tasks_required: bool = False
 
     def pause_reason(self, code: str) -> PauseReason | None:
         return next((r for r in self.pause_reasons if r.code == code), None)

@@ -213,6 +213,9 @@ def _rules_from_text(values: tuple[Any, ...]) -> Rules:
         shift_end=time.fromisoformat(shift_end) if shift_end else None,
         time_zone=raw["time_zone"],
         allow_self_inspection=bool(raw["allow_self_inspection"]),
+        review_required=bool(raw["review_required"]),
+        start_opens_timer=bool(raw["start_opens_timer"]),
+        critical_tasks_required=bool(raw["critical_tasks_required"]),
     )
 
 

@@ -23,10 +23,29 @@ from .bikes import (
     valid_bike_code_or_none,
     validate_bike_code,
 )
-from .checklists import readable_checklist, validate_checklist
-from .errors import PermissionDenied, RuleViolation, ValidationFailed
-from .models import Ticket, WorkshopRules, XpEntry
+from .checklists import (
+    DEFAULT_CHECKLIST,
+    checklist_task,
+    readable_checklist,
+    validate_checklist,
+)
+from .errors import PermissionDenied, RuleViolation, TransitionNotAllowed, ValidationFailed
+from .flags import flag_color
+from .models import Ticket, TicketPart, WorkshopRules, XpEntry
 from .paging import PageQuery
+from .partwork import (
+    PartSpecIn,
+    checklist_state,
+    default_title,
+    is_critical,
+    parts_checklist,
+    spec_json,
+    state_of,
+    unticked,
+    validate_part_specs,
+    validate_task_indexes,
+    xp_for_minutes,
+)
 from .rules import (
     ACTIVE_TICKET_PER_BIKE,
     NO_TICKET_ON_ARCHIVED_BIKE,
@@ -40,6 +59,7 @@ from .rules import (
 from .shop import Shop, Tx, reads, writes
 from .sql import bikes as bike_sql
 from .sql import from_row
+from .sql import parts as part_sql
 from .sql import tickets as sql
 from .sql.bikes import bike_row
 from .sql.caller import name_of
@@ -56,6 +76,7 @@ from .workflow import (
     set_bike_status,
     start_ticket_in_tx,
 )
+from .workstate import ask_for_part, open_timer_on_start, set_ticks
 
 MAX_TITLE = 200
 MAX_SRT_MINUTES = 100_000
@@ -123,14 +144,21 @@ def create_ticket(
     actor_id: int,
     *,
     bike_code: str,
-    title: str,
-    checklist: Sequence[Any],
-    srt_total_minutes: int,
+    title: str | None,
+    checklist: Sequence[Any] | None,
+    srt_total_minutes: int | None,
     approve_srt: bool,
     confirm_create_bike: bool = False,
     bike_creation_reason: str | None = None,
+    part_specs: Sequence[Mapping[str, Any]] | None = None,
 ) -> TicketView:
-    """Take a bike in: a new ticket with an approved SRT and its ``created`` transition."""
+    """Take a bike in: a new ticket with an approved SRT and its ``created`` transition.
+
+    ``part_specs`` (``[{part_id, color, comment, minutes}]``): intake by parts. The
+    checklist is then the given one (or the shop's template) plus one task per part,
+    the SRT defaults to the sum of the minutes, and the flag colour and XP follow from
+    it. With the shop's ``review_required`` rule on, the ticket starts ``under_review``.
+    """
     # The bike is locked first (a code that is not valid finds none, and gets its error
     # below, after the caller and the permission).
     found = tx.read(
@@ -142,8 +170,20 @@ def create_ticket(
     actor = tx.acting
     rules = tx.rules()
     code = _intake_code(tx, bike_code)
+    specs = validate_part_specs(part_specs) if part_specs is not None else []
+    names = _part_names(tx, specs)
+    if title is None and specs:
+        title = default_title([names[s.part_id] for s in specs])
     title = _validate_title(title)
+    if specs:
+        template = checklist
+        if template is None:
+            stored = tx.scalar(part_sql.TEMPLATE)
+            template = readable_checklist(stored) if stored else DEFAULT_CHECKLIST
+        checklist = parts_checklist(template, specs, names)
     items = validate_checklist(checklist, rules.checklist_min_items)
+    if srt_total_minutes is None and specs:
+        srt_total_minutes = sum(s.minutes for s in specs)
     srt = validate_srt(srt_total_minutes)
     if approve_srt is not True:
         raise ValidationFailed(
@@ -175,6 +215,8 @@ def create_ticket(
             raise NO_TICKET_ON_ARCHIVED_BIKE.refused(bike=code)
         if found[0]["active_ticket"] is not None:
             raise ACTIVE_TICKET_PER_BIKE.refused(bike=code, ticket=found[0]["active_ticket"])
+    minutes = sum(s.minutes for s in specs) if specs else srt
+    status = TicketStatus.UNDER_REVIEW if rules.review_required else TicketStatus.NEW
     values: dict[str, Any] = {
         "bike_id": bike.id,
         "master_id": actor.id,
@@ -185,7 +227,7 @@ def create_ticket(
         "srt_approved_by_id": actor.id,
         "srt_approved_at": tx.now,
         "flag_minutes": 0,
-        "status": TicketStatus.NEW.value,
+        "status": status.value,
         "assigned_at": None,
         "started_at": None,
         "done_at": None,
@@ -196,30 +238,80 @@ def create_ticket(
         "parked_reason": None,
         "worked_seconds": 0,
         "running_since": None,
+        "flag_color": flag_color(minutes),
+        "xp_amount": xp_for_minutes(minutes),
+        "is_manual": False,
+        "approved_by_id": None,
+        "approved_at": None,
+        "part_specs": None,
+        "work_state": None,
     }
+    ticket_id = tx.insert_for_id(Ticket, values)
+    if specs:
+        values["part_specs"] = _insert_part_specs(tx, ticket_id, specs, names)
+        tx.update(Ticket, ticket_id, part_specs=values["part_specs"])
     ticket = TicketRow(
-        id=tx.insert_for_id(Ticket, values),
+        id=ticket_id,
         **values,
         bike_code=code,
         master_name=actor.name,
         technician_name=None,
+        approved_by_name=None,
     )
+    metadata: dict[str, Any] = {
+        "bike_code": code,
+        "bike_created_during_intake": not found,
+        "bike_creation_reason": reason if not found else None,
+        "checklist_items_count": len(items),
+        "srt_total_minutes": srt,
+        "srt_approved": True,
+    }
+    if specs:
+        metadata["part_specs"] = [
+            {"part_id": s.part_id, "color": s.color, "minutes": s.minutes} for s in specs
+        ]
     ticket = record_transition(
-        tx,
-        ticket,
-        TicketAction.CREATED,
-        TicketStatus.NEW,
-        actor.id,
-        metadata={
-            "bike_code": code,
-            "bike_created_during_intake": not found,
-            "bike_creation_reason": reason if not found else None,
-            "checklist_items_count": len(items),
-            "srt_total_minutes": srt,
-            "srt_approved": True,
-        },
+        tx, ticket, TicketAction.CREATED, status, actor.id, metadata=metadata
     )
     return _reply(tx, ticket)
+
+
+def _part_names(tx: Tx, specs: Sequence[PartSpecIn]) -> dict[int, str]:
+    """The catalogue names of the parts ``specs`` name; each must exist, not removed."""
+    if not specs:
+        return {}
+    rows = tx.execute(part_sql.PARTS_BY_IDS, {"ids": [s.part_id for s in specs]}).mappings()
+    found = {row["id"]: row for row in rows}
+    for spec in specs:
+        row = found.get(spec.part_id)
+        if row is None:
+            raise ValidationFailed(f"No part with id {spec.part_id}.", field="part_specs")
+        if row["is_archived"]:
+            raise ValidationFailed(
+                f"Part {row['name']} was removed from the catalogue; choose another.",
+                field="part_specs",
+            )
+    return {i: str(row["name"]) for i, row in found.items()}
+
+
+def _insert_part_specs(
+    tx: Tx, ticket_id: int, specs: Sequence[PartSpecIn], names: Mapping[int, str]
+) -> list[dict[str, Any]]:
+    """The ticket's part spec rows, and the cache of them its replies show."""
+    cached = []
+    for spec in specs:
+        row = {
+            "ticket_id": ticket_id,
+            "part_id": spec.part_id,
+            "color": spec.color,
+            "comment": spec.comment,
+            "minutes": spec.minutes,
+            "created_at": tx.now,
+            "updated_at": tx.now,
+        }
+        spec_id = tx.insert_for_id(TicketPart, row)
+        cached.append(spec_json(spec_id, spec, names[spec.part_id], tx.now, tx.now))
+    return cached
 
 
 @writes
@@ -245,6 +337,13 @@ def assign_ticket(
     )
     ticket = ticket_row(found)
     check_expected(ticket, expected_status)
+    if ticket.status == TicketStatus.UNDER_REVIEW:
+        raise TransitionNotAllowed(
+            f"Ticket #{ticket.id} is waiting for review; a super admin or ops manager must "
+            "approve its parts and minutes before it is assigned.",
+            field="status",
+            code="under_review",
+        )
     to_status = next_ticket_status(TicketAction.ASSIGNED, TicketStatus(ticket.status), ticket.id)
     if not is_id:
         raise ValidationFailed("technician_id must be a user id.", field="technician_id")
@@ -299,20 +398,48 @@ def _lock_to_work(
 
 @writes
 def start_ticket(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
-    """assigned/rework -> in_progress, by the assigned technician."""
+    """assigned/rework -> in_progress, by the assigned technician (with the shop's
+    ``start_opens_timer`` rule, its work-session timer starts too)."""
     ticket, found = _lock_to_work(tx, actor_id, ticket_id, sql.LOCK_TO_START)
     ticket = start_ticket_in_tx(tx, tx.acting, ticket, found["busy_ticket"])
+    if tx.rules().start_opens_timer:
+        ticket = open_timer_on_start(tx, ticket, tx.acting.id)
     return _reply(tx, ticket)
 
 
 @writes
-def send_to_qc(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
-    """in_progress -> waiting_qc; an open timer is stopped in the same transaction."""
+def send_to_qc(
+    tx: Tx, actor_id: int, ticket_id: int, *, confirm_unticked: bool | None = None
+) -> TicketView:
+    """in_progress -> waiting_qc; an open timer is stopped in the same transaction.
+
+    ``confirm_unticked``: ``False`` refuses while a task is unticked (the screen then asks
+    and sends ``True``); ``None`` (a v1 client) does not ask. With the shop's
+    ``critical_tasks_required`` rule on, an unticked critical task always refuses.
+    """
     ticket, _ = _lock_to_work(tx, actor_id, ticket_id)
     to_status = next_ticket_status(
         TicketAction.TO_WAITING_QC, TicketStatus(ticket.status), ticket.id
     )
     require_worker(tx.acting, ticket)
+    checklist = readable_checklist(ticket.checklist_snapshot)
+    open_tasks = unticked(checklist, ticket.work_state)
+    if tx.rules().critical_tasks_required:
+        critical = [i for i in open_tasks if is_critical(checklist[i])]
+        if critical:
+            names = "; ".join(f"{i}: {checklist_task(checklist[i])[:40]}" for i in critical[:5])
+            raise RuleViolation(
+                f"Tick the critical tasks before sending ticket #{ticket.id} to QC ({names}).",
+                field="checklist",
+                code="critical_tasks_unticked",
+            )
+    if confirm_unticked is False and open_tasks:
+        raise RuleViolation(
+            f"{len(open_tasks)} of {len(checklist)} tasks are not ticked; confirm to send "
+            f"ticket #{ticket.id} to QC anyway (confirm_unticked).",
+            field="confirm_unticked",
+            code="unticked_tasks",
+        )
     timer = close_open_timer(tx, ticket, reason=StopCause.SENT_TO_QC.value)
     ticket = record_transition(
         tx,
@@ -327,14 +454,25 @@ def send_to_qc(tx: Tx, actor_id: int, ticket_id: int) -> TicketView:
 
 @writes
 def park_ticket(
-    tx: Tx, actor_id: int, ticket_id: int, reason: str | None = None, note: str | None = None
+    tx: Tx,
+    actor_id: int,
+    ticket_id: int,
+    reason: str | None = None,
+    note: str | None = None,
+    *,
+    part_id: int | None = None,
+    part_text: str | None = None,
+    quantity: int = 1,
 ) -> TicketView:
     """in_progress -> assigned to the same technician, on hold (by default waiting for parts).
 
     Its timer stops with the reason on the stop event, which frees the technician
-    to start another bike; starting this one later is the ordinary start.
+    to start another bike; starting this one later is the ordinary start. ``part_id``
+    (a catalogue part) or ``part_text`` and ``quantity`` name the part it waits for:
+    it goes on the parts waiting list.
     """
     ticket, _ = _lock_to_work(tx, actor_id, ticket_id)
+    wanted = _wanted_part(tx, part_id, part_text, quantity)
     to_status = next_ticket_status(TicketAction.PARKED, TicketStatus(ticket.status), ticket.id)
     require_worker(tx.acting, ticket)
     rules = tx.rules()
@@ -349,6 +487,10 @@ def park_ticket(
     timer = close_open_timer(
         tx, ticket, reason=why.code, details={**details, "cause": StopCause.PARKED.value}
     )
+    if wanted is not None:
+        state = ask_for_part(tx, timer.ticket, *wanted)
+        timer.ticket = tx.save(timer.ticket, work_state=state)
+        details = {**details, "part_id": wanted[0], "part": wanted[1], "quantity": wanted[2]}
     ticket = record_transition(
         tx,
         timer.ticket,
@@ -363,6 +505,25 @@ def park_ticket(
         },
     )
     return _reply(tx, ticket)
+
+
+def _wanted_part(
+    tx: Tx, part_id: Any, part_text: Any, quantity: Any
+) -> tuple[int | None, str, int] | None:
+    """The part a park names (its id, its name, how many), or None."""
+    if part_id is None and not (isinstance(part_text, str) and part_text.strip()):
+        return None
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 999:
+        raise ValidationFailed("quantity must be a whole number from 1 to 999.", field="quantity")
+    if part_id is not None:
+        if isinstance(part_id, bool) or not isinstance(part_id, int):
+            raise ValidationFailed("part_id must be a part's id.", field="part_id")
+        row = tx.execute(part_sql.PARTS_BY_IDS, {"ids": [part_id]}).mappings().first()
+        if row is None:
+            raise ValidationFailed(f"No part with id {part_id}.", field="part_id")
+        return part_id, str(row["name"]), quantity
+    text = " ".join(clean_text(str(part_text), "part").split())[:200]
+    return None, text, quantity
 
 
 # What a QC pass may pay, each once per ticket: its reference names the kind and the ticket.
@@ -421,6 +582,8 @@ def qc_pass(
     text = _validate_note(note)
     first_pass = is_first_pass(ticket.qc_fail_count)
     earned = qc_pass_xp(ticket.srt_total_minutes, ticket.qc_fail_count, tx.rules())
+    if ticket.is_manual and ticket.xp_amount is not None:
+        earned = replace(earned, base=ticket.xp_amount)  # an admin set the ticket's XP
     paid = _pay_xp(tx, ticket, earned, base_paid=found["base_paid"], bonus_paid=found["bonus_paid"])
     tx.days.qc_pass(
         tx.now,
@@ -485,15 +648,37 @@ def qc_fail(
     note: str | None = None,
     *,
     expected_status: str | None = None,
+    tasks: Sequence[int] | None = None,
 ) -> TicketView:
     """waiting_qc -> rework, with an optional note for the technician.
 
+    ``tasks``: the checklist tasks (indexes) that failed; the rework shows exactly those
+    un-ticked (a note is then optional; naming none needs a note). ``None``: a v1 fail.
     ``expected_status``: refuse if the ticket is no longer in the status the user saw.
     """
     ticket, to_status, _ = _inspect(tx, actor_id, ticket_id, expected_status, TicketAction.QC_FAIL)
+    text = _validate_note(note)
+    checklist = readable_checklist(ticket.checklist_snapshot)
+    failed = validate_task_indexes(tasks, checklist) if tasks is not None else None
+    if failed == [] and not text:
+        raise ValidationFailed(
+            "Name the tasks that failed, or say in a note what to fix.", field="note"
+        )
+    actor = tx.acting
     tx.days.qc_fail(tx.now)
+    metadata: dict[str, Any] = {}
+    if failed:
+        metadata["failed_tasks"] = failed
+        metadata["failed_task_names"] = [checklist_task(checklist[i])[:100] for i in failed]
+        done = state_of(ticket.work_state)["done"]
+        ticked = [i for i in failed if str(i) in done]
+        if ticked:
+            ticket = set_ticks(tx, ticket, ticked, False, actor.id, actor.name)
+        state = state_of(ticket.work_state)
+        state["failed"] = failed
+        ticket = tx.save(ticket, work_state=state)
     ticket = record_transition(
-        tx, ticket, TicketAction.QC_FAIL, to_status, tx.acting.id, note=_validate_note(note)
+        tx, ticket, TicketAction.QC_FAIL, to_status, actor.id, note=text, metadata=metadata
     )
     return _reply(tx, ticket)
 
@@ -528,11 +713,13 @@ def ticket_view(
     master_name: str,
     technician_name: str | None,
     now: datetime,
+    approved_by_name: str | None = None,
 ) -> TicketView:
     """A ticket's view from its columns by name and its people's names: every other fact
     is kept on the row."""
     status = t["status"]
     fails = t["qc_fail_count"] or 0
+    checklist = readable_checklist(t["checklist_snapshot"])
     return TicketView(
         id=t["id"],
         bike=t["bike_id"],
@@ -542,7 +729,7 @@ def ticket_view(
         technician=t["technician_id"],
         technician_name=technician_name,
         title=t["title"],
-        checklist_snapshot=readable_checklist(t["checklist_snapshot"]),
+        checklist_snapshot=checklist,
         srt_total_minutes=t["srt_total_minutes"],
         srt_approved_by=t["srt_approved_by_id"],
         srt_approved_at=t["srt_approved_at"],
@@ -557,20 +744,54 @@ def ticket_view(
         qc_fail_count=fails,
         parked_reason=t["parked_reason"] if status == TicketStatus.ASSIGNED else None,
         latest_qc_note=(t["latest_qc_note"] or "") if fails else "",
+        **_part_work(t, checklist, approved_by_name),
     )
+
+
+def _part_work(
+    t: Mapping[Any, Any], checklist: tuple[Any, ...], approved_by_name: str | None
+) -> dict[str, Any]:
+    """The later API's fields of a ticket (issue 21), from its columns and caches."""
+    specs = t["part_specs"]
+    parts = tuple(specs) if isinstance(specs, list) else ()
+    srt = t["srt_total_minutes"]
+    total = sum(int(p["minutes"]) for p in parts) if parts else srt
+    state = state_of(t["work_state"])
+    return {
+        "ticket_parts": parts,
+        "inventory_item": t["bike_id"],
+        "total_duration": total,
+        "flag_color": t["flag_color"] or flag_color(total),
+        "xp_amount": t["xp_amount"] if t["xp_amount"] is not None else xp_for_minutes(srt),
+        "is_manual": bool(t["is_manual"]),
+        "approved_by": t["approved_by_id"],
+        "approved_by_name": approved_by_name,
+        "approved_at": t["approved_at"],
+        "finished_at": t["done_at"],
+        "checklist_state": checklist_state(checklist, state),
+        "parts_missing": state["missing"],
+        "parts_here": state["arrived"] > 0 and state["missing"] == 0,
+    }
 
 
 def _reply(tx: Tx, ticket: TicketRow) -> TicketView:
     """The view of a ticket a use case holds (as it saved it)."""
     return ticket_view(
-        vars(ticket), ticket.bike_code, ticket.master_name, ticket.technician_name, tx.now
+        vars(ticket),
+        ticket.bike_code,
+        ticket.master_name,
+        ticket.technician_name,
+        tx.now,
+        ticket.approved_by_name,
     )
 
 
 def _row_view(t: Mapping[Any, Any], now: datetime) -> TicketView:
     """A view from a row of ``sql.tickets.COLUMNS``."""
     master = name_of(t, "master") or ""  # every ticket has its master
-    return ticket_view(t, t["bike_code"], master, name_of(t, "technician"), now)
+    return ticket_view(
+        t, t["bike_code"], master, name_of(t, "technician"), now, name_of(t, "approver")
+    )
 
 
 def ticket_views(tx: Tx, ids: Sequence[int]) -> list[TicketView]:

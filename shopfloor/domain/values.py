@@ -27,6 +27,8 @@ ROLE_NAMES: dict[Role, str] = {
 
 
 class TicketStatus(StrEnum):
+    # Only when the shop's ``review_required`` rule is on: waits for an admin's approval.
+    UNDER_REVIEW = "under_review"
     NEW = "new"
     ASSIGNED = "assigned"
     IN_PROGRESS = "in_progress"
@@ -47,6 +49,8 @@ class TicketAction(StrEnum):
     QC_FAIL = "qc_fail"
     # in_progress -> assigned (same technician): on hold, e.g. waiting for parts.
     PARKED = "parked"
+    # under_review -> new: an admin approved the ticket's parts and minutes (issue 21).
+    REVIEW_APPROVED = "review_approved"
 
 
 class WorkSessionStatus(StrEnum):

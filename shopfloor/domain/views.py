@@ -87,6 +87,62 @@ class TicketView:
     parked_reason: str | None = None
     # What the last QC fail asked the technician to fix ("" when it never failed).
     latest_qc_note: str = ""
+    # Part-level work (issue 21; the later API's names). Part specs, each
+    # {id, part_id, part_name, color, comment, minutes, created_at, updated_at} (times as
+    # ISO text), always a list; the bike's id again, as the later API names it.
+    ticket_parts: tuple[dict[str, Any], ...] = ()
+    inventory_item: int = 0
+    total_duration: int = 0  # the part specs' minutes (the SRT for a ticket without any)
+    flag_color: str = "green"
+    xp_amount: int = 0
+    is_manual: bool = False  # flag colour / XP set by an admin
+    approved_by: int | None = None
+    approved_by_name: str | None = None
+    approved_at: datetime | None = None
+    finished_at: datetime | None = None  # when QC passed (``done_at``)
+    # Each checklist task's tick state, in checklist order: {index, task, critical, done,
+    # done_by, done_by_name, done_at (ISO text), failed (named by the last QC fail)}.
+    checklist_state: tuple[dict[str, Any], ...] = ()
+    # Parts asked for while parked that have not arrived yet, and whether any that
+    # were asked for have arrived ("parts here").
+    parts_missing: int = 0
+    parts_here: bool = False
+
+
+@dataclass(frozen=True)
+class BikeModelView:
+    id: int
+    name: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PartView:
+    id: int
+    model_id: int
+    model_name: str
+    name: str
+    is_archived: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PartWaitingView:
+    """A part a parked ticket waits for: what, how many, for which bike, since when."""
+
+    id: int
+    ticket: int
+    bike_code: str
+    part_id: int | None
+    part_name: str
+    quantity: int
+    asked_by: int
+    asked_by_name: str
+    asked_at: datetime
+    arrived_by: int | None
+    arrived_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -75,3 +75,18 @@ def test_no_origin_is_allowed_by_default(api: Api, tmp_path: Path) -> None:
 def test_a_value_that_is_not_an_origin_stops_the_start(tmp_path: Path, bad: str) -> None:
     with pytest.raises(SettingsError, match=r"SHOPFLOOR_CORS_ORIGINS=.*is not an origin"):
         load_settings({"SHOPFLOOR_DATA_DIR": str(tmp_path), "SHOPFLOOR_CORS_ORIGINS": bad})
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT", "DELETE"])
+def test_preflight_for_the_web_admins_edits_is_answered(cors_base: str, method: str) -> None:
+    response = httpx.options(
+        f"{cors_base}/inventory/items/1/",
+        headers={
+            "Origin": ADMIN,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    assert method in response.headers["access-control-allow-methods"]

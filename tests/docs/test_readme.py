@@ -224,6 +224,22 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
         (["rules", "self-inspection", "allow"], "may now pass or fail its QC"),
         (["rules", "self-inspection", "forbid"], "Nobody may pass or fail QC"),
     ],
+    "`shopfloor rules show` / `rules set NAME on\\|off`": [
+        (["rules", "set", "review_required", "on"], "review_required is now on."),
+        (["rules", "show"], "start_opens_timer"),
+        (["rules", "set", "review_required", "off"], "review_required is now off."),
+    ],
+    "`shopfloor model add NAME` / `model list`": [
+        (["model", "add", "City 26"], "Added bike model City 26"),
+        (["model", "list"], "City 26"),
+    ],
+    "`shopfloor part add MODEL NAME` / `list [--removed]` / `remove ID`": [
+        (["model", "add", "Cargo"], "Added bike model Cargo"),
+        (["part", "add", "Cargo", "Brakes"], "Added part Brakes (id 1) to Cargo."),
+        (["part", "list"], "Brakes"),
+        (["part", "remove", "1"], "Removed part Brakes of Cargo"),
+        (["part", "list", "--removed"], "(removed)"),
+    ],
 }
 
 

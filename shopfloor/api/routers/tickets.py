@@ -21,13 +21,16 @@ from ..schemas import (
     TICKET_JSON,
     AssignIn,
     Envelope,
+    IntakeIn,
     PageEnvelope,
+    ParkIn,
+    QcFailIn,
     QcNoteIn,
     QueryId,
-    ReasonIn,
     Text,
-    TicketCreateIn,
+    TicketByPartsIn,
     TicketOut,
+    ToQcIn,
     TransitionOut,
     ok,
 )
@@ -126,8 +129,24 @@ def _streamed(page: AbstractContextManager[StreamedPage[TicketView]]) -> Respons
 
 
 @router.post("/create/", status_code=201, response_model=Envelope[TicketOut])
-def create_ticket(body: TicketCreateIn, shop: ShopDep, caller: CallerDep) -> Reply:
-    """Take a bike in: a new ticket with the SRT approved by the caller."""
+def create_ticket(body: IntakeIn, shop: ShopDep, caller: CallerDep) -> Reply:
+    """Take a bike in: a new ticket with the SRT approved by the caller. The later API's
+    body (``serial_number``, ``part_specs``) takes it in by parts: the SRT is the sum
+    of their minutes, the checklist the shop's template plus one task per part."""
+    if isinstance(body, TicketByPartsIn):
+        ticket = domain.create_ticket(
+            shop,
+            caller.user_id,
+            bike_code=body.serial_number,
+            title=body.title,
+            checklist=None,
+            srt_total_minutes=None,
+            approve_srt=True,
+            confirm_create_bike=body.confirm_create_bike,
+            bike_creation_reason=body.bike_creation_reason,
+            part_specs=[spec.model_dump() for spec in body.part_specs],
+        )
+        return ok(TicketOut.of(ticket))
     ticket = domain.create_ticket(
         shop,
         caller.user_id,
@@ -162,19 +181,36 @@ def start(ticket_id: TicketId, shop: ShopDep, caller: CallerDep) -> Reply:
 
 
 @router.post("/{ticket_id:id}/to-waiting-qc/", response_model=Envelope[TicketOut])
-def to_waiting_qc(ticket_id: TicketId, shop: ShopDep, caller: CallerDep) -> Reply:
-    """in_progress -> waiting_qc; an open timer is stopped."""
-    return ok(TicketOut.of(domain.send_to_qc(shop, caller.user_id, ticket_id)))
+def to_waiting_qc(
+    ticket_id: TicketId, shop: ShopDep, caller: CallerDep, body: ToQcIn | None = None
+) -> Reply:
+    """in_progress -> waiting_qc; an open timer is stopped. With ``confirm_unticked: false``
+    it is refused while a checklist task is unticked."""
+    confirm = body.confirm_unticked if body else None
+    return ok(
+        TicketOut.of(domain.send_to_qc(shop, caller.user_id, ticket_id, confirm_unticked=confirm))
+    )
 
 
 @router.post("/{ticket_id:id}/park/", response_model=Envelope[TicketOut])
 def park(
-    ticket_id: TicketId, shop: ShopDep, caller: CallerDep, body: ReasonIn | None = None
+    ticket_id: TicketId, shop: ShopDep, caller: CallerDep, body: ParkIn | None = None
 ) -> Reply:
     """in_progress -> assigned to the same technician, on hold (default: waiting for parts);
-    the timer stops with the reason. Starting it again is the ordinary start."""
-    reason, note = (body.reason, body.note) if body else (None, None)
-    return ok(TicketOut.of(domain.park_ticket(shop, caller.user_id, ticket_id, reason, note)))
+    the timer stops with the reason. Starting it again is the ordinary start. A part
+    named (``part_id`` or ``part``, and ``quantity``) joins the parts waiting list."""
+    body = body or ParkIn()
+    ticket = domain.park_ticket(
+        shop,
+        caller.user_id,
+        ticket_id,
+        body.reason,
+        body.note,
+        part_id=body.part_id,
+        part_text=body.part,
+        quantity=body.quantity,
+    )
+    return ok(TicketOut.of(ticket))
 
 
 @router.post("/{ticket_id:id}/qc-pass/", response_model=Envelope[TicketOut])
@@ -188,10 +224,12 @@ def qc_pass(
 
 @router.post("/{ticket_id:id}/qc-fail/", response_model=Envelope[TicketOut])
 def qc_fail(
-    ticket_id: TicketId, shop: ShopDep, caller: CallerDep, body: QcNoteIn | None = None
+    ticket_id: TicketId, shop: ShopDep, caller: CallerDep, body: QcFailIn | None = None
 ) -> Reply:
-    """waiting_qc -> rework, with an optional note for the technician."""
-    ticket = domain.qc_fail(shop, caller.user_id, ticket_id, note=body.note if body else None)
+    """waiting_qc -> rework, with an optional note for the technician; ``tasks`` names the
+    checklist tasks that failed (the rework shows exactly those unticked)."""
+    body = body or QcFailIn()
+    ticket = domain.qc_fail(shop, caller.user_id, ticket_id, note=body.note, tasks=body.tasks)
     return ok(TicketOut.of(ticket))
 
 

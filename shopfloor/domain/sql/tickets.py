@@ -47,6 +47,7 @@ _bikes = Bike.__table__
 _users = User.__table__
 _master = _users.alias("master")
 _technician = _users.alias("technician")
+_approver = _users.alias("approver")
 
 # A ticket's columns, its bike's code and its people's names, by primary key.
 COLUMNS = (
@@ -54,11 +55,13 @@ COLUMNS = (
     _bikes.c.bike_code.label("bike_code"),
     *person(_master, "master"),
     *person(_technician, "technician"),
+    *person(_approver, "approver"),
 )
 FROM = (
     _tickets.join(_bikes, _bikes.c.id == _tickets.c.bike_id)
     .join(_master, _master.c.id == _tickets.c.master_id)
     .outerjoin(_technician, _technician.c.id == _tickets.c.technician_id)
+    .outerjoin(_approver, _approver.c.id == _tickets.c.approved_by_id)
 )
 
 
@@ -88,6 +91,15 @@ class TicketRow:
     parked_reason: str | None
     worked_seconds: int
     running_since: datetime | None
+    # Part-level work (issue 21): see models.Ticket.
+    flag_color: str | None
+    xp_amount: int | None
+    is_manual: bool
+    approved_by_id: int | None
+    approved_by_name: str | None
+    approved_at: datetime | None
+    part_specs: Any
+    work_state: Any
     # When.
     created_at: datetime
     srt_approved_at: datetime
@@ -101,7 +113,13 @@ def ticket_row(row: Mapping[Any, Any]) -> TicketRow:
     """A :class:`TicketRow` from a row of :data:`COLUMNS`."""
     master = name_of(row, "master")
     assert master is not None  # every ticket has its master
-    return from_row(TicketRow, row, master_name=master, technician_name=name_of(row, "technician"))
+    return from_row(
+        TicketRow,
+        row,
+        master_name=master,
+        technician_name=name_of(row, "technician"),
+        approved_by_name=name_of(row, "approver"),
+    )
 
 
 def _lock(*extra: ColumnElement[Any], source: Any = FROM) -> Select[Any]:

@@ -1,0 +1,158 @@
+"""The admin's part of issue 21: the review before assignment, the override of a ticket's
+flag colour and XP, and the shop's on/off rules.
+
+``review_approve`` and ``set_manual_metrics`` are for super admins and ops managers;
+both are audited (a ``review_approved`` transition; a ``ticket_audit`` row).
+:func:`set_rule` is the one function that changes an on/off rule, so a rules history
+can hang on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from .errors import ValidationFailed
+from .models import TicketAudit, WorkshopRules
+from .partwork import validate_color
+from .rules import Permission, Rules, next_ticket_status
+from .shop import Tx, reads, writes
+from .sql import tickets as sql
+from .sql.tickets import ticket_row
+from .tickets import _reply
+from .values import TicketAction, TicketStatus
+from .views import TicketView
+from .workflow import check_expected, no_ticket, record_transition
+
+MAX_XP = 10_000
+
+# The on/off rules :func:`set_rule` changes, with what each does (for `rules show`).
+SWITCHES: dict[str, str] = {
+    "allow_self_inspection": "whoever worked on a ticket may pass or fail its QC",
+    "review_required": "new tickets wait under review until an admin approves them",
+    "start_opens_timer": "start/ also starts the work-session timer (the web admin's way)",
+    "critical_tasks_required": "a ticket goes to QC only with its critical tasks ticked",
+}
+
+
+@writes
+def review_approve(
+    tx: Tx, actor_id: int, ticket_id: int, *, expected_status: str | None = None
+) -> TicketView:
+    """under_review -> new: the admin checked its parts and minutes; stamps who and when."""
+    found = tx.lock(
+        sql.LOCK,
+        {"ticket_id": ticket_id},
+        actor=actor_id,
+        permission=Permission.REVIEW,
+        missing=no_ticket(ticket_id),
+    )
+    ticket = ticket_row(found)
+    check_expected(ticket, expected_status)
+    to_status = next_ticket_status(
+        TicketAction.REVIEW_APPROVED, TicketStatus(ticket.status), ticket.id
+    )
+    actor = tx.acting
+    ticket = record_transition(tx, ticket, TicketAction.REVIEW_APPROVED, to_status, actor.id)
+    ticket = tx.save(ticket, approved_by_id=actor.id, approved_at=tx.now)
+    return _reply(tx, _named(ticket, actor.name))
+
+
+def _named(ticket: Any, name: str) -> Any:
+    return replace(ticket, approved_by_name=name)
+
+
+@writes
+def set_manual_metrics(
+    tx: Tx,
+    actor_id: int,
+    ticket_id: int,
+    *,
+    flag_color: Any = None,
+    xp_amount: Any = None,
+) -> TicketView:
+    """An admin sets the ticket's flag colour and/or XP by hand (``is_manual``; audited).
+    A ticket already done keeps what it paid."""
+    found = tx.lock(
+        sql.LOCK,
+        {"ticket_id": ticket_id},
+        actor=actor_id,
+        permission=Permission.REVIEW,
+        missing=no_ticket(ticket_id),
+    )
+    ticket = ticket_row(found)
+    if flag_color is None and xp_amount is None:
+        raise ValidationFailed("Give flag_color, xp_amount or both.", field="flag_color")
+    color = validate_color(flag_color, "flag_color") if flag_color is not None else None
+    if xp_amount is not None and (
+        isinstance(xp_amount, bool)
+        or not isinstance(xp_amount, int)
+        or not 0 <= xp_amount <= MAX_XP
+    ):
+        raise ValidationFailed(
+            f"xp_amount must be a whole number from 0 to {MAX_XP}.", field="xp_amount"
+        )
+    if ticket.status == TicketStatus.DONE:
+        raise ValidationFailed(
+            f"Ticket #{ticket.id} is done and its XP paid; its metrics can no longer change.",
+            field="status",
+        )
+    actor = tx.acting
+    new_color = color or ticket.flag_color
+    new_xp = xp_amount if xp_amount is not None else ticket.xp_amount
+    tx.insert(
+        TicketAudit,
+        {
+            "ticket_id": ticket.id,
+            "action": "manual_metrics",
+            "actor_id": actor.id,
+            "payload": {
+                "flag_color": [ticket.flag_color, new_color],
+                "xp_amount": [ticket.xp_amount, new_xp],
+            },
+            "created_at": tx.now,
+        },
+    )
+    ticket = tx.save(
+        ticket, flag_color=new_color, xp_amount=new_xp, is_manual=True, updated_at=tx.now
+    )
+    return _reply(tx, ticket)
+
+
+def parse_switch(raw: Any, name: str) -> bool:
+    """``on``/``off`` (also true/false, yes/no, 1/0) as a bool, or one sentence."""
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).strip().lower()
+    if word in ("on", "true", "yes", "1"):
+        return True
+    if word in ("off", "false", "no", "0"):
+        return False
+    raise ValidationFailed(f"Set {name} to on or off (not {str(raw)[:20]!r}).", field=name)
+
+
+@writes
+def set_rule(tx: Tx, actor_id: int | None, name: str, value: Any) -> bool:
+    """Switch one of the shop's on/off rules (:data:`SWITCHES`); super admins, or the
+    local operator at the CLI. The value as now set."""
+    tx.authorise(actor_id, Permission.EDIT_RULES)
+    if name not in SWITCHES:
+        raise ValidationFailed(
+            f"No on/off rule named {str(name)[:40]!r}; the rules are: {', '.join(SWITCHES)}.",
+            field="name",
+        )
+    switched = parse_switch(value, name)
+    row = tx.session.get(WorkshopRules, 1)
+    if row is None:
+        row = WorkshopRules(id=1)
+        tx.session.add(row)
+    setattr(row, name, switched)
+    tx.forget_rules()
+    return switched
+
+
+@reads
+def shop_rules(tx: Tx, actor_id: int | None = None) -> Rules:
+    """The shop's rules as they are now."""
+    tx.authorise(actor_id)
+    return tx.rules()

@@ -1,0 +1,68 @@
+"""Checklist tasks ticked off (issue 21): each tick and un-tick is an append-only event
+(``checklist_ticks``) with who and when; the ticket keeps the current state in its
+``work_state`` (see :mod:`.partwork`).
+
+Only the ticket's technician ticks, while the ticket is theirs (assigned, in progress
+or in rework); a super admin may act for them.
+"""
+
+from __future__ import annotations
+
+from .checklists import checklist_task, readable_checklist
+from .errors import RuleViolation, TransitionNotAllowed, ValidationFailed
+from .partwork import state_of
+from .rules import Permission
+from .shop import Tx, writes
+from .sql import tickets as sql
+from .sql.tickets import ticket_row
+from .tickets import _reply
+from .values import TicketStatus
+from .views import TicketView
+from .workflow import no_ticket, require_worker
+from .workstate import set_ticks
+
+TICKABLE = frozenset({TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, TicketStatus.REWORK})
+
+
+@writes
+def tick_task(
+    tx: Tx, actor_id: int, ticket_id: int, task_index: int, ticked: bool = True
+) -> TicketView:
+    """Tick a checklist task done (``ticked=False``: un-tick a mistake)."""
+    found = tx.lock(
+        sql.LOCK,
+        {"ticket_id": ticket_id},
+        actor=actor_id,
+        permission=Permission.WORK,
+        missing=no_ticket(ticket_id),
+    )
+    ticket = ticket_row(found)
+    actor = tx.acting
+    require_worker(actor, ticket)
+    if TicketStatus(ticket.status) not in TICKABLE:
+        raise TransitionNotAllowed(
+            f"Ticket #{ticket.id} is {ticket.status}; tasks are ticked only while it is "
+            "assigned, in progress or in rework.",
+            field="status",
+        )
+    if not isinstance(ticked, bool):
+        raise ValidationFailed("ticked must be true or false.", field="ticked")
+    checklist = readable_checklist(ticket.checklist_snapshot)
+    if isinstance(task_index, bool) or not isinstance(task_index, int):
+        raise ValidationFailed("task must be a task's index.", field="task")
+    if not 0 <= task_index < len(checklist):
+        raise ValidationFailed(
+            f"There is no task {task_index}; this checklist's tasks are 0 to {len(checklist) - 1}.",
+            field="task",
+        )
+    is_done = str(task_index) in state_of(ticket.work_state)["done"]
+    if is_done == ticked:
+        task = checklist_task(checklist[task_index])
+        raise RuleViolation(
+            f"Task {task_index} ({task[:60]}) is already {'ticked' if ticked else 'not ticked'}; "
+            "nothing changed.",
+            field="task",
+            code="unchanged",
+        )
+    ticket = set_ticks(tx, ticket, [task_index], ticked, actor.id, actor.name)
+    return _reply(tx, ticket)
