@@ -23,7 +23,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
-from . import domain, keys, themes
+from . import domain, keymap, keys, themes
 from .domain import (
     BikeState,
     DomainError,
@@ -32,6 +32,7 @@ from .domain import (
     UserView,
     WorkSessionView,
 )
+from .keymap import UiConfig
 from .keys import Scanned
 from .screens.base import ScanAware, ShopScreen, bike_and_ticket
 from .screens.dialogs import ChoiceDialog, Dialog, TimerGuardDialog
@@ -103,6 +104,7 @@ class ShopfloorApp(App[None]):
         poll_seconds: float = POLL_SECONDS,
         idle_clock: Callable[[], float] = time.monotonic,
         login_hint: str = "",
+        ui: UiConfig | None = None,
     ) -> None:
         super().__init__()
         # Either an open shop, or how to open one: then it opens in a worker while the
@@ -137,8 +139,14 @@ class ShopfloorApp(App[None]):
         self._terminal_client: str | None = None
         for theme in themes.THEMES:
             self.register_theme(theme)
-        # The terminal's own light or dark background where it says, else dark.
-        self.theme = themes.terminal_theme(os.environ)
+        # config.toml's keys and theme (checked before the app starts: see keymap.py).
+        self.ui = ui or UiConfig()
+        if self.ui.keymap:
+            self.set_keymap(dict(self.ui.keymap))
+        # Monochrome under NO_COLOR, else config.toml's theme, else the terminal's own
+        # light or dark background where it says, else dark.
+        self.start_theme = themes.start_theme(os.environ, self.ui.theme)
+        self.theme = self.start_theme
 
     @property
     def shop(self) -> Shop:
@@ -202,7 +210,7 @@ class ShopfloorApp(App[None]):
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
             if (
                 isinstance(event, events.Key)
-                and event.key == "ctrl+q"
+                and event.key in keymap.current_keys(self.ui.keymap, "app.quit")
                 and not self._keys_open.is_set()
             ):
                 await super().on_event(event)  # quitting never waits behind a slow login
@@ -373,7 +381,10 @@ class ShopfloorApp(App[None]):
         where = f"#{ticket.id} {code} ({ticket.status.replace('_', ' ')})"
         if role is Role.TECHNICIAN or (role is Role.SUPER_ADMIN and ticket.technician == me):
             if ticket.technician == me and ticket.status in ("assigned", "rework", "in_progress"):
-                self._open_on("my_work", ticket.id, said(f"{where}: s starts or p resumes."))
+                start, pause = self.key_of("work.start"), self.key_of("work.pause")
+                self._open_on(
+                    "my_work", ticket.id, said(f"{where}: {start} starts or {pause} resumes.")
+                )
                 return
             if ticket.technician == me and ticket.status == "waiting_qc":
                 self._open_on("my_work", ticket.id, said(f"{where}: it is waiting for QC."))
@@ -382,7 +393,8 @@ class ShopfloorApp(App[None]):
                 self._tell(said(f"{where}: it is not on your list."), error=True)
                 return
         if ticket.status == "waiting_qc" and session.may_open("qc"):
-            self._open_on("qc", ticket.id, said(f"{where}: p passes, f fails."))
+            passes, fails = self.key_of("qc.pass"), self.key_of("qc.fail")
+            self._open_on("qc", ticket.id, said(f"{where}: {passes} passes, {fails} fails."))
             return
         if ticket.status in ("new", "rework", "assigned") and session.may_open("assign"):
             reassign = ticket.status == "assigned"
@@ -544,8 +556,22 @@ class ShopfloorApp(App[None]):
             self.push_screen(KeysDialog(all_keys(self.screen)))
 
     def action_toggle_theme(self) -> None:
-        """Dark or light, for whichever the terminal's background suits."""
-        self.theme = themes.other_theme(self.theme)
+        """The start theme or the other of dark and light (NO_COLOR keeps monochrome)."""
+        if self.start_theme == themes.MONO:
+            return
+        if self.theme != self.start_theme:
+            self.theme = self.start_theme
+        else:
+            self.theme = themes.other_theme(self.start_theme)
+
+    def key_of(self, binding_id: str) -> str:
+        """How the (first) key of ``binding_id`` is shown, the keymap file applied: for
+        hints such as "p resumes" that must name the key the person really has."""
+        return keymap.key_display(self, self.ui.keymap, binding_id)
+
+    def keys_hint(self, binding_id: str, default: str) -> str:
+        """A dialog hint's keys: ``default`` ("y or enter") unless the keymap moved them."""
+        return keymap.keys_hint(self, self.ui.keymap, binding_id, default)
 
     # --- idle lock --------------------------------------------------------------------------
 
@@ -645,14 +671,16 @@ def run_tui(
     *,
     open_shop: Callable[[], Shop] | None = None,
     login_hint: str = "",
+    ui: UiConfig | None = None,
 ) -> None:
     """Open the terminal UI on ``shop`` (or on what ``open_shop`` opens) until the user quits.
 
     With ``open_shop`` the login screen shows at once and the shop opens behind it; if it
     cannot open, the TUI closes and the error is raised here. ``login_hint`` is shown
-    under the login form (the demo lists its logins there).
+    under the login form (the demo lists its logins there); ``ui`` is config.toml's
+    keymap and theme (:func:`shopfloor.keymap.load_ui_config`).
     """
-    app = ShopfloorApp(shop, settings, open_shop=open_shop, login_hint=login_hint)
+    app = ShopfloorApp(shop, settings, open_shop=open_shop, login_hint=login_hint, ui=ui)
     try:
         app.run()
     finally:

@@ -61,10 +61,12 @@ def worker_count(raw: str) -> int:
 def cmd_tui(settings: Settings, _args: argparse.Namespace) -> int:
     from .app import run_tui
     from .bootstrap import open_shop
+    from .keymap import load_ui_config
 
+    ui = load_ui_config(settings.data_dir)  # a bad config.toml: one line, before the screen
     # The login screen shows first; the shop (SQLAlchemy, the models, the schema
     # check) opens behind it, and a failure still ends as one line on stderr.
-    run_tui(None, settings, open_shop=lambda: open_shop(settings.database_url))
+    run_tui(None, settings, open_shop=lambda: open_shop(settings.database_url), ui=ui)
     return 0
 
 
@@ -73,7 +75,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     from .bootstrap import open_shop
     from .demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+    from .keymap import load_ui_config
 
+    ui = load_ui_config(settings.data_dir) if not args.no_tui else None
     url = settings.demo_database_url
     shop = open_shop(url, auto_upgrade=True)
     try:
@@ -90,7 +94,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         from .app import run_tui
 
         logins = ", ".join(u for u, *_ in DEMO_USERS)
-        run_tui(shop, settings, login_hint=f"Demo shop: {logins} (password {DEMO_PASSWORD})")
+        run_tui(shop, settings, login_hint=f"Demo shop: {logins} (password {DEMO_PASSWORD})", ui=ui)
     finally:
         shop.dispose()
     return 0
@@ -540,6 +544,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_export import add_export_commands
 
     add_export_commands(sub)
+    from .cli_config import add_config_commands
+
+    add_config_commands(sub)
     rules = sub.add_parser("rules", help="the workshop's rules").add_subparsers(
         metavar="RULE", required=True
     )
@@ -585,7 +592,9 @@ def _add_shop_choice(parser: argparse.ArgumentParser, *, top: bool = True) -> No
 
 # Commands that say which shop they opened themselves (or open none).
 _SAYS_ITS_SHOP = frozenset({"cmd_demo", "cmd_tui", "cmd_db_current", "cmd_db_upgrade"})
-_OPENS_NO_SHOP = frozenset({"cmd_db_grant", "cmd_db_current"})
+_OPENS_NO_SHOP = frozenset(
+    {"cmd_db_grant", "cmd_db_current", "cmd_config_check", "cmd_config_keys"}
+)
 
 
 def _chosen_shop(settings: Settings, args: argparse.Namespace) -> Settings:

@@ -76,12 +76,16 @@ def write_token_file(path: Path, token: str) -> None:
 def cmd_board(settings: Settings, args: argparse.Namespace) -> int:
     from .board.app import BoardApp
     from .domain.board import Period, check_board_token
+    from .keymap import load_ui_config
 
+    ui = load_ui_config(settings.data_dir)  # config.toml's [keys] moves the board's too
     token = board_token(settings, args.token_file)
 
     def run(shop: Shop) -> int:
         check_board_token(shop, token)  # refused: one line, before the screen is taken
-        BoardApp(shop, token, page_seconds=args.page_seconds, period=Period(args.period)).run()
+        app = BoardApp(shop, token, page_seconds=args.page_seconds, period=Period(args.period))
+        app.set_keymap(dict(ui.keymap))
+        app.run()
         return 0
 
     return _with_shop(settings, run)
@@ -132,8 +136,12 @@ def cmd_board_rules(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    from .keymap import load_ui_config
     from .web import serve_web
 
+    # Each browser session runs the TUI with config.toml: a bad one stops the server here,
+    # not every session as it opens.
+    load_ui_config(settings.data_dir)
     serve_web(settings, host=args.host, port=args.port, max_sessions=args.max_sessions)
     return 0
 

@@ -26,6 +26,8 @@ parser (``str -> value``, raising ``ValueError`` with what is accepted), add a f
   API (e.g. the original web admin on its own origin); none by default.
 - ``SHOPFLOOR_BOARD_TOKEN``: the token ``shopfloor board`` reads the wall board with
   (else ``--token-file``, else ``<data dir>/board_token``).
+- The TUI's keys and theme are not settings but a file, config.toml: see
+  :mod:`shopfloor.keymap`.
 - ``SHOPFLOOR_HEADER_TIMEOUT_SECONDS`` / ``SHOPFLOOR_BODY_TIMEOUT_SECONDS`` /
   ``SHOPFLOOR_KEEP_ALIVE_SECONDS``: how long the API server waits for a request's
   headers (from the connection or the request's first byte), for its body (from the

@@ -1,9 +1,11 @@
 """Every key binding of the terminal UI, in one place.
 
-Screens take their ``BINDINGS`` from here so that a later keymap file can
-override them by action name without touching the screens. Keys that must
-work while a text field has focus use ctrl or function keys; plain letters
-are for screens whose focus is a table or list.
+Screens take their ``BINDINGS`` from here. Every binding has an id, ``screen.action``
+(``work.pause``, ``app.quit``; one id for the same job on several screens), by which a
+shop's keymap file moves it (``[keys]`` in config.toml, see :mod:`shopfloor.keymap`).
+A new screen names its ids the same way and adds its lists to :data:`PLACES`. Keys that
+must work while a text field has focus (``priority=True``) use ctrl or function keys;
+plain letters are for screens whose focus is a table or list.
 """
 
 from __future__ import annotations
@@ -17,156 +19,191 @@ from textual.binding import Binding, BindingType
 # They show on the header's second line (widgets/header.py), not in the footer, so
 # the screen switches and log out stay visible at 80 columns whatever the screen offers.
 GLOBAL: list[BindingType] = [
-    Binding("f2", "go('intake')", "Intake", show=False, priority=True),
-    Binding("f3", "go('assign')", "Assign", show=False, priority=True),
-    Binding("f4", "go('my_work')", "My work", show=False, priority=True),
-    Binding("f5", "go('qc')", "QC", show=False, priority=True),
-    Binding("f6", "go('tickets')", "Tickets", show=False, priority=True),
-    Binding("f7", "go('dashboard')", "Dash", show=False, priority=True),
-    Binding("f8", "switch_role", "Role", show=False, priority=True),
-    Binding("ctrl+o", "logout", "Log out", show=False, priority=True),
-    Binding("f9", "toggle_theme", "Theme", show=False, priority=True),
+    Binding("f2", "go('intake')", "Intake", show=False, priority=True, id="app.intake"),
+    Binding("f3", "go('assign')", "Assign", show=False, priority=True, id="app.assign"),
+    Binding("f4", "go('my_work')", "My work", show=False, priority=True, id="app.my_work"),
+    Binding("f5", "go('qc')", "QC", show=False, priority=True, id="app.qc"),
+    Binding("f6", "go('tickets')", "Tickets", show=False, priority=True, id="app.tickets"),
+    Binding("f7", "go('dashboard')", "Dash", show=False, priority=True, id="app.dashboard"),
+    Binding("f8", "switch_role", "Role", show=False, priority=True, id="app.switch_role"),
+    Binding("ctrl+o", "logout", "Log out", show=False, priority=True, id="app.logout"),
+    Binding("f9", "toggle_theme", "Theme", show=False, priority=True, id="app.theme"),
     # ? lists every key of the screen (in the footer); F1 does too where ? is typed into a field.
-    Binding("question_mark", "show_keys", "Keys", key_display="?"),
-    Binding("f1", "show_keys", "Keys", show=False, priority=True),
-    Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    Binding("question_mark", "show_keys", "Keys", key_display="?", id="app.keys"),
+    Binding("f1", "show_keys", "Keys", show=False, priority=True, id="app.keys_f1"),
+    Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
 ]
 
 # The GLOBAL actions the header's key line shows (ctrl+q and F1 are in the ? list).
 NAV_ACTIONS: frozenset[str] = frozenset({"go", "switch_role", "logout", "toggle_theme"})
 NAV_HIDDEN_KEYS: frozenset[str] = frozenset({"f1", "ctrl+q"})
 
+# The same job on several screens has one id (quit, the theme, back from a PIN, a list's
+# pages), so one line of a keymap file moves it everywhere.
 LOGIN: list[BindingType] = [
-    Binding("ctrl+q", "quit", "Quit", priority=True),
-    Binding("f9", "app.toggle_theme", "Theme", priority=True),
+    Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+    Binding("f9", "app.toggle_theme", "Theme", priority=True, id="app.theme"),
     # After a badge scan, back to the username and password (the badge's text comes back).
-    Binding("escape", "leave_pin", "Back", priority=True),
+    Binding("escape", "leave_pin", "Back", priority=True, id="login.back"),
 ]
 
 LOCK: list[BindingType] = [
-    Binding("ctrl+o", "switch_user", "Switch user", priority=True),
-    Binding("escape", "leave_pin", "Back", priority=True),
+    Binding("ctrl+o", "switch_user", "Switch user", priority=True, id="app.logout"),
+    Binding("escape", "leave_pin", "Back", priority=True, id="login.back"),
 ]
 
 FIRST_RUN: list[BindingType] = [
-    Binding("ctrl+q", "quit", "Quit", priority=True),
-    Binding("f9", "app.toggle_theme", "Theme", priority=True),
-]
-
-# Lists of tickets (all tickets, my work, QC queue, assign board).
-PAGING: list[BindingType] = [
-    Binding("pagedown,right_square_bracket", "page(1)", "Next page", show=False),
-    Binding("pageup,left_square_bracket", "page(-1)", "Prev page", show=False),
+    Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+    Binding("f9", "app.toggle_theme", "Theme", priority=True, id="app.theme"),
 ]
 
 TICKET_LIST: list[BindingType] = [
-    Binding("enter", "open_ticket", "Open"),
-    Binding("s", "cycle_status", "Status filter"),
-    Binding("right_square_bracket", "page(1)", "Page →"),
-    Binding("left_square_bracket", "page(-1)", "Page ←"),
-    Binding("pagedown", "page(1)", "Next page", show=False),
-    Binding("pageup", "page(-1)", "Prev page", show=False),
+    Binding("enter", "open_ticket", "Open", id="list.open"),
+    Binding("s", "cycle_status", "Status filter", id="tickets.status"),
+    Binding("right_square_bracket", "page(1)", "Page →", id="list.next_page"),
+    Binding("left_square_bracket", "page(-1)", "Page ←", id="list.prev_page"),
+    Binding("pagedown", "page(1)", "Next page", show=False, id="list.page_down"),
+    Binding("pageup", "page(-1)", "Prev page", show=False, id="list.page_up"),
 ]
 
 # The ticket tables' own row keys: Home/End go to the first/last row, never sideways.
 TICKET_TABLE: list[BindingType] = [
-    Binding("home", "scroll_top", "First row", show=False),
-    Binding("end", "scroll_bottom", "Last row", show=False),
+    Binding("home", "scroll_top", "First row", show=False, id="table.first_row"),
+    Binding("end", "scroll_bottom", "Last row", show=False, id="table.last_row"),
 ]
 
 TICKET_DETAIL: list[BindingType] = [
-    Binding("escape", "close", "Back"),
+    Binding("escape", "close", "Back", id="detail.back"),
 ]
 
 # The footer shows the everyday ones; ? lists them all.
 INTAKE: list[BindingType] = [
-    Binding("ctrl+s", "submit", "Create", priority=True),
-    Binding("ctrl+r", "restore_bike", "Restore", priority=True),
-    Binding("ctrl+t", "reset_checklist", "Template", priority=True),
-    Binding("ctrl+g", "save_template", "Save as template", show=False, priority=True),
-    Binding("ctrl+n", "clear_form", "Clear form", show=False, priority=True),
+    Binding("ctrl+s", "submit", "Create", priority=True, id="intake.create"),
+    Binding("ctrl+r", "restore_bike", "Restore", priority=True, id="intake.restore"),
+    Binding("ctrl+t", "reset_checklist", "Template", priority=True, id="intake.template"),
+    Binding(
+        "ctrl+g",
+        "save_template",
+        "Save as template",
+        show=False,
+        priority=True,
+        id="intake.save_template",
+    ),
+    Binding("ctrl+n", "clear_form", "Clear form", show=False, priority=True, id="intake.clear"),
     # ? types into the fields here, so the list of keys is on F1.
-    Binding("f1", "app.show_keys", "Keys", priority=True),
+    Binding("f1", "app.show_keys", "Keys", priority=True, id="app.keys_f1"),
 ]
 
 SUGGESTIONS: list[BindingType] = [
-    Binding("down", "focus_suggestions", "Suggestions", show=False),
+    Binding("down", "focus_suggestions", "Suggestions", show=False, id="intake.suggestions"),
 ]
 
 CHECKLIST_EDITOR: list[BindingType] = [
-    Binding("a", "add_item", "Add"),
-    Binding("e,enter", "edit_item", "Edit"),
-    Binding("d,delete", "remove_item", "Remove"),
-    Binding("K,shift+up", "move_item(-1)", "Up"),
-    Binding("J,shift+down", "move_item(1)", "Down"),
-    Binding("home", "jump(0)", "First", show=False),
-    Binding("end", "jump(-1)", "Last", show=False),
+    Binding("a", "add_item", "Add", id="checklist.add"),
+    Binding("e,enter", "edit_item", "Edit", id="checklist.edit"),
+    Binding("d,delete", "remove_item", "Remove", id="checklist.remove"),
+    Binding("K,shift+up", "move_item(-1)", "Up", id="checklist.up"),
+    Binding("J,shift+down", "move_item(1)", "Down", id="checklist.down"),
+    Binding("home", "jump(0)", "First", show=False, id="checklist.first"),
+    Binding("end", "jump(-1)", "Last", show=False, id="checklist.last"),
 ]
 
 ASSIGN: list[BindingType] = [
-    Binding("a", "assign_highlighted", "Assign to →"),
-    Binding("1", "assign_number(1)", "Assign to N", key_display="1-9"),
-    *(Binding(str(n), f"assign_number({n})", f"Assign to {n}", show=False) for n in range(2, 10)),
-    Binding("tab", "switch_side", "Switch list", show=False),
-    Binding("v", "toggle_reassign", "Show assigned"),
-    Binding("enter", "open_ticket", "Open", show=False),
-    Binding("right_square_bracket", "page(1)", "Page →", show=False),
-    Binding("left_square_bracket", "page(-1)", "Page ←", show=False),
+    Binding("a", "assign_highlighted", "Assign to →", id="assign.to_highlighted"),
+    Binding("1", "assign_number(1)", "Assign to N", key_display="1-9", id="assign.to_1"),
+    *(
+        Binding(str(n), f"assign_number({n})", f"Assign to {n}", show=False, id=f"assign.to_{n}")
+        for n in range(2, 10)
+    ),
+    Binding("tab", "switch_side", "Switch list", show=False, id="assign.switch_list"),
+    Binding("v", "toggle_reassign", "Show assigned", id="assign.show_assigned"),
+    Binding("enter", "open_ticket", "Open", show=False, id="list.open"),
+    Binding("right_square_bracket", "page(1)", "Page →", show=False, id="list.next_page"),
+    Binding("left_square_bracket", "page(-1)", "Page ←", show=False, id="list.prev_page"),
     # Any other letter starts "find a bike by code" (a code starts with RM-): so the
     # digits of a code typed by hand go into the search, never to "assign to N".
-    Binding("escape", "close_find", "Close the search", show=False),
-    Binding("down", "find_suggestions", "Closest codes", show=False),
+    Binding("escape", "close_find", "Close the search", show=False, id="assign.close_find"),
+    Binding("down", "find_suggestions", "Closest codes", show=False, id="assign.closest_codes"),
 ]
 
 TECHNICIAN: list[BindingType] = [
-    Binding("s", "start", "Start"),
-    Binding("p", "pause_resume", "Pause/Resume"),
-    Binding("x", "stop", "Stop"),
-    Binding("w", "park", "Park (parts)"),
-    Binding("q", "send_to_qc", "To QC"),
-    Binding("enter", "open_ticket", "Open"),
-    Binding("right_square_bracket", "page(1)", "Page →", show=False),
-    Binding("left_square_bracket", "page(-1)", "Page ←", show=False),
+    Binding("s", "start", "Start", id="work.start"),
+    Binding("p", "pause_resume", "Pause/Resume", id="work.pause"),
+    Binding("x", "stop", "Stop", id="work.stop"),
+    Binding("w", "park", "Park (parts)", id="work.park"),
+    Binding("q", "send_to_qc", "To QC", id="work.to_qc"),
+    Binding("enter", "open_ticket", "Open", id="list.open"),
+    Binding("right_square_bracket", "page(1)", "Page →", show=False, id="list.next_page"),
+    Binding("left_square_bracket", "page(-1)", "Page ←", show=False, id="list.prev_page"),
 ]
 
 QC: list[BindingType] = [
-    Binding("p", "pass_ticket", "Pass"),
-    Binding("f", "fail_ticket", "Fail"),
-    Binding("enter", "open_ticket", "Open"),
-    Binding("right_square_bracket", "page(1)", "Page →", show=False),
-    Binding("left_square_bracket", "page(-1)", "Page ←", show=False),
+    Binding("p", "pass_ticket", "Pass", id="qc.pass"),
+    Binding("f", "fail_ticket", "Fail", id="qc.fail"),
+    Binding("enter", "open_ticket", "Open", id="list.open"),
+    Binding("right_square_bracket", "page(1)", "Page →", show=False, id="list.next_page"),
+    Binding("left_square_bracket", "page(-1)", "Page ←", show=False, id="list.prev_page"),
 ]
 
 DASHBOARD: list[BindingType] = [
-    Binding("d", "cycle_days", "Days"),
+    Binding("d", "cycle_days", "Days", id="dashboard.days"),
 ]
 
 DIALOG: list[BindingType] = [
-    Binding("escape", "cancel", "Cancel"),
+    Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
 ]
 
 # A numbered list: one digit picks (pause reasons).
 PICK_NUMBER: list[BindingType] = [
-    *(Binding(str(n), f"pick({n})", str(n), show=False) for n in range(1, 10)),
-    Binding("escape", "cancel", "Cancel"),
+    *(Binding(str(n), f"pick({n})", str(n), show=False, id=f"pick.{n}") for n in range(1, 10)),
+    Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
 ]
 
 KEYS_DIALOG: list[BindingType] = [
     *DIALOG,
-    Binding("question_mark,f1", "cancel", "Close", show=False),
+    Binding("question_mark,f1", "cancel", "Close", show=False, id="keys.close"),
 ]
 
 CONFIRM: list[BindingType] = [
-    Binding("y,enter", "confirm", "Yes"),
-    Binding("n,escape", "cancel", "No"),
+    Binding("y,enter", "confirm", "Yes", id="confirm.yes"),
+    Binding("n,escape", "cancel", "No", id="confirm.no"),
 ]
 
 # Leaving with your own timer running (ctrl+q, ctrl+o): what to do with it.
 TIMER_GUARD: list[BindingType] = [
-    Binding("p", "choose('pause')", "Pause it"),
-    Binding("l", "choose('leave')", "Leave running"),
-    Binding("c,escape", "choose('cancel')", "Cancel"),
+    Binding("p", "choose('pause')", "Pause it", id="guard.pause"),
+    Binding("l", "choose('leave')", "Leave running", id="guard.leave"),
+    Binding("c,escape", "choose('cancel')", "Cancel", id="guard.cancel"),
 ]
+
+# The wall board (shopfloor board), an app of its own: read-only, no login.
+BOARD: list[BindingType] = [
+    Binding("space", "next_page", "Next page", id="board.next_page"),
+    Binding("p", "next_period", "Period", id="board.next_period"),
+    Binding("ctrl+q", "quit", "Quit", id="board.quit"),
+]
+
+# Where each list of keys is active, for the keymap file's checks (shopfloor/keymap.py):
+# two ids on one key in the same place clash. The app's keys (GLOBAL) work everywhere.
+# A new screen or dialog adds its list here, with ids named "screen.action".
+PLACES: dict[str, tuple[list[BindingType], ...]] = {
+    "login": (GLOBAL, LOGIN),
+    "lock": (GLOBAL, LOCK),
+    "first run": (GLOBAL, FIRST_RUN),
+    "intake": (GLOBAL, INTAKE, SUGGESTIONS, CHECKLIST_EDITOR),
+    "assign": (GLOBAL, ASSIGN, TICKET_TABLE),
+    "my work": (GLOBAL, TECHNICIAN, TICKET_TABLE),
+    "qc": (GLOBAL, QC, TICKET_TABLE),
+    "tickets": (GLOBAL, TICKET_LIST, TICKET_TABLE),
+    "ticket detail": (GLOBAL, TICKET_DETAIL),
+    "dashboard": (GLOBAL, DASHBOARD),
+    "a dialog": (GLOBAL, DIALOG),
+    "the pause reasons": (GLOBAL, PICK_NUMBER),
+    "the keys list": (GLOBAL, KEYS_DIALOG),
+    "a yes/no question": (GLOBAL, CONFIRM),
+    "the running-timer question": (GLOBAL, TIMER_GUARD),
+    "the wall board": (BOARD,),
+}
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
-"""shopfloor's two themes, and which one a terminal starts in.
+"""shopfloor's themes, and which one a terminal starts in.
 
-Both are built for a workshop: every text colour on every background it is
-drawn on, the big timer included, meets WCAG AA (4.5:1); tests/tui/test_themes.py
-measures it on the rendered screens. The terminal's own background decides the
-start (``COLORFGBG``, set by xterm, rxvt, Konsole and others); F9 switches.
-``NO_COLOR`` is honoured by Textual itself (everything is drawn in greys).
+Dark and light, a high-contrast one for poor terminals and a monochrome one for
+``NO_COLOR``. All are built for a workshop: every text colour on every background it
+is drawn on, the big timer included, meets WCAG AA (4.5:1); tests/tui/test_themes.py
+measures it on the rendered screens. ``[theme] name`` in config.toml chooses the start
+(:mod:`shopfloor.keymap`), else the terminal's own background does (``COLORFGBG``, set
+by xterm, rxvt, Konsole and others); F9 switches to the other of dark and light and back.
+``NO_COLOR`` (any value) starts in the monochrome theme, and Textual draws in greys too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from textual.theme import Theme
 
 DARK = "shopfloor-dark"
 LIGHT = "shopfloor-light"
+HIGH_CONTRAST = "shopfloor-high-contrast"
+MONO = "shopfloor-mono"
 
 SHOPFLOOR_DARK = Theme(
     name=DARK,
@@ -70,7 +74,65 @@ SHOPFLOOR_LIGHT = Theme(
     },
 )
 
-THEMES = (SHOPFLOOR_DARK, SHOPFLOOR_LIGHT)
+# For a poor terminal or a glaring workshop: pure black and white, bright colours, every
+# pair at 7:1 or more (WCAG AAA). Chosen in config.toml ([theme] name).
+SHOPFLOOR_HIGH_CONTRAST = Theme(
+    name=HIGH_CONTRAST,
+    primary="#66CCFF",
+    secondary="#66CCFF",
+    accent="#FFD700",
+    warning="#FFD700",
+    error="#FF9999",
+    success="#66FF66",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#1F1F1F",
+    dark=True,
+    variables={
+        "foreground-muted": "#E0E0E0",
+        "text-muted": "#E0E0E0",
+        "text-disabled": "#C8C8C8",  # input placeholders
+        "block-cursor-foreground": "#000000",
+        "block-cursor-background": "#FFD700",
+        "block-cursor-blurred-foreground": "#FFFFFF",
+        "block-cursor-blurred-background": "#404040",
+        "footer-key-foreground": "#FFD700",
+        "footer-description-foreground": "#FFFFFF",
+        "button-color-foreground": "#000000",
+    },
+)
+
+# NO_COLOR (any value): greys only, so nothing depends on colour; states carry words.
+SHOPFLOOR_MONO = Theme(
+    name=MONO,
+    primary="#FFFFFF",
+    secondary="#D0D0D0",
+    accent="#FFFFFF",
+    warning="#FFFFFF",
+    error="#FFFFFF",
+    success="#FFFFFF",
+    foreground="#E8E8E8",
+    background="#000000",
+    surface="#000000",
+    panel="#262626",
+    dark=True,
+    variables={
+        "foreground-muted": "#C0C0C0",
+        "text-muted": "#C0C0C0",
+        "text-disabled": "#B0B0B0",
+        "block-cursor-foreground": "#000000",
+        "block-cursor-background": "#FFFFFF",
+        "block-cursor-blurred-foreground": "#FFFFFF",
+        "block-cursor-blurred-background": "#4A4A4A",
+        "footer-key-foreground": "#FFFFFF",
+        "footer-description-foreground": "#E8E8E8",
+        "button-color-foreground": "#000000",
+    },
+)
+
+THEMES = (SHOPFLOOR_DARK, SHOPFLOOR_LIGHT, SHOPFLOOR_HIGH_CONTRAST, SHOPFLOOR_MONO)
+THEME_NAMES: tuple[str, ...] = tuple(theme.name for theme in THEMES)
 
 # What the stylesheet draws on what, by theme colour name: (text, backgrounds). Every pair
 # must meet 4.5:1 in both themes (tests/tui/test_themes.py computes it from the themes).
@@ -122,5 +184,13 @@ def terminal_theme(environ: Mapping[str, str]) -> str:
 
 
 def other_theme(name: str) -> str:
-    """The theme F9 switches to."""
+    """The theme F9 switches to from ``name``: the other of dark and light."""
     return DARK if name == LIGHT else LIGHT
+
+
+def start_theme(environ: Mapping[str, str], configured: str | None = None) -> str:
+    """The theme a terminal starts in: monochrome under ``NO_COLOR`` (any value, even
+    empty), else the one in config.toml, else the terminal's own (:func:`terminal_theme`)."""
+    if "NO_COLOR" in environ:
+        return MONO
+    return configured or terminal_theme(environ)

@@ -16,12 +16,12 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, DataTable, Digits, Static
 from textual.worker import get_current_worker
 
-from .. import themes
+from .. import keys, themes
 from ..domain import AuthenticationFailed, DomainError, Shop
 from ..domain.board import Bench, Period, Queue, WallBoard, wall_board
 from ..domain.changes import feed_for
@@ -40,12 +40,8 @@ class BoardApp(App[None]):
     CSS_PATH = "board.tcss"
     TITLE = "shopfloor board"
     ENABLE_COMMAND_PALETTE = False
-    # Ids for the keymap file (issue 23, item 5) to move them.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "next_page", "Next page", id="board.next_page"),
-        Binding("p", "next_period", "Period", id="board.next_period"),
-        Binding("ctrl+q", "quit", "Quit", id="board.quit"),
-    ]
+    # With ids, for config.toml's [keys] to move them (shopfloor/keymap.py).
+    BINDINGS: ClassVar[list[BindingType]] = keys.BOARD
 
     def __init__(
         self,

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from textual import events
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -212,7 +211,7 @@ class AssignScreen(PagedTicketsScreen):
         char = event.character or ""
         if self.find_field.has_focus or not (len(char) == 1 and char.isalpha()):
             return
-        if any(isinstance(b, Binding) and event.key in b.key.split(",") for b in keys.ASSIGN):
+        if event.key in self.active_bindings:  # a key of the board (config.toml applied)
             return
         event.stop()
         event.prevent_default()

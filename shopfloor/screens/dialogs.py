@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import keys
+from ..keymap import hint_for
 
 T = TypeVar("T")
 
@@ -28,6 +29,11 @@ class Dialog(ModalScreen[T | None]):
         # What closing the dialog unanswered leaves undone, as the status line says it
         # after a scan: "the pause was not made".
         self.scan_note = scan_note
+
+    def keys_hint(self, binding_id: str, default: str) -> str:
+        """The keys of ``binding_id`` for a hint line: ``default`` unless config.toml moved
+        them (ShopfloorApp.keys_hint)."""
+        return hint_for(self.app, binding_id, default)
 
     def close_unanswered(self) -> None:
         """Close with nothing chosen (a scan came): the caller's callback gets ``None``."""
@@ -74,7 +80,9 @@ class ConfirmDialog(Dialog[bool]):
             yield Label(self.question, classes="dialog-title", markup=False)
             if self.detail:
                 yield Static(self.detail, classes="dialog-detail", markup=False)
-            yield Static("y or enter = yes   n or escape = no", classes="dialog-hint")
+            yes = self.keys_hint("confirm.yes", "y or enter")
+            no = self.keys_hint("confirm.no", "n or escape")
+            yield Static(f"{yes} = yes   {no} = no", classes="dialog-hint", markup=False)
         yield Footer()
 
     def action_confirm(self) -> None:
@@ -142,8 +150,12 @@ class TimerGuardDialog(Dialog[str]):
                 classes="dialog-title",
                 markup=False,
             )
+            pause = self.keys_hint("guard.pause", "p")
+            leave = self.keys_hint("guard.leave", "l")
+            cancel = self.keys_hint("guard.cancel", "c")
             yield Static(
-                f"p = pause it and {self.verb}   l = leave it running and {self.verb}   c = cancel",
+                f"{pause} = pause it and {self.verb}   {leave} = leave it running and "
+                f"{self.verb}   {cancel} = cancel",
                 classes="dialog-hint",
                 markup=False,
             )

@@ -33,6 +33,7 @@ from ..domain import (
     restore_bike,
     set_checklist_template,
 )
+from ..keymap import hint_for
 from ..widgets.checklist import ChecklistEditor
 from .base import ShopScreen
 from .dialogs import ConfirmDialog, TextDialog
@@ -181,7 +182,7 @@ class IntakeScreen(ShopScreen):
         line.add_class(f"-{tone}")
         hint = ""
         if state.label == "archived" and self._may_restore():
-            hint = " ctrl+r restores it."
+            hint = f" {hint_for(self.app, 'intake.restore', 'ctrl+r')} restores it."
         elif state.suggestions:
             hint = " ↓ picks a close code."
         # The closest codes are listed right below, so the message need not repeat them.

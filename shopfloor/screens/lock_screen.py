@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from .. import keys
 from ..domain import DomainError, UserView, WorkSessionView
+from ..keymap import hint_for
 from ..widgets.formatting import hms
 from .badge import BadgeReader, pin_input
 
@@ -65,7 +66,8 @@ class LockScreen(BadgeReader, Screen[None]):
             yield Static(
                 markup=False,
                 content=f"{self.user.display_name} ({self.user.username}) was idle. "
-                "Type the password to carry on, scan a badge, or ctrl+o to switch user.",
+                "Type the password to carry on, scan a badge, or "
+                f"{hint_for(self.app, 'app.logout', 'ctrl+o')} to switch user.",
                 classes="dialog-detail",
             )
             yield Static("", id="lock-timer", markup=False)

@@ -214,10 +214,13 @@ class TechnicianScreen(PagedTicketsScreen):
         timer = self.query_one(WorkTimer)
         session, ticket = day.session, day.session_ticket
         if session is None or ticket is None:
-            timer.clear("No timer running · s starts one on the highlighted ticket")
+            start = self.shop_app.key_of("work.start")
+            timer.clear(f"No timer running · {start} starts one on the highlighted ticket")
         else:
             running = session.status == "running"
-            state = "RUNNING" if running else "PAUSED (p resumes)"
+            state = (
+                "RUNNING" if running else f"PAUSED ({self.shop_app.key_of('work.pause')} resumes)"
+            )
             timer.show(
                 session.worked_seconds,
                 day.read_at,
@@ -341,16 +344,17 @@ class TechnicianScreen(PagedTicketsScreen):
     def why_not(self, action: str) -> str:
         ticket = self.pager.highlighted
         where = f"#{ticket.id} is {ticket_status(ticket)}" if ticket else ""
+        s = self.shop_app.key_of("work.start")
         if action in ("pause_resume", "stop"):
-            return "No timer is open: s starts one on the highlighted ticket."
+            return f"No timer is open: {s} starts one on the highlighted ticket."
         if ticket is None:
             return "No ticket is highlighted."
         if action == "start":
-            return f"{where}: s starts work on your assigned, rework or in-progress tickets."
+            return f"{where}: {s} starts work on your assigned, rework or in-progress tickets."
         if action == "send_to_qc":
-            return f"{where}: only a ticket in progress goes to QC (s starts it first)."
+            return f"{where}: only a ticket in progress goes to QC ({s} starts it first)."
         if action == "park":
-            return f"{where}: only a ticket in progress can be parked (s starts it first)."
+            return f"{where}: only a ticket in progress can be parked ({s} starts it first)."
         return ""
 
     # --- actions ----------------------------------------------------------------------------
@@ -383,7 +387,8 @@ class TechnicianScreen(PagedTicketsScreen):
     def action_pause_resume(self) -> None:
         session = self.open_session
         if session is None:
-            self.set_status("No timer is open; s starts one.", error=True)
+            start = self.shop_app.key_of("work.start")
+            self.set_status(f"No timer is open; {start} starts one.", error=True)
             return
         if session.status != "running":
             self.act(

@@ -12,6 +12,7 @@ import queue
 import threading
 from collections.abc import Callable
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from shopfloor.board.app import BoardApp
 from shopfloor.domain import ManualClock, Shop, assign_ticket, create_bike, create_user
 from shopfloor.domain.board import Period, rotate_board_token, set_board_rules, wall_board
 from shopfloor.domain.changes import MarkerFeed
+from shopfloor.keymap import parse_config
 
 from ..conftest import People
 from ..factories import intake
@@ -160,6 +162,18 @@ async def test_the_period_key_cycles_the_periods_the_shop_has(
         await pilot.press("p")
         await settle(pilot)
         assert (board_app.period, str(period.render())) == (Period.SHIFT, "THIS SHIFT")
+
+
+async def test_a_keymap_file_moves_the_period_key(board_app: BoardApp, workshop: Workshop) -> None:
+    board_app.set_keymap(dict(parse_config('[keys]\nboard.next_period = "t"', Path("c")).keymap))
+    async with board_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")  # the old key does nothing now
+        await settle(pilot)
+        assert board_app.period == Period.TODAY
+        await pilot.press("t")
+        await settle(pilot)
+        assert board_app.period == Period.WEEK
 
 
 async def test_a_change_shows_at_the_next_reload(

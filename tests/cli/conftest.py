@@ -47,7 +47,12 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SHOPFLOOR_")}
-    return {**clean, "SHOPFLOOR_DATA_DIR": str(tmp_path / "data")}
+    # A config.toml of the person running the tests never reaches the commands.
+    return {
+        **clean,
+        "SHOPFLOOR_DATA_DIR": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
 
 
 def run_at_terminal(

@@ -220,6 +220,10 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
             "Wrote 0 rows of tickets",
         ),
     ],
+    "`shopfloor config check [PATH]` / `config keys [--markdown]`": [
+        (["config", "check"], "ok"),
+        (["config", "keys"], "work.pause"),
+    ],
     "`shopfloor rules self-inspection allow\\|forbid`": [
         (["rules", "self-inspection", "allow"], "may now pass or fail its QC"),
         (["rules", "self-inspection", "forbid"], "Nobody may pass or fail QC"),
