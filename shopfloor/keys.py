@@ -74,6 +74,7 @@ TICKET_TABLE: list[BindingType] = [
 
 TICKET_DETAIL: list[BindingType] = [
     Binding("escape", "close", "Back", id="detail.back"),
+    Binding("t", "tasks", "Tasks", id="tasks.open"),
 ]
 
 # The footer shows the everyday ones; ? lists them all.
@@ -132,6 +133,7 @@ TECHNICIAN: list[BindingType] = [
     Binding("x", "stop", "Stop", id="work.stop"),
     Binding("w", "park", "Park (parts)", id="work.park"),
     Binding("q", "send_to_qc", "To QC", id="work.to_qc"),
+    Binding("t", "tasks", "Tasks", id="tasks.open"),
     Binding("enter", "open_ticket", "Open", id="list.open"),
     Binding("right_square_bracket", "page(1)", "Page →", show=False, id="list.next_page"),
     Binding("left_square_bracket", "page(-1)", "Page ←", show=False, id="list.prev_page"),
@@ -157,6 +159,13 @@ DIALOG: list[BindingType] = [
 PICK_NUMBER: list[BindingType] = [
     *(Binding(str(n), f"pick({n})", str(n), show=False, id=f"pick.{n}") for n in range(1, 10)),
     Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+]
+
+# A ticket's tasks with a cursor (issue 21): tick / un-tick, or pick QC's failed ones.
+TASKS: list[BindingType] = [
+    Binding("space", "toggle_task", "Tick / pick", id="tasks.toggle"),
+    Binding("enter", "done", "Done", id="tasks.done"),
+    Binding("escape", "cancel", "Close", id="dialog.cancel"),
 ]
 
 KEYS_DIALOG: list[BindingType] = [
@@ -200,6 +209,7 @@ PLACES: dict[str, tuple[list[BindingType], ...]] = {
     "a dialog": (GLOBAL, DIALOG),
     "the pause reasons": (GLOBAL, PICK_NUMBER),
     "the keys list": (GLOBAL, KEYS_DIALOG),
+    "the task list": (GLOBAL, TASKS),
     "a yes/no question": (GLOBAL, CONFIRM),
     "the running-timer question": (GLOBAL, TIMER_GUARD),
     "the wall board": (BOARD,),

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from .. import keys
 from ..domain import BikeState, Page, TicketView, assign_ticket, list_tickets
 from ..domain.boards import TechnicianLoad, technician_load
+from ..widgets.checklist import tasks_to_fix
 from ..widgets.formatting import hm, srt_alarm, status_and_srt, ticket_status
 from ..widgets.ticket_pager import Column, FittedTable, TicketPager
 from .base import bike_and_ticket
@@ -29,6 +30,14 @@ PER_PAGE = 50
 WAITING = ("new", "rework")
 REASSIGNABLE = ("new", "rework", "assigned")
 TIMER_SIGNS = {"running": "▶", "paused": "‖"}
+
+
+def board_status(ticket: TicketView) -> str:
+    """The status (over SRT marked) and, on rework, how many tasks QC named to fix."""
+    fix = tasks_to_fix(ticket)
+    named = f": fix {', '.join(str(t['index'] + 1) for t in fix[:4])}" if fix else ""
+    more = "…" if len(fix) > 4 else ""
+    return f"{status_and_srt(ticket)}{named}{more}"
 
 
 # Each technician with their number (the digit that assigns to them).
@@ -74,7 +83,7 @@ class AssignScreen(PagedTicketsScreen):
                         Column("#", lambda t: str(t.id), 3, fit=True),
                         Column("Bike", lambda t: t.bike_code, 7, fit=True),
                         Column("Title", lambda t: t.title, 8, grow=2, wrap=True),
-                        Column("Status", status_and_srt, 8, wrap=True, marker=srt_alarm),
+                        Column("Status", board_status, 8, wrap=True, marker=srt_alarm),
                         Column("Tech", lambda t: t.technician_name or "-", 5, grow=1, drop=1),
                     ],
                     self._load,

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Label, Static
 
 from .. import keys
 from ..domain import (
+    DomainError,
     Page,
     PauseBudget,
     PauseReason,
@@ -44,12 +45,13 @@ from ..domain import (
 from ..domain.rules import STILL_WORKING_GRACE, may_start_timer
 from ..domain.work_sessions import BUDGET_USED_UP, shift_end_passed
 from ..domain.worktime import shop_zone
-from ..widgets.checklist import ChecklistView
+from ..widgets.checklist import ChecklistView, tasks_to_fix
 from ..widgets.formatting import hm, hms, srt_alarm, srt_vs_worked, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
 from ..widgets.timer import WorkTimer
 from .dialogs import ConfirmDialog, Dialog, TextDialog
 from .paged import PagedTicketsScreen
+from .tasks_dialog import TasksDialog, may_tick
 
 MY_STATUSES = ("in_progress", "rework", "assigned", "waiting_qc")
 PER_PAGE = 50
@@ -135,9 +137,13 @@ def qc_note_text(ticket: TicketView) -> str:
 
 
 def status_with_qc_note(ticket: TicketView) -> str:
-    """The status, and on a rework ticket what QC asked to fix."""
+    """The status, and on a rework ticket what QC asked to fix (the tasks it named)."""
     label = ticket_status(ticket)
-    return f"{label}: {ticket.latest_qc_note or 'no note'}" if is_rework(ticket) else label
+    if not is_rework(ticket):
+        return label
+    failed = tasks_to_fix(ticket)
+    named = f"{len(failed)} task(s) failed" if failed else ""
+    return f"{label}: {'; '.join(x for x in (named, ticket.latest_qc_note) if x) or 'no note'}"
 
 
 class TechnicianScreen(PagedTicketsScreen):
@@ -301,8 +307,7 @@ class TechnicianScreen(PagedTicketsScreen):
 
     def on_ticket_pager_highlighted(self, event: TicketPager.Highlighted) -> None:
         ticket = event.ticket
-        items = ticket.checklist_snapshot if ticket else ()
-        self.query_one("#checklist", ChecklistView).show(items)
+        self.query_one("#checklist", ChecklistView).show_ticket(ticket)
         note = self.query_one("#qc-note", Static)
         note.update(qc_note_text(ticket) if ticket and is_rework(ticket) else "")
         note.display = bool(ticket and is_rework(ticket))
@@ -339,6 +344,8 @@ class TechnicianScreen(PagedTicketsScreen):
         if action == "park":
             ok = ticket is not None and TicketAction.PARKED in self._actions(ticket)
             return True if ok else None
+        if action == "tasks":
+            return True if may_tick(ticket, self.me) else None
         return True
 
     def why_not(self, action: str) -> str:
@@ -355,7 +362,15 @@ class TechnicianScreen(PagedTicketsScreen):
             return f"{where}: only a ticket in progress goes to QC ({s} starts it first)."
         if action == "park":
             return f"{where}: only a ticket in progress can be parked ({s} starts it first)."
+        if action == "tasks":
+            return f"{where}: tasks are ticked while it is assigned, in progress or in rework."
         return ""
+
+    def action_tasks(self) -> None:
+        ticket = self.pager.highlighted
+        if ticket is None:
+            return
+        self.app.push_screen(TasksDialog(ticket, self.me), lambda _: self.refresh_data())
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -486,23 +501,46 @@ class TechnicianScreen(PagedTicketsScreen):
         if ticket is None:
             return
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.act(
-                    "send_to_qc",
-                    ticket.id,
-                    f"Sending #{ticket.id} {ticket.bike_code} to QC",
-                    send_to_qc,
-                    self.me,
-                    ticket.id,
-                    done=self._after(f"#{ticket.id} {ticket.bike_code} sent to QC."),
-                )
+        def send(anyway: bool) -> None:
+            # anyway=False: the domain refuses if a task is unticked after all (ticked off
+            # at another terminal as shown, un-ticked since), and we ask about it.
+            self.act(
+                "send_to_qc",
+                ticket.id,
+                f"Sending #{ticket.id} {ticket.bike_code} to QC",
+                send_to_qc,
+                self.me,
+                ticket.id,
+                confirm_unticked=anyway,
+                done=self._after(f"#{ticket.id} {ticket.bike_code} sent to QC."),
+                failed=refused,
+            )
 
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Send #{ticket.id} {ticket.bike_code} to QC?",
-                "Its timer stops; the QC inspector takes it from here.",
-                scan_note=f"#{ticket.id} was not sent to QC",
-            ),
-            confirmed,
-        )
+        def refused(exc: DomainError) -> None:
+            # A critical task unticked (the shop's rule) is said on the status line.
+            if exc.code == "unticked_tasks":
+                ask(exc.message)
+            else:
+                self.show_error(exc)
+
+        def ask(unticked: str) -> None:
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    send(bool(unticked))
+
+            detail = "Its timer stops; the QC inspector takes it from here."
+            self.app.push_screen(
+                ConfirmDialog(
+                    f"Send #{ticket.id} {ticket.bike_code} to QC"
+                    + (" with tasks not ticked?" if unticked else "?"),
+                    f"{unticked} {detail}" if unticked else detail,
+                    scan_note=f"#{ticket.id} was not sent to QC",
+                ),
+                confirmed,
+            )
+
+        open_tasks = [t for t in ticket.checklist_state if not t["done"]]
+        named = "; ".join(f"{t['index'] + 1}. {t['task'][:30]}" for t in open_tasks[:3])
+        more = f" and {len(open_tasks) - 3} more" if len(open_tasks) > 3 else ""
+        total = len(ticket.checklist_state)
+        ask(f"{len(open_tasks)} of {total} not ticked: {named}{more}." if open_tasks else "")

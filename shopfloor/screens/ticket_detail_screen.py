@@ -27,6 +27,7 @@ from ..domain.values import UNSPECIFIED_PAUSE_REASON
 from ..widgets.checklist import ChecklistView
 from ..widgets.formatting import hm, hms, local_time, status_label
 from .base import ShopScreen
+from .tasks_dialog import TasksDialog, may_tick
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ class TicketDetailScreen(ShopScreen):
             f"created {local_time(t.created_at, tz)} · started {local_time(t.started_at, tz)} · "
             f"done {local_time(t.done_at, tz)}"
         )
-        self.query_one("#detail-checklist", ChecklistView).show(t.checklist_snapshot)
+        self.query_one("#detail-checklist", ChecklistView).show_ticket(t)
         lines = [f"{local_time(at, tz)} {text}" for at, text in timeline(file)]
         self.query_one("#detail-timeline", Static).update("\n".join(lines) or "-")
         sessions = [
@@ -173,6 +174,27 @@ class TicketDetailScreen(ShopScreen):
         total = sum(s.worked_seconds for s in file.sessions)
         sessions.append(f"Total {hms(total)} in {len(file.sessions)} session(s)")
         self.query_one("#detail-sessions", Static).update("\n".join(sessions))
+
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "tasks":
+            ticket = self.file.ticket if self.file else None
+            return True if may_tick(ticket, self.me) else None
+        return True
+
+    def why_not(self, action: str) -> str:
+        if action == "tasks" and self.file is not None:
+            t = self.file.ticket
+            if t.technician != self.me:
+                return f"#{t.id}'s tasks are ticked by its technician."
+            return f"#{t.id} is {status_label(t.status)}: tasks are ticked while it is worked on."
+        return ""
+
+    def action_tasks(self) -> None:
+        if self.file is not None:
+            ticket = self.file.ticket
+            self.app.push_screen(TasksDialog(ticket, self.me), lambda _: self.refresh_data())
 
     def action_close(self) -> None:
         self.dismiss()

@@ -14,6 +14,7 @@ import pytest
 from textual.pilot import Pilot
 
 from shopfloor.app import ShopfloorApp
+from shopfloor.domain import Shop, tick_task
 from shopfloor.widgets.ticket_pager import TicketPager
 
 from ..conftest import People
@@ -94,6 +95,15 @@ def test_technician_screen(
     snap_compare: Compare, app: ShopfloorApp, workshop: Workshop, size: tuple[int, int]
 ) -> None:
     assert snap_compare(app, terminal_size=size, run_before=script("tech1"))
+
+
+def test_task_list_at_80x24(
+    snap_compare: Compare, app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    # Two tasks ticked: the marks and who ticked them show.
+    for task in (0, 2):
+        tick_task(shop, people.tech1, workshop.running, task)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=script("tech1", ["t", "down"]))
 
 
 @pytest.mark.parametrize("size", SIZES)
