@@ -99,13 +99,15 @@ def cmd_part_remove(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_rules_show(settings: Settings, _args: argparse.Namespace) -> int:
-    from .domain.review import SWITCHES, shop_rules
+    from .domain.review import NUMBERS, SWITCHES, shop_rules
 
     def run(shop: Shop) -> int:
         rules = shop_rules(shop)
         for name, meaning in SWITCHES.items():
             state = "on" if getattr(rules, name) else "off"
-            _say(f"{name:<26} {state:<4} {meaning}")
+            _say(f"{name:<28} {state:<4} {meaning}")
+        for name, meaning in NUMBERS.items():
+            _say(f"{name:<28} {getattr(rules, name):<4} {meaning}")
         return 0
 
     return _with_shop(settings, run)
@@ -116,7 +118,8 @@ def cmd_rules_set(settings: Settings, args: argparse.Namespace) -> int:
 
     def run(shop: Shop) -> int:
         value = set_rule(shop, None, args.name, args.value)
-        _say(f"{args.name} is now {'on' if value else 'off'}.")
+        shown = ("on" if value else "off") if isinstance(value, bool) else f"{value} XP"
+        _say(f"{args.name} is now {shown}.")
         return 0
 
     return _with_shop(settings, run)
@@ -148,7 +151,7 @@ def add_parts_commands(sub: Any) -> None:
 def add_rules_commands(rules: Any) -> None:
     """``rules show`` and ``rules set NAME on|off`` under ``rules``."""
     rules.add_parser("show", help="the shop's on/off rules").set_defaults(func=cmd_rules_show)
-    set_ = rules.add_parser("set", help="switch one of the shop's rules on or off")
+    set_ = rules.add_parser("set", help="set one of the shop's rules (on/off, or XP)")
     set_.add_argument("name", help="see `shopfloor rules show`")
-    set_.add_argument("value", help="on or off")
+    set_.add_argument("value", help="on or off; a number of XP for inspector_xp_*")
     set_.set_defaults(func=cmd_rules_set)

@@ -10,7 +10,8 @@ minutes, checklist ticks, an admin review before assignment, parts waiting.
   tables (UPDATE, DELETE and, on SQLite, REPLACE refused);
 - ``parts_waiting``: what a parked ticket waits for, and when it arrived;
 - ``workshop_rules``: ``review_required``, ``start_opens_timer``,
-  ``critical_tasks_required``, all off (today's behaviour).
+  ``critical_tasks_required``, ``first_pass_bonus_within_srt`` (all off) and
+  ``inspector_xp_pass``/``inspector_xp_fail`` (0): today's behaviour.
 
 Existing tickets stay valid: every new column is NULL or has a default.
 
@@ -32,7 +33,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 APPEND_ONLY = ("checklist_ticks", "ticket_audit")
-RULES = ("review_required", "start_opens_timer", "critical_tasks_required")
+RULES = (
+    "review_required",
+    "start_opens_timer",
+    "critical_tasks_required",
+    "first_pass_bonus_within_srt",
+)
+XP_RULES = ("inspector_xp_pass", "inspector_xp_fail")
 
 
 def _json() -> sa.types.TypeEngine[object]:
@@ -168,6 +175,11 @@ def upgrade() -> None:
             "workshop_rules",
             sa.Column(rule, sa.Boolean(), server_default=sa.false(), nullable=False),
         )
+    for rule in XP_RULES:
+        op.add_column(
+            "workshop_rules",
+            sa.Column(rule, sa.Integer(), server_default="0", nullable=False),
+        )
     _protect(APPEND_ONLY)
 
 
@@ -207,7 +219,7 @@ def downgrade() -> None:
         else:
             for name in ("no_update", "no_delete", "no_replace_id"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_{name}")
-    for rule in RULES:
+    for rule in (*RULES, *XP_RULES):
         op.drop_column("workshop_rules", rule)
     for column in (
         "work_state",

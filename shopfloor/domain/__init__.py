@@ -88,7 +88,13 @@ if TYPE_CHECKING:
         remove_part,
         set_bike_model,
     )
-    from .review import review_approve, set_manual_metrics, set_rule, shop_rules
+    from .review import (
+        review_approve,
+        set_manual_metrics,
+        set_rule,
+        shop_rules,
+        update_part_specs,
+    )
     from .sessions import TokenGrant, caller_user, log_in, rotate_refresh, session_user
     from .shop import Caller, Shop
     from .throttle import attempt

@@ -262,14 +262,23 @@ def _xp_drifts(tx: Tx) -> list[Drift]:
             func.sum(
                 func.coalesce(tt.meta["xp_base"].as_integer(), 0)
                 + func.coalesce(tt.meta["xp_bonus"].as_integer(), 0)
+                + func.coalesce(tt.meta["xp_inspector"].as_integer(), 0)
             ).label("amount"),
         )
-        .where(tt.action == TicketAction.QC_PASS.value)
+        .where(tt.action.in_([TicketAction.QC_PASS.value, TicketAction.QC_FAIL.value]))
         .group_by(tt.ticket_id)
     )
-    # A ledger reference is "<entry type>:<ticket id>"; the ticket id is what follows.
-    paid_parts: list[Any] = []
+    # A ledger reference is "<entry type>:<ticket id>"; the ticket id is what follows
+    # (the inspector's, one per decision, name the ticket in their payload).
+    paid_parts: list[Any] = [
+        select(
+            XpEntry.payload["ticket_id"].as_integer().label("ticket_id"),
+            XpEntry.amount.label("amount"),
+        ).where(XpEntry.entry_type == XpEntryType.TICKET_QC_INSPECTOR.value)
+    ]
     for kind in XpEntryType:
+        if kind is XpEntryType.TICKET_QC_INSPECTOR:
+            continue
         prefix = f"{kind.value}:"
         paid_parts.append(
             select(

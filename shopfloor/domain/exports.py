@@ -39,8 +39,8 @@ from .worktime import shop_zone
 
 EXPORT_KINDS = ("worktime", "xp", "qc", "pauses", "tickets")
 MAX_EXPORT_DAYS = 366
-# XP the parts issue will pay QC inspectors: its entry types go here (none yet).
-INSPECTOR_XP_TYPES: frozenset[str] = frozenset()
+# XP the parts issue pays QC inspectors (the inspector_xp_pass/_fail rules).
+INSPECTOR_XP_TYPES: frozenset[str] = frozenset({XpEntryType.TICKET_QC_INSPECTOR.value})
 
 CellType = Literal["date", "datetime", "text", "int", "float", "percent", "bool"]
 

@@ -338,6 +338,13 @@ class WorkshopRules(Base):
     critical_tasks_required: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # The original's later XP rules: the first-pass bonus only within the SRT; XP for the
+    # inspector on each QC pass and fail (0: none, today's behaviour).
+    first_pass_bonus_within_srt: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    inspector_xp_pass: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    inspector_xp_fail: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RefreshFamily(Base):

@@ -9,17 +9,22 @@ can hang on it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from .errors import ValidationFailed
-from .models import TicketAudit, WorkshopRules
-from .partwork import validate_color
+from sqlalchemy import delete
+
+from .checklists import readable_checklist, validate_checklist
+from .errors import TransitionNotAllowed, ValidationFailed
+from .flags import flag_color
+from .models import TicketAudit, TicketPart, WorkshopRules
+from .partwork import parts_checklist, validate_color, validate_part_specs, xp_for_minutes
 from .rules import Permission, Rules, next_ticket_status
 from .shop import Tx, reads, writes
 from .sql import tickets as sql
 from .sql.tickets import ticket_row
-from .tickets import _reply
+from .tickets import _reply, insert_part_specs, part_names
 from .values import TicketAction, TicketStatus
 from .views import TicketView
 from .workflow import check_expected, no_ticket, record_transition
@@ -32,7 +37,14 @@ SWITCHES: dict[str, str] = {
     "review_required": "new tickets wait under review until an admin approves them",
     "start_opens_timer": "start/ also starts the work-session timer (the web admin's way)",
     "critical_tasks_required": "a ticket goes to QC only with its critical tasks ticked",
+    "first_pass_bonus_within_srt": "the first-pass bonus only for work done within the SRT",
 }
+# The number rules :func:`set_rule` changes (XP, 0 to MAX_RULE_XP).
+NUMBERS: dict[str, str] = {
+    "inspector_xp_pass": "XP the inspector earns for each QC pass",
+    "inspector_xp_fail": "XP the inspector earns for each QC fail",
+}
+MAX_RULE_XP = 1000
 
 
 @writes
@@ -119,6 +131,73 @@ def set_manual_metrics(
     return _reply(tx, ticket)
 
 
+EDITABLE = frozenset({TicketStatus.UNDER_REVIEW, TicketStatus.NEW})
+
+
+@writes
+def update_part_specs(
+    tx: Tx, actor_id: int, ticket_id: int, part_specs: Sequence[Mapping[str, Any]]
+) -> TicketView:
+    """The reviewer corrects a ticket's parts and minutes before it is assigned (under
+    review or new): the specs are replaced, the SRT becomes their sum, the per-part tasks
+    follow them, and the flag colour and XP their minutes (unless an admin set those by
+    hand). Audited in ``ticket_audit`` with the specs before and after."""
+    found = tx.lock(
+        sql.LOCK,
+        {"ticket_id": ticket_id},
+        actor=actor_id,
+        permission=Permission.REVIEW,
+        missing=no_ticket(ticket_id),
+    )
+    ticket = ticket_row(found)
+    if TicketStatus(ticket.status) not in EDITABLE:
+        raise TransitionNotAllowed(
+            f"Ticket #{ticket.id} is {ticket.status}; its parts change only before it is "
+            "assigned (under review or new).",
+            field="status",
+        )
+    specs = validate_part_specs(part_specs)
+    names = part_names(tx, specs)
+    before = list(ticket.part_specs or [])
+    checklist = list(readable_checklist(ticket.checklist_snapshot))
+    standard = checklist[: len(checklist) - len(before)] if before else checklist
+    items = validate_checklist(
+        parts_checklist(standard, specs, names), tx.rules().checklist_min_items
+    )
+    tx.execute(delete(TicketPart).where(TicketPart.ticket_id == ticket.id))
+    cached = insert_part_specs(tx, ticket.id, specs, names)
+    minutes = sum(s.minutes for s in specs)
+    tx.insert(
+        TicketAudit,
+        {
+            "ticket_id": ticket.id,
+            "action": "part_specs",
+            "actor_id": tx.acting.id,
+            "payload": {
+                "before": [{k: p[k] for k in ("part_id", "color", "minutes")} for p in before],
+                "after": [
+                    {"part_id": s.part_id, "color": s.color, "minutes": s.minutes} for s in specs
+                ],
+            },
+            "created_at": tx.now,
+        },
+    )
+    metrics = (
+        {}
+        if ticket.is_manual
+        else {"flag_color": flag_color(minutes), "xp_amount": xp_for_minutes(minutes)}
+    )
+    ticket = tx.save(
+        ticket,
+        part_specs=cached,
+        checklist_snapshot=items,
+        srt_total_minutes=minutes,
+        updated_at=tx.now,
+        **metrics,
+    )
+    return _reply(tx, ticket)
+
+
 def parse_switch(raw: Any, name: str) -> bool:
     """``on``/``off`` (also true/false, yes/no, 1/0) as a bool, or one sentence."""
     if isinstance(raw, bool):
@@ -131,17 +210,32 @@ def parse_switch(raw: Any, name: str) -> bool:
     raise ValidationFailed(f"Set {name} to on or off (not {str(raw)[:20]!r}).", field=name)
 
 
-@writes
-def set_rule(tx: Tx, actor_id: int | None, name: str, value: Any) -> bool:
-    """Switch one of the shop's on/off rules (:data:`SWITCHES`); super admins, or the
-    local operator at the CLI. The value as now set."""
-    tx.authorise(actor_id, Permission.EDIT_RULES)
-    if name not in SWITCHES:
+def parse_xp(raw: Any, name: str) -> int:
+    """A whole number of XP from 0 to :data:`MAX_RULE_XP`, or one sentence."""
+    text = str(raw).strip()
+    if isinstance(raw, bool) or not (isinstance(raw, int) or text.isdigit()):
         raise ValidationFailed(
-            f"No on/off rule named {str(name)[:40]!r}; the rules are: {', '.join(SWITCHES)}.",
+            f"Set {name} to a whole number of XP from 0 to {MAX_RULE_XP} (not {text[:20]!r}).",
+            field=name,
+        )
+    number = int(text)
+    if number > MAX_RULE_XP:
+        raise ValidationFailed(f"{name} is at most {MAX_RULE_XP} XP.", field=name)
+    return number
+
+
+@writes
+def set_rule(tx: Tx, actor_id: int | None, name: str, value: Any) -> bool | int:
+    """Set one of the shop's on/off rules (:data:`SWITCHES`) or number rules
+    (:data:`NUMBERS`); super admins, or the local operator at the CLI. The value as now
+    set."""
+    tx.authorise(actor_id, Permission.EDIT_RULES)
+    if name not in SWITCHES and name not in NUMBERS:
+        raise ValidationFailed(
+            f"No rule named {str(name)[:40]!r}; the rules are: {', '.join([*SWITCHES, *NUMBERS])}.",
             field="name",
         )
-    switched = parse_switch(value, name)
+    switched = parse_switch(value, name) if name in SWITCHES else parse_xp(value, name)
     row = tx.session.get(WorkshopRules, 1)
     if row is None:
         row = WorkshopRules(id=1)

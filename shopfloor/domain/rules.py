@@ -298,6 +298,10 @@ class Rules:
     review_required: bool = False
     start_opens_timer: bool = False
     critical_tasks_required: bool = False
+    # The first-pass bonus only when the worked time is within the SRT; inspector XP.
+    first_pass_bonus_within_srt: bool = False
+    inspector_xp_pass: int = 0
+    inspector_xp_fail: int = 0
 
     def pause_reason(self, code: str) -> PauseReason | None:
         return next((r for r in self.pause_reasons if r.code == code), None)
@@ -329,9 +333,15 @@ def is_first_pass(qc_fails: int) -> bool:
     return qc_fails == 0
 
 
-def qc_pass_xp(srt_total_minutes: int, qc_fails: int, rules: Rules) -> XpAward:
-    """The XP a QC pass earns: the base, plus the shop's bonus for a first pass."""
-    bonus = rules.xp_first_pass_bonus if is_first_pass(qc_fails) else 0
+def qc_pass_xp(
+    srt_total_minutes: int, qc_fails: int, rules: Rules, worked_seconds: int = 0
+) -> XpAward:
+    """The XP a QC pass earns: the base, plus the shop's bonus for a first pass (with the
+    ``first_pass_bonus_within_srt`` rule, only for one worked within its SRT)."""
+    earned = is_first_pass(qc_fails) and (
+        not rules.first_pass_bonus_within_srt or worked_seconds <= srt_total_minutes * 60
+    )
+    bonus = rules.xp_first_pass_bonus if earned else 0
     return XpAward(base_xp(srt_total_minutes, rules), bonus)
 
 

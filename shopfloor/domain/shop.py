@@ -216,6 +216,9 @@ def _rules_from_text(values: tuple[Any, ...]) -> Rules:
         review_required=bool(raw["review_required"]),
         start_opens_timer=bool(raw["start_opens_timer"]),
         critical_tasks_required=bool(raw["critical_tasks_required"]),
+        first_pass_bonus_within_srt=bool(raw["first_pass_bonus_within_srt"]),
+        inspector_xp_pass=int(raw["inspector_xp_pass"] or 0),
+        inspector_xp_fail=int(raw["inspector_xp_fail"] or 0),
     )
 
 

@@ -171,7 +171,7 @@ def create_ticket(
     rules = tx.rules()
     code = _intake_code(tx, bike_code)
     specs = validate_part_specs(part_specs) if part_specs is not None else []
-    names = _part_names(tx, specs)
+    names = part_names(tx, specs)
     if title is None and specs:
         title = default_title([names[s.part_id] for s in specs])
     title = _validate_title(title)
@@ -248,7 +248,7 @@ def create_ticket(
     }
     ticket_id = tx.insert_for_id(Ticket, values)
     if specs:
-        values["part_specs"] = _insert_part_specs(tx, ticket_id, specs, names)
+        values["part_specs"] = insert_part_specs(tx, ticket_id, specs, names)
         tx.update(Ticket, ticket_id, part_specs=values["part_specs"])
     ticket = TicketRow(
         id=ticket_id,
@@ -276,7 +276,7 @@ def create_ticket(
     return _reply(tx, ticket)
 
 
-def _part_names(tx: Tx, specs: Sequence[PartSpecIn]) -> dict[int, str]:
+def part_names(tx: Tx, specs: Sequence[PartSpecIn]) -> dict[int, str]:
     """The catalogue names of the parts ``specs`` name; each must exist, not removed."""
     if not specs:
         return {}
@@ -294,7 +294,7 @@ def _part_names(tx: Tx, specs: Sequence[PartSpecIn]) -> dict[int, str]:
     return {i: str(row["name"]) for i, row in found.items()}
 
 
-def _insert_part_specs(
+def insert_part_specs(
     tx: Tx, ticket_id: int, specs: Sequence[PartSpecIn], names: Mapping[int, str]
 ) -> list[dict[str, Any]]:
     """The ticket's part spec rows, and the cache of them its replies show."""
@@ -581,7 +581,8 @@ def qc_pass(
     )
     text = _validate_note(note)
     first_pass = is_first_pass(ticket.qc_fail_count)
-    earned = qc_pass_xp(ticket.srt_total_minutes, ticket.qc_fail_count, tx.rules())
+    worked = ticket.worked_seconds or 0
+    earned = qc_pass_xp(ticket.srt_total_minutes, ticket.qc_fail_count, tx.rules(), worked)
     if ticket.is_manual and ticket.xp_amount is not None:
         earned = replace(earned, base=ticket.xp_amount)  # an admin set the ticket's XP
     paid = _pay_xp(tx, ticket, earned, base_paid=found["base_paid"], bonus_paid=found["bonus_paid"])
@@ -604,11 +605,35 @@ def qc_pass(
             "xp_base": earned.base,
             "xp_bonus": earned.bonus,
             "xp_paid": paid.total,
+            **_pay_inspector(tx, ticket, tx.rules().inspector_xp_pass, "pass"),
         },
     )
     ticket = tx.save(ticket, done_at=tx.now, flag_minutes=ticket.srt_total_minutes)
     set_bike_status(tx, ticket.bike_id, BikeStatus.READY)
     return QcPassed(_reply(tx, ticket), first_pass, paid)
+
+
+def _pay_inspector(tx: Tx, ticket: TicketRow, amount: int, decision: str) -> dict[str, int]:
+    """The inspector's XP for a QC decision (the shop's rule; 0 pays none), and what the
+    decision's transition records of it (``xp_inspector``: ``audit verify`` checks it)."""
+    if amount <= 0:
+        return {}
+    inspector = tx.acting.id
+    tx.insert(
+        XpEntry,
+        {
+            "user_id": inspector,
+            "amount": amount,
+            "entry_type": XpEntryType.TICKET_QC_INSPECTOR.value,
+            # Each decision once: a pass, and each fail by its number.
+            "reference": f"{XpEntryType.TICKET_QC_INSPECTOR.value}:{ticket.id}:{decision}",
+            "description": f"QC {decision.rstrip('0123456789')} of #{ticket.id}: {ticket.title}",
+            "payload": {"ticket_id": ticket.id, "decision": decision},
+            "created_at": tx.now,
+        },
+    )
+    tx.days.xp(tx.now, inspector, amount)
+    return {"xp_inspector": amount}
 
 
 def _pay_xp(
@@ -666,7 +691,9 @@ def qc_fail(
         )
     actor = tx.acting
     tx.days.qc_fail(tx.now)
-    metadata: dict[str, Any] = {}
+    metadata: dict[str, Any] = _pay_inspector(
+        tx, ticket, tx.rules().inspector_xp_fail, f"fail{ticket.qc_fail_count + 1}"
+    )
     if failed:
         metadata["failed_tasks"] = failed
         metadata["failed_task_names"] = [checklist_task(checklist[i])[:100] for i in failed]

@@ -95,3 +95,5 @@ class BikeStatus(StrEnum):
 class XpEntryType(StrEnum):
     TICKET_BASE_XP = "ticket_base_xp"
     TICKET_QC_FIRST_PASS_BONUS = "ticket_qc_first_pass_bonus"
+    # The inspector's, per QC decision (the shop's inspector_xp_pass/_fail rules).
+    TICKET_QC_INSPECTOR = "ticket_qc_inspector"

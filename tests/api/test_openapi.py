@@ -166,7 +166,8 @@ def test_the_document_states_what_the_server_enforces(schema: dict[str, Any]) ->
         "ready", "in_service", "rented", "blocked", "write_off"
     }  # fmt: skip
     assert set(_param(schema, "xp/ledger/", "entry_type")["enum"]) == {
-        "ticket_base_xp", "ticket_qc_first_pass_bonus"
+        # v1's two, and the inspector's (only with the shop's inspector XP rules set).
+        "ticket_base_xp", "ticket_qc_first_pass_bonus", "ticket_qc_inspector"
     }  # fmt: skip
     days = _param(schema, "analytics/team/", "days")
     assert (days["minimum"], days["maximum"]) == (1, 90)

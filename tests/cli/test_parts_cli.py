@@ -22,7 +22,7 @@ def test_the_catalogue_and_the_rules_are_kept_from_the_shell(env: dict[str, str]
         ["review_required", "on"],
     ]
     assert one_line_error(run(["rules", "set", "nope", "on"], env)).startswith(
-        "shopfloor: No on/off rule named 'nope'"
+        "shopfloor: No rule named 'nope'"
     )
     assert one_line_error(run(["part", "add", "Nope", "Bell"], env)) == (
         "shopfloor: No bike model Nope; add it first (shopfloor model add)."

@@ -33,8 +33,10 @@ from shopfloor.domain import (
     set_manual_metrics,
     set_rule,
     start_ticket,
+    start_work_session,
     tick_task,
     ticket_transitions,
+    update_part_specs,
 )
 from shopfloor.domain.audit import verify_shop
 from shopfloor.domain.checklists import DEFAULT_CHECKLIST
@@ -122,11 +124,15 @@ def test_with_review_required_a_ticket_waits_for_an_admin_before_it_can_be_assig
     assert assign_ticket(shop, people.manager, ticket.id, people.tech1).status == "assigned"
 
 
-def test_a_bad_rule_name_or_value_is_one_sentence(shop: Shop) -> None:
-    with pytest.raises(ValidationFailed, match="No on/off rule named 'nope'"):
+def test_a_bad_rule_name_or_value_is_one_sentence(shop: Shop, people: People) -> None:
+    with pytest.raises(ValidationFailed, match="No rule named 'nope'"):
         set_rule(shop, None, "nope", "on")
     with pytest.raises(ValidationFailed, match="to on or off"):
         set_rule(shop, None, "review_required", "maybe")
+    with pytest.raises(ValidationFailed, match="whole number of XP from 0 to 1000"):
+        set_rule(shop, None, "inspector_xp_pass", "lots")
+    with pytest.raises(PermissionDenied):
+        set_rule(shop, people.manager, "review_required", "on")
 
 
 def test_an_admin_overrides_flag_colour_and_xp_and_the_pass_pays_that_xp(
@@ -249,3 +255,58 @@ def test_with_start_opens_timer_a_start_also_runs_the_timer_and_a_timer_start_ad
     sent = send_to_qc(shop, people.tech1, ticket.id)
     assert (sent.status, sent.worked_seconds) == ("waiting_qc", 600)
     assert current_work_session(shop, ticket.id) is None
+
+
+def test_the_reviewer_corrects_parts_and_minutes_and_the_srt_tasks_and_flag_follow(
+    shop: Shop, people: People
+) -> None:
+    set_rule(shop, None, "review_required", "on")
+    ticket = by_parts(shop, people)
+    brakes = ticket.ticket_parts[0]["part_id"]
+    with pytest.raises(PermissionDenied):
+        update_part_specs(shop, people.master, ticket.id, [])
+    fixed = update_part_specs(
+        shop, people.manager, ticket.id, [{"part_id": brakes, "color": "green", "minutes": 15}]
+    )
+    assert [(p["part_name"], p["minutes"]) for p in fixed.ticket_parts] == [("Brakes", 15)]
+    assert (fixed.srt_total_minutes, fixed.flag_color, fixed.xp_amount) == (15, "green", 1)
+    assert fixed.checklist_snapshot == (*DEFAULT_CHECKLIST, "Brakes")
+    assert fixed.status == "under_review"
+    assert verify_shop(shop).clean
+
+
+def test_inspector_xp_is_paid_for_each_qc_decision_and_audit_verify_agrees(
+    shop: Shop, people: People
+) -> None:
+    set_rule(shop, None, "inspector_xp_pass", "2")
+    set_rule(shop, None, "inspector_xp_fail", 1)
+    ticket = intake(shop, people.master)
+    assign_ticket(shop, people.manager, ticket.id, people.tech1)
+    start_ticket(shop, people.tech1, ticket.id)
+    send_to_qc(shop, people.tech1, ticket.id)
+    qc_fail(shop, people.qc, ticket.id, note="Brakes squeal")
+    start_ticket(shop, people.tech1, ticket.id)
+    send_to_qc(shop, people.tech1, ticket.id)
+    qc_pass(shop, people.qc, ticket.id)
+    inspector = list_xp_entries(shop, people.qc, user_id=people.qc)
+    assert sorted((e.entry_type, e.amount) for e in inspector) == [
+        ("ticket_qc_inspector", 1),
+        ("ticket_qc_inspector", 2),
+    ]
+    report = verify_shop(shop)
+    assert report.clean, report.all_drifts
+
+
+def test_with_the_rule_the_first_pass_bonus_needs_the_work_done_within_the_srt(
+    shop: Shop, people: People, clock: ManualClock
+) -> None:
+    set_rule(shop, None, "first_pass_bonus_within_srt", "on")
+    for code, minutes in (("RM-0001", 40), ("RM-0002", 50)):
+        ticket = intake(shop, people.master, code, srt=45)
+        assign_ticket(shop, people.manager, ticket.id, people.tech1)
+        start_work_session(shop, people.tech1, ticket.id)
+        clock.advance(minutes=minutes)
+        send_to_qc(shop, people.tech1, ticket.id)
+        passed = qc_pass(shop, people.qc, ticket.id)
+        assert passed.first_pass
+        assert passed.xp.bonus == (1 if minutes <= 45 else 0), code
