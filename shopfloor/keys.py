@@ -91,6 +91,8 @@ INTAKE: list[BindingType] = [
         id="intake.save_template",
     ),
     Binding("ctrl+n", "clear_form", "Clear form", show=False, priority=True, id="intake.clear"),
+    # Intake by parts (issue 21): add a part spec, or remove one.
+    Binding("ctrl+p", "parts", "Parts", show=False, priority=True, id="intake.parts"),
     # ? types into the fields here, so the list of keys is on F1.
     Binding("f1", "app.show_keys", "Keys", priority=True, id="app.keys_f1"),
 ]
@@ -168,6 +170,14 @@ TASKS: list[BindingType] = [
     Binding("escape", "cancel", "Close", id="dialog.cancel"),
 ]
 
+# A part spec at intake: the condition colour, while the list of parts has focus.
+PART_SPEC: list[BindingType] = [
+    Binding("g", "color('g')", "Green", id="part.green"),
+    Binding("y", "color('y')", "Yellow", id="part.yellow"),
+    Binding("r", "color('r')", "Red", id="part.red"),
+    Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+]
+
 KEYS_DIALOG: list[BindingType] = [
     *DIALOG,
     Binding("question_mark,f1", "cancel", "Close", show=False, id="keys.close"),
@@ -210,6 +220,7 @@ PLACES: dict[str, tuple[list[BindingType], ...]] = {
     "the pause reasons": (GLOBAL, PICK_NUMBER),
     "the keys list": (GLOBAL, KEYS_DIALOG),
     "the task list": (GLOBAL, TASKS),
+    "a part to fix": (GLOBAL, PART_SPEC),
     "a yes/no question": (GLOBAL, CONFIRM),
     "the running-timer question": (GLOBAL, TIMER_GUARD),
     "the wall board": (BOARD,),

@@ -115,6 +115,21 @@ def timeline(file: TicketFile) -> list[tuple[datetime, str]]:
     return [(at, text) for at, _, _, text in sorted(rows, key=lambda r: r[:3])]
 
 
+def parts_line(t: TicketView) -> str:
+    """A ticket taken in by parts: its parts with colour and minutes, the flag colour and
+    XP they give (an admin's override marked); nothing for a ticket without parts."""
+    if not t.ticket_parts and not t.is_manual:
+        return ""
+    parts = "; ".join(
+        f"{p['part_name']} {p['color']} {p['minutes']}m"
+        + (f" ({p['comment']})" if p["comment"] else "")
+        for p in t.ticket_parts
+    )
+    manual = " (set by hand)" if t.is_manual else ""
+    listed = f"Parts: {escape(parts)} = {t.total_duration} min · " if parts else ""
+    return f"\n{listed}flag {t.flag_color} · XP {t.xp_amount}{manual}"
+
+
 class TicketDetailScreen(ShopScreen):
     """One ticket, read-only; escape goes back to where it was opened."""
 
@@ -160,7 +175,7 @@ class TicketDetailScreen(ShopScreen):
             f"worked {hms(t.worked_seconds)} · {balance}\n"
             f"Master {escape(t.master_name)} · technician {escape(t.technician_name or '-')} · "
             f"created {local_time(t.created_at, tz)} · started {local_time(t.started_at, tz)} · "
-            f"done {local_time(t.done_at, tz)}"
+            f"done {local_time(t.done_at, tz)}" + parts_line(t)
         )
         self.query_one("#detail-checklist", ChecklistView).show_ticket(t)
         lines = [f"{local_time(at, tz)} {text}" for at, text in timeline(file)]

@@ -14,7 +14,7 @@ import pytest
 from textual.pilot import Pilot
 
 from shopfloor.app import ShopfloorApp
-from shopfloor.domain import Shop, tick_task
+from shopfloor.domain import Shop, add_bike_model, add_part, tick_task
 from shopfloor.widgets.ticket_pager import TicketPager
 
 from ..conftest import People
@@ -104,6 +104,16 @@ def test_task_list_at_80x24(
     for task in (0, 2):
         tick_task(shop, people.tech1, workshop.running, task)
     assert snap_compare(app, terminal_size=(80, 24), run_before=script("tech1", ["t", "down"]))
+
+
+def test_part_spec_dialog_at_80x24(
+    snap_compare: Compare, app: ShopfloorApp, shop: Shop, workshop: Workshop
+) -> None:
+    add_bike_model(shop, None, "City")
+    for name in ("Brake pads", "Chain", "Display"):
+        add_part(shop, None, "City", name)
+    keys = [*"RM-1010", "ctrl+p", "down", "r"]
+    assert snap_compare(app, terminal_size=(80, 24), run_before=script("master", keys))
 
 
 @pytest.mark.parametrize("size", SIZES)
