@@ -127,6 +127,9 @@ ASSIGN: list[BindingType] = [
     # digits of a code typed by hand go into the search, never to "assign to N".
     Binding("escape", "close_find", "Close the search", show=False, id="assign.close_find"),
     Binding("down", "find_suggestions", "Closest codes", show=False, id="assign.closest_codes"),
+    # Capitals: a bike code typed into the search starts with the scan prefix (RM-).
+    Binding("W", "parts_waiting", "Parts waiting", show=False, id="parts.open"),
+    Binding("U", "review_queue", "Review queue", show=False, id="review.open"),
 ]
 
 TECHNICIAN: list[BindingType] = [
@@ -151,6 +154,24 @@ QC: list[BindingType] = [
 
 DASHBOARD: list[BindingType] = [
     Binding("d", "cycle_days", "Days", id="dashboard.days"),
+    Binding("W", "parts_waiting", "Parts waiting", id="parts.open"),
+    Binding("U", "review_queue", "Review", id="review.open"),
+]
+
+# The review before assignment (issue 21, the shop's review_required rule).
+REVIEW: list[BindingType] = [
+    Binding("a", "approve", "Approve", id="review.approve"),
+    Binding("e", "edit_parts", "Edit parts", id="review.edit"),
+    Binding("enter", "open_ticket", "Open", id="list.open"),
+    Binding("escape", "close", "Back", id="detail.back"),
+    Binding("right_square_bracket", "page(1)", "Page →", show=False, id="list.next_page"),
+    Binding("left_square_bracket", "page(-1)", "Page ←", show=False, id="list.prev_page"),
+]
+
+# What to order (issue 21): the parts parked bikes wait for.
+PARTS_WAITING: list[BindingType] = [
+    Binding("a", "arrived", "Arrived", id="parts.arrived"),
+    Binding("escape", "close", "Back", id="detail.back"),
 ]
 
 DIALOG: list[BindingType] = [
@@ -216,6 +237,8 @@ PLACES: dict[str, tuple[list[BindingType], ...]] = {
     "tickets": (GLOBAL, TICKET_LIST, TICKET_TABLE),
     "ticket detail": (GLOBAL, TICKET_DETAIL),
     "dashboard": (GLOBAL, DASHBOARD),
+    "parts waiting": (GLOBAL, PARTS_WAITING),
+    "review queue": (GLOBAL, REVIEW, TICKET_TABLE),
     "a dialog": (GLOBAL, DIALOG),
     "the pause reasons": (GLOBAL, PICK_NUMBER),
     "the keys list": (GLOBAL, KEYS_DIALOG),

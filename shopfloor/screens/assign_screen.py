@@ -17,7 +17,15 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import keys
-from ..domain import BikeState, Page, TicketView, assign_ticket, list_tickets
+from ..domain import (
+    BikeState,
+    Page,
+    Permission,
+    TicketView,
+    allows,
+    assign_ticket,
+    list_tickets,
+)
 from ..domain.boards import TechnicianLoad, technician_load
 from ..widgets.checklist import tasks_to_fix
 from ..widgets.formatting import hm, srt_alarm, status_and_srt, ticket_status
@@ -209,6 +217,18 @@ class AssignScreen(PagedTicketsScreen):
         title = "Waiting + assigned (reassign)" if include else "Waiting for a technician"
         self.query_one("#assign-tickets-title", Static).update(title)
 
+    # --- issue 21's lists: what to order, what to review -------------------------------------
+
+    def action_parts_waiting(self) -> None:
+        from .parts_waiting_screen import PartsWaitingScreen
+
+        self.app.push_screen(PartsWaitingScreen())
+
+    def action_review_queue(self) -> None:
+        from .review_queue_screen import ReviewQueueScreen
+
+        self.app.push_screen(ReviewQueueScreen())
+
     # --- find by code -------------------------------------------------------------------------
 
     @property
@@ -254,6 +274,8 @@ class AssignScreen(PagedTicketsScreen):
         return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review_queue":
+            return True if allows(self.session.acting_roles(), Permission.REVIEW) else None
         if action == "close_find":
             return self.find_field.display if self.is_mounted else False
         if action == "find_suggestions":
@@ -262,6 +284,11 @@ class AssignScreen(PagedTicketsScreen):
             suggestions = self.query_one("#find-suggestions", OptionList)
             return self.find_field.has_focus and suggestions.display
         return True
+
+    def why_not(self, action: str) -> str:
+        if action == "review_queue":
+            return "Managers and admins review tickets (the Review queue)."
+        return ""
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "find-code":

@@ -167,3 +167,15 @@ class DashboardScreen(ShopScreen):
     def action_cycle_days(self) -> None:
         self.days_index = (self.days_index + 1) % len(DAY_CHOICES)
         self.refresh_data()
+
+    # --- issue 21's lists: what to order, what to review -------------------------------------
+
+    def action_parts_waiting(self) -> None:
+        from .parts_waiting_screen import PartsWaitingScreen
+
+        self.app.push_screen(PartsWaitingScreen())
+
+    def action_review_queue(self) -> None:
+        from .review_queue_screen import ReviewQueueScreen
+
+        self.app.push_screen(ReviewQueueScreen())

@@ -25,6 +25,7 @@ from ..domain import (
     TicketView,
     WorkSessionView,
     get_ticket,
+    list_parts,
     list_tickets,
     open_session_of,
     park_ticket,
@@ -42,7 +43,8 @@ from ..domain import (
     worked_seconds_today,
     xp_total,
 )
-from ..domain.rules import STILL_WORKING_GRACE, may_start_timer
+from ..domain.rules import PARK_DEFAULT_REASON, STILL_WORKING_GRACE, may_start_timer
+from ..domain.views import PartView
 from ..domain.work_sessions import BUDGET_USED_UP, shift_end_passed
 from ..domain.worktime import shop_zone
 from ..widgets.checklist import ChecklistView, tasks_to_fix
@@ -51,6 +53,7 @@ from ..widgets.ticket_pager import Column, TicketPager
 from ..widgets.timer import WorkTimer
 from .dialogs import ConfirmDialog, Dialog, TextDialog
 from .paged import PagedTicketsScreen
+from .part_dialogs import WantedPart, WantedPartDialog
 from .tasks_dialog import TasksDialog, may_tick
 
 MY_STATUSES = ("in_progress", "rework", "assigned", "waiting_qc")
@@ -459,7 +462,8 @@ class TechnicianScreen(PagedTicketsScreen):
         if ticket is None:
             return
 
-        def park(reason: PauseReason, note: str) -> None:
+        def park(reason: PauseReason, note: str, wanted: WantedPart | None = None) -> None:
+            named = f", waiting for {wanted.quantity} x {wanted.text}" if wanted else ""
             self.act(
                 "park",
                 ticket.id,
@@ -469,15 +473,40 @@ class TechnicianScreen(PagedTicketsScreen):
                 ticket.id,
                 reason.code,
                 note,
+                part_id=wanted.part_id if wanted else None,
+                part_text=wanted.text if wanted and wanted.part_id is None else None,
+                quantity=wanted.quantity if wanted else 1,
                 done=self._after(
-                    f"#{ticket.id} {ticket.bike_code} parked ({reason.label}); "
+                    f"#{ticket.id} {ticket.bike_code} parked ({reason.label}{named}); "
                     "you can start another bike."
                 ),
             )
 
+        def for_part(reason: PauseReason, note: str) -> None:
+            # Waiting for parts: which part, and how many, go on the parts waiting list.
+            if reason.code != PARK_DEFAULT_REASON:
+                park(reason, note)
+                return
+
+            def named(wanted: WantedPart | None) -> None:
+                if wanted is not None:  # None: a scan closed it, nothing parked
+                    park(reason, note, wanted if wanted.quantity else None)
+
+            def listed(parts: list[PartView]) -> None:
+                self.app.push_screen(
+                    WantedPartDialog(
+                        f"#{ticket.id} {ticket.bike_code} waits for which part?",
+                        parts,
+                        scan_note=f"#{ticket.id} was not parked",
+                    ),
+                    named,
+                )
+
+            self.call(list_parts, self.me, done=listed)
+
         self._ask_reason(
             f"Park #{ticket.id} {ticket.bike_code}: why does it wait?",
-            park,
+            for_part,
             f"#{ticket.id} was not parked",
         )
 

@@ -6,15 +6,28 @@ from __future__ import annotations
 from textual.widgets import Checkbox, Static
 
 from shopfloor.app import ShopfloorApp
-from shopfloor.domain import Shop, add_bike_model, add_part, get_ticket, list_tickets
+from shopfloor.domain import (
+    Shop,
+    add_bike_model,
+    add_part,
+    create_ticket,
+    get_ticket,
+    list_tickets,
+    parts_waiting,
+    set_rule,
+)
 from shopfloor.screens.dialogs import ChoiceDialog
 from shopfloor.screens.intake_screen import IntakeScreen
-from shopfloor.screens.part_dialogs import PartSpecDialog
+from shopfloor.screens.part_dialogs import PartSpecDialog, WantedPartDialog
+from shopfloor.screens.parts_waiting_screen import PartsWaitingScreen
+from shopfloor.screens.review_queue_screen import ReviewQueueScreen
 from shopfloor.screens.ticket_detail_screen import TicketDetailScreen
+from shopfloor.widgets.ticket_pager import TicketPager
 
 from ..conftest import People
-from .conftest import log_in, settle
+from .conftest import log_in, settle, sign_in
 from .test_intake import type_form
+from .test_work import move_to, status_line
 from .workshop import Workshop
 
 
@@ -65,3 +78,82 @@ async def test_master_takes_a_bike_in_by_parts_and_the_srt_is_their_minutes(
         (parts["Chain"], "yellow", ""),
     ]
     assert ticket.title == "Parts: Brake pads, Chain"
+
+
+async def test_a_bike_parked_for_a_part_is_ordered_and_its_arrival_shows_parts_here(
+    app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    parts = catalogue(shop)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        await move_to(pilot, app, workshop.running)
+        await pilot.press("w", "1")  # park: waiting for parts
+        await settle(pilot)
+        assert isinstance(app.screen, WantedPartDialog)
+        await pilot.press("down", "enter", "enter")  # Chain, 1 of it
+        await settle(pilot)
+        assert "waiting for 1 x Chain" in status_line(app)
+
+        await sign_in(pilot, "manager")
+        await pilot.press("W")  # from the dashboard
+        await settle(pilot)
+        assert isinstance(app.screen, PartsWaitingScreen)
+        row = [str(c) for c in app.screen.table.get_row_at(0)]
+        assert row[:4] == ["Chain", "1", "RM-1009", str(workshop.running)]
+        await pilot.press("a", "y")
+        await settle(pilot)
+        assert "Chain for RM-1009" in status_line(app)
+        assert app.screen.table.row_count == 0
+
+        await sign_in(pilot, "tech1")
+        await move_to(pilot, app, workshop.running)
+        table = app.screen.query_one(TicketPager).table
+        cells = [str(c) for c in table.get_row(str(workshop.running))]
+        assert "waiting for parts: parts here" in cells
+    (arrived,) = parts_waiting(shop, None, include_arrived=True)
+    assert (arrived.part_id, arrived.arrived_by) == (parts["Chain"], people.manager)
+
+
+async def test_manager_corrects_minutes_in_the_review_queue_and_approves(
+    app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    parts = catalogue(shop)
+    set_rule(shop, None, "review_required", "on")
+    ticket = create_ticket(
+        shop,
+        people.master,
+        bike_code="RM-1010",
+        title=None,
+        checklist=None,
+        srt_total_minutes=None,
+        approve_srt=True,
+        part_specs=[
+            {"part_id": parts["Brake pads"], "color": "red", "minutes": 20},
+            {"part_id": parts["Chain"], "color": "yellow", "minutes": 15},
+        ],
+    ).id
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("U")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewQueueScreen)
+        side = text_of(app, "#review-parts")
+        assert "1. Brake pads: red, 20 min" in side
+        assert "SRT 35 min · flag yellow · XP 2" in side
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("down", "enter")  # minutes of Brake pads
+        await settle(pilot)
+        await pilot.press(*"40", "enter")
+        await settle(pilot)
+        assert "55 min, flag yellow, XP 3" in status_line(app)
+        await pilot.press("a", "y")
+        await settle(pilot)
+        assert "approved: it waits on the Assign board" in status_line(app)
+    approved = get_ticket(shop, ticket)
+    assert (approved.status, approved.approved_by, approved.srt_total_minutes) == (
+        "new",
+        people.manager,
+        55,
+    )
