@@ -138,7 +138,8 @@ class PartSpecDialog(Dialog[PartSpec]):
 
 class WantedPartDialog(Dialog[WantedPart]):
     """Which part the parked bike waits for: pick it from the catalogue (or type what it
-    is), and how many; enter goes on and parks. Escape parks without naming a part."""
+    is), and how many; enter goes on and parks. "No part named" parks without one (a
+    quantity of 0); escape parks nothing."""
 
     BINDINGS = keys.DIALOG
 
@@ -154,11 +155,15 @@ class WantedPartDialog(Dialog[WantedPart]):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             pairs = zip(self.parts, self.labels, strict=True)
             options = [Option(label, id=str(p.id)) for p, label in pairs]
-            yield OptionList(*options, Option("Another part (type what it is)", id="other"))
+            yield OptionList(
+                *options,
+                Option("Another part (type what it is)", id="other"),
+                Option("No part named (park anyway)", id="none"),
+            )
             yield Input(placeholder="what part (if not in the list)", id="wanted-text")
             yield Input(value="1", placeholder="how many", id="wanted-quantity", type="integer")
             yield Static(
-                "enter = next, then parks   escape = park without naming a part",
+                "enter = next, then parks   escape = cancel (not parked)",
                 id="wanted-hint",
                 classes="dialog-hint",
                 markup=False,
@@ -171,6 +176,9 @@ class WantedPartDialog(Dialog[WantedPart]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        if event.option.id == "none":
+            self.dismiss(WantedPart(None, "", 0))
+            return
         if event.option.id == "other":
             field = self.query_one("#wanted-text", Input)
             field.display = True
@@ -201,5 +209,4 @@ class WantedPartDialog(Dialog[WantedPart]):
         self.dismiss(WantedPart(None, text, quantity))
 
     def action_cancel(self) -> None:
-        # Parking is still wanted: without a part named (the reason says why it waits).
-        self.dismiss(WantedPart(None, "", 0))
+        self.dismiss(None)

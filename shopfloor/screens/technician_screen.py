@@ -489,7 +489,7 @@ class TechnicianScreen(PagedTicketsScreen):
                 return
 
             def named(wanted: WantedPart | None) -> None:
-                if wanted is not None:  # None: a scan closed it, nothing parked
+                if wanted is not None:  # None: escape, or a scan closed it; not parked
                     park(reason, note, wanted if wanted.quantity else None)
 
             def listed(parts: list[PartView]) -> None:
