@@ -170,7 +170,7 @@ class QcQueueScreen(PagedTicketsScreen):
             )
 
         if tasks:
-            names = "; ".join(f"{i + 1}. {ticket.checklist_state[i]['task'][:30]}" for i in tasks)
+            names = "; ".join(f"{i + 1}. {ticket.checklist_state[i]['task'][:40]}" for i in tasks)
             detail = f"Failed: {names}. A note is optional (enter to fail it, escape to cancel)."
         else:
             detail = (

@@ -58,6 +58,7 @@ TRANSITION_WORDS = {
     "qc_pass": "QC passed",
     "qc_fail": "QC failed",
     "parked": "parked",
+    "review_approved": "approved in review",
 }
 TIMER_WORDS = {
     "started": "timer started",
@@ -76,7 +77,15 @@ def transition_line(t: TransitionView) -> str:
         kind = "first pass" if meta.get("first_pass") else "after rework"
         extra = f" ({kind}, +{meta.get('xp_base', 0)}+{meta.get('xp_bonus', 0)} XP)"
     elif t.action == "parked":
-        extra = f" ({t.metadata.get('reason_label', 'on hold')})"
+        wanted = t.metadata.get("part")
+        part = f", for {t.metadata.get('quantity', 1)} x {wanted}" if wanted else ""
+        extra = f" ({t.metadata.get('reason_label', 'on hold')}{part})"
+    elif t.action == "qc_fail" and t.metadata.get("failed_tasks"):
+        # The tasks QC named, by their numbers on the checklist.
+        named = zip(
+            t.metadata["failed_tasks"], t.metadata.get("failed_task_names", []), strict=False
+        )
+        extra = " (" + "; ".join(f"{i + 1}. {name}" for i, name in named) + ")"
     elif t.action == "assigned" and t.technician_name:
         # Both sides of an assignment: who got the ticket, and (below) who gave it.
         what = "reassigned" if t.metadata.get("previous_technician_id") else "assigned"

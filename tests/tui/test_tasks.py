@@ -142,6 +142,11 @@ async def test_qc_fails_two_named_tasks_and_the_rework_shows_exactly_those(
             "[!]  2. Check brakes",
             "[!]  5. Check lights",
         ]
+        await pilot.press("enter")  # the ticket's timeline names them too
+        await settle(pilot)
+        timeline = str(app.screen.query_one("#detail-timeline", Static).render())
+        assert "QC failed (2. Check brakes; 5. Check lights) by" in timeline
+        await pilot.press("escape")
         await sign_in(pilot, "manager")
         await pilot.press("f3")
         await settle(pilot)
