@@ -8,6 +8,7 @@ enveloped too; anything unexpected is a logged 500 with no stack trace.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -114,12 +115,39 @@ async def on_api_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status, exc.message, exc.code, headers=exc.headers)
 
 
-async def on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+def _path_pattern(template: str) -> str:
+    """A documented path as a regular expression: ids (``{..._id}``, ``{task}``) are
+    digits, as their routes' ``:id`` convertor wants (so ``tickets/create/`` is no
+    ``tickets/{ticket_id}/``); any other parameter is one segment."""
+    pattern = ""
+    for part in re.split(r"(\{[^/]+?\})", template):
+        if part.startswith("{") and part.endswith("}"):
+            name = part[1:-1]
+            pattern += "[0-9]+" if name.endswith("_id") or name == "task" else "[^/]+"
+        else:
+            pattern += re.escape(part)
+    return pattern
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the API documents at this path (Starlette names one route's only, and
+    a path like ``inventory/items/`` has a route per method)."""
+    path = request.url.path
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(_path_pattern(template), path):
+            methods |= {method.upper() for method in item}
+    return ", ".join(sorted(methods)) or None
+
+
+async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     # Starlette's details ("Not Found", "Method Not Allowed") are placeholders; clients
     # show ``message`` to people, so it is always one of our sentences.
     code, message = HTTP_CODES.get(exc.status_code, ("http_error", "The request failed."))
     headers = dict(exc.headers or {})
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        headers["Allow"] = allowed
     if exc.status_code == 401:
         headers.update(BEARER)
     return error_response(exc.status_code, message, code, headers=headers or None)

@@ -815,14 +815,15 @@ class TicketByPartsIn(Body):
     bike_creation_reason: Text | None = None
 
 
-# Which intake a body is: the later one names a serial number or part specs.
+# Which intake a body is: the later one names a serial number or part specs, no bike code.
 INTAKE_TAGS = ("v1", "by_parts")
 
 
 def _intake_kind(body: Any) -> str:
-    if isinstance(body, dict) and ("part_specs" in body or "serial_number" in body):
-        return "by_parts"
-    return "v1"
+    """A body with ``bike_code`` is always v1's (extra keys are ignored, as v1 did)."""
+    if not isinstance(body, dict) or "bike_code" in body:
+        return "v1"
+    return "by_parts" if "part_specs" in body or "serial_number" in body else "v1"
 
 
 IntakeIn = Annotated[

@@ -111,7 +111,7 @@ if TYPE_CHECKING:
         start_ticket,
         ticket_transitions,
     )
-    from .ticks import tick_task
+    from .ticks import failed_tasks, tick_task
     from .users import (
         authenticate,
         change_password,

@@ -3,20 +3,28 @@
 ``work_state`` (see :mod:`.partwork`).
 
 Only the ticket's technician ticks, while the ticket is theirs (assigned, in progress
-or in rework); a super admin may act for them.
+or in rework); a super admin may act for them. :func:`failed_tasks` reports which tasks
+QC fails name most.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
 from .checklists import checklist_task, readable_checklist
 from .errors import RuleViolation, TransitionNotAllowed, ValidationFailed
+from .models import TicketTransition
 from .partwork import state_of
 from .rules import Permission
-from .shop import Tx, writes
+from .shop import Tx, reads, writes
 from .sql import tickets as sql
 from .sql.tickets import ticket_row
 from .tickets import _reply
-from .values import TicketStatus
+from .values import TicketAction, TicketStatus
 from .views import TicketView
 from .workflow import no_ticket, require_worker
 from .workstate import set_ticks
@@ -66,3 +74,44 @@ def tick_task(
         )
     ticket = set_ticks(tx, ticket, [task_index], ticked, actor.id, actor.name)
     return _reply(tx, ticket)
+
+
+@dataclass(frozen=True)
+class FailedTask:
+    """A checklist task QC named as failed, and how often, over a window."""
+
+    task: str
+    fails: int
+    tickets: int
+    last_at: datetime
+
+
+MAX_REPORT_DAYS = 366
+
+
+@reads
+def failed_tasks(tx: Tx, actor_id: int | None = None, *, days: int = 30) -> list[FailedTask]:
+    """The tasks QC fails named over the last ``days`` days, most often failed first
+    (tasks by their text, so the same task on different tickets counts together)."""
+    tx.authorise(actor_id, Permission.VIEW_ANALYTICS)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_REPORT_DAYS:
+        raise ValidationFailed(f"days must be from 1 to {MAX_REPORT_DAYS}.", field="days")
+    since = tx.now - timedelta(days=days)
+    rows = tx.execute(
+        select(TicketTransition.ticket_id, TicketTransition.meta, TicketTransition.created_at)
+        .where(
+            TicketTransition.action == TicketAction.QC_FAIL.value,
+            TicketTransition.created_at >= since,
+        )
+        .order_by(TicketTransition.id)
+    )
+    counts: dict[str, list[Any]] = {}
+    for ticket_id, meta, at in rows:
+        names = (meta or {}).get("failed_task_names") or []
+        for name in names if isinstance(names, list) else []:
+            entry = counts.setdefault(str(name), [0, set(), at])
+            entry[0] += 1
+            entry[1].add(ticket_id)
+            entry[2] = max(entry[2], at)
+    found = [FailedTask(task, n, len(tickets), last) for task, (n, tickets, last) in counts.items()]
+    return sorted(found, key=lambda f: (-f.fails, -f.tickets, f.task))

@@ -125,3 +125,29 @@ def test_the_inventory_is_edited_by_the_roles_that_may(api: Api, crew: Crew) -> 
         400,
         "bike_code",
     )
+
+
+def test_intake_by_serial_number_refuses_an_unknown_or_archived_bike_as_v1_does(
+    api: Api, crew: Crew
+) -> None:
+    category = api.ok(
+        api.post("inventory/categories/", crew.master, {"name": f"Model {Api.bike_code()}"}), 201
+    )
+    part = api.ok(
+        api.post("inventory/parts/", crew.master, {"category": category["id"], "name": "Bell"}),
+        201,
+    )
+    specs = [{"part_id": part["id"], "color": "green", "minutes": 10}]
+    unknown = {"serial_number": Api.bike_code(), "part_specs": specs}
+    body = refused(api.post("tickets/create/", crew.master, unknown), 400, "bike_code")
+    assert "is not in the fleet" in body["message"]
+    code = api.add_bike(crew.master)["bike_code"]
+    [item] = api.ok_page(api.get("inventory/items/", crew.master, serial_number=code))["results"]
+    archived = api.request("DELETE", f"inventory/items/{item['id']}/", crew.master)
+    assert archived.status_code == 204
+    body = refused(
+        api.post("tickets/create/", crew.master, {"serial_number": code, "part_specs": specs}),
+        400,
+        "bike_code",
+    )
+    assert "is archived; restore it first" in body["message"]

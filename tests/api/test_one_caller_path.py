@@ -63,6 +63,7 @@ ROUTES: dict[str, tuple[Any, int]] = {
     "POST tickets/{ticket_id}/checklist/{task}/tick/": (None, 403),
     "POST tickets/{ticket_id}/checklist/{task}/untick/": (None, 403),
     "GET parts-waiting/": (None, 200),
+    "GET analytics/failed-tasks/": (None, 403),
     "POST parts-waiting/{waiting_id}/arrived/": (None, 403),
     "GET inventory/": (None, 200),
     "GET inventory/categories/": (None, 200),

@@ -100,6 +100,8 @@ def test_the_later_web_admins_loop_runs_from_intake_by_parts_to_a_passed_qc(
     assert [t["index"] for t in failed["checklist_state"] if not t["done"]] == [3, 10]
     trail = api.ok(api.get(f"tickets/{tid}/transitions/", crew.qc))
     assert trail[0]["metadata"]["failed_tasks"] == [3, 10]
+    report = api.ok(api.get("analytics/failed-tasks/", crew.manager, days=1))
+    assert {"task", "fails", "tickets", "last_at"} <= set(report[0])
 
     api.ok(api.post(f"tickets/{tid}/start/", crew.tech1))
     unticked = refused(

@@ -52,8 +52,9 @@ def test_api_conforms_to_its_schema(case: Any) -> None:
 # (tickets/ status, bikes/ q, bikes/suggest/) are left out: their text is a workshop
 # matter (a code fragment, a comma-separated status list) the schema cannot state; so are
 # the exports, whose range must run forwards (from before to), which no schema can say.
+# The lists with free-text filters (a code, a query) apply rules the schema cannot state.
 exact_reads = schema.include(method="GET").exclude(
-    path_regex=r"^/api/v1/(tickets/|bikes/|bikes/suggest/|exports/\{kind\}/)$"
+    path_regex=r"^/api/v1/(tickets/|bikes/|bikes/suggest/|exports/\{kind\}/|inventory/items/)$"
 )
 
 

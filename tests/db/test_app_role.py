@@ -99,7 +99,10 @@ def app_url(
     code, out, err = _shopfloor(monkeypatch, capsys, owner_url, "db", "grant", new_role)
     assert (code, err) == (0, "")
     assert f"Role {new_role} may now use the shop" in out
-    assert "only read and append to ticket_transitions, work_session_events, xp_ledger" in out
+    assert (
+        "only read and append to checklist_ticks, ticket_audit, ticket_transitions, "
+        "work_session_events, xp_ledger"
+    ) in out
     return _as(owner_url, new_role)
 
 

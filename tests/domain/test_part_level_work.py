@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from shopfloor.domain import (
     ManualClock,
@@ -19,6 +20,7 @@ from shopfloor.domain import (
     create_bike,
     create_ticket,
     current_work_session,
+    failed_tasks,
     get_ticket,
     list_parts,
     list_xp_entries,
@@ -195,6 +197,10 @@ def test_the_whole_loop_ticks_parks_for_a_part_fails_named_tasks_and_passes(
     assert [s["index"] for s in failed.checklist_state if s["failed"]] == [1, 11]
     fail_row = ticket_transitions(shop, ticket_id)[0]
     assert fail_row.metadata["failed_tasks"] == [1, 11]
+    report = failed_tasks(shop, people.manager, days=7)
+    assert [(f.task, f.fails) for f in report] == [("Chain", 1), (DEFAULT_CHECKLIST[1], 1)]
+    with pytest.raises(PermissionDenied):
+        failed_tasks(shop, people.tech1)
 
     start_ticket(shop, people.tech1, ticket_id)
     with pytest.raises(RuleViolation, match="2 of 12 tasks are not ticked"):
@@ -310,3 +316,16 @@ def test_with_the_rule_the_first_pass_bonus_needs_the_work_done_within_the_srt(
         passed = qc_pass(shop, people.qc, ticket.id)
         assert passed.first_pass
         assert passed.xp.bonus == (1 if minutes <= 45 else 0), code
+
+
+@pytest.mark.parametrize("statement", ["UPDATE {t} SET ticket_id = ticket_id", "DELETE FROM {t}"])
+@pytest.mark.parametrize("table", ["checklist_ticks", "ticket_audit"])
+def test_the_tick_and_ticket_audit_trails_are_append_only(
+    shop: Shop, people: People, statement: str, table: str
+) -> None:
+    ticket = by_parts(shop, people)
+    set_manual_metrics(shop, people.manager, ticket.id, xp_amount=5)
+    assign_ticket(shop, people.manager, ticket.id, people.tech1)
+    tick_task(shop, people.tech1, ticket.id, 0)
+    with pytest.raises(DBAPIError, match="append-only"), shop.engine.begin() as conn:
+        conn.execute(text(statement.format(t=table)))

@@ -34,6 +34,10 @@ router = APIRouter(prefix="/inventory", tags=["inventory"], responses=AUTHED)
 
 T = TypeVar("T")
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id.")]
+YesNo = Annotated[
+    Text | None,
+    Query(description="true or false.", json_schema_extra={"enum": ["true", "false"]}),
+]
 
 
 class InventoryOut(WireModel):
@@ -138,11 +142,14 @@ def items(
     status: BikeStatus | None = None,
     inventory: Annotated[int | None, Query(description="Always the fleet (1).")] = None,
     category: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    is_active: Annotated[Text | None, Query(description="true or false.")] = None,
-    has_active_ticket: Annotated[Text | None, Query(description="true or false.")] = None,
+    is_active: YesNo = None,
+    has_active_ticket: YesNo = None,
     ordering: Annotated[
         Text | None,
-        Query(description="created_at, updated_at, serial_number, name, status, id; -: reversed."),
+        Query(
+            description="The order; a leading - reverses it (default -created_at).",
+            json_schema_extra={"enum": [f"{d}{k}" for k in inv.ORDERINGS for d in ("", "-")]},
+        ),
     ] = None,
 ) -> dict[str, Any]:
     """Items: the bikes, filtered as the later API allows (newest first by default)."""

@@ -8,10 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from ... import domain
+from ...domain.ticks import FailedTask
 from ..deps import CallerDep, ShopDep
 from ..params import Reply, TicketId
 from ..responses import AUTHED
-from ..schemas import MAX_ID, Envelope, ManualMetricsIn, PartWaitingOut, TicketOut, ok
+from ..schemas import (
+    MAX_ID,
+    Envelope,
+    ManualMetricsIn,
+    PartWaitingOut,
+    TicketOut,
+    WireModel,
+    ok,
+    view_fields,
+)
 
 router = APIRouter(tags=["part-level work"], responses=AUTHED)
 
@@ -50,6 +60,24 @@ def tick(ticket_id: TicketId, task: TaskIndex, shop: ShopDep, caller: CallerDep)
 def untick(ticket_id: TicketId, task: TaskIndex, shop: ShopDep, caller: CallerDep) -> Reply:
     """Un-tick a task ticked by mistake."""
     return ok(TicketOut.of(domain.tick_task(shop, caller.user_id, ticket_id, task, False)))
+
+
+class FailedTaskOut(WireModel):
+    __annotations__ = view_fields(FailedTask)
+
+
+@router.get("/analytics/failed-tasks/", response_model=Envelope[list[FailedTaskOut]])
+def failed_tasks(
+    shop: ShopDep,
+    days: Annotated[
+        int,
+        Query(
+            description="The last days to count.", json_schema_extra={"minimum": 1, "maximum": 366}
+        ),
+    ] = 30,
+) -> Reply:
+    """Which checklist tasks QC fails named most (super_admin, ops_manager)."""
+    return ok(FailedTaskOut.many(domain.failed_tasks(shop, days=days)))
 
 
 @router.get("/parts-waiting/", response_model=Envelope[list[PartWaitingOut]])

@@ -138,7 +138,8 @@ def create_ticket(body: IntakeIn, shop: ShopDep, caller: CallerDep) -> Reply:
             shop,
             caller.user_id,
             bike_code=body.serial_number,
-            title=body.title,
+            # The web admin leaves the title out when blank: the parts name the ticket.
+            title=body.title if body.title and body.title.strip() else None,
             checklist=None,
             srt_total_minutes=None,
             approve_srt=True,
