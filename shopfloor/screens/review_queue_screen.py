@@ -1,6 +1,6 @@
 """Review queue (ops_manager, super_admin; the shop's ``review_required`` rule): tickets
 under review, oldest first, with their parts and minutes beside them. ``e`` edits the
-parts (a part's minutes, remove one, add one), ``a`` approves (asked first): the ticket
+parts (a part's minutes or colour, remove one, add one), ``a`` approves (asked first): the ticket
 becomes new and goes to the Assign board. Opened from the dashboard and the Assign
 board; escape goes back."""
 
@@ -149,6 +149,7 @@ class ReviewQueueScreen(PagedTicketsScreen):
         options = [("Add a part", "add")]
         for i, p in enumerate(ticket.ticket_parts):
             options.append((f"Minutes of {p['part_name']} ({p['minutes']})", f"min:{i}"))
+            options.append((f"Colour of {p['part_name']} ({p['color']})", f"col:{i}"))
             options.append((f"Remove {p['part_name']}", f"rm:{i}"))
 
         def chosen(choice: str | None) -> None:
@@ -160,6 +161,8 @@ class ReviewQueueScreen(PagedTicketsScreen):
             what, index = choice.split(":")
             if what == "rm":
                 self._save(ticket, specs[: int(index)] + specs[int(index) + 1 :])
+            elif what == "col":
+                self._ask_color(ticket, specs, int(index))
             else:
                 self._ask_minutes(ticket, specs, int(index))
 
@@ -194,6 +197,23 @@ class ReviewQueueScreen(PagedTicketsScreen):
                 scan_note=f"#{ticket.id}'s parts were not changed",
             ),
             typed,
+        )
+
+    def _ask_color(self, ticket: TicketView, specs: list[dict[str, Any]], index: int) -> None:
+        def picked(color: str | None) -> None:
+            if color is not None:
+                changed = [dict(s) for s in specs]
+                changed[index]["color"] = color
+                self._save(ticket, changed)
+
+        name = ticket.ticket_parts[index]["part_name"]
+        self.app.push_screen(
+            ChoiceDialog(
+                f"Condition of {name} (#{ticket.id})",
+                [(c, c) for c in ("green", "yellow", "red")],
+                scan_note=f"#{ticket.id}'s parts were not changed",
+            ),
+            picked,
         )
 
     def _add(self, ticket: TicketView, specs: list[dict[str, Any]], parts: list[PartView]) -> None:

@@ -27,6 +27,7 @@ from shopfloor.widgets.ticket_pager import TicketPager
 from ..conftest import People
 from .conftest import log_in, settle, sign_in
 from .test_intake import type_form
+from .test_scan_in_dialogs import scan
 from .test_work import move_to, status_line
 from .workshop import Workshop
 
@@ -157,3 +158,19 @@ async def test_manager_corrects_minutes_in_the_review_queue_and_approves(
         people.manager,
         55,
     )
+
+
+async def test_a_scan_in_which_part_a_park_waits_for_parks_nothing(
+    app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    catalogue(shop)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        await move_to(pilot, app, workshop.running)
+        await pilot.press("w", "1", "down")  # waiting for parts; Chain highlighted
+        await settle(pilot)
+        assert isinstance(app.screen, WantedPartDialog)
+        await scan(pilot, "RM-1006")  # its enter would have picked the part
+        assert f"#{workshop.running} was not parked" in status_line(app)
+    assert get_ticket(shop, workshop.running).status == "in_progress"
+    assert parts_waiting(shop, None) == []
