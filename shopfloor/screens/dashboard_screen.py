@@ -1,4 +1,5 @@
-"""Manager dashboard (ops_manager, super_admin): fleet, tickets, backlog, QC trend, team."""
+"""Manager dashboard (ops_manager, super_admin): fleet, tickets, backlog, QC trend, team,
+and the tasks QC fails most."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from ..domain import (
     Shop,
     TeamAnalytics,
     TechnicianStats,
+    failed_tasks,
     fleet_analytics,
     team_analytics,
 )
+from ..domain.ticks import FailedTask
 from ..widgets.formatting import hm
 from ..widgets.ticket_pager import Column, FittedTable
 from .base import ShopScreen
@@ -31,12 +34,21 @@ class Overview:
 
     fleet: FleetAnalytics
     team: TeamAnalytics
+    failed: tuple[FailedTask, ...] = ()  # the tasks QC fails named, most often first
+
+
+def most_failed(failed: tuple[FailedTask, ...]) -> str:
+    """The tasks QC failed most, for the status line ("" when no fail named a task)."""
+    top = ", ".join(f"{f.task[:30]} ({f.fails})" for f in failed[:3])
+    return f" · most failed at QC: {top}" if top else ""
 
 
 def read_overview(shop: Shop, actor_id: int, days: int) -> Overview:
     """Fleet and team analytics over ``days`` days (runs in a worker)."""
     return Overview(
-        fleet_analytics(shop, actor_id, days=days), team_analytics(shop, actor_id, days=days)
+        fleet_analytics(shop, actor_id, days=days),
+        team_analytics(shop, actor_id, days=days),
+        tuple(failed_tasks(shop, actor_id, days=days)),
     )
 
 
@@ -108,6 +120,7 @@ class DashboardScreen(ShopScreen):
         ran_out = f" · out of pause budget today: {', '.join(out)}" if out else ""
         self.set_status(
             f"Team figures over the last {team.days} days · d changes the period{ran_out}"
+            + most_failed(overview.failed)
         )
 
     def on_resize(self) -> None:

@@ -13,12 +13,14 @@ from shopfloor.domain import (
     create_bike,
     create_ticket,
     get_ticket,
+    qc_fail,
     send_to_qc,
     set_rule,
     start_work_session,
     tick_task,
 )
 from shopfloor.screens.assign_screen import AssignScreen
+from shopfloor.screens.dashboard_screen import DashboardScreen
 from shopfloor.screens.dialogs import ConfirmDialog, TextDialog
 from shopfloor.screens.qc_queue_screen import QcQueueScreen
 from shopfloor.screens.tasks_dialog import TasksDialog
@@ -169,3 +171,14 @@ async def test_a_scan_in_the_task_list_fails_nothing(
         assert isinstance(app.screen, QcQueueScreen)
         assert f"#{workshop.waiting_qc} was not failed" in status_line(app)
     assert get_ticket(shop, workshop.waiting_qc).status == "waiting_qc"
+
+
+async def test_the_dashboard_names_the_tasks_qc_fails_most(
+    app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    qc_fail(shop, people.qc, workshop.waiting_qc, tasks=[1, 3])
+    qc_fail(shop, people.qc, workshop.waiting_qc_rework, tasks=[1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "manager")
+        assert isinstance(app.screen, DashboardScreen)
+        assert "most failed at QC: Check brakes (2), Check chain (1)" in status_line(app)
