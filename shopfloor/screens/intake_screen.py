@@ -314,7 +314,8 @@ class IntakeScreen(ShopScreen):
             return
         minutes = sum(spec.minutes for spec in specs)
         listed = "; ".join(f"{s.part_name} {s.color} {s.minutes}m" for s in specs)
-        line.update(f"Parts: {listed} = {minutes} min · flag {flag_color(minutes)}")
+        tasks = f"+{len(specs)} checklist task{'s' if len(specs) > 1 else ''}"
+        line.update(f"Parts: {listed} = {minutes} min · flag {flag_color(minutes)} · {tasks}")
         self.query_one("#srt", Input).value = str(minutes)
 
     # --- restoring an archived bike ----------------------------------------------------------

@@ -63,7 +63,10 @@ async def test_master_takes_a_bike_in_by_parts_and_the_srt_is_their_minutes(
         await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)
         line = text_of(app, "#parts-line")
-        assert line == "Parts: Brake pads red 20m; Chain yellow 15m = 35 min · flag yellow"
+        assert line == (
+            "Parts: Brake pads red 20m; Chain yellow 15m = 35 min · flag yellow"
+            " · +2 checklist tasks"
+        )
         approved = app.screen.query_one("#approve-srt", Checkbox)
         assert not approved.value  # the SRT is the parts' minutes, still to be approved
         approved.focus()
