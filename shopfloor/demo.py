@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from .domain import (
     ManualClock,
     Shop,
+    add_bike_model,
+    add_part,
     archive_bike,
     assign_ticket,
     create_bike,
@@ -49,6 +51,9 @@ JOBS = (
     ("Lights and wiring", 35),
     ("Post-rental safety check", 30),
 )
+# A parts catalogue, so intake by parts and parking for a part can be tried at once.
+DEMO_MODEL = "City e-bike"
+DEMO_PARTS = ("Brake pads", "Chain", "Rear tyre", "Front tyre", "Display", "Battery contacts")
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,9 @@ def _fill(
     master, manager, qc = ids["master"], ids["manager"], ids["qc"]
     techs = [ids["tech1"], ids["tech2"]]
     codes = [f"RM-{1001 + i}" for i in range(BIKE_COUNT)]
+    add_bike_model(shop, master, DEMO_MODEL)
+    for part in DEMO_PARTS:
+        add_part(shop, master, DEMO_MODEL, part)
     for code in codes:
         create_bike(shop, master, code)
     for code in codes[-2:]:

@@ -74,6 +74,7 @@ TICKET_TABLE: list[BindingType] = [
 
 TICKET_DETAIL: list[BindingType] = [
     Binding("escape", "close", "Back", id="detail.back"),
+    Binding("t", "tasks", "Tasks", id="tasks.open"),
 ]
 
 # The footer shows the everyday ones; ? lists them all.
@@ -90,6 +91,8 @@ INTAKE: list[BindingType] = [
         id="intake.save_template",
     ),
     Binding("ctrl+n", "clear_form", "Clear form", show=False, priority=True, id="intake.clear"),
+    # Intake by parts (issue 21): add a part spec, or remove one.
+    Binding("ctrl+p", "parts", "Parts", show=False, priority=True, id="intake.parts"),
     # ? types into the fields here, so the list of keys is on F1.
     Binding("f1", "app.show_keys", "Keys", priority=True, id="app.keys_f1"),
 ]
@@ -124,6 +127,9 @@ ASSIGN: list[BindingType] = [
     # digits of a code typed by hand go into the search, never to "assign to N".
     Binding("escape", "close_find", "Close the search", show=False, id="assign.close_find"),
     Binding("down", "find_suggestions", "Closest codes", show=False, id="assign.closest_codes"),
+    # Capitals: a bike code typed into the search starts with the scan prefix (RM-).
+    Binding("W", "parts_waiting", "Parts waiting", show=False, id="parts.open"),
+    Binding("U", "review_queue", "Review queue", show=False, id="review.open"),
 ]
 
 TECHNICIAN: list[BindingType] = [
@@ -132,6 +138,7 @@ TECHNICIAN: list[BindingType] = [
     Binding("x", "stop", "Stop", id="work.stop"),
     Binding("w", "park", "Park (parts)", id="work.park"),
     Binding("q", "send_to_qc", "To QC", id="work.to_qc"),
+    Binding("t", "tasks", "Tasks", id="tasks.open"),
     Binding("enter", "open_ticket", "Open", id="list.open"),
     Binding("right_square_bracket", "page(1)", "Page →", show=False, id="list.next_page"),
     Binding("left_square_bracket", "page(-1)", "Page ←", show=False, id="list.prev_page"),
@@ -147,6 +154,24 @@ QC: list[BindingType] = [
 
 DASHBOARD: list[BindingType] = [
     Binding("d", "cycle_days", "Days", id="dashboard.days"),
+    Binding("W", "parts_waiting", "Parts waiting", id="parts.open"),
+    Binding("U", "review_queue", "Review", id="review.open"),
+]
+
+# The review before assignment (issue 21, the shop's review_required rule).
+REVIEW: list[BindingType] = [
+    Binding("a", "approve", "Approve", id="review.approve"),
+    Binding("e", "edit_parts", "Edit parts", id="review.edit"),
+    Binding("enter", "open_ticket", "Open", id="list.open"),
+    Binding("escape", "close", "Back", id="detail.back"),
+    Binding("right_square_bracket", "page(1)", "Page →", show=False, id="list.next_page"),
+    Binding("left_square_bracket", "page(-1)", "Page ←", show=False, id="list.prev_page"),
+]
+
+# What to order (issue 21): the parts parked bikes wait for.
+PARTS_WAITING: list[BindingType] = [
+    Binding("a", "arrived", "Arrived", id="parts.arrived"),
+    Binding("escape", "close", "Back", id="detail.back"),
 ]
 
 DIALOG: list[BindingType] = [
@@ -156,6 +181,21 @@ DIALOG: list[BindingType] = [
 # A numbered list: one digit picks (pause reasons).
 PICK_NUMBER: list[BindingType] = [
     *(Binding(str(n), f"pick({n})", str(n), show=False, id=f"pick.{n}") for n in range(1, 10)),
+    Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+]
+
+# A ticket's tasks with a cursor (issue 21): tick / un-tick, or pick QC's failed ones.
+TASKS: list[BindingType] = [
+    Binding("space", "toggle_task", "Tick / pick", id="tasks.toggle"),
+    Binding("enter", "done", "Done", id="tasks.done"),
+    Binding("escape", "cancel", "Close", id="dialog.cancel"),
+]
+
+# A part spec at intake: the condition colour, while the list of parts has focus.
+PART_SPEC: list[BindingType] = [
+    Binding("g", "color('g')", "Green", id="part.green"),
+    Binding("y", "color('y')", "Yellow", id="part.yellow"),
+    Binding("r", "color('r')", "Red", id="part.red"),
     Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
 ]
 
@@ -257,11 +297,11 @@ BIKE_HISTORY: list[BindingType] = [
 
 # The parts catalogue, by bike model (from Fleet).
 PARTS: list[BindingType] = [
-    Binding("a", "add", "Add part", id="parts.add"),
-    Binding("n", "add_model", "New model", id="parts.add_model"),
-    Binding("d", "toggle_removed", "Remove/restore", id="parts.remove"),
-    Binding("v", "cycle_shown", "Removed", id="parts.shown"),
-    Binding("escape", "close", "Back", id="parts.back"),
+    Binding("a", "add", "Add part", id="catalogue.add"),
+    Binding("n", "add_model", "New model", id="catalogue.add_model"),
+    Binding("d", "toggle_removed", "Remove/restore", id="catalogue.remove"),
+    Binding("v", "cycle_shown", "Removed", id="catalogue.shown"),
+    Binding("escape", "close", "Back", id="catalogue.back"),
 ]
 
 # Enter on a row does the same as e (rules) or b (history): the table itself takes enter.
@@ -290,15 +330,19 @@ PLACES: dict[str, tuple[list[BindingType], ...]] = {
     "dashboard": (GLOBAL, DASHBOARD, DASHBOARD_ADMIN),
     "people": (GLOBAL, PEOPLE),
     "fleet": (GLOBAL, FLEET),
-    "parts": (GLOBAL, PARTS),
+    "parts catalogue": (GLOBAL, PARTS),
     "rules": (GLOBAL, RULES),
     "bike history": (GLOBAL, BIKE_HISTORY),
     "a form": (GLOBAL, FORM_DIALOG),
     "a pick-many list": (GLOBAL, PICK_MANY),
     "an info box": (GLOBAL, INFO_DIALOG),
+    "parts waiting": (GLOBAL, PARTS_WAITING),
+    "review queue": (GLOBAL, REVIEW, TICKET_TABLE),
     "a dialog": (GLOBAL, DIALOG),
     "the pause reasons": (GLOBAL, PICK_NUMBER),
     "the keys list": (GLOBAL, KEYS_DIALOG),
+    "the task list": (GLOBAL, TASKS),
+    "a part to fix": (GLOBAL, PART_SPEC),
     "a yes/no question": (GLOBAL, CONFIRM),
     "the running-timer question": (GLOBAL, TIMER_GUARD),
     "the wall board": (BOARD,),

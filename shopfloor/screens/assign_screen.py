@@ -17,8 +17,17 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import keys
-from ..domain import BikeState, Page, TicketView, assign_ticket, list_tickets
+from ..domain import (
+    BikeState,
+    Page,
+    Permission,
+    TicketView,
+    allows,
+    assign_ticket,
+    list_tickets,
+)
 from ..domain.boards import TechnicianLoad, technician_load
+from ..widgets.checklist import tasks_to_fix
 from ..widgets.formatting import hm, srt_alarm, status_and_srt, ticket_status
 from ..widgets.ticket_pager import Column, FittedTable, TicketPager
 from .base import bike_and_ticket
@@ -29,6 +38,14 @@ PER_PAGE = 50
 WAITING = ("new", "rework")
 REASSIGNABLE = ("new", "rework", "assigned")
 TIMER_SIGNS = {"running": "▶", "paused": "‖"}
+
+
+def board_status(ticket: TicketView) -> str:
+    """The status (over SRT marked) and, on rework, how many tasks QC named to fix."""
+    fix = tasks_to_fix(ticket)
+    named = f": fix {', '.join(str(t['index'] + 1) for t in fix[:4])}" if fix else ""
+    more = "…" if len(fix) > 4 else ""
+    return f"{status_and_srt(ticket)}{named}{more}"
 
 
 # Each technician with their number (the digit that assigns to them).
@@ -74,7 +91,7 @@ class AssignScreen(PagedTicketsScreen):
                         Column("#", lambda t: str(t.id), 3, fit=True),
                         Column("Bike", lambda t: t.bike_code, 7, fit=True),
                         Column("Title", lambda t: t.title, 8, grow=2, wrap=True),
-                        Column("Status", status_and_srt, 8, wrap=True, marker=srt_alarm),
+                        Column("Status", board_status, 8, wrap=True, marker=srt_alarm),
                         Column("Tech", lambda t: t.technician_name or "-", 5, grow=1, drop=1),
                     ],
                     self._load,
@@ -200,6 +217,18 @@ class AssignScreen(PagedTicketsScreen):
         title = "Waiting + assigned (reassign)" if include else "Waiting for a technician"
         self.query_one("#assign-tickets-title", Static).update(title)
 
+    # --- issue 21's lists: what to order, what to review -------------------------------------
+
+    def action_parts_waiting(self) -> None:
+        from .parts_waiting_screen import PartsWaitingScreen
+
+        self.app.push_screen(PartsWaitingScreen())
+
+    def action_review_queue(self) -> None:
+        from .review_queue_screen import ReviewQueueScreen
+
+        self.app.push_screen(ReviewQueueScreen())
+
     # --- find by code -------------------------------------------------------------------------
 
     @property
@@ -245,6 +274,8 @@ class AssignScreen(PagedTicketsScreen):
         return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review_queue":
+            return True if allows(self.session.acting_roles(), Permission.REVIEW) else None
         if action == "close_find":
             return self.find_field.display if self.is_mounted else False
         if action == "find_suggestions":
@@ -253,6 +284,11 @@ class AssignScreen(PagedTicketsScreen):
             suggestions = self.query_one("#find-suggestions", OptionList)
             return self.find_field.has_focus and suggestions.display
         return True
+
+    def why_not(self, action: str) -> str:
+        if action == "review_queue":
+            return "Managers and admins review tickets (the Review queue)."
+        return ""
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "find-code":

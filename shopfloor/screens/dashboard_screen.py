@@ -1,4 +1,5 @@
-"""Manager dashboard (ops_manager, super_admin): fleet, tickets, backlog, QC trend, team."""
+"""Manager dashboard (ops_manager, super_admin): fleet, tickets, backlog, QC trend, team,
+and the tasks QC fails most."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from ..domain import (
     TeamAnalytics,
     TechnicianStats,
     allows,
+    failed_tasks,
     fleet_analytics,
     team_analytics,
 )
 from ..domain.downtime import Downtime, downtime_by_reason
+from ..domain.ticks import FailedTask
 from ..widgets.formatting import hm
 from ..widgets.ticket_pager import Column, FittedTable
 from .base import ShopScreen
@@ -41,6 +44,13 @@ class Overview:
     fleet: FleetAnalytics
     team: TeamAnalytics
     downtime: Downtime | None = None
+    failed: tuple[FailedTask, ...] = ()  # the tasks QC fails named, most often first
+
+
+def most_failed(failed: tuple[FailedTask, ...]) -> str:
+    """The tasks QC failed most, for the status line ("" when no fail named a task)."""
+    top = ", ".join(f"{f.task[:30]} ({f.fails})" for f in failed[:3])
+    return f" · most failed at QC: {top}" if top else ""
 
 
 def read_overview(shop: Shop, actor_id: int, days: int, downtime: bool = False) -> Overview:
@@ -50,6 +60,7 @@ def read_overview(shop: Shop, actor_id: int, days: int, downtime: bool = False) 
         fleet_analytics(shop, actor_id, days=days),
         team_analytics(shop, actor_id, days=days),
         downtime_by_reason(shop, actor_id, days=days) if downtime else None,
+        tuple(failed_tasks(shop, actor_id, days=days)),
     )
 
 
@@ -180,6 +191,7 @@ class DashboardScreen(ShopScreen):
         ran_out = f" · out of pause budget today: {', '.join(out)}" if out else ""
         self.set_status(
             f"Team figures over the last {team.days} days · d changes the period{ran_out}"
+            + most_failed(overview.failed)
         )
 
     def _show_downtime(self, downtime: Downtime) -> None:
@@ -288,3 +300,15 @@ class DashboardScreen(ShopScreen):
             "rules": RulesScreen,
         }
         self.app.push_screen(screens[name]())
+
+    # --- issue 21's lists: what to order, what to review -------------------------------------
+
+    def action_parts_waiting(self) -> None:
+        from .parts_waiting_screen import PartsWaitingScreen
+
+        self.app.push_screen(PartsWaitingScreen())
+
+    def action_review_queue(self) -> None:
+        from .review_queue_screen import ReviewQueueScreen
+
+        self.app.push_screen(ReviewQueueScreen())

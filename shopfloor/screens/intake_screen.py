@@ -4,6 +4,10 @@ The bike code shows the bike's state and the closest codes while it is typed;
 an unknown bike needs an explicit confirmation with a reason, an archived one
 can be restored first. The checklist starts from the default template and can
 be edited; the SRT must be approved explicitly before the ticket is created.
+
+Intake by parts (issue 21): ctrl+p adds a part spec (part, condition colour, minutes,
+comment) or removes one; the SRT then defaults to the parts' minutes (still to be
+approved), and the flag colour they give shows beside them.
 """
 
 from __future__ import annotations
@@ -30,13 +34,17 @@ from ..domain import (
     checklist_template,
     create_ticket,
     get_bike_by_code,
+    list_parts,
     restore_bike,
     set_checklist_template,
 )
+from ..domain.flags import flag_color
+from ..domain.views import PartView
 from ..keymap import hint_for
 from ..widgets.checklist import ChecklistEditor
 from .base import ShopScreen
-from .dialogs import ConfirmDialog, TextDialog
+from .dialogs import ChoiceDialog, ConfirmDialog, TextDialog
+from .part_dialogs import PartSpec, PartSpecDialog
 from .ticket_detail_screen import TicketDetailScreen
 
 STATE_DEBOUNCE_SECONDS = 0.2
@@ -48,6 +56,7 @@ FIELD_WIDGETS = {
     "srt_total_minutes": "#srt",
     "approve_srt": "#approve-srt",
     "checklist_snapshot": "#checklist-items",
+    "part_specs": "#srt",
 }
 # The domain names fields as the API does; the screen says what is written beside them.
 FIELD_LABELS: tuple[tuple[str, str], ...] = (
@@ -55,6 +64,7 @@ FIELD_LABELS: tuple[tuple[str, str], ...] = (
     ("srt_total_minutes", "SRT"),
     ("approve_srt", "SRT approved"),
     ("checklist_snapshot", "Checklist"),
+    ("part_specs", "Parts"),
     ("bike_creation_reason", "reason"),
     ("confirm_create_bike", "confirmation"),
     ("bike_code", "Bike code"),
@@ -76,6 +86,7 @@ FIELD_LINES = {
     "srt_total_minutes": "#srt-error",
     "approve_srt": "#srt-error",
     "checklist_snapshot": "#checklist-error",
+    "part_specs": "#srt-error",
 }
 
 
@@ -98,6 +109,7 @@ class IntakeScreen(ShopScreen):
         self.state: BikeState | None = None
         self._state_timer: Timer | None = None
         self._creating = False  # a create is on its way to the database
+        self.part_specs: list[PartSpec] = []  # intake by parts (ctrl+p)
 
     def compose_body(self) -> Iterable[Any]:
         with Horizontal(id="intake-main"):
@@ -114,6 +126,7 @@ class IntakeScreen(ShopScreen):
                     yield Input(placeholder="45", id="srt", type="integer", compact=True)
                     yield Checkbox("SRT approved", id="approve-srt", compact=True)
                 yield Static("", id="srt-error", classes="field-error")
+                yield Static("", id="parts-line", markup=False)
             with Vertical(id="intake-checklist"):
                 yield Static("", id="checklist-title", classes="section-title")
                 yield ChecklistEditor([], id="checklist-editor")
@@ -121,6 +134,7 @@ class IntakeScreen(ShopScreen):
 
     def on_mount(self) -> None:
         self.query_one("#suggestions", OptionList).display = False
+        self.query_one("#parts-line", Static).display = False
         self._checklist_title()
         code = self.query_one("#bike-code", Input)
         code.value = self.initial_code
@@ -248,6 +262,62 @@ class IntakeScreen(ShopScreen):
 
         self.call(set_checklist_template, self.me, items, done=saved, failed=refused)
 
+    # --- intake by parts --------------------------------------------------------------------
+
+    def action_parts(self) -> None:
+        """Add a part spec (from the catalogue), or remove one already added."""
+
+        def chosen(parts: list[PartView]) -> None:
+            if not self.part_specs:
+                self._add_part(parts)
+                return
+
+            def picked(choice: str | None) -> None:
+                if choice == "add":
+                    self._add_part(parts)
+                elif choice is not None:
+                    del self.part_specs[int(choice)]
+                    self._show_parts()
+
+            options = [("Add a part", "add")] + [
+                (f"Remove {spec.part_name} ({spec.minutes} min)", str(i))
+                for i, spec in enumerate(self.part_specs)
+            ]
+            self.app.push_screen(
+                ChoiceDialog("Parts of this ticket", options, scan_note="no part changed"), picked
+            )
+
+        self.call(list_parts, self.me, done=chosen)
+
+    def _add_part(self, parts: list[PartView]) -> None:
+        if not parts:
+            self.set_status(
+                "The parts catalogue is empty: add parts first (shopfloor part add).", error=True
+            )
+            return
+
+        def added(spec: PartSpec | None) -> None:
+            if spec is not None:
+                self.part_specs.append(spec)
+                self._show_parts()
+                self.set_status(f"{spec.part_name} added ({spec.color}, {spec.minutes} min).")
+
+        taken = {spec.part_id for spec in self.part_specs}
+        self.app.push_screen(PartSpecDialog(parts, taken=taken), added)
+
+    def _show_parts(self) -> None:
+        """The parts line, and the SRT set to their minutes (to be approved again)."""
+        line = self.query_one("#parts-line", Static)
+        specs = self.part_specs
+        line.display = bool(specs)
+        if not specs:
+            return
+        minutes = sum(spec.minutes for spec in specs)
+        listed = "; ".join(f"{s.part_name} {s.color} {s.minutes}m" for s in specs)
+        tasks = f"+{len(specs)} checklist task{'s' if len(specs) > 1 else ''}"
+        line.update(f"Parts: {listed} = {minutes} min · flag {flag_color(minutes)} · {tasks}")
+        self.query_one("#srt", Input).value = str(minutes)
+
     # --- restoring an archived bike ----------------------------------------------------------
 
     def _may_restore(self) -> bool:
@@ -298,11 +368,16 @@ class IntakeScreen(ShopScreen):
             return
         self.set_status("Creating the ticket…")
         self._creating = True
+        title: str | None = self.query_one("#title", Input).value
+        specs = [spec.as_domain() for spec in self.part_specs] or None
+        if specs and not (title or "").strip():
+            title = None  # the parts name the ticket
         self.call(
             create_ticket,
             self.me,
             bike_code=self.query_one("#bike-code", Input).value,
-            title=self.query_one("#title", Input).value,
+            title=title,
+            part_specs=specs,
             checklist=list(self.query_one(ChecklistEditor).items),
             srt_total_minutes=srt,
             approve_srt=self.query_one("#approve-srt", Checkbox).value,
@@ -385,6 +460,8 @@ class IntakeScreen(ShopScreen):
         for selector in ("#bike-code", "#title", "#srt"):
             self.query_one(selector, Input).value = ""
         self.query_one("#approve-srt", Checkbox).value = False
+        self.part_specs = []
+        self._show_parts()
         self._show_state(None)
         self._clear_errors()
         # Every intake starts from the shop's template, not from the last ticket's edits.

@@ -1,4 +1,5 @@
-"""QC queue (qc_inspector): waiting tickets oldest first; pass, or fail with a note."""
+"""QC queue (qc_inspector): waiting tickets oldest first, with which tasks are ticked and by
+whom; pass, or fail naming the tasks that failed (a note when none is named)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from ..widgets.formatting import srt_alarm, srt_vs_worked
 from ..widgets.ticket_pager import Column, TicketPager
 from .dialogs import ConfirmDialog, TextDialog
 from .paged import PagedTicketsScreen
+from .tasks_dialog import TasksDialog
 
 PER_PAGE = 50
 
@@ -61,8 +63,7 @@ class QcQueueScreen(PagedTicketsScreen):
 
     def on_ticket_pager_highlighted(self, event: TicketPager.Highlighted) -> None:
         ticket = event.ticket
-        items = ticket.checklist_snapshot if ticket else ()
-        self.query_one("#checklist", ChecklistView).show(items)
+        self.query_one("#checklist", ChecklistView).show_ticket(ticket)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -130,14 +131,27 @@ class QcQueueScreen(PagedTicketsScreen):
         ticket = self.pager.highlighted
         if ticket is None:
             return
+        if not ticket.checklist_state:  # no tasks to name: the note says it all
+            self._ask_note(ticket, [])
+            return
+
+        def picked(tasks: list[int] | None) -> None:
+            if tasks is not None:
+                self._ask_note(ticket, tasks)
+
+        self.app.push_screen(TasksDialog(ticket, self.me, pick=True), picked)
+
+    def _ask_note(self, ticket: TicketView, tasks: list[int]) -> None:
+        """The note for the technician: required only when no task was named."""
 
         def noted(note: str | None) -> None:
             if note is None:
                 return
 
             def failed(_: TicketView) -> None:
+                named = f" ({len(tasks)} task(s) to fix)" if tasks else ""
                 self.set_status(
-                    f"#{ticket.id} {ticket.bike_code} failed QC; back to "
+                    f"#{ticket.id} {ticket.bike_code} failed QC{named}; back to "
                     f"{ticket.technician_name} as rework."
                 )
                 self.pager.reload()
@@ -151,18 +165,24 @@ class QcQueueScreen(PagedTicketsScreen):
                 ticket.id,
                 note,
                 expected_status=ticket.status,
+                tasks=tasks if ticket.checklist_state else None,
                 done=failed,
             )
 
+        if tasks:
+            names = "; ".join(f"{i + 1}. {ticket.checklist_state[i]['task'][:40]}" for i in tasks)
+            detail = f"Failed: {names}. A note is optional (enter to fail it, escape to cancel)."
+        else:
+            detail = (
+                "No task named, so a fail needs a note: what must the technician fix? "
+                "(enter to fail it, escape to cancel)"
+            )
         self.app.push_screen(
             TextDialog(
                 f"Fail QC on #{ticket.id} {ticket.bike_code}?",
-                detail=(
-                    "A fail needs a note: what must the technician fix? "
-                    "(enter to fail it, escape to cancel)"
-                ),
+                detail=detail,
                 placeholder="e.g. Rear brake still rubs; adjust the caliper.",
-                required=True,
+                required=not tasks,
                 scan_note=f"#{ticket.id} was not failed",
             ),
             noted,

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Label, Static
 
 from .. import keys
 from ..domain import (
+    DomainError,
     Page,
     PauseBudget,
     PauseReason,
@@ -24,6 +25,7 @@ from ..domain import (
     TicketView,
     WorkSessionView,
     get_ticket,
+    list_parts,
     list_tickets,
     open_session_of,
     park_ticket,
@@ -41,15 +43,18 @@ from ..domain import (
     worked_seconds_today,
     xp_total,
 )
-from ..domain.rules import STILL_WORKING_GRACE, may_start_timer
+from ..domain.rules import PARK_DEFAULT_REASON, STILL_WORKING_GRACE, may_start_timer
+from ..domain.views import PartView
 from ..domain.work_sessions import BUDGET_USED_UP, shift_end_passed
 from ..domain.worktime import shop_zone
-from ..widgets.checklist import ChecklistView
+from ..widgets.checklist import ChecklistView, tasks_to_fix
 from ..widgets.formatting import hm, hms, srt_alarm, srt_vs_worked, ticket_status
 from ..widgets.ticket_pager import Column, TicketPager
 from ..widgets.timer import WorkTimer
 from .dialogs import ConfirmDialog, Dialog, TextDialog
 from .paged import PagedTicketsScreen
+from .part_dialogs import WantedPart, WantedPartDialog
+from .tasks_dialog import TasksDialog, may_tick
 
 MY_STATUSES = ("in_progress", "rework", "assigned", "waiting_qc")
 PER_PAGE = 50
@@ -144,9 +149,13 @@ def qc_note_text(ticket: TicketView) -> str:
 
 
 def status_with_qc_note(ticket: TicketView) -> str:
-    """The status, and on a rework ticket what QC asked to fix."""
+    """The status, and on a rework ticket what QC asked to fix (the tasks it named)."""
     label = ticket_status(ticket)
-    return f"{label}: {ticket.latest_qc_note or 'no note'}" if is_rework(ticket) else label
+    if not is_rework(ticket):
+        return label
+    failed = tasks_to_fix(ticket)
+    named = f"{len(failed)} task(s) failed" if failed else ""
+    return f"{label}: {'; '.join(x for x in (named, ticket.latest_qc_note) if x) or 'no note'}"
 
 
 class TechnicianScreen(PagedTicketsScreen):
@@ -349,8 +358,7 @@ class TechnicianScreen(PagedTicketsScreen):
 
     def on_ticket_pager_highlighted(self, event: TicketPager.Highlighted) -> None:
         ticket = event.ticket
-        items = ticket.checklist_snapshot if ticket else ()
-        self.query_one("#checklist", ChecklistView).show(items)
+        self.query_one("#checklist", ChecklistView).show_ticket(ticket)
         note = self.query_one("#qc-note", Static)
         note.update(qc_note_text(ticket) if ticket and is_rework(ticket) else "")
         note.display = bool(ticket and is_rework(ticket))
@@ -387,6 +395,8 @@ class TechnicianScreen(PagedTicketsScreen):
         if action == "park":
             ok = ticket is not None and TicketAction.PARKED in self._actions(ticket)
             return True if ok else None
+        if action == "tasks":
+            return True if may_tick(ticket, self.me) else None
         return True
 
     def why_not(self, action: str) -> str:
@@ -403,7 +413,15 @@ class TechnicianScreen(PagedTicketsScreen):
             return f"{where}: only a ticket in progress goes to QC ({s} starts it first)."
         if action == "park":
             return f"{where}: only a ticket in progress can be parked ({s} starts it first)."
+        if action == "tasks":
+            return f"{where}: tasks are ticked while it is assigned, in progress or in rework."
         return ""
+
+    def action_tasks(self) -> None:
+        ticket = self.pager.highlighted
+        if ticket is None:
+            return
+        self.app.push_screen(TasksDialog(ticket, self.me), lambda _: self.refresh_data())
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -492,7 +510,8 @@ class TechnicianScreen(PagedTicketsScreen):
         if ticket is None:
             return
 
-        def park(reason: PauseReason, note: str) -> None:
+        def park(reason: PauseReason, note: str, wanted: WantedPart | None = None) -> None:
+            named = f", waiting for {wanted.quantity} x {wanted.text}" if wanted else ""
             self.act(
                 "park",
                 ticket.id,
@@ -502,15 +521,40 @@ class TechnicianScreen(PagedTicketsScreen):
                 ticket.id,
                 reason.code,
                 note,
+                part_id=wanted.part_id if wanted else None,
+                part_text=wanted.text if wanted and wanted.part_id is None else None,
+                quantity=wanted.quantity if wanted else 1,
                 done=self._after(
-                    f"#{ticket.id} {ticket.bike_code} parked ({reason.label}); "
+                    f"#{ticket.id} {ticket.bike_code} parked ({reason.label}{named}); "
                     "you can start another bike."
                 ),
             )
 
+        def for_part(reason: PauseReason, note: str) -> None:
+            # Waiting for parts: which part, and how many, go on the parts waiting list.
+            if reason.code != PARK_DEFAULT_REASON:
+                park(reason, note)
+                return
+
+            def named(wanted: WantedPart | None) -> None:
+                if wanted is not None:  # None: escape, or a scan closed it; not parked
+                    park(reason, note, wanted if wanted.quantity else None)
+
+            def listed(parts: list[PartView]) -> None:
+                self.app.push_screen(
+                    WantedPartDialog(
+                        f"#{ticket.id} {ticket.bike_code} waits for which part?",
+                        parts,
+                        scan_note=f"#{ticket.id} was not parked",
+                    ),
+                    named,
+                )
+
+            self.call(list_parts, self.me, done=listed)
+
         self._ask_reason(
             f"Park #{ticket.id} {ticket.bike_code}: why does it wait?",
-            park,
+            for_part,
             f"#{ticket.id} was not parked",
         )
 
@@ -534,23 +578,46 @@ class TechnicianScreen(PagedTicketsScreen):
         if ticket is None:
             return
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.act(
-                    "send_to_qc",
-                    ticket.id,
-                    f"Sending #{ticket.id} {ticket.bike_code} to QC",
-                    send_to_qc,
-                    self.me,
-                    ticket.id,
-                    done=self._after(f"#{ticket.id} {ticket.bike_code} sent to QC."),
-                )
+        def send(anyway: bool) -> None:
+            # anyway=False: the domain refuses if a task is unticked after all (ticked off
+            # at another terminal as shown, un-ticked since), and we ask about it.
+            self.act(
+                "send_to_qc",
+                ticket.id,
+                f"Sending #{ticket.id} {ticket.bike_code} to QC",
+                send_to_qc,
+                self.me,
+                ticket.id,
+                confirm_unticked=anyway,
+                done=self._after(f"#{ticket.id} {ticket.bike_code} sent to QC."),
+                failed=refused,
+            )
 
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Send #{ticket.id} {ticket.bike_code} to QC?",
-                "Its timer stops; the QC inspector takes it from here.",
-                scan_note=f"#{ticket.id} was not sent to QC",
-            ),
-            confirmed,
-        )
+        def refused(exc: DomainError) -> None:
+            # A critical task unticked (the shop's rule) is said on the status line.
+            if exc.code == "unticked_tasks":
+                ask(exc.message)
+            else:
+                self.show_error(exc)
+
+        def ask(unticked: str) -> None:
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    send(bool(unticked))
+
+            detail = "Its timer stops; the QC inspector takes it from here."
+            self.app.push_screen(
+                ConfirmDialog(
+                    f"Send #{ticket.id} {ticket.bike_code} to QC"
+                    + (" with tasks not ticked?" if unticked else "?"),
+                    f"{unticked} {detail}" if unticked else detail,
+                    scan_note=f"#{ticket.id} was not sent to QC",
+                ),
+                confirmed,
+            )
+
+        open_tasks = [t for t in ticket.checklist_state if not t["done"]]
+        named = "; ".join(f"{t['index'] + 1}. {t['task'][:30]}" for t in open_tasks[:3])
+        more = f" and {len(open_tasks) - 3} more" if len(open_tasks) > 3 else ""
+        total = len(ticket.checklist_state)
+        ask(f"{len(open_tasks)} of {total} not ticked: {named}{more}." if open_tasks else "")

@@ -27,6 +27,7 @@ from ..domain.values import UNSPECIFIED_PAUSE_REASON
 from ..widgets.checklist import ChecklistView
 from ..widgets.formatting import hm, hms, local_time, status_label
 from .base import ShopScreen
+from .tasks_dialog import TasksDialog, may_tick
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ TRANSITION_WORDS = {
     "qc_pass": "QC passed",
     "qc_fail": "QC failed",
     "parked": "parked",
+    "review_approved": "approved in review",
 }
 TIMER_WORDS = {
     "started": "timer started",
@@ -75,7 +77,15 @@ def transition_line(t: TransitionView) -> str:
         kind = "first pass" if meta.get("first_pass") else "after rework"
         extra = f" ({kind}, +{meta.get('xp_base', 0)}+{meta.get('xp_bonus', 0)} XP)"
     elif t.action == "parked":
-        extra = f" ({t.metadata.get('reason_label', 'on hold')})"
+        wanted = t.metadata.get("part")
+        part = f", for {t.metadata.get('quantity', 1)} x {wanted}" if wanted else ""
+        extra = f" ({t.metadata.get('reason_label', 'on hold')}{part})"
+    elif t.action == "qc_fail" and t.metadata.get("failed_tasks"):
+        # The tasks QC named, by their numbers on the checklist.
+        named = zip(
+            t.metadata["failed_tasks"], t.metadata.get("failed_task_names", []), strict=False
+        )
+        extra = " (" + "; ".join(f"{i + 1}. {name}" for i, name in named) + ")"
     elif t.action == "assigned" and t.technician_name:
         # Both sides of an assignment: who got the ticket, and (below) who gave it.
         what = "reassigned" if t.metadata.get("previous_technician_id") else "assigned"
@@ -114,6 +124,21 @@ def timeline(file: TicketFile) -> list[tuple[datetime, str]]:
     ]
     rows += [(e.event_at, 1, e.id, "· " + timer_line(e)) for e in file.events]
     return [(at, text) for at, _, _, text in sorted(rows, key=lambda r: r[:3])]
+
+
+def parts_line(t: TicketView) -> str:
+    """A ticket taken in by parts: its parts with colour and minutes, the flag colour and
+    XP they give (an admin's override marked); nothing for a ticket without parts."""
+    if not t.ticket_parts and not t.is_manual:
+        return ""
+    parts = "; ".join(
+        f"{p['part_name']} {p['color']} {p['minutes']}m"
+        + (f" ({p['comment']})" if p["comment"] else "")
+        for p in t.ticket_parts
+    )
+    manual = " (set by hand)" if t.is_manual else ""
+    listed = f"Parts: {escape(parts)} = {t.total_duration} min · " if parts else ""
+    return f"\n{listed}flag {t.flag_color} · XP {t.xp_amount}{manual}"
 
 
 class TicketDetailScreen(ShopScreen):
@@ -161,9 +186,9 @@ class TicketDetailScreen(ShopScreen):
             f"worked {hms(t.worked_seconds)} · {balance}\n"
             f"Master {escape(t.master_name)} · technician {escape(t.technician_name or '-')} · "
             f"created {local_time(t.created_at, tz)} · started {local_time(t.started_at, tz)} · "
-            f"done {local_time(t.done_at, tz)}"
+            f"done {local_time(t.done_at, tz)}" + parts_line(t)
         )
-        self.query_one("#detail-checklist", ChecklistView).show(t.checklist_snapshot)
+        self.query_one("#detail-checklist", ChecklistView).show_ticket(t)
         lines = [f"{local_time(at, tz)} {text}" for at, text in timeline(file)]
         self.query_one("#detail-timeline", Static).update("\n".join(lines) or "-")
         sessions = [
@@ -175,6 +200,27 @@ class TicketDetailScreen(ShopScreen):
         total = sum(s.worked_seconds for s in file.sessions)
         sessions.append(f"Total {hms(total)} in {len(file.sessions)} session(s)")
         self.query_one("#detail-sessions", Static).update("\n".join(sessions))
+
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "tasks":
+            ticket = self.file.ticket if self.file else None
+            return True if may_tick(ticket, self.me) else None
+        return True
+
+    def why_not(self, action: str) -> str:
+        if action == "tasks" and self.file is not None:
+            t = self.file.ticket
+            if t.technician != self.me:
+                return f"#{t.id}'s tasks are ticked by its technician."
+            return f"#{t.id} is {status_label(t.status)}: tasks are ticked while it is worked on."
+        return ""
+
+    def action_tasks(self) -> None:
+        if self.file is not None:
+            ticket = self.file.ticket
+            self.app.push_screen(TasksDialog(ticket, self.me), lambda _: self.refresh_data())
 
     def action_close(self) -> None:
         self.dismiss()

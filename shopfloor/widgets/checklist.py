@@ -29,6 +29,10 @@ class ChecklistView(Static):
     def show(self, items: Sequence[Any]) -> None:
         self.update(numbered(items))
 
+    def show_ticket(self, ticket: Any) -> None:
+        """The ticket's checklist with its ticks (nothing highlighted: empty)."""
+        self.update(ticket_checklist(ticket) if ticket is not None else numbered(()))
+
 
 class ChecklistEditor(Vertical):
     """Edit a list of tasks from the keyboard: a to add, e/enter to edit, d to remove,
@@ -153,3 +157,38 @@ class ChecklistEditor(Vertical):
             self.post_message(self.Changed(self))
         await self._render_items(index if index is not None else 0)
         self._list.focus()
+
+
+def task_line(task: dict[str, Any]) -> str:
+    """One task of a ticket's ``checklist_state``: its mark, number, text and who ticked it.
+    ``[x]`` ticked, ``[ ]`` not yet, ``[!]`` named by the last QC fail (to fix)."""
+    mark = "[x]" if task["done"] else "[!]" if task["failed"] else "[ ]"
+    critical = " (critical)" if task["critical"] else ""
+    by = f" — {task['done_by_name']}" if task["done"] and task.get("done_by_name") else ""
+    return f"{mark} {task['index'] + 1:>2}. {task['task']}{critical}{by}"
+
+
+def failed_first(state: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tasks the last QC fail named (still to fix) on top, then the rest in order."""
+    failed = [t for t in state if t["failed"] and not t["done"]]
+    return failed + [t for t in state if t not in failed]
+
+
+def tasks_to_fix(ticket: Any) -> list[dict[str, Any]]:
+    """The tasks the last QC fail named that are not ticked again yet."""
+    return [t for t in getattr(ticket, "checklist_state", ()) if t["failed"] and not t["done"]]
+
+
+def ticket_checklist(ticket: Any) -> str:
+    """A ticket's checklist with its ticks (who ticked each) and QC's failed tasks on top."""
+    state = getattr(ticket, "checklist_state", ())
+    if not state:
+        return numbered(getattr(ticket, "checklist_snapshot", ()))
+    tasks = failed_first(state)
+    done = sum(1 for t in state if t["done"])
+    lines = [f"{done} of {len(state)} ticked"]
+    failed = [t for t in tasks if t["failed"] and not t["done"]]
+    if failed:
+        lines.append(f"QC failed {len(failed)}, fix first:")
+    lines += [task_line(t) for t in tasks]
+    return "\n".join(lines)

@@ -35,9 +35,12 @@ def status_label(status: str) -> str:
 
 
 def ticket_status(ticket: TicketView) -> str:
-    """A ticket's status for lists; a parked one reads as why it waits (``waiting for parts``)."""
+    """A ticket's status for lists; a parked one reads as why it waits (``waiting for parts``,
+    and ``: parts here`` once the parts it waited for arrived)."""
     if ticket.parked_reason:
-        return ticket.parked_reason.lower()
+        # The part it waited for has arrived: the technician can start it again.
+        label = ticket.parked_reason.lower()
+        return f"{label}: parts here" if ticket.parts_here else label
     return status_label(ticket.status)
 
 

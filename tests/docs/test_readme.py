@@ -246,9 +246,10 @@ TABLE_RUNS: dict[str, list[tuple[list[str], str]]] = {
     ],
     "`shopfloor part add MODEL NAME` / `list [--removed]` / `remove ID`": [
         (["model", "add", "Cargo"], "Added bike model Cargo"),
-        (["part", "add", "Cargo", "Brakes"], "Added part Brakes (id 1) to Cargo."),
+        # The demo's catalogue holds 6 parts (shopfloor/demo.py's DEMO_PARTS).
+        (["part", "add", "Cargo", "Brakes"], "Added part Brakes (id 7) to Cargo."),
         (["part", "list"], "Brakes"),
-        (["part", "remove", "1"], "Removed part Brakes of Cargo"),
+        (["part", "remove", "7"], "Removed part Brakes of Cargo"),
         (["part", "list", "--removed"], "(removed)"),
     ],
 }

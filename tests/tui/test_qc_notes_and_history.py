@@ -38,11 +38,12 @@ async def test_qc_fail_is_not_sent_without_a_note(
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "qc")
-        await pilot.press("f")
+        await pilot.press("f", "enter")  # no task named
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, TextDialog)
-        assert "A fail needs a note" in str(dialog.query_one(".dialog-detail", Static).render())
+        detail = str(dialog.query_one(".dialog-detail", Static).render())
+        assert "No task named, so a fail needs a note" in detail
         await pilot.press("space", "enter")
         await settle(pilot)
         assert app.screen is dialog  # still asking

@@ -110,7 +110,7 @@ async def test_a_caps_lock_scan_in_the_qc_fail_note_fails_nothing_and_types_noth
     before = record(shop, people, every_ticket(workshop))
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "qc")
-        await pilot.press("f")
+        await pilot.press("f", "enter")  # no task named: the note
         await settle(pilot)
         assert isinstance(app.screen, TextDialog)
         await scan(pilot, "rm-1005")

@@ -14,6 +14,15 @@ import pytest
 from textual.pilot import Pilot
 
 from shopfloor.app import ShopfloorApp
+from shopfloor.domain import (
+    Shop,
+    add_bike_model,
+    add_part,
+    create_ticket,
+    park_ticket,
+    set_rule,
+    tick_task,
+)
 from shopfloor.widgets.ticket_pager import TicketPager
 
 from ..conftest import People
@@ -94,6 +103,54 @@ def test_technician_screen(
     snap_compare: Compare, app: ShopfloorApp, workshop: Workshop, size: tuple[int, int]
 ) -> None:
     assert snap_compare(app, terminal_size=size, run_before=script("tech1"))
+
+
+def test_task_list_at_80x24(
+    snap_compare: Compare, app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    # Two tasks ticked: the marks and who ticked them show.
+    for task in (0, 2):
+        tick_task(shop, people.tech1, workshop.running, task)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=script("tech1", ["t", "down"]))
+
+
+def test_part_spec_dialog_at_80x24(
+    snap_compare: Compare, app: ShopfloorApp, shop: Shop, workshop: Workshop
+) -> None:
+    add_bike_model(shop, None, "City")
+    for name in ("Brake pads", "Chain", "Display"):
+        add_part(shop, None, "City", name)
+    keys = [*"RM-1010", "ctrl+p", "down", "r"]
+    assert snap_compare(app, terminal_size=(80, 24), run_before=script("master", keys))
+
+
+def test_parts_waiting_screen_at_80x24(
+    snap_compare: Compare, app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    add_bike_model(shop, None, "City")
+    chain = add_part(shop, None, "City", "Chain").id
+    park_ticket(shop, people.tech1, workshop.running, part_id=chain, quantity=2)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=script("manager", ["W"]))
+
+
+def test_review_queue_screen_at_80x24(
+    snap_compare: Compare, app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    add_bike_model(shop, None, "City")
+    pads = add_part(shop, None, "City", "Brake pads").id
+    set_rule(shop, None, "review_required", "on")
+    spec = {"part_id": pads, "color": "red", "minutes": 25, "comment": "worn to the metal"}
+    create_ticket(
+        shop,
+        people.master,
+        bike_code="RM-1010",
+        title=None,
+        checklist=None,
+        srt_total_minutes=None,
+        approve_srt=True,
+        part_specs=[spec],
+    )
+    assert snap_compare(app, terminal_size=(80, 24), run_before=script("manager", ["U"]))
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -80,6 +80,8 @@ async def test_w_parks_the_bike_for_parts_and_the_technician_starts_another(
         assert isinstance(app.screen, ReasonDialog)
         await pilot.press("1")  # waiting for parts
         await settle(pilot)
+        await pilot.press("end", "enter")  # which part: none named
+        await settle(pilot)
         assert "parked (Waiting for parts); you can start another bike" in status_line(app)
         table = app.screen.query_one(TicketPager).table
         row = table.get_row_index(str(workshop.running))

@@ -251,7 +251,7 @@ async def test_qc_fails_with_a_note(
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "qc")
-        await pilot.press("f")
+        await pilot.press("f", "enter")  # no task named: the note says what to fix
         await settle(pilot)
         assert isinstance(app.screen, TextDialog)
         await pilot.press(*"Chain skips", "enter")
