@@ -154,7 +154,7 @@ QC: list[BindingType] = [
 
 DASHBOARD: list[BindingType] = [
     Binding("d", "cycle_days", "Days", id="dashboard.days"),
-    Binding("W", "parts_waiting", "Parts waiting", id="parts.open"),
+    Binding("W", "parts_waiting", "Waiting", id="parts.open"),
     Binding("U", "review_queue", "Review", id="review.open"),
 ]
 

@@ -153,11 +153,12 @@ def test_intake_by_serial_number_refuses_an_unknown_or_archived_bike_as_v1_does(
     assert "is archived; restore it first" in body["message"]
 
 
-def test_an_items_is_active_must_be_true_or_false_not_a_number(api: Api, crew: Crew) -> None:
+def test_an_items_is_active_is_a_boolean_and_its_inventory_a_number(api: Api, crew: Crew) -> None:
     item = api.ok(
         api.post("inventory/items/", crew.manager, {"serial_number": Api.bike_code()}), 201
     )
-    for body in ({"is_active": 0}, {"is_active": "false"}):
+    for body, field in (({"is_active": 0}, "is_active"), ({"is_active": "false"}, "is_active"),
+                        ({"inventory": False}, "inventory")):  # fmt: skip
         response = api.request("PATCH", f"inventory/items/{item['id']}/", crew.manager, json=body)
-        refused(response, 400, "is_active")
+        refused(response, 400, field)
     assert api.ok(api.get(f"inventory/items/{item['id']}/", crew.manager))["is_active"] is True

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import StrictBool
+from pydantic import StrictBool, StrictInt
 
 from ... import domain
 from ...domain import BikeStatus, NotFound
@@ -71,7 +71,7 @@ class CategoryIn(Body):
 class ItemIn(Body):
     serial_number: Text | None = None
     name: Text | None = None
-    inventory: int | None = None
+    inventory: StrictInt | None = None
     category: Id | None = None
     status: BikeStatus | None = None
     is_active: StrictBool | None = None
