@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 # Only light modules here: ``shopfloor`` with no command shows the login screen before
 # SQLAlchemy and the models are imported (issue 13), so the commands import the rest.
 from . import domain
+from .cli_shop import with_shop as _with_shop
 from .config import Settings, SettingsError, load_settings
 from .domain import DomainError, NotFound
 from .domain.values import Role
@@ -234,16 +235,6 @@ def _read_secret(from_stdin: bool, what: str, flag: str) -> str:
     if not secret:
         raise CliError(f"The {what} is empty; nothing was changed.")
     return secret
-
-
-def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
-    from .bootstrap import open_shop
-
-    shop = open_shop(settings.database_url)
-    try:
-        return action(shop)
-    finally:
-        shop.dispose()
 
 
 def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cli_shop import with_shop as _with_shop
 from .config import Settings
 
 if TYPE_CHECKING:
@@ -22,16 +23,6 @@ if TYPE_CHECKING:
 
 TOKEN_FILE = "board_token"  # noqa: S105 - a file name
 PERIODS = ("today", "week", "shift")
-
-
-def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
-    from .bootstrap import open_shop  # here, not above: the TUI starts without it
-
-    shop = open_shop(settings.database_url)
-    try:
-        return action(shop)
-    finally:
-        shop.dispose()
 
 
 def default_token_file(settings: Settings) -> Path:

@@ -11,11 +11,11 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cli_shop import with_shop as _with_shop
 from .config import Settings
 from .domain import ValidationFailed
 
@@ -32,16 +32,6 @@ def _day(raw: str) -> date:
         raise argparse.ArgumentTypeError(
             f"{raw!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-01"
         ) from None
-
-
-def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
-    from .bootstrap import open_shop  # here, not above: the TUI starts without it
-
-    shop = open_shop(settings.database_url)
-    try:
-        return action(shop)
-    finally:
-        shop.dispose()
 
 
 def _format_of(args: argparse.Namespace) -> str:

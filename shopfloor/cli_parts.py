@@ -9,23 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .cli_shop import with_shop as _with_shop
 from .config import Settings
 
 if TYPE_CHECKING:
     from .domain import Shop
-
-
-def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
-    from .bootstrap import open_shop  # here, not above: the TUI starts without it
-
-    shop = open_shop(settings.database_url)
-    try:
-        return action(shop)
-    finally:
-        shop.dispose()
 
 
 def _say(text: str) -> None:

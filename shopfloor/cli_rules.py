@@ -8,24 +8,14 @@ timer rules stay under ``shopfloor timers rules`` and self-inspection under
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import domain
+from .cli_shop import with_shop as _with_shop
 from .config import Settings
 
 if TYPE_CHECKING:
     from .domain import Shop
-
-
-def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
-    from .bootstrap import open_shop  # here, not above: the TUI starts without it
-
-    shop = open_shop(settings.database_url)
-    try:
-        return action(shop)
-    finally:
-        shop.dispose()
 
 
 def cmd_history(settings: Settings, _args: argparse.Namespace) -> int:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import domain
+from .cli_shop import with_shop as _with_shop
 from .config import Settings
 from .domain import PauseReason, ValidationFailed
 
@@ -31,16 +31,6 @@ def parse_duration(text: str) -> timedelta:
         )
     days, hours, minutes = (int(g or 0) for g in match.groups())
     return timedelta(days=days, hours=hours, minutes=minutes)
-
-
-def _with_shop(settings: Settings, action: Callable[[Shop], int]) -> int:
-    from .bootstrap import open_shop  # here, not above: the TUI starts without it
-
-    shop = open_shop(settings.database_url)
-    try:
-        return action(shop)
-    finally:
-        shop.dispose()
 
 
 def cmd_stale(settings: Settings, args: argparse.Namespace) -> int:

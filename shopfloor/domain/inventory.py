@@ -23,10 +23,9 @@ from .bikes import new_bike, normalise_bike_code, validate_bike_code
 from .errors import NotFound, RuleViolation, ValidationFailed
 from .models import Bike, BikeModel, Part, Ticket
 from .paging import check_page
-from .parts import MAX_NAME
+from .parts import catalogue_name
 from .rules import UNIQUE_BIKE_CODE, Permission
 from .shop import Tx, reads, writes
-from .text import clean_text
 from .values import BikeStatus, TicketStatus
 from .views import Page
 
@@ -240,17 +239,6 @@ def inventory_item(tx: Tx, item_id: int) -> ItemView:
 # --- writes -----------------------------------------------------------------------------------
 
 
-def _name(raw: Any, what: str) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise ValidationFailed(f"Give the {what} a name.", field="name")
-    name = " ".join(clean_text(raw, "name").split())
-    if len(name) > MAX_NAME:
-        raise ValidationFailed(
-            f"The {what}'s name is longer than {MAX_NAME} characters.", field="name"
-        )
-    return name
-
-
 def _model_exists(tx: Tx, model_id: int | None, field: str = "category") -> None:
     if model_id is not None and tx.session.get(BikeModel, model_id) is None:
         raise ValidationFailed(f"No category with id {model_id}.", field=field)
@@ -265,7 +253,7 @@ def _unique_model_name(tx: Tx, name: str, but: int | None = None) -> None:
 @writes
 def create_category(tx: Tx, actor_id: int, name: Any) -> CategoryView:
     tx.authorise(actor_id, Permission.MANAGE_PARTS)
-    clean = _name(name, "category")
+    clean = catalogue_name(name, "category")
     _unique_model_name(tx, clean)
     model = BikeModel(name=clean, created_at=tx.now, updated_at=tx.now)
     tx.session.add(model)
@@ -280,7 +268,7 @@ def update_category(tx: Tx, actor_id: int, category_id: int, name: Any) -> Categ
     if model is None:
         raise NotFound(f"No category with id {category_id}.", field="id")
     if name is not None:
-        clean = _name(name, "category")
+        clean = catalogue_name(name, "category")
         _unique_model_name(tx, clean, but=model.id)
         model.name = clean
         model.updated_at = tx.now
@@ -399,7 +387,7 @@ def create_inventory_part(tx: Tx, actor_id: int, category: Any, name: Any) -> In
     if isinstance(category, bool) or not isinstance(category, int):
         raise ValidationFailed("category must be a category's id.", field="category")
     _model_exists(tx, category)
-    clean = _name(name, "part")
+    clean = catalogue_name(name, "part")
     part = tx.session.scalars(
         select(Part).where(Part.model_id == category, Part.name == clean)
     ).first()
@@ -428,7 +416,7 @@ def update_inventory_part(
         _model_exists(tx, changes["category"])
         part.model_id = changes["category"]
     if changes.get("name") is not None:
-        part.name = _name(changes["name"], "part")
+        part.name = catalogue_name(changes["name"], "part")
     clash = tx.session.scalars(
         select(Part.id).where(
             Part.model_id == part.model_id, Part.name == part.name, Part.id != part.id

@@ -25,7 +25,8 @@ from .views import BikeModelView, PartView, PartWaitingView
 MAX_NAME = 100
 
 
-def _name(raw: Any, what: str) -> str:
+def catalogue_name(raw: Any, what: str) -> str:
+    """A model's or part's name, cleaned, or a sentence saying what is wrong."""
     if not isinstance(raw, str) or not raw.strip():
         raise ValidationFailed(f"Give the {what} a name.", field="name")
     name = " ".join(clean_text(raw, "name").split())
@@ -60,11 +61,11 @@ def add_bike_model(tx: Tx, actor_id: int | None, name: str) -> BikeModelView:
     """A new bike model (its name unique)."""
     found = tx.read(
         sql.MODEL_BY_NAME,
-        {"name": _name(name, "model") if isinstance(name, str) and name.strip() else ""},
+        {"name": catalogue_name(name, "model") if isinstance(name, str) and name.strip() else ""},
         actor=actor_id,
         permission=Permission.MANAGE_PARTS,
     )
-    clean = _name(name, "model")
+    clean = catalogue_name(name, "model")
     if found:
         raise ValidationFailed(f"Bike model {clean} already exists.", field="name")
     values = {"name": clean, "created_at": tx.now, "updated_at": tx.now}
@@ -118,7 +119,7 @@ def add_part(tx: Tx, actor_id: int | None, model: int | str, name: str) -> PartV
     """A part of ``model`` (its id or name) in the catalogue; a removed one is restored."""
     tx.authorise(actor_id, Permission.MANAGE_PARTS)
     model_id = _model_id(tx, model)
-    clean = _name(name, "part")
+    clean = catalogue_name(name, "part")
     found = tx.read(sql.PART_BY_NAME, {"model_id": model_id, "name": clean})
     if found:
         row = found[0]
