@@ -22,12 +22,10 @@ from .models import TicketAudit, TicketPart, WorkshopRules
 from .partwork import parts_checklist, validate_color, validate_part_specs, xp_for_minutes
 from .rules import Permission, Rules, next_ticket_status
 from .shop import Tx, reads, writes
-from .sql import tickets as sql
-from .sql.tickets import ticket_row
 from .tickets import _reply, insert_part_specs, part_names
 from .values import TicketAction, TicketStatus
 from .views import TicketView
-from .workflow import check_expected, no_ticket, record_transition
+from .workflow import check_expected, lock_ticket, record_transition
 
 MAX_XP = 10_000
 
@@ -52,14 +50,7 @@ def review_approve(
     tx: Tx, actor_id: int, ticket_id: int, *, expected_status: str | None = None
 ) -> TicketView:
     """under_review -> new: the admin checked its parts and minutes; stamps who and when."""
-    found = tx.lock(
-        sql.LOCK,
-        {"ticket_id": ticket_id},
-        actor=actor_id,
-        permission=Permission.REVIEW,
-        missing=no_ticket(ticket_id),
-    )
-    ticket = ticket_row(found)
+    ticket = lock_ticket(tx, actor_id, ticket_id, Permission.REVIEW)
     check_expected(ticket, expected_status)
     to_status = next_ticket_status(
         TicketAction.REVIEW_APPROVED, TicketStatus(ticket.status), ticket.id
@@ -85,14 +76,7 @@ def set_manual_metrics(
 ) -> TicketView:
     """An admin sets the ticket's flag colour and/or XP by hand (``is_manual``; audited).
     A ticket already done keeps what it paid."""
-    found = tx.lock(
-        sql.LOCK,
-        {"ticket_id": ticket_id},
-        actor=actor_id,
-        permission=Permission.REVIEW,
-        missing=no_ticket(ticket_id),
-    )
-    ticket = ticket_row(found)
+    ticket = lock_ticket(tx, actor_id, ticket_id, Permission.REVIEW)
     if flag_color is None and xp_amount is None:
         raise ValidationFailed("Give flag_color, xp_amount or both.", field="flag_color")
     color = validate_color(flag_color, "flag_color") if flag_color is not None else None
@@ -142,14 +126,7 @@ def update_part_specs(
     review or new): the specs are replaced, the SRT becomes their sum, the per-part tasks
     follow them, and the flag colour and XP their minutes (unless an admin set those by
     hand). Audited in ``ticket_audit`` with the specs before and after."""
-    found = tx.lock(
-        sql.LOCK,
-        {"ticket_id": ticket_id},
-        actor=actor_id,
-        permission=Permission.REVIEW,
-        missing=no_ticket(ticket_id),
-    )
-    ticket = ticket_row(found)
+    ticket = lock_ticket(tx, actor_id, ticket_id, Permission.REVIEW)
     if TicketStatus(ticket.status) not in EDITABLE:
         raise TransitionNotAllowed(
             f"Ticket #{ticket.id} is {ticket.status}; its parts change only before it is "

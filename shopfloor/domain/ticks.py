@@ -21,12 +21,10 @@ from .models import TicketTransition
 from .partwork import state_of
 from .rules import Permission
 from .shop import Tx, reads, writes
-from .sql import tickets as sql
-from .sql.tickets import ticket_row
 from .tickets import _reply
 from .values import TicketAction, TicketStatus
 from .views import TicketView
-from .workflow import no_ticket, require_worker
+from .workflow import lock_ticket, require_worker
 from .workstate import set_ticks
 
 TICKABLE = frozenset({TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, TicketStatus.REWORK})
@@ -37,14 +35,7 @@ def tick_task(
     tx: Tx, actor_id: int, ticket_id: int, task_index: int, ticked: bool = True
 ) -> TicketView:
     """Tick a checklist task done (``ticked=False``: un-tick a mistake)."""
-    found = tx.lock(
-        sql.LOCK,
-        {"ticket_id": ticket_id},
-        actor=actor_id,
-        permission=Permission.WORK,
-        missing=no_ticket(ticket_id),
-    )
-    ticket = ticket_row(found)
+    ticket = lock_ticket(tx, actor_id, ticket_id, Permission.WORK)
     actor = tx.acting
     require_worker(actor, ticket)
     if TicketStatus(ticket.status) not in TICKABLE:

@@ -14,13 +14,27 @@ from .errors import NotFound, PermissionDenied, TransitionNotAllowed
 from .models import Bike, TicketTransition
 from .rules import ONE_TICKET_IN_PROGRESS, Permission, may_work_on, next_ticket_status, require
 from .shop import Actor, Tx
-from .sql.tickets import TicketRow
+from .sql import tickets as ticket_sql
+from .sql.tickets import TicketRow, ticket_row
 from .values import BikeStatus, TicketAction, TicketStatus
 
 
 def no_ticket(ticket_id: object) -> Callable[[], NotFound]:
     """The 404 of a ticket id that names none."""
     return lambda: NotFound(f"No ticket with id {ticket_id}.", field="ticket_id")
+
+
+def lock_ticket(tx: Tx, actor_id: int | None, ticket_id: int, permission: Permission) -> TicketRow:
+    """The ticket, locked, as the use case's first statement: the caller is admitted for
+    ``permission`` (401, 403), then a missing ticket is a 404."""
+    found = tx.lock(
+        ticket_sql.LOCK,
+        {"ticket_id": ticket_id},
+        actor=actor_id,
+        permission=permission,
+        missing=no_ticket(ticket_id),
+    )
+    return ticket_row(found)
 
 
 def check_expected(ticket: TicketRow, expected_status: str | None) -> None:
