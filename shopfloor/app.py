@@ -489,6 +489,13 @@ class ShopfloorApp(App[None]):
                 failed=None if running else (lambda _: leave()),
             )
 
+        def stop(ticket_id: int) -> None:
+            """Stop the timer (the work so far is booked), then leave; a refusal keeps the
+            person here, told why."""
+            active = self.screen
+            if isinstance(active, ShopScreen):
+                active.call(domain.stop_work_session, me, ticket_id, done=lambda _: leave())
+
         def ask(open_session: WorkSessionView | None) -> None:
             if open_session is None:
                 leave()
@@ -502,6 +509,8 @@ class ShopfloorApp(App[None]):
                     leave()
                 elif choice == "pause":
                     away(open_session.ticket, running=True)
+                elif choice == "stop":
+                    stop(open_session.ticket)
 
             self.push_screen(TimerGuardDialog(open_session.ticket, verb), chosen)
 

@@ -212,6 +212,7 @@ CONFIRM: list[BindingType] = [
 # Leaving with your own timer running (ctrl+q, ctrl+o): what to do with it.
 TIMER_GUARD: list[BindingType] = [
     Binding("p", "choose('pause')", "Pause it", id="guard.pause"),
+    Binding("s", "choose('stop')", "Stop it", id="guard.stop"),
     Binding("l", "choose('leave')", "Leave running", id="guard.leave"),
     Binding("c,escape", "choose('cancel')", "Cancel", id="guard.cancel"),
 ]

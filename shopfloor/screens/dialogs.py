@@ -134,7 +134,7 @@ class TextDialog(Dialog[str]):
 
 
 class TimerGuardDialog(Dialog[str]):
-    """Leaving with your own timer running: pause it, leave it running, or stay."""
+    """Leaving with your own timer running: pause it, stop it, leave it running, or stay."""
 
     BINDINGS = keys.TIMER_GUARD
 
@@ -151,10 +151,12 @@ class TimerGuardDialog(Dialog[str]):
                 markup=False,
             )
             pause = self.keys_hint("guard.pause", "p")
+            stop = self.keys_hint("guard.stop", "s")
             leave = self.keys_hint("guard.leave", "l")
             cancel = self.keys_hint("guard.cancel", "c")
             yield Static(
-                f"{pause} = pause it and {self.verb}   {leave} = leave it running and "
+                f"{pause} = pause it and {self.verb} (time away, never counted)   "
+                f"{stop} = stop it and {self.verb}   {leave} = leave it running and "
                 f"{self.verb}   {cancel} = cancel",
                 classes="dialog-hint",
                 markup=False,

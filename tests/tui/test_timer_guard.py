@@ -1,10 +1,10 @@
-"""Leaving with your own timer running (ctrl+q, ctrl+o) asks first: pause it, leave it
-running, or cancel."""
+"""Leaving with your own timer running (ctrl+q, ctrl+o) asks first: pause it, stop it,
+leave it running, or cancel."""
 
 from __future__ import annotations
 
 from shopfloor.app import ShopfloorApp
-from shopfloor.domain import Shop, open_session_of
+from shopfloor.domain import Shop, open_session_of, set_timer_rules
 from shopfloor.screens.dialogs import TimerGuardDialog
 from shopfloor.screens.login_screen import LoginScreen
 from shopfloor.screens.technician_screen import TechnicianScreen
@@ -31,6 +31,21 @@ async def test_logging_out_with_the_timer_running_can_pause_it(
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
     assert timer_status(shop, people) == "paused"
+
+
+async def test_logging_out_can_stop_the_timer_even_with_the_pause_budget_used_up(
+    app: ShopfloorApp, shop: Shop, people: People, workshop: Workshop
+) -> None:
+    set_timer_rules(shop, None, pause_budget_minutes=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "tech1")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, TimerGuardDialog)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+    assert timer_status(shop, people) is None  # stopped: no open timer is left
 
 
 async def test_logging_out_can_leave_the_timer_running(
