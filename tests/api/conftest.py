@@ -51,14 +51,16 @@ def start_server(
     program: Sequence[str] = ("-m", "shopfloor.cli"),
     own_session: bool = False,
     settings: Mapping[str, str] | None = None,
+    port: int | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """``shopfloor serve`` on a free port, once its health probe answers.
 
     ``program`` is what the Python interpreter runs in place of the CLI module (a test's
     wrapper of it); ``own_session`` gives the server its own process group, as a
-    terminal would; ``settings`` are more ``SHOPFLOOR_*`` variables for it.
+    terminal would; ``settings`` are more ``SHOPFLOOR_*`` variables for it; ``port``:
+    this one rather than a free one (a client built to call it there).
     """
-    port = free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         "SHOPFLOOR_DATABASE_URL": db_url,

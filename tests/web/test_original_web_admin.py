@@ -30,9 +30,7 @@ import mimetypes
 import os
 import re
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +47,7 @@ from shopfloor.domain.parts import add_bike_model, add_part, set_bike_model
 from shopfloor.domain.review import set_rule
 from shopfloor.domain.xp import xp_total
 
+from ..api.conftest import start_server
 from ..conftest import T0, fast_hasher
 from .test_browser import CHROMIUM, CHROMIUM_FLAGS, browser_missing, free_port
 
@@ -56,7 +55,6 @@ SAME_ORIGIN_DIR = os.environ.get("SHOPFLOOR_TEST_WEB_ADMIN_DIR")
 CROSS_ORIGIN_DIR = os.environ.get("SHOPFLOOR_TEST_WEB_ADMIN_CROSS_DIR")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web-admin"
 WAIT_MS = 30_000  # reached only when what the test waits for never shows
-STARTUP_SECONDS = 30
 PASSWORD = "secret-pw"
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-encoding", "host"}
 
@@ -161,33 +159,11 @@ def start_static(root: Path, api: str | None) -> tuple[ThreadingHTTPServer, str]
 def start_shopfloor(
     db_url: str, data_dir: Path, port: int, cors: str | None
 ) -> subprocess.Popen[bytes]:
-    """``shopfloor serve`` as an operator starts it, once its health probe answers."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPFLOOR_")}
-    env["SHOPFLOOR_DATABASE_URL"] = db_url
-    env["SHOPFLOOR_DATA_DIR"] = str(data_dir)
-    env["SHOPFLOOR_SECRET_KEY"] = "web-admin-test-secret-" + "0123456789abcdef" * 3
-    if cors:
-        env["SHOPFLOOR_CORS_ORIGINS"] = cors
+    """``shopfloor serve`` on ``port`` (CORS for ``cors``), once its health probe answers."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    log = (data_dir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "shopfloor.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/misc/health/", timeout=1).is_success:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)  # a process starting, not a clock the test could drive
-    process.kill()
-    raise RuntimeError((data_dir / "server.log").read_text())
+    settings = {"SHOPFLOOR_CORS_ORIGINS": cors} if cors else None
+    process, _base = start_server(db_url, data_dir, settings=settings, port=port)
+    return process
 
 
 @dataclass(frozen=True)
