@@ -30,6 +30,12 @@ from .workstate import set_ticks
 TICKABLE = frozenset({TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, TicketStatus.REWORK})
 
 
+def may_tick(status: str, technician_id: int | None, user_id: int) -> bool:
+    """Whether ``user_id`` ticks a ticket's tasks now, as its technician: what
+    :func:`tick_task` allows them (a super admin may also act for the technician)."""
+    return technician_id == user_id and status in TICKABLE
+
+
 @writes
 def tick_task(
     tx: Tx, actor_id: int, ticket_id: int, task_index: int, ticked: bool = True

@@ -21,18 +21,15 @@ from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import keys
-from ..domain import DomainError, TicketView, tick_task
+from ..domain import DomainError, TicketView, tick_task, ticks
 from ..widgets.checklist import failed_first, task_line
 from .base import ServiceCalls
 from .dialogs import Dialog
 
-TICKABLE = ("assigned", "in_progress", "rework")
-
 
 def may_tick(ticket: TicketView | None, me: int) -> bool:
-    """Whether ``me`` ticks this ticket's tasks now (the domain still decides: a super
-    admin may act for the technician through the API)."""
-    return ticket is not None and ticket.technician == me and ticket.status in TICKABLE
+    """Whether ``me`` ticks this ticket's tasks now (the domain's rule, for the key)."""
+    return ticket is not None and ticks.may_tick(ticket.status, ticket.technician, me)
 
 
 class TasksDialog(ServiceCalls, Dialog[list[int]]):
